@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { CampaignFileSpec } from './types.js';
+
+/* The shape of a campaign file. Only what one field (or one object) can check on its own lives
+ * here, so the schema stays a faithful description of the format for OpenAPI
+ * (z.toJSONSchema(campaignSpecSchema, { io: 'input' })); cross-references, chemistry and files
+ * are checked afterwards (checks.ts, chem-checks.ts, file-checks.ts). Objects are strict: a typo
+ * in a field name must fail loudly rather than silently fall back to a default. */
+
+/** Upper limit for a {min, max, step} range: beyond it a typo (step 0.001 for 0.1) would
+ * quietly produce an enormous space. */
+export const MAX_RANGE_VALUES = 10_000;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const identifier = z
+  .string()
+  .regex(IDENTIFIER, 'must be an identifier (letters, digits and _, not starting with a digit)');
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+const objectiveSchema = z
+  .strictObject({
+    target: identifier,
+    direction: z.enum(['maximize', 'minimize']).default('maximize'),
+    bounds: z
+      .tuple([finite, finite], { error: 'must be [low, high]' })
+      .refine(([lo, hi]) => lo < hi, 'low must be less than high')
+      .optional(),
+    unit: z.string().optional(),
+    goal: finite.optional(),
+  })
+  .describe('What is measured and which way is better.');
+
+/** Values, or a range expanded to values. One strict object rather than a union, so a stray or
+ * misspelt field gets a precise message instead of "no union member matched". */
+const numericParameterSchema = z
+  .strictObject({
+    values: z.array(finite).optional(),
+    min: finite.optional(),
+    max: finite.optional(),
+    step: finite.optional(),
+    unit: z.string().optional(),
+  })
+  .superRefine((p, ctx) => {
+    const range = p.min !== undefined || p.max !== undefined || p.step !== undefined;
+    if (p.values !== undefined && range) {
+      ctx.addIssue({ code: 'custom', message: 'give either values or min/max/step, not both' });
+      return;
+    }
+    if (p.values !== undefined) return;
+    if (!range) {
+      ctx.addIssue({ code: 'custom', message: 'give values: [...] or min, max and step' });
+      return;
+    }
+    for (const k of ['min', 'max', 'step'] as const) {
+      if (p[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is required with a range` });
+    }
+    if (p.min === undefined || p.max === undefined || p.step === undefined) return;
+    if (p.step <= 0) ctx.addIssue({ code: 'custom', path: ['step'], message: 'must be greater than 0' });
+    else if (p.max < p.min) ctx.addIssue({ code: 'custom', path: ['max'], message: `must not be less than min (${p.min})` });
+    else {
+      const count = rangeCount(p.min, p.max, p.step);
+      if (count > MAX_RANGE_VALUES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['step'],
+          message: `the range gives ${count} values, more than the limit of ${MAX_RANGE_VALUES}`,
+        });
+      }
+    }
+  })
+  .transform((p) => {
+    const values = p.values ?? expandRange(p.min ?? 0, p.max ?? 0, p.step ?? 1);
+    return p.unit === undefined ? { values } : { values, unit: p.unit };
+  });
+
+const forbiddenValue = z.union([z.string(), z.number()]);
+const forbiddenRuleSchema = z.record(
+  z.string(),
+  z.union([forbiddenValue, z.array(forbiddenValue).min(1, 'must list at least one choice')], {
+    error: 'must be a choice or a list of choices',
+  }),
+);
+
+const columnsSchema = z.record(z.string(), nonEmpty);
+
+const scopeSchema = z.strictObject({
+  file: nonEmpty,
+  columns: columnsSchema,
+});
+
+const spaceSchema = z.strictObject({
+  substances: z
+    .record(identifier, z.record(z.string(), z.string({ error: 'must be a SMILES string' })))
+    .default({}),
+  numeric: z.record(identifier, numericParameterSchema).default({}),
+  categorical: z.record(identifier, z.array(nonEmpty)).default({}),
+  forbidden: z.array(forbiddenRuleSchema).default([]),
+  scope: scopeSchema.optional(),
+});
+
+const budgetSchema = z.strictObject({
+  experiments: z.int().positive(),
+  batch: z.int().positive(),
+});
+
+const plannerSchema = z.strictObject({
+  initial_design: z.enum(['diverse', 'random']).default('diverse'),
+});
+
+const simulatorLabSchema = z.strictObject({
+  type: z.literal('simulator'),
+  dataset: nonEmpty,
+  columns: columnsSchema,
+  results: z.record(identifier, nonEmpty),
+  noise_sd: finite.nonnegative().default(0),
+  latency_ms: finite.nonnegative().default(0),
+  failure_rate: finite.min(0).max(1).default(0),
+  capacity: z.int().positive().optional(),
+});
+
+/** New lab types are new members here (and of LabSpec in types.ts). */
+export const labSchema = z.discriminatedUnion('type', [simulatorLabSchema]);
+
+export const campaignSpecSchema = z.strictObject({
+  name: nonEmpty,
+  description: z.string().optional(),
+  objective: objectiveSchema,
+  space: spaceSchema,
+  budget: budgetSchema,
+  seed: z.int().default(0),
+  planner: plannerSchema.default({ initial_design: 'diverse' }),
+  lab: labSchema,
+});
+
+export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;
+
+// The hand-written types in types.ts are what readers and callers see; these two lines keep them
+// equal to what the schema really produces.
+type Output = z.output<typeof campaignSpecSchema>;
+const _outputIsSpec = (o: Output): CampaignFileSpec => o;
+const _specIsOutput = (s: CampaignFileSpec): Output => s;
+void _outputIsSpec;
+void _specIsOutput;
+
+export function rangeCount(min: number, max: number, step: number): number {
+  // The epsilon keeps 0.1-steps from losing their last value to floating-point error.
+  return Math.floor((max - min) / step + 1e-9) + 1;
+}
+
+export function expandRange(min: number, max: number, step: number): number[] {
+  const n = rangeCount(min, max, step);
+  // toPrecision(12) turns 0.30000000000000004 back into 0.3 so values compare equal to the
+  // numbers a dataset column holds.
+  return Array.from({ length: n }, (_, i) => Number((min + i * step).toPrecision(12)));
+}

@@ -1,0 +1,100 @@
+/* The validated campaign, as the rest of Athanor sees it. Field names are the file's own
+ * (snake_case) so a spec can be written back to YAML and read again unchanged. Defaults are
+ * filled in; numeric ranges are expanded to their values. */
+
+export type Direction = 'maximize' | 'minimize';
+
+export interface ObjectiveSpec {
+  /** Name of the measured quantity to optimise (an identifier, a key of lab.results). */
+  target: string;
+  direction: Direction;
+  /** [low, high]: results outside are rejected when they arrive. */
+  bounds?: [number, number];
+  unit?: string;
+  /** Stop the campaign once a result reaches this value. */
+  goal?: number;
+}
+
+export interface NumericParameterSpec {
+  /** Distinct values, in file order; a {min, max, step} range arrives here already expanded. */
+  values: number[];
+  unit?: string;
+}
+
+/** A forbidden combination: parameter → one choice or a list of choices (numbers for numeric
+ * parameters). A candidate matching every entry is never proposed. */
+export type ForbiddenRule = Record<string, ForbiddenValue | ForbiddenValue[]>;
+export type ForbiddenValue = string | number;
+
+export interface ScopeSpec {
+  /** CSV, relative to the campaign file (see resolveSpecPath). */
+  file: string;
+  /** Every parameter → the column holding it. */
+  columns: Record<string, string>;
+}
+
+export interface SpaceSpec {
+  /** Role → choice name → SMILES ('' = none of this role). */
+  substances: Record<string, Record<string, string>>;
+  numeric: Record<string, NumericParameterSpec>;
+  categorical: Record<string, string[]>;
+  forbidden: ForbiddenRule[];
+  /** When set, the space is the rows of this table rather than the full grid. */
+  scope?: ScopeSpec;
+}
+
+export interface BudgetSpec {
+  experiments: number;
+  batch: number;
+}
+
+export type InitialDesign = 'diverse' | 'random';
+
+export interface PlannerSpec {
+  initial_design: InitialDesign;
+}
+
+export interface SimulatorLabSpec {
+  type: 'simulator';
+  /** CSV, relative to the campaign file. */
+  dataset: string;
+  /** Every parameter → dataset column. */
+  columns: Record<string, string>;
+  /** Measured quantity → dataset column; includes objective.target. */
+  results: Record<string, string>;
+  noise_sd: number;
+  latency_ms: number;
+  failure_rate: number;
+  /** Experiments in flight at once. Left unset when the file omits it, because its default
+   * (budget.batch) follows the batch, which a command-line override may change: use
+   * labCapacity(spec). */
+  capacity?: number;
+}
+
+/** Discriminated by `type`; http, mqtt and file-drop labs join this union later. */
+export type LabSpec = SimulatorLabSpec;
+
+/** What a campaign file holds, after validation and defaults. */
+export interface CampaignFileSpec {
+  name: string;
+  description?: string;
+  objective: ObjectiveSpec;
+  space: SpaceSpec;
+  budget: BudgetSpec;
+  seed: number;
+  planner: PlannerSpec;
+  lab: LabSpec;
+}
+
+export interface CampaignSpec extends CampaignFileSpec {
+  /** Absolute directory of the campaign file; relative paths in the spec resolve against it. */
+  baseDir: string;
+}
+
+export type ParameterKind = 'substance' | 'numeric' | 'categorical';
+
+/** One parameter of the space, whatever its kind, for code that treats them uniformly. */
+export type ParameterInfo =
+  | { kind: 'substance'; name: string; choices: string[]; smiles: Record<string, string> }
+  | { kind: 'numeric'; name: string; choices: number[]; unit?: string }
+  | { kind: 'categorical'; name: string; choices: string[] };

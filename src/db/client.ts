@@ -1,0 +1,110 @@
+/**
+ * Opens the database: embedded PGlite in `<home>/db` by default, PostgreSQL when a URL is given.
+ * Both run the same SQL migrations from `migrations/` before anything else touches them.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import * as schema from './schema.js';
+import { acquireHomeLock } from './home-lock.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  /** 'pglite' (embedded) or 'postgres'. */
+  kind: 'pglite' | 'postgres';
+  /** Where the data lives, for messages: a folder or a URL without its password. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Athanor home folder; the embedded database lives in `<home>/db`. */
+  home?: string;
+  /** A PostgreSQL URL; overrides the embedded database. */
+  databaseUrl?: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+}
+
+export const DEFAULT_HOME = '.athanor';
+
+export function resolveHome(home?: string): string {
+  return resolve(home ?? process.env.ATHANOR_HOME ?? DEFAULT_HOME);
+}
+
+/** `migrations/` ships beside `src/` in the package, wherever the process was started from. */
+export function migrationsFolder(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const folder = resolve(here, '..', '..', 'migrations');
+  if (!existsSync(join(folder, 'meta', '_journal.json'))) {
+    throw new Error(`migrations folder not found at ${folder}`);
+  }
+  return folder;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgresql://(unparseable URL)';
+  }
+}
+
+export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+  const shouldMigrate = options.migrate ?? true;
+  if (databaseUrl) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+    try {
+      const db = drizzlePg({ client: pool, schema });
+      if (shouldMigrate) await migratePg(db, { migrationsFolder: migrationsFolder() });
+      return {
+        db: db as unknown as Db,
+        kind: 'postgres',
+        location: redactUrl(databaseUrl),
+        close: () => pool.end(),
+      };
+    } catch (error) {
+      await pool.end();
+      throw new Error(`cannot open PostgreSQL at ${redactUrl(databaseUrl)}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  const home = resolveHome(options.home);
+  const release = acquireHomeLock(home);
+  const dataDir = join(home, 'db');
+  try {
+    const client = await PGlite.create(dataDir);
+    const db = drizzlePglite({ client, schema });
+    if (shouldMigrate) await migratePglite(db, { migrationsFolder: migrationsFolder() });
+    return {
+      db: db as unknown as Db,
+      kind: 'pglite',
+      location: dataDir,
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}

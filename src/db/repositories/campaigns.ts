@@ -1,0 +1,80 @@
+import { and, desc, eq, inArray, notInArray } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { campaigns, molecules, type CampaignStatus } from '../schema.js';
+import { appendEvent } from './events.js';
+
+export type CampaignRow = typeof campaigns.$inferSelect;
+
+export const FINISHED_STATUSES: CampaignStatus[] = ['completed', 'stopped', 'failed'];
+
+export interface NewCampaign {
+  id: string;
+  name: string;
+  spec: Record<string, unknown>;
+  specSource: string;
+  specHash: string;
+  seed: number;
+  budget: number;
+  batchSize: number;
+}
+
+export interface MoleculeFacts {
+  smiles: string;
+  heavyAtoms: number;
+  formalCharge: number;
+  fragments: number;
+}
+
+export async function createCampaign(db: DbOrTx, campaign: NewCampaign, molecules_: MoleculeFacts[], actor: string): Promise<CampaignRow> {
+  return db.transaction(async (tx) => {
+    if (molecules_.length > 0) await tx.insert(molecules).values(molecules_).onConflictDoNothing();
+    const [row] = await tx.insert(campaigns).values({ ...campaign, status: 'created' }).returning();
+    if (!row) throw new Error('campaign insert returned nothing');
+    await appendEvent(tx, {
+      campaignId: row.id,
+      type: 'campaign.created',
+      actor,
+      payload: { name: row.name, budget: row.budget, batch: row.batchSize, seed: row.seed },
+    });
+    return row;
+  });
+}
+
+export async function getCampaign(db: DbOrTx, id: string): Promise<CampaignRow | undefined> {
+  const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+  return row;
+}
+
+/** The newest unfinished campaign made from the same effective spec: what `run --resume` continues. */
+export async function findResumable(db: DbOrTx, specHash: string): Promise<CampaignRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(campaigns)
+    .where(and(eq(campaigns.specHash, specHash), notInArray(campaigns.status, FINISHED_STATUSES)))
+    .orderBy(desc(campaigns.createdAt))
+    .limit(1);
+  return row;
+}
+
+export async function listCampaigns(db: DbOrTx, statuses?: CampaignStatus[]): Promise<CampaignRow[]> {
+  const query = db.select().from(campaigns);
+  return (statuses ? query.where(inArray(campaigns.status, statuses)) : query).orderBy(desc(campaigns.createdAt));
+}
+
+export async function setCampaignStatus(
+  db: DbOrTx,
+  id: string,
+  status: CampaignStatus,
+  outcome?: string,
+): Promise<void> {
+  const finished = FINISHED_STATUSES.includes(status);
+  await db
+    .update(campaigns)
+    .set({
+      status,
+      updatedAt: new Date(),
+      ...(outcome !== undefined ? { outcome } : {}),
+      ...(finished ? { finishedAt: new Date() } : {}),
+    })
+    .where(eq(campaigns.id, id));
+}

@@ -1,0 +1,114 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { experiments, results, type ExperimentStatus, type ProposalInfo } from '../schema.js';
+import { appendEvent } from './events.js';
+
+export type ExperimentRow = typeof experiments.$inferSelect;
+
+export const IN_FLIGHT: ExperimentStatus[] = ['dispatched', 'running'];
+
+export type StatusCounts = Record<ExperimentStatus, number>;
+
+export async function countByStatus(db: DbOrTx, campaignId: string): Promise<StatusCounts> {
+  const rows = await db
+    .select({ status: experiments.status, n: sql<number>`count(*)::int` })
+    .from(experiments)
+    .where(eq(experiments.campaignId, campaignId))
+    .groupBy(experiments.status);
+  const counts: StatusCounts = { planned: 0, dispatched: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+export async function listExperiments(db: DbOrTx, campaignId: string, statuses?: ExperimentStatus[]): Promise<ExperimentRow[]> {
+  const where = statuses
+    ? and(eq(experiments.campaignId, campaignId), inArray(experiments.status, statuses))
+    : eq(experiments.campaignId, campaignId);
+  return db.select().from(experiments).where(where).orderBy(asc(experiments.seq));
+}
+
+export interface PlannedExperiment {
+  id: string;
+  candidateKey: string;
+  parameters: Record<string, string | number>;
+  substances: Record<string, string>;
+  proposal: ProposalInfo;
+}
+
+/** Inserts one planned batch with the seq numbers that follow the campaign's last, and its event. */
+export async function insertPlannedBatch(db: DbOrTx, campaignId: string, planned: PlannedExperiment[]): Promise<ExperimentRow[]> {
+  return db.transaction(async (tx) => {
+    const [last] = await tx
+      .select({ seq: sql<number>`coalesce(max(${experiments.seq}), 0)::int`, batch: sql<number>`coalesce(max(${experiments.batch}), 0)::int` })
+      .from(experiments)
+      .where(eq(experiments.campaignId, campaignId));
+    const seq0 = Number(last?.seq ?? 0);
+    const batch = Number(last?.batch ?? 0) + 1;
+    const rows = await tx
+      .insert(experiments)
+      .values(planned.map((p, i) => ({ ...p, campaignId, seq: seq0 + i + 1, batch, status: 'planned' as const })))
+      .returning();
+    await appendEvent(tx, {
+      campaignId,
+      type: 'batch.planned',
+      actor: 'planner',
+      payload: { batch, experiments: rows.map((r) => ({ id: r.id, seq: r.seq, candidate: r.candidateKey, reason: r.proposal.reason })) },
+    });
+    return rows;
+  });
+}
+
+/** Recorded before the lab is called (the database is the truth): a crash after it leads to a re-attach, not a loss. */
+export async function markDispatching(db: DbOrTx, id: string): Promise<void> {
+  await db
+    .update(experiments)
+    .set({
+      status: sql`case when ${experiments.status} = 'planned' then 'dispatched' else ${experiments.status} end`,
+      dispatchCount: sql`${experiments.dispatchCount} + 1`,
+      dispatchedAt: sql`coalesce(${experiments.dispatchedAt}, now())`,
+    })
+    .where(eq(experiments.id, id));
+}
+
+export async function markFailed(db: DbOrTx, id: string, reason: string, actor: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(experiments)
+      .set({ status: 'failed', failureReason: reason, finishedAt: new Date() })
+      .where(and(eq(experiments.id, id), inArray(experiments.status, ['planned', ...IN_FLIGHT])))
+      .returning({ campaignId: experiments.campaignId, seq: experiments.seq });
+    const row = updated[0];
+    if (row) await appendEvent(tx, { campaignId: row.campaignId, type: 'experiment.failed', actor, payload: { experimentId: id, seq: row.seq, reason } });
+    return row !== undefined;
+  });
+}
+
+export async function markCancelled(db: DbOrTx, id: string, actor: string, reason: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(experiments)
+      .set({ status: 'cancelled', failureReason: reason, finishedAt: new Date() })
+      .where(and(eq(experiments.id, id), inArray(experiments.status, ['planned', ...IN_FLIGHT])))
+      .returning({ campaignId: experiments.campaignId, seq: experiments.seq });
+    const row = updated[0];
+    if (row) await appendEvent(tx, { campaignId: row.campaignId, type: 'experiment.cancelled', actor, payload: { experimentId: id, seq: row.seq, reason } });
+    return row !== undefined;
+  });
+}
+
+export interface ObservationRow {
+  seq: number;
+  candidateKey: string;
+  parameters: Record<string, string | number>;
+  values: Record<string, number>;
+}
+
+/** Completed experiments with their results, in the order they were planned, excluding operator exclusions. */
+export async function listObservations(db: DbOrTx, campaignId: string): Promise<ObservationRow[]> {
+  return db
+    .select({ seq: experiments.seq, candidateKey: experiments.candidateKey, parameters: experiments.parameters, values: results.values })
+    .from(results)
+    .innerJoin(experiments, eq(results.experimentId, experiments.id))
+    .where(and(eq(results.campaignId, campaignId), sql`${results.excludedReason} is null`))
+    .orderBy(asc(experiments.seq));
+}

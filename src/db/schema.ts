@@ -1,0 +1,149 @@
+/**
+ * The one Drizzle schema for PGlite and PostgreSQL. The database is the truth (DESIGN invariant 1):
+ * every row a campaign needs to resume after a crash lives here.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const campaigns = pgTable('campaigns', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  /** The validated campaign spec (snake_case, as in the file), after command-line overrides. */
+  spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+  /** The file as the user wrote it, for provenance. */
+  specSource: text('spec_source').notNull(),
+  /** Fingerprint of the effective spec: `run --resume` finds the unfinished campaign with the same one. */
+  specHash: text('spec_hash').notNull(),
+  status: text('status').$type<CampaignStatus>().notNull().default('created'),
+  seed: integer('seed').notNull(),
+  budget: integer('budget').notNull(),
+  batchSize: integer('batch_size').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  /** Why the campaign ended (budget, goal, stopped, error …). */
+  outcome: text('outcome'),
+}, (t) => [index('campaigns_spec_hash_idx').on(t.specHash), index('campaigns_status_idx').on(t.status)]);
+
+export type CampaignStatus = 'created' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
+
+/** Every distinct molecule a campaign mentions, keyed by canonical SMILES. */
+export const molecules = pgTable('molecules', {
+  smiles: text('smiles').primaryKey(),
+  heavyAtoms: integer('heavy_atoms').notNull(),
+  formalCharge: integer('formal_charge').notNull(),
+  fragments: integer('fragments').notNull(),
+  createdAt: createdAt(),
+});
+
+export type ExperimentStatus = 'planned' | 'dispatched' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface ProposalInfo {
+  strategy: string;
+  rank: number;
+  reason: string;
+  mean?: number;
+  sigma?: number;
+  acquisition?: number;
+}
+
+export const experiments = pgTable('experiments', {
+  /** The idempotency key end to end (DESIGN invariant 2): labs see this id. */
+  id: uuid('id').primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  /** 1-based order of planning within the campaign. */
+  seq: integer('seq').notNull(),
+  batch: integer('batch').notNull(),
+  candidateKey: text('candidate_key').notNull(),
+  /** Parameter → value as chosen (choice name for substances and categoricals, number for numerics). */
+  parameters: jsonb('parameters').$type<Record<string, string | number>>().notNull(),
+  /** Role → canonical SMILES of the chosen substance ('' = none). */
+  substances: jsonb('substances').$type<Record<string, string>>().notNull(),
+  status: text('status').$type<ExperimentStatus>().notNull().default('planned'),
+  proposal: jsonb('proposal').$type<ProposalInfo>().notNull(),
+  /** How many times Athanor handed it to the lab (a re-attach after a crash counts too). */
+  dispatchCount: integer('dispatch_count').notNull().default(0),
+  failureReason: text('failure_reason'),
+  createdAt: createdAt(),
+  dispatchedAt: timestamp('dispatched_at', { withTimezone: true, mode: 'date' }),
+  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [
+  uniqueIndex('experiments_campaign_seq_uq').on(t.campaignId, t.seq),
+  index('experiments_campaign_status_idx').on(t.campaignId, t.status),
+  index('experiments_campaign_candidate_idx').on(t.campaignId, t.candidateKey),
+]);
+
+export const results = pgTable('results', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  /** Unique: every result a lab reports is stored exactly once. */
+  experimentId: uuid('experiment_id').notNull().references(() => experiments.id, { onDelete: 'cascade' }),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  values: jsonb('values').$type<Record<string, number>>().notNull(),
+  /** The payload exactly as the lab sent it. */
+  raw: jsonb('raw').notNull(),
+  source: text('source').notNull(),
+  /** Excluded from training by an operator, with the reason. */
+  excludedReason: text('excluded_reason'),
+  receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+}, (t) => [uniqueIndex('results_experiment_uq').on(t.experimentId), index('results_campaign_idx').on(t.campaignId)]);
+
+/** Results that could not be matched to a live experiment: kept and reported, never dropped (invariant 3). */
+export const quarantinedResults = pgTable('quarantined_results', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  campaignId: uuid('campaign_id'),
+  experimentId: text('experiment_id'),
+  reason: text('reason').notNull(),
+  raw: jsonb('raw').notNull(),
+  source: text('source').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const modelVersions = pgTable('model_versions', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  kind: text('kind').notNull(),
+  featurizerVersion: text('featurizer_version').notNull(),
+  backend: text('backend').notNull(),
+  trainingSize: integer('training_size').notNull(),
+  metrics: jsonb('metrics').$type<Record<string, number>>().notNull(),
+  weights: bytea('weights'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('model_versions_campaign_version_uq').on(t.campaignId, t.version)]);
+
+export const events = pgTable('events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'cascade' }),
+  type: text('type').notNull(),
+  /** Who caused it: 'planner', 'lab:<name>', 'cli', an operator's token name … */
+  actor: text('actor').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+}, (t) => [index('events_campaign_idx').on(t.campaignId, t.id)]);
+
+/** The persisted XState snapshot of each campaign's machine, rewritten on every transition. */
+export const machineSnapshots = pgTable('machine_snapshots', {
+  campaignId: uuid('campaign_id').primaryKey().references(() => campaigns.id, { onDelete: 'cascade' }),
+  state: text('state').notNull(),
+  snapshot: jsonb('snapshot').$type<unknown>().notNull(),
+  revision: integer('revision').notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

@@ -1,0 +1,64 @@
+/**
+ * The contract every lab adapter keeps. Adapters know transport and protocol, not chemistry or
+ * planning; the experiment id is the idempotency key end to end.
+ */
+
+export interface ExperimentOrder {
+  /** Idempotency key: a lab that receives the same id twice runs the experiment once. */
+  id: string;
+  campaignId: string;
+  seq: number;
+  /** The candidate's identity in its search space, for labs that look experiments up. */
+  candidateKey: string;
+  /** Parameter → chosen value (choice name, number or category). */
+  parameters: Record<string, string | number>;
+  /** Role → canonical SMILES ('' = none). */
+  substances: Record<string, string>;
+}
+
+export type LabResult =
+  | { experimentId: string; status: 'completed'; values: Record<string, number>; raw: unknown }
+  | { experimentId: string; status: 'failed'; reason: string; raw: unknown };
+
+export type LabExperimentStatus = 'unknown' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface DispatchReceipt {
+  /** True when the lab already had this experiment id: nothing new was started. */
+  duplicate: boolean;
+}
+
+export interface LabHealth {
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * Receives each result. The adapter treats the result as delivered only once the handler resolves,
+ * so a crash between receipt and storage leads to redelivery, never loss; handlers must therefore
+ * be idempotent (storage is unique by experiment id).
+ */
+export type ResultHandler = (result: LabResult) => Promise<void>;
+
+export interface LabAdapter {
+  readonly name: string;
+  /** Experiments that may be in flight at once. */
+  readonly capacity: number;
+  /** Begin delivering results (including any the lab still holds from before a restart). */
+  start(handler: ResultHandler): Promise<void>;
+  stop(): Promise<void>;
+  dispatch(order: ExperimentOrder): Promise<DispatchReceipt>;
+  status(experimentId: string): Promise<LabExperimentStatus>;
+  /** True when the experiment was still cancellable. */
+  cancel(experimentId: string): Promise<boolean>;
+  health(): Promise<LabHealth>;
+}
+
+/** Worth retrying with backoff: the lab is busy, unreachable, or timed out. */
+export class TransientLabError extends Error {
+  override readonly name = 'TransientLabError';
+}
+
+/** Retrying will not help: the experiment fails with this reason. */
+export class PermanentLabError extends Error {
+  override readonly name = 'PermanentLabError';
+}

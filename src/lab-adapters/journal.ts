@@ -1,0 +1,33 @@
+/**
+ * An append-only JSON-lines journal: the simulated robot's own memory of what it accepted, finished
+ * and delivered, so that it behaves like a real lab across restarts of Athanor (it remembers an
+ * experiment it already ran and redelivers results nobody acknowledged).
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export class Journal<Entry extends object> {
+  constructor(private readonly path: string | undefined) {
+    if (path) mkdirSync(dirname(path), { recursive: true });
+  }
+
+  /** Every complete entry; a torn last line (the process died mid-write) is ignored. */
+  read(): Entry[] {
+    if (!this.path || !existsSync(this.path)) return [];
+    const entries: Entry[] = [];
+    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        entries.push(JSON.parse(line) as Entry);
+      } catch {
+        // only the last line can be torn; anything after it was never written
+      }
+    }
+    return entries;
+  }
+
+  /** Synchronous on purpose: the entry is on disk before the caller acts on it. */
+  append(entry: Entry): void {
+    if (this.path) appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+  }
+}

@@ -1,0 +1,39 @@
+/** What every planning strategy takes and gives. */
+import type { SearchSpace } from './space.js';
+
+export interface Observation {
+  candidate: number;
+  /** The objective's value, already oriented so that larger is better. */
+  value: number;
+}
+
+export interface PlanningContext {
+  space: SearchSpace;
+  /** How many candidates to propose now. */
+  count: number;
+  /** The campaign seed; strategies combine it with `round` so a resumed campaign replays its choices. */
+  seed: number;
+  round: number;
+  observations: Observation[];
+  /** Candidates in the lab right now (pending points for batch selection). */
+  pending: number[];
+  /** Candidates never to propose: already run, in flight, or otherwise excluded. */
+  taken: ReadonlySet<number>;
+}
+
+export interface Proposal {
+  candidate: number;
+  /** 1 = the strategy's first choice in this batch. */
+  rank: number;
+  strategy: string;
+  /** A short reason a chemist can read. */
+  reason: string;
+  mean?: number;
+  sigma?: number;
+  acquisition?: number;
+}
+
+export interface Recommender {
+  readonly name: string;
+  recommend(context: PlanningContext): Proposal[];
+}

@@ -1,0 +1,199 @@
+/**
+ * A search space enumerated into candidates: the full grid of its parameters minus forbidden
+ * combinations, or the rows of a scope table. Candidates are stored as a flat array of choice codes
+ * (one Int32 per parameter) so that spaces of a million points stay small.
+ */
+import { canonicalSmiles, SmilesError } from '../chem/index.js';
+import { choiceCount, codeOf, valueAt, type Parameter, type ParameterValue } from './parameters.js';
+
+/** Each a map parameter → the values that, all together, make a candidate forbidden. */
+export type ForbiddenCombination = Record<string, ParameterValue[]>;
+
+export interface ScopeTable {
+  rows: Record<string, string>[];
+  /** parameter → column of the table */
+  columns: Record<string, string>;
+  /** For messages: where the table came from. */
+  source: string;
+}
+
+export interface SpaceDefinition {
+  parameters: Parameter[];
+  forbidden?: ForbiddenCombination[];
+  scope?: ScopeTable;
+}
+
+export class SpaceError extends Error {}
+
+/** The largest space enumerated explicitly; beyond it a campaign needs a sampling planner. */
+export const MAX_CANDIDATES = 2_000_000;
+
+export class SearchSpace {
+  readonly parameters: readonly Parameter[];
+  readonly size: number;
+  /** Rows of the scope table that matched no choice, or were forbidden, with the reason. */
+  readonly skippedScopeRows: { row: number; reason: string }[] = [];
+  private readonly codes: Int32Array;
+  private readonly keyIndex = new Map<string, number>();
+  private readonly canonicalCache = new Map<string, string | null>();
+
+  constructor(definition: SpaceDefinition) {
+    this.parameters = definition.parameters;
+    if (this.parameters.length === 0) throw new SpaceError('the search space has no parameters');
+    for (const p of this.parameters) {
+      if (choiceCount(p) === 0) throw new SpaceError(`parameter ${p.name} has no values`);
+    }
+    const forbidden = (definition.forbidden ?? []).map((f) => this.compileForbidden(f));
+    const codes = definition.scope
+      ? this.enumerateScope(definition.scope, forbidden)
+      : this.enumerateGrid(forbidden);
+    this.codes = codes;
+    this.size = codes.length / this.parameters.length;
+    if (this.size === 0) throw new SpaceError('the search space is empty: every combination is forbidden or unmatched');
+    for (let i = 0; i < this.size; i++) this.keyIndex.set(this.keyOf(i), i);
+  }
+
+  get width(): number {
+    return this.parameters.length;
+  }
+
+  code(candidate: number, parameter: number): number {
+    return this.codes[candidate * this.width + parameter] as number;
+  }
+
+  valuesOf(candidate: number): Record<string, ParameterValue> {
+    const out: Record<string, ParameterValue> = {};
+    this.parameters.forEach((p, j) => {
+      out[p.name] = valueAt(p, this.code(candidate, j));
+    });
+    return out;
+  }
+
+  /** Role → canonical SMILES of the chosen substance ('' = none). */
+  substancesOf(candidate: number): Record<string, string> {
+    const out: Record<string, string> = {};
+    this.parameters.forEach((p, j) => {
+      if (p.kind === 'substance') out[p.name] = p.choices[this.code(candidate, j)]?.smiles ?? '';
+    });
+    return out;
+  }
+
+  /** A stable, readable identity of a candidate: its values in parameter order. */
+  keyOf(candidate: number): string {
+    return keyOfValues(this.parameters.map((p, j) => valueAt(p, this.code(candidate, j))));
+  }
+
+  indexOfKey(key: string): number | undefined {
+    return this.keyIndex.get(key);
+  }
+
+  /**
+   * The candidate key a table row describes (parameter → column), whether or not the candidate is
+   * in this space; null when a cell matches no choice. Used to index dataset-backed simulators.
+   */
+  keyOfRow(row: Record<string, string>, columns: Record<string, string>): string | null {
+    const codes = this.rowCodes(row, columns);
+    return codes ? keyOfValues(codes.map((c, j) => valueAt(this.parameters[j] as Parameter, c))) : null;
+  }
+
+  private canonical = (text: string): string | null => {
+    const cached = this.canonicalCache.get(text);
+    if (cached !== undefined) return cached;
+    let smiles: string | null;
+    try {
+      smiles = canonicalSmiles(text);
+    } catch (error) {
+      if (!(error instanceof SmilesError)) throw error;
+      smiles = null;
+    }
+    this.canonicalCache.set(text, smiles);
+    return smiles;
+  };
+
+  private rowCodes(row: Record<string, string>, columns: Record<string, string>): number[] | null {
+    const codes: number[] = [];
+    for (const p of this.parameters) {
+      const column = columns[p.name];
+      if (column === undefined) throw new SpaceError(`no table column is given for parameter ${p.name}`);
+      const cell = row[column];
+      if (cell === undefined) return null;
+      const code = codeOf(p, cell, this.canonical);
+      if (code < 0) return null;
+      codes.push(code);
+    }
+    return codes;
+  }
+
+  private compileForbidden(combination: ForbiddenCombination): (codes: ArrayLike<number>) => boolean {
+    const tests = Object.entries(combination).map(([name, values]) => {
+      const j = this.parameters.findIndex((p) => p.name === name);
+      const parameter = this.parameters[j];
+      if (!parameter) throw new SpaceError(`a forbidden combination names an unknown parameter: ${name}`);
+      const allowed = new Set(
+        values.map((v) => {
+          const code = codeOf(parameter, v, this.canonical);
+          if (code < 0) throw new SpaceError(`a forbidden combination names an unknown value of ${name}: ${String(v)}`);
+          return code;
+        }),
+      );
+      return { j, allowed };
+    });
+    return (codes) => tests.every(({ j, allowed }) => allowed.has(codes[j] as number));
+  }
+
+  private enumerateGrid(forbidden: ((codes: ArrayLike<number>) => boolean)[]): Int32Array {
+    const radices = this.parameters.map(choiceCount);
+    const total = radices.reduce((a, b) => a * b, 1);
+    if (total > MAX_CANDIDATES) {
+      throw new SpaceError(
+        `the search space has ${total.toLocaleString('en')} combinations, more than the ${MAX_CANDIDATES.toLocaleString('en')} Athanor enumerates; ` +
+          'narrow a parameter or give the space as a scope table',
+      );
+    }
+    const width = radices.length;
+    const out = new Int32Array(total * width);
+    const current = new Int32Array(width);
+    let n = 0;
+    for (let i = 0; i < total; i++) {
+      // mixed-radix counter, last parameter fastest
+      let rest = i;
+      for (let j = width - 1; j >= 0; j--) {
+        const radix = radices[j] as number;
+        current[j] = rest % radix;
+        rest = Math.floor(rest / radix);
+      }
+      if (forbidden.some((f) => f(current))) continue;
+      out.set(current, n * width);
+      n++;
+    }
+    return out.slice(0, n * width);
+  }
+
+  private enumerateScope(scope: ScopeTable, forbidden: ((codes: ArrayLike<number>) => boolean)[]): Int32Array {
+    const width = this.parameters.length;
+    const out = new Int32Array(scope.rows.length * width);
+    const seen = new Set<string>();
+    let n = 0;
+    scope.rows.forEach((row, r) => {
+      const codes = this.rowCodes(row, scope.columns);
+      if (!codes) {
+        this.skippedScopeRows.push({ row: r + 2, reason: 'a cell matches no choice of its parameter' });
+        return;
+      }
+      if (forbidden.some((f) => f(codes))) {
+        this.skippedScopeRows.push({ row: r + 2, reason: 'forbidden combination' });
+        return;
+      }
+      const key = codes.join(',');
+      if (seen.has(key)) return; // replicate rows of a table describe one candidate
+      seen.add(key);
+      out.set(codes, n * width);
+      n++;
+    });
+    return out.slice(0, n * width);
+  }
+}
+
+export function keyOfValues(values: ParameterValue[]): string {
+  return JSON.stringify(values);
+}

@@ -1,0 +1,29 @@
+/**
+ * Seeded randomness. Every random choice in Athanor derives from the campaign seed plus a stable
+ * label (DESIGN invariant 4), so a resumed campaign makes the same choices it would have made.
+ */
+import seedrandom from 'seedrandom';
+
+export type Rng = () => number;
+
+/** A generator for (seed, ...labels): the same inputs always give the same stream. */
+export function rngFor(seed: number, ...labels: (string | number)[]): Rng {
+  return seedrandom([seed, ...labels].join('\u241f'));
+}
+
+/** Fisher–Yates shuffle of a copy. */
+export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/** Standard normal draw (Box–Muller). */
+export function normal(rng: Rng): number {
+  let u = 0;
+  while (u === 0) u = rng();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
+}
