@@ -63,6 +63,8 @@ export interface DatasetReference {
   min: number;
   /** The value of the ceil(1 %)-th best row: reaching it means a top-1 % result. */
   top1Threshold: number;
+  /** Candidates at or beyond the threshold (ties included). */
+  top1Count: number;
 }
 
 export class DatasetSimulator implements LabAdapter {
@@ -92,12 +94,14 @@ export class DatasetSimulator implements LabAdapter {
     const sign = direction === 'maximize' ? -1 : 1;
     values.sort((a, b) => sign * (a - b)); // best first
     const k = Math.max(1, Math.ceil(values.length * 0.01));
+    const threshold = values[k - 1] as number;
     return {
       quantity,
       count: values.length,
       max: Math.max(...values),
       min: Math.min(...values),
-      top1Threshold: values[k - 1] as number,
+      top1Threshold: threshold,
+      top1Count: values.filter((v) => sign * (v - threshold) <= 0).length,
     };
   }
 

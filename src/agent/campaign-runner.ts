@@ -1,0 +1,206 @@
+/**
+ * Runs one campaign: wires its lab to the database, drives its state machine, and persists the
+ * machine's snapshot on every transition. Started again on the same campaign after a crash, it
+ * restores the snapshot, lets the lab redeliver what it holds, and reconciles with the rows.
+ */
+import { EventEmitter } from 'node:events';
+import { createActor, fromCallback, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
+import type { CampaignSpec } from '../campaign/index.js';
+import {
+  appendEvent,
+  loadSnapshot,
+  markFailed,
+  saveSnapshot,
+  setCampaignStatus,
+  storeResult,
+  type Db,
+} from '../db/index.js';
+import type { LabResult } from '../lab-adapters/contract.js';
+import { CAMPAIGN_MACHINE_VERSION, campaignMachine } from './campaign-machine.js';
+import type { CampaignRuntime } from './campaign-runtime.js';
+import { CampaignSteps } from './campaign-steps.js';
+
+type CampaignActor = Actor<typeof campaignMachine>;
+
+export interface RunnerEvents {
+  /** A lab reported on an experiment (stored, duplicate, quarantined or failed). */
+  result: [{ seq?: number; outcome: string; values?: Record<string, number>; reason?: string }];
+  /** The machine moved, e.g. 'running.awaiting'. */
+  state: [string];
+}
+
+export interface CampaignEnd {
+  status: 'completed' | 'stopped' | 'failed';
+  outcome: string;
+}
+
+interface StoredSnapshot {
+  version: number;
+  snapshot: unknown;
+}
+
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', ''];
+  return `${key}.${stateName(inner)}`;
+}
+
+export class CampaignRunner extends EventEmitter<RunnerEvents> {
+  readonly steps: CampaignSteps;
+  private actor?: CampaignActor;
+  private persisting: Promise<void> = Promise.resolve();
+  private readonly activity = new EventEmitter();
+  private settle!: (end: CampaignEnd) => void;
+  /** Resolves when the campaign reaches a final state and its last snapshot is written. */
+  readonly done: Promise<CampaignEnd>;
+
+  constructor(
+    private readonly db: Db,
+    readonly campaignId: string,
+    readonly spec: CampaignSpec,
+    readonly runtime: CampaignRuntime,
+  ) {
+    super();
+    this.steps = new CampaignSteps(db, campaignId, spec, runtime);
+    this.done = new Promise((resolve) => (this.settle = resolve));
+    this.activity.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    await this.runtime.lab.start((result) => this.onLabResult(result));
+    const stored = await loadSnapshot(this.db, this.campaignId);
+    const persisted = stored?.snapshot as StoredSnapshot | undefined;
+    const machine = this.machineWithSteps();
+    const restorable = persisted?.version === CAMPAIGN_MACHINE_VERSION;
+    this.actor = restorable
+      ? createActor(machine, { snapshot: persisted.snapshot as SnapshotFrom<typeof campaignMachine>, input: { campaignId: this.campaignId } })
+      : createActor(machine, { input: { campaignId: this.campaignId } });
+    if (stored && !restorable) {
+      await appendEvent(this.db, {
+        campaignId: this.campaignId,
+        type: 'campaign.snapshot-discarded',
+        actor: 'agent',
+        payload: { reason: `snapshot of machine version ${String(persisted?.version)}, now ${CAMPAIGN_MACHINE_VERSION}` },
+      });
+    }
+    this.actor.subscribe({
+      next: (snapshot) => this.onTransition(snapshot),
+      error: (error) => this.persist(() => this.steps.fail(String(error))).then(() => this.settle({ status: 'failed', outcome: String(error) })),
+    });
+    this.actor.start();
+    const initial = this.actor.getSnapshot();
+    if (initial.status === 'done') this.onTransition(initial);
+  }
+
+  pause(by: string): Promise<void> {
+    return this.operatorAction('PAUSE', by, 'paused');
+  }
+
+  resume(by: string): Promise<void> {
+    return this.operatorAction('RESUME', by, 'running');
+  }
+
+  async stop(by: string, reason?: string): Promise<void> {
+    this.requireActor().send({ type: 'STOP', actor: by, ...(reason ? { reason } : {}) });
+  }
+
+  /** Leaves the campaign as it is (for shutdown): the snapshot already on disk resumes it. */
+  async detach(): Promise<void> {
+    this.actor?.stop();
+    await this.runtime.lab.stop();
+    await this.persisting;
+  }
+
+  get state(): string {
+    return this.actor ? stateName(this.actor.getSnapshot().value) : 'not started';
+  }
+
+  private requireActor(): CampaignActor {
+    if (!this.actor) throw new Error('the campaign runner has not started');
+    return this.actor;
+  }
+
+  private async operatorAction(type: 'PAUSE' | 'RESUME', by: string, status: 'paused' | 'running'): Promise<void> {
+    const actor = this.requireActor();
+    const before = this.state;
+    actor.send({ type, actor: by });
+    if (this.state === before) return; // not allowed from here (e.g. RESUME while running)
+    await this.persist(async () => {
+      await setCampaignStatus(this.db, this.campaignId, status);
+      await appendEvent(this.db, { campaignId: this.campaignId, type: `campaign.${status === 'paused' ? 'paused' : 'resumed'}`, actor: by, payload: {} });
+    });
+  }
+
+  private onTransition(snapshot: SnapshotFrom<typeof campaignMachine>): void {
+    const state = stateName(snapshot.value);
+    const persisted: StoredSnapshot = { version: CAMPAIGN_MACHINE_VERSION, snapshot: this.actor?.getPersistedSnapshot() };
+    void this.persist(() => saveSnapshot(this.db, this.campaignId, state, persisted));
+    this.emit('state', state);
+    if (snapshot.status === 'done') {
+      const status = state as CampaignEnd['status'];
+      const outcome = snapshot.context.error ?? snapshot.context.outcome ?? status;
+      void this.persisting.then(async () => {
+        await this.runtime.lab.stop();
+        this.settle({ status, outcome });
+      });
+    }
+  }
+
+  /** Serialises database writes that follow transitions, so snapshots land in order. */
+  private persist(write: () => Promise<void>): Promise<void> {
+    this.persisting = this.persisting.then(write).catch((error: unknown) => {
+      this.emit('result', { outcome: 'error', reason: `could not persist the campaign state: ${String(error)}` });
+    });
+    return this.persisting;
+  }
+
+  private async onLabResult(result: LabResult): Promise<void> {
+    const source = `lab:${this.runtime.lab.name}`;
+    if (result.status === 'failed') {
+      await markFailed(this.db, result.experimentId, result.reason, source);
+      this.emit('result', { outcome: 'failed', reason: result.reason });
+    } else {
+      const stored = await storeResult(this.db, { experimentId: result.experimentId, values: result.values, raw: result.raw, source });
+      this.emit('result', {
+        outcome: stored.outcome,
+        values: result.values,
+        ...('seq' in stored ? { seq: stored.seq } : {}),
+        ...(stored.outcome === 'quarantined' ? { reason: stored.reason } : {}),
+      });
+    }
+    this.activity.emit('activity');
+  }
+
+  private machineWithSteps() {
+    const steps = this.steps;
+    return campaignMachine.provide({
+      actors: {
+        reconcile: fromPromise(() => steps.reconcile()),
+        plan: fromPromise(() => steps.plan()),
+        dispatch: fromPromise(({ signal }) => steps.dispatch(signal)),
+        ingest: fromPromise(() => steps.ingest()),
+        // Model-free strategies (the initial designs) have nothing to fit; model-backed ones train here.
+        retrain: fromPromise<void>(async () => {}),
+        watchResults: fromCallback(({ sendBack, input }) => {
+          let open = true;
+          const check = () => {
+            steps
+              .progress()
+              .then((p) => {
+                if (open && p.finished > (input as { finishedSeen: number }).finishedSeen) sendBack({ type: 'RESULTS' });
+              })
+              .catch((error: unknown) => this.emit('result', { outcome: 'error', reason: String(error) }));
+          };
+          this.activity.on('activity', check);
+          check();
+          return () => {
+            open = false;
+            this.activity.off('activity', check);
+          };
+        }),
+        finish: fromPromise(({ input }) => steps.finish(input.status, input.outcome, input.actor)),
+        fail: fromPromise(({ input }) => steps.fail(input.error)),
+      },
+    });
+  }
+}

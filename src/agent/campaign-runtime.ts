@@ -1,0 +1,103 @@
+/**
+ * Turns a validated campaign spec into the live parts a campaign runs with: its enumerated search
+ * space, its planning strategy and its lab. Reading tables from disk happens here, so the planner
+ * stays pure.
+ */
+import { join } from 'node:path';
+import type { CampaignSpec } from '../campaign/index.js';
+import { canonicalSmiles, initChem } from '../chem/index.js';
+import type { LabAdapter } from '../lab-adapters/contract.js';
+import { DatasetSimulator, type DatasetReference } from '../lab-adapters/dataset-simulator.js';
+import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
+import type { Parameter } from '../planner/parameters.js';
+import type { Recommender } from '../planner/recommender.js';
+import { SearchSpace, type SpaceDefinition } from '../planner/space.js';
+import { readCsv } from '../util/csv.js';
+
+export interface CampaignRuntime {
+  space: SearchSpace;
+  recommender: Recommender;
+  lab: LabAdapter;
+  capacity: number;
+  /** What the dataset behind a simulated lab says is reachable, when the lab is a dataset. */
+  reference?: DatasetReference;
+}
+
+export function parametersOf(spec: CampaignSpec): Parameter[] {
+  const substances: Parameter[] = Object.entries(spec.space.substances).map(([name, choices]) => ({
+    kind: 'substance',
+    name,
+    choices: Object.entries(choices).map(([choice, smiles]) => ({ name: choice, smiles: canonicalSmiles(smiles) })),
+  }));
+  const numeric: Parameter[] = Object.entries(spec.space.numeric).map(([name, p]) => ({
+    kind: 'numeric',
+    name,
+    values: p.values,
+    ...(p.unit !== undefined ? { unit: p.unit } : {}),
+  }));
+  const categorical: Parameter[] = Object.entries(spec.space.categorical).map(([name, values]) => ({
+    kind: 'categorical',
+    name,
+    values,
+  }));
+  return [...substances, ...numeric, ...categorical];
+}
+
+export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
+  await initChem();
+  const definition: SpaceDefinition = {
+    parameters: parametersOf(spec),
+    forbidden: spec.space.forbidden.map((rule) =>
+      Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])),
+    ),
+  };
+  if (spec.space.scope) {
+    const file = join(spec.baseDir, spec.space.scope.file);
+    const { rows } = await readCsv(file);
+    definition.scope = { rows, columns: spec.space.scope.columns, source: file };
+  }
+  return new SearchSpace(definition);
+}
+
+export function recommenderFor(spec: CampaignSpec): Recommender {
+  return spec.planner.initial_design === 'random' ? new RandomDesign() : new DiverseDesign();
+}
+
+export interface RuntimeOptions {
+  campaignId: string;
+  /** Athanor home: simulated labs keep their journals under it. */
+  home: string;
+}
+
+export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions): Promise<CampaignRuntime> {
+  const space = await buildSpace(spec);
+  const capacity = spec.lab.capacity ?? spec.budget.batch;
+  const lab = spec.lab;
+  switch (lab.type) {
+    case 'simulator': {
+      const file = join(spec.baseDir, lab.dataset);
+      const { rows } = await readCsv(file);
+      const bounds = spec.objective.bounds ? { [spec.objective.target]: spec.objective.bounds } : undefined;
+      const simulator = new DatasetSimulator({
+        rows,
+        source: file,
+        keyOfRow: (row) => space.keyOfRow(row, lab.columns),
+        results: lab.results,
+        ...(bounds ? { bounds } : {}),
+        noiseSd: lab.noise_sd,
+        latencyMs: lab.latency_ms,
+        failureRate: lab.failure_rate,
+        seed: spec.seed,
+        capacity,
+        journalPath: join(options.home, 'labs', options.campaignId, 'simulator-journal.jsonl'),
+      });
+      return {
+        space,
+        recommender: recommenderFor(spec),
+        lab: simulator,
+        capacity,
+        reference: simulator.reference(spec.objective.target, spec.objective.direction),
+      };
+    }
+  }
+}

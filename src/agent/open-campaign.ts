@@ -1,0 +1,91 @@
+/**
+ * Finds or creates the campaign a command asks for and readies a runner for it: the one place
+ * where "new campaign" versus "resume campaign" is decided.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { CampaignSpec } from '../campaign/index.js';
+import { describeMolecule, initChem } from '../chem/index.js';
+import { createCampaign, findResumable, getCampaign, type CampaignRow, type Db, type MoleculeFacts } from '../db/index.js';
+import { buildRuntime } from './campaign-runtime.js';
+import { CampaignRunner } from './campaign-runner.js';
+
+export function specHash(spec: CampaignSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+}
+
+function moleculesOf(spec: CampaignSpec): MoleculeFacts[] {
+  const seen = new Map<string, MoleculeFacts>();
+  for (const choices of Object.values(spec.space.substances)) {
+    for (const smiles of Object.values(choices)) {
+      if (!smiles.trim()) continue;
+      const info = describeMolecule(smiles);
+      seen.set(info.canonical, {
+        smiles: info.canonical,
+        heavyAtoms: info.heavyAtoms,
+        formalCharge: info.formalCharge,
+        fragments: info.fragments.length,
+      });
+    }
+  }
+  return [...seen.values()];
+}
+
+export class CampaignNotFoundError extends Error {}
+
+export interface OpenedCampaign {
+  campaign: CampaignRow;
+  runner: CampaignRunner;
+  resumed: boolean;
+}
+
+export async function createNewCampaign(db: Db, spec: CampaignSpec, source: string, actor: string): Promise<CampaignRow> {
+  await initChem();
+  return createCampaign(
+    db,
+    {
+      id: randomUUID(),
+      name: spec.name,
+      spec: spec as unknown as Record<string, unknown>,
+      specSource: source,
+      specHash: specHash(spec),
+      seed: spec.seed,
+      budget: spec.budget.experiments,
+      batchSize: spec.budget.batch,
+    },
+    moleculesOf(spec),
+    actor,
+  );
+}
+
+export async function runnerFor(db: Db, campaign: CampaignRow, home: string): Promise<CampaignRunner> {
+  const spec = campaign.spec as unknown as CampaignSpec;
+  const runtime = await buildRuntime(spec, { campaignId: campaign.id, home });
+  return new CampaignRunner(db, campaign.id, spec, runtime);
+}
+
+export interface OpenRequest {
+  spec?: CampaignSpec;
+  source?: string;
+  /** Continue the newest unfinished campaign made from the same spec. */
+  resume?: boolean;
+  /** Continue this campaign. */
+  campaignId?: string;
+  home: string;
+  actor: string;
+}
+
+export async function openCampaign(db: Db, request: OpenRequest): Promise<OpenedCampaign> {
+  let campaign: CampaignRow | undefined;
+  if (request.campaignId) {
+    campaign = await getCampaign(db, request.campaignId);
+    if (!campaign) throw new CampaignNotFoundError(`no campaign has the id ${request.campaignId}`);
+  } else if (request.resume && request.spec) {
+    campaign = await findResumable(db, specHash(request.spec));
+  }
+  const resumed = campaign !== undefined;
+  if (!campaign) {
+    if (!request.spec) throw new Error('a campaign file is needed to start a new campaign');
+    campaign = await createNewCampaign(db, request.spec, request.source ?? '', request.actor);
+  }
+  return { campaign, runner: await runnerFor(db, campaign, request.home), resumed };
+}

@@ -1,0 +1,137 @@
+import type { IssueList, PathSegment } from './errors.js';
+import { sameNumber, specParameters } from './parameters.js';
+import type { CampaignSpec, ParameterInfo } from './types.js';
+
+/* Checks that relate one part of a valid-shaped spec to another: no chemistry, no files. */
+
+export function checkSpec(spec: CampaignSpec, issues: IssueList): void {
+  checkParameters(spec, issues);
+  const params = new Map(specParameters(spec).map((p) => [p.name, p]));
+  checkForbidden(spec, params, issues);
+  if (spec.space.scope !== undefined) checkColumns(['space', 'scope', 'columns'], spec.space.scope.columns, params, issues);
+  checkLab(spec, params, issues);
+  checkBudget(spec, issues);
+  checkObjective(spec, issues);
+}
+
+function checkParameters(spec: CampaignSpec, issues: IssueList): void {
+  const groups = ['substances', 'numeric', 'categorical'] as const;
+  const seen = new Map<string, string>();
+  let count = 0;
+  for (const group of groups) {
+    for (const name of Object.keys(spec.space[group])) {
+      count++;
+      const earlier = seen.get(name);
+      if (earlier !== undefined) {
+        issues.add(['space', group, name], `parameter name "${name}" is already used in space.${earlier}`);
+      }
+      seen.set(name, group);
+    }
+  }
+  if (count === 0) {
+    issues.add(['space'], 'the space has no parameters: give at least one of substances, numeric or categorical');
+  }
+  for (const [role, choices] of Object.entries(spec.space.substances)) {
+    if (Object.keys(choices).length === 0) issues.add(['space', 'substances', role], `"${role}" has no choices`);
+  }
+  for (const [name, p] of Object.entries(spec.space.numeric)) {
+    if (p.values.length === 0) issues.add(['space', 'numeric', name, 'values'], `"${name}" has no values`);
+    p.values.forEach((v, i) => {
+      if (p.values.findIndex((w) => sameNumber(v, w)) < i) issues.add(['space', 'numeric', name, 'values', i], `duplicate value ${v}`);
+    });
+  }
+  for (const [name, choices] of Object.entries(spec.space.categorical)) {
+    if (choices.length === 0) issues.add(['space', 'categorical', name], `"${name}" has no choices`);
+    choices.forEach((c, i) => {
+      if (choices.indexOf(c) < i) issues.add(['space', 'categorical', name, i], `duplicate choice "${c}"`);
+    });
+  }
+}
+
+function checkForbidden(spec: CampaignSpec, params: Map<string, ParameterInfo>, issues: IssueList): void {
+  spec.space.forbidden.forEach((rule, i) => {
+    const at: PathSegment[] = ['space', 'forbidden', i];
+    if (Object.keys(rule).length === 0) {
+      issues.add(at, 'an empty rule would forbid every candidate');
+      return;
+    }
+    for (const [name, given] of Object.entries(rule)) {
+      const param = params.get(name);
+      if (param === undefined) {
+        issues.add([...at, name], unknownParameter(name, params));
+        continue;
+      }
+      const values = Array.isArray(given) ? given : [given];
+      values.forEach((v, j) => {
+        const where = Array.isArray(given) ? [...at, name, j] : [...at, name];
+        const problem = choiceProblem(param, v);
+        if (problem !== undefined) issues.add(where, problem);
+      });
+    }
+  });
+}
+
+/** Why `value` does not name a choice of `param`, or undefined when it does. */
+function choiceProblem(param: ParameterInfo, value: string | number): string | undefined {
+  if (param.kind === 'numeric') {
+    if (typeof value !== 'number') return `"${param.name}" is numeric: give a number, not ${JSON.stringify(value)}`;
+    if (param.choices.some((c) => sameNumber(c, value))) return undefined;
+    return `${value} is not a value of "${param.name}" (values: ${listChoices(param.choices)})`;
+  }
+  if (typeof value === 'string' && (param.choices as string[]).includes(value)) return undefined;
+  return `${JSON.stringify(value)} is not a choice of "${param.name}" (choices: ${listChoices(param.choices)})`;
+}
+
+function checkColumns(
+  at: PathSegment[],
+  columns: Record<string, string>,
+  params: Map<string, ParameterInfo>,
+  issues: IssueList,
+): void {
+  for (const name of Object.keys(columns)) {
+    if (!params.has(name)) issues.add([...at, name], unknownParameter(name, params));
+  }
+  const missing = [...params.keys()].filter((name) => columns[name] === undefined);
+  if (missing.length > 0) {
+    issues.add(at, `no column given for parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
+  }
+}
+
+function checkLab(spec: CampaignSpec, params: Map<string, ParameterInfo>, issues: IssueList): void {
+  const lab = spec.lab;
+  switch (lab.type) {
+    case 'simulator':
+      checkColumns(['lab', 'columns'], lab.columns, params, issues);
+      if (lab.results[spec.objective.target] === undefined) {
+        issues.add(['lab', 'results'], `must give a column for the objective target "${spec.objective.target}"`);
+      }
+      break;
+    default: {
+      const never: never = lab.type;
+      throw new Error(`unhandled lab type ${String(never)}`);
+    }
+  }
+}
+
+function checkBudget(spec: CampaignSpec, issues: IssueList): void {
+  const { experiments, batch } = spec.budget;
+  if (batch > experiments) {
+    issues.add(['budget', 'batch'], `batch of ${batch} is larger than the budget of ${experiments} experiments`);
+  }
+}
+
+function checkObjective(spec: CampaignSpec, issues: IssueList): void {
+  const { goal, bounds } = spec.objective;
+  if (goal !== undefined && bounds !== undefined && (goal < bounds[0] || goal > bounds[1])) {
+    issues.add(['objective', 'goal'], `goal ${goal} lies outside the bounds [${bounds[0]}, ${bounds[1]}]`);
+  }
+}
+
+function unknownParameter(name: string, params: Map<string, ParameterInfo>): string {
+  return `unknown parameter "${name}" (parameters: ${[...params.keys()].join(', ') || 'none'})`;
+}
+
+export function listChoices(choices: readonly (string | number)[], max = 12): string {
+  const shown = choices.slice(0, max).map((c) => (typeof c === 'number' ? String(c) : JSON.stringify(c)));
+  return choices.length > max ? `${shown.join(', ')}, … ${choices.length - max} more` : shown.join(', ');
+}

@@ -1,0 +1,27 @@
+import type { CampaignSpec, ParameterInfo } from './types.js';
+
+/** Every parameter of the space in file order (substances, numeric, categorical), each with its
+ * choices: one list for code that does not care which kind a parameter is. */
+export function specParameters(spec: Pick<CampaignSpec, 'space'>): ParameterInfo[] {
+  const out: ParameterInfo[] = [];
+  for (const [name, choices] of Object.entries(spec.space.substances)) {
+    out.push({ kind: 'substance', name, choices: Object.keys(choices), smiles: choices });
+  }
+  for (const [name, p] of Object.entries(spec.space.numeric)) {
+    out.push(p.unit === undefined ? { kind: 'numeric', name, choices: p.values } : { kind: 'numeric', name, choices: p.values, unit: p.unit });
+  }
+  for (const [name, choices] of Object.entries(spec.space.categorical)) {
+    out.push({ kind: 'categorical', name, choices });
+  }
+  return out;
+}
+
+/** Experiments the lab may hold at once: the file's lab.capacity, else the batch size. */
+export function labCapacity(spec: Pick<CampaignSpec, 'lab' | 'budget'>): number {
+  return spec.lab.capacity ?? spec.budget.batch;
+}
+
+/** Numbers from a file or a CSV cell rarely match bit for bit (0.1 vs 0.10000000000000001). */
+export function sameNumber(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}

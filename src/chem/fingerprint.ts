@@ -1,0 +1,47 @@
+// Morgan (ECFP-like) bit fingerprints and Tanimoto similarity, for nearest-
+// neighbour lookups and diversity in the planner.
+import { BoundedCache } from './cache.js';
+import { withMolecule } from './parse.js';
+import { canonicalSmiles } from './smiles.js';
+
+export interface MorganOptions {
+  /** default 2 (ECFP4) */
+  radius?: number;
+  /** default 2048 */
+  nBits?: number;
+}
+
+const fingerprints = new BoundedCache<string, Uint8Array>(50_000);
+
+/**
+ * One byte (0 or 1) per bit. Cached by (canonical SMILES, radius, nBits) and
+ * shared between callers, so do not mutate the result. '' gives all zeros.
+ */
+export function morganFingerprint(smiles: string, opts: MorganOptions = {}): Uint8Array {
+  const radius = opts.radius ?? 2;
+  const nBits = opts.nBits ?? 2048;
+  if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`Morgan radius must be a non-negative integer, got ${radius}`);
+  if (!Number.isInteger(nBits) || nBits < 1) throw new RangeError(`Morgan nBits must be a positive integer, got ${nBits}`);
+  const canonical = canonicalSmiles(smiles);
+  return fingerprints.getOrCreate(`${canonical}\u0000${radius}\u0000${nBits}`, () => {
+    if (canonical === '') return new Uint8Array(nBits);
+    // get_morgan_fp returns the bits as a '0'/'1' string, which maps directly onto our layout.
+    const bits = withMolecule(canonical, (mol) => mol.get_morgan_fp(JSON.stringify({ radius, nBits })));
+    if (bits.length !== nBits) throw new Error(`RDKit returned ${bits.length} Morgan bits, expected ${nBits}`);
+    return Uint8Array.from(bits, (bit) => (bit === '1' ? 1 : 0));
+  });
+}
+
+/** |A∩B| / |A∪B| over set bits; 0 when neither has any bit set. */
+export function tanimoto(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new RangeError(`fingerprint lengths differ: ${a.length} vs ${b.length}`);
+  let both = 0;
+  let either = 0;
+  for (let i = 0; i < a.length; i++) {
+    const inA = a[i] !== 0;
+    const inB = b[i] !== 0;
+    if (inA && inB) both++;
+    if (inA || inB) either++;
+  }
+  return either === 0 ? 0 : both / either;
+}

@@ -1,0 +1,48 @@
+// Turning user text into an RDKit molecule, or a SmilesError that says why not.
+import { SmilesError } from './errors.js';
+import type { RDKitMol } from './rdkit.js';
+import { captureRdkitErrors } from './runtime.js';
+
+/**
+ * Trims the input and rejects text RDKit's get_mol would accept but is not a
+ * plain SMILES: it stops reading at whitespace (so 'not a smiles' parses as
+ * nitrogen, 'C C' as methane) and it routes JSON to a different parser.
+ * Returns '' for blank input, which callers treat as "no component".
+ */
+export function normaliseSmilesText(input: string): string {
+  const smiles = input.trim();
+  if (/\s/.test(smiles)) throw new SmilesError(smiles, 'contains whitespace');
+  if (smiles.includes('{')) throw new SmilesError(smiles, 'looks like JSON, not SMILES');
+  return smiles;
+}
+
+/** Parses a non-empty, normalised SMILES, hands the molecule to `use`, and always frees its wasm memory. */
+export function withMolecule<T>(smiles: string, use: (mol: RDKitMol) => T): T {
+  const { result: mol, errors } = captureRdkitErrors((rdkit) => rdkit.get_mol(smiles));
+  if (!mol) throw new SmilesError(smiles, describeRdkitFailure(errors));
+  try {
+    if (!mol.is_valid()) throw new SmilesError(smiles, describeRdkitFailure(errors));
+    return use(mol);
+  } finally {
+    mol.delete();
+  }
+}
+
+const TIMESTAMP = /^\[\d\d:\d\d:\d\d\]\s*/;
+
+/** Condenses RDKit's multi-line log (timestamps, caret diagrams, echoed input) into one short reason. */
+export function describeRdkitFailure(log: string): string {
+  const lines = log
+    .split('\n')
+    .map((line) => line.replace(TIMESTAMP, '').trim())
+    .filter((line) => line.length > 0);
+  const position = lines.map((line) => /around position (\d+)/.exec(line)?.[1]).find((p) => p !== undefined);
+  const headline = (lines[0] ?? '')
+    .replace(/^SMILES Parse Error:\s*/, '')
+    .replace(/\s+while parsing:.*$/, '')
+    .replace(/\s+for input:.*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!headline) return 'RDKit could not parse it';
+  return position === undefined ? headline : `${headline} at position ${position}`;
+}

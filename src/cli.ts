@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/** The `athanor` command. */
+import { Command, InvalidArgumentError } from 'commander';
+import { reportError } from './cli/errors.js';
+import { runCommand } from './cli/run-command.js';
+import { statusCommand } from './cli/status-command.js';
+import { serveCommand } from './cli/serve-command.js';
+import { openDatabase, resolveHome } from './db/index.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
+  return n;
+}
+
+const program = new Command()
+  .name('athanor')
+  .description('Autonomous experiment planner for chemistry: closed-loop campaigns against robots and simulators.')
+  .option('--home <dir>', 'Athanor home: embedded database and lab journals (env ATHANOR_HOME, default ./.athanor)')
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    // commander's own usage errors are the user's to fix: exit 2
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+program
+  .command('run')
+  .description('run a campaign to its end in this process, printing progress and a summary')
+  .argument('[file]', 'campaign file (YAML or JSON)')
+  .option('--budget <n>', 'experiments to run (overrides budget.experiments)', positiveInt)
+  .option('--batch <n>', 'experiments per batch (overrides budget.batch)', positiveInt)
+  .option('--seed <n>', 'random seed (overrides seed)', integer)
+  .option('--resume', 'continue the newest unfinished campaign made from the same file and options')
+  .option('--campaign <id>', 'continue this campaign')
+  .option('--json', 'print the summary as one JSON object on the last line of stdout (progress goes to stderr)')
+  .option('--quiet', 'print only the summary')
+  .action(async (file: string | undefined, options, command: Command) => {
+    process.exitCode = await runCommand(file, { ...options, ...command.optsWithGlobals() });
+  });
+
+program
+  .command('serve')
+  .description('run the planning service: every unfinished campaign, and the HTTP API on 127.0.0.1')
+  .option('--port <n>', 'HTTP port (env ATHANOR_PORT, default 7340)', positiveInt)
+  .option('--host <address>', 'address to listen on (env ATHANOR_HOST, default 127.0.0.1)')
+  .option('--demo', 'create and start a demo campaign on the simulator when the database has none')
+  .action(async (options, command: Command) => {
+    process.exitCode = await serveCommand({ ...options, ...command.optsWithGlobals() });
+  });
+
+program
+  .command('migrate')
+  .description('apply the database migrations (the service and run do this by themselves too)')
+  .action(async (_options, command: Command) => {
+    const database = await openDatabase({ home: resolveHome(command.optsWithGlobals().home) });
+    process.stdout.write(`database at ${database.location} (${database.kind}) is up to date\n`);
+    await database.close();
+  });
+
+program
+  .command('status')
+  .description('list campaigns, or show one in detail')
+  .argument('[campaign]', 'campaign id')
+  .option('--json', 'print JSON')
+  .action(async (campaign: string | undefined, options, command: Command) => {
+    process.exitCode = await statusCommand(campaign, { ...options, ...command.optsWithGlobals() });
+  });
+
+program.parseAsync(process.argv).catch(reportError);

@@ -1,0 +1,103 @@
+/** `athanor run FILE`: a whole campaign in this process, against the lab its file names. */
+import { loadCampaignFile, applyOverrides } from '../campaign/index.js';
+import { summarizeCampaign, openCampaign, type CampaignRunner } from '../agent/index.js';
+import { getCampaign, openDatabase, resolveHome } from '../db/index.js';
+import { formatParameters, formatSummary, formatValue } from './format.js';
+import { UsageError } from './errors.js';
+
+export interface RunOptions {
+  budget?: number;
+  batch?: number;
+  seed?: number;
+  resume?: boolean;
+  campaign?: string;
+  json?: boolean;
+  home?: string;
+  quiet?: boolean;
+}
+
+/** One line per finished batch, with the best value so far. */
+function watchProgress(runner: CampaignRunner, out: (line: string) => void): void {
+  const { spec } = runner;
+  const started = Date.now();
+  let lastReported = -1;
+  runner.on('result', (event) => {
+    if (event.outcome === 'error' || event.outcome === 'quarantined') out(`  ! ${event.reason ?? event.outcome}`);
+    if (event.outcome === 'failed') out(`  ! experiment failed: ${event.reason}`);
+    void runner.steps.progress().then((p) => {
+      const batchDone = p.finished % spec.budget.batch === 0 || p.used >= spec.budget.experiments;
+      if (!batchDone || p.inFlight > 0 || p.finished === lastReported) return;
+      lastReported = p.finished;
+      const unit = spec.objective.unit ?? null;
+      const best = p.best ? `best ${spec.objective.target} ${formatValue(p.best.value, unit)} (experiment ${p.best.seq}: ${formatParameters(p.best.parameters)})` : 'no result yet';
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      out(`[${String(p.finished).padStart(4)}/${spec.budget.experiments}] ${best}  ${seconds} s`);
+    });
+  });
+}
+
+export async function runCommand(file: string | undefined, options: RunOptions): Promise<number> {
+  if (!file && !options.campaign) throw new UsageError('give a campaign file, or --campaign ID to continue one');
+  const home = resolveHome(options.home);
+  let spec;
+  let source = '';
+  if (file) {
+    const loaded = await loadCampaignFile(file);
+    spec = applyOverrides(loaded.spec, {
+      ...(options.budget !== undefined ? { budget: options.budget } : {}),
+      ...(options.batch !== undefined ? { batch: options.batch } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    source = loaded.source;
+  }
+  const database = await openDatabase({ home });
+  const log = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+  try {
+    const { campaign, runner, resumed } = await openCampaign(database.db, {
+      ...(spec ? { spec, source } : {}),
+      ...(options.resume !== undefined ? { resume: options.resume } : {}),
+      ...(options.campaign ? { campaignId: options.campaign } : {}),
+      home,
+      actor: 'cli',
+    });
+    if (options.resume && !resumed && !options.quiet) log('No unfinished campaign from this file: starting a new one.');
+    if (!options.quiet) {
+      log(`${resumed ? 'Resuming' : 'Running'} campaign ${campaign.id} "${campaign.name}": ${runner.runtime.space.size.toLocaleString('en')} candidates, budget ${campaign.budget}, batch ${campaign.batchSize}, lab ${runner.runtime.lab.name}`);
+      watchProgress(runner, log);
+    }
+    const interrupt = () => {
+      log(`Interrupted: the campaign is saved; continue it with --resume or --campaign ${campaign.id}`);
+      void runner.detach().then(() => database.close()).then(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    await runner.start();
+    const end = await runner.done;
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+
+    const finished = await getCampaign(database.db, campaign.id);
+    const summary = await summarizeCampaign(database.db, finished ?? campaign, runner.runtime.reference);
+    if (options.json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          campaignId: summary.campaignId,
+          status: summary.status,
+          outcome: summary.outcome,
+          experiments: summary.experiments,
+          bestYield: summary.bestYield,
+          best: summary.best,
+          firstTop1At: summary.firstTop1At,
+          firstMaxAt: summary.firstMaxAt,
+          top1Threshold: summary.reference?.top1Threshold ?? null,
+          counts: summary.counts,
+        })}\n`,
+      );
+    } else {
+      process.stdout.write(`\n${formatSummary(summary, database.location)}\n`);
+    }
+    return end.status === 'failed' ? 1 : 0;
+  } finally {
+    await database.close();
+  }
+}
