@@ -35,7 +35,7 @@ ${
   numeric:
     temperature: { values: [90, 105, 120], unit: "°C" }
   categorical:
-    vessel: [vial, plate]`
+    solvent: [DMAc, p-Xylene]`
 }
 budget:
 ${parts.budget ?? '  experiments: 10\n  batch: 2'}
@@ -45,7 +45,7 @@ ${
   parts.lab ??
   `  type: simulator
   dataset: data/direct_arylation.csv
-  columns: { ligand: Ligand_SMILES, temperature: Temp_C, vessel: Base }
+  columns: { ligand: Ligand_SMILES, temperature: Temp_C, solvent: Solvent }
   results: { yield: yield }`
 }
 `;
@@ -172,7 +172,7 @@ describe('rejected campaign files', () => {
   });
 
   it('names unknown fields at the top level and in the lab', async () => {
-    const text = campaign({ extra: 'sead: 3', lab: `  type: simulator\n  dataset: data/direct_arylation.csv\n  columns: { ligand: Ligand_SMILES, temperature: Temp_C, vessel: Base }\n  results: { yield: yield }\n  speed: fast` });
+    const text = campaign({ extra: 'sead: 3', lab: `  type: simulator\n  dataset: data/direct_arylation.csv\n  columns: { ligand: Ligand_SMILES, temperature: Temp_C, solvent: Solvent }\n  results: { yield: yield }\n  speed: fast` });
     const issues = await issuesOf(text);
     expect(issues.map((i) => [i.path, i.line])).toEqual([
       ['sead', lineOf(text, 'sead')],
@@ -182,7 +182,7 @@ describe('rejected campaign files', () => {
   });
 
   it('reports a bad SMILES with its text, role, choice and line', async () => {
-    const text = campaign({ space: `  substances:\n    ligand:\n      PPh3: '${PPH3}'\n      XPhos: 'C1CC('` });
+    const text = campaign().replace(XPHOS, 'C1CC(');
     const issues = await issuesOf(text);
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toBe('space.substances.ligand.XPhos');
@@ -196,12 +196,12 @@ describe('rejected campaign files', () => {
   });
 
   it('rejects a parameter without choices', async () => {
-    const text = campaign({ space: `  substances:\n    ligand: {}\n  categorical:\n    vessel: []` });
+    const text = campaign({ space: `  substances:\n    ligand: {}\n  categorical:\n    solvent: []` });
     const issues = await issuesOf(text);
     expect(issues.map((i) => [i.path, i.line, i.message])).toEqual(
       expect.arrayContaining([
         ['space.substances.ligand', lineOf(text, 'ligand: {}'), '"ligand" has no choices'],
-        ['space.categorical.vessel', lineOf(text, 'vessel: []'), '"vessel" has no choices'],
+        ['space.categorical.solvent', lineOf(text, 'solvent: []'), '"solvent" has no choices'],
       ]),
     );
   });
@@ -216,26 +216,26 @@ describe('rejected campaign files', () => {
 
   it('rejects a forbidden rule naming an unknown choice or parameter', async () => {
     const text = campaign({
-      space: `  substances:\n    ligand:\n      XPhos: '${XPHOS}'\n      PPh3: '${PPH3}'\n  numeric:\n    temperature: { values: [90, 105, 120] }\n  categorical:\n    vessel: [vial, plate]\n  forbidden:\n    - { ligand: BrettPhos, temperature: 90 }\n    - { solvent: DMAc }`,
+      space: `  substances:\n    ligand:\n      XPhos: '${XPHOS}'\n      PPh3: '${PPH3}'\n  numeric:\n    temperature: { values: [90, 105, 120] }\n  categorical:\n    solvent: [DMAc, p-Xylene]\n  forbidden:\n    - { ligand: BrettPhos, temperature: 90 }\n    - { base: Cesium acetate }`,
     });
     const issues = await issuesOf(text);
     expect(issues).toHaveLength(2);
     expect(issues[0]).toMatchObject({ path: 'space.forbidden[0].ligand', line: lineOf(text, 'BrettPhos') });
     expect(issues[0]?.message).toBe('"BrettPhos" is not a choice of "ligand" (choices: "XPhos", "PPh3")');
-    expect(issues[1]).toMatchObject({ path: 'space.forbidden[1].solvent', line: lineOf(text, 'DMAc') });
-    expect(issues[1]?.message).toMatch(/unknown parameter "solvent"/);
+    expect(issues[1]).toMatchObject({ path: 'space.forbidden[1].base', line: lineOf(text, 'Cesium acetate') });
+    expect(issues[1]?.message).toBe('unknown parameter "base" (parameters: ligand, temperature, solvent)');
   });
 
   it('rejects duplicate parameter names across kinds', async () => {
-    const text = campaign({ space: `  numeric:\n    vessel: { values: [1, 2] }\n  categorical:\n    vessel: [vial, plate]` });
+    const text = campaign({ space: `  numeric:\n    solvent: { values: [1, 2] }\n  categorical:\n    solvent: [DMAc, p-Xylene]` });
     const issues = await issuesOf(text);
-    expect(issues.find((i) => i.path === 'space.categorical.vessel')?.message).toBe(
-      'parameter name "vessel" is already used in space.numeric',
+    expect(issues.find((i) => i.path === 'space.categorical.solvent')?.message).toBe(
+      'parameter name "solvent" is already used in space.numeric',
     );
   });
 
   it('rejects a missing dataset, giving the resolved path', async () => {
-    const text = campaign({ lab: '  type: simulator\n  dataset: data/nope.csv\n  columns: { ligand: Ligand_SMILES, temperature: Temp_C, vessel: Base }\n  results: { yield: yield }' });
+    const text = campaign({ lab: '  type: simulator\n  dataset: data/nope.csv\n  columns: { ligand: Ligand_SMILES, temperature: Temp_C, solvent: Solvent }\n  results: { yield: yield }' });
     const issues = await issuesOf(text);
     expect(issues).toEqual([
       { path: 'lab.dataset', line: lineOf(text, 'nope.csv'), message: `file not found: ${join(examples, 'data', 'nope.csv')}` },
@@ -243,9 +243,9 @@ describe('rejected campaign files', () => {
   });
 
   it('rejects lab columns and results that do not fit the space or the dataset', async () => {
-    const text = campaign({ lab: '  type: simulator\n  dataset: data/direct_arylation.csv\n  columns: { ligand: Ligand_SMILES, temperature: Temperature, vessel: Base, solvent: Solvent }\n  results: { conversion: yield }' });
+    const text = campaign({ lab: '  type: simulator\n  dataset: data/direct_arylation.csv\n  columns: { ligand: Ligand_SMILES, temperature: Temperature, solvent: Solvent, base: Base }\n  results: { conversion: yield }' });
     const issues = await issuesOf(text);
-    expect(issues.map((i) => i.path).sort()).toEqual(['lab.columns.solvent', 'lab.columns.temperature', 'lab.results']);
+    expect(issues.map((i) => i.path).sort()).toEqual(['lab.columns.base', 'lab.columns.temperature', 'lab.results']);
     expect(issues.find((i) => i.path === 'lab.columns.temperature')?.message).toMatch(/column "Temperature" is not in the header of .*direct_arylation\.csv/);
     expect(issues.find((i) => i.path === 'lab.results')?.message).toBe('must give a column for the objective target "yield"');
   });
@@ -273,12 +273,13 @@ describe('rejected campaign files', () => {
   });
 
   it('reports bad YAML syntax with its line', async () => {
-    const text = 'name: broken\nobjective:\n  target: yield\n   direction: maximize\nspace: [\n';
-    const issues = await issuesOf(text);
-    expect(issues.length).toBeGreaterThan(0);
-    expect(issues[0]?.path).toBe('');
-    expect(issues[0]?.message).toMatch(/^invalid YAML/);
-    expect(issues[0]?.line).toBe(4);
+    for (const [text, line, message] of [
+      ['name: x\n\tbudget: 3\n', 2, 'invalid YAML: Tabs are not allowed as indentation'],
+      ['name: x\nbudget:\n  experiments: 3\n  experiments: 4\n', 4, 'invalid YAML: Map keys must be unique'],
+      ["name: x\nspace:\n  categorical:\n    vessel: [vial, plate\nbudget: 3\n", 5, 'invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ] as const) {
+      expect(await issuesOf(text)).toEqual([{ path: '', line, message }]);
+    }
   });
 
   it('reports bad JSON syntax with its line', async () => {

@@ -4,7 +4,7 @@
  * stays pure.
  */
 import { join } from 'node:path';
-import type { CampaignSpec } from '../campaign/index.js';
+import { resolveSpecPath, type CampaignSpec } from '../campaign/index.js';
 import { canonicalSmiles, initChem } from '../chem/index.js';
 import type { LabAdapter } from '../lab-adapters/contract.js';
 import { DatasetSimulator, type DatasetReference } from '../lab-adapters/dataset-simulator.js';
@@ -52,7 +52,7 @@ export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
     ),
   };
   if (spec.space.scope) {
-    const file = join(spec.baseDir, spec.space.scope.file);
+    const file = resolveSpecPath(spec, spec.space.scope.file);
     const { rows } = await readCsv(file);
     definition.scope = { rows, columns: spec.space.scope.columns, source: file };
   }
@@ -75,7 +75,7 @@ export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions):
   const lab = spec.lab;
   switch (lab.type) {
     case 'simulator': {
-      const file = join(spec.baseDir, lab.dataset);
+      const file = resolveSpecPath(spec, lab.dataset);
       const { rows } = await readCsv(file);
       const bounds = spec.objective.bounds ? { [spec.objective.target]: spec.objective.bounds } : undefined;
       const simulator = new DatasetSimulator({

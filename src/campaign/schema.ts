@@ -30,7 +30,7 @@ const objectiveSchema = z
     unit: z.string().optional(),
     goal: finite.optional(),
   })
-  .describe('What is measured and which way is better.');
+  .describe('The measured quantity to optimise and which way is better');
 
 /** Values, or a range expanded to values. One strict object rather than a union, so a stray or
  * misspelt field gets a precise message instead of "no union member matched". */
@@ -54,7 +54,7 @@ const numericParameterSchema = z
       return;
     }
     for (const k of ['min', 'max', 'step'] as const) {
-      if (p[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is required with a range` });
+      if (p[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'required for a range (min, max and step)' });
     }
     if (p.min === undefined || p.max === undefined || p.step === undefined) return;
     if (p.step <= 0) ctx.addIssue({ code: 'custom', path: ['step'], message: 'must be greater than 0' });
@@ -92,7 +92,7 @@ const scopeSchema = z.strictObject({
 
 const spaceSchema = z.strictObject({
   substances: z
-    .record(identifier, z.record(z.string(), z.string({ error: 'must be a SMILES string' })))
+    .record(identifier, z.record(z.string().min(1, 'must not be empty'), z.string({ error: 'must be a SMILES string' })))
     .default({}),
   numeric: z.record(identifier, numericParameterSchema).default({}),
   categorical: z.record(identifier, z.array(nonEmpty)).default({}),
@@ -127,11 +127,11 @@ export const campaignSpecSchema = z.strictObject({
   name: nonEmpty,
   description: z.string().optional(),
   objective: objectiveSchema,
-  space: spaceSchema,
-  budget: budgetSchema,
-  seed: z.int().default(0),
+  space: spaceSchema.describe('Parameters (substances by role, numeric, categorical), forbidden combinations, optional scope table'),
+  budget: budgetSchema.describe('How many experiments in all, and how many the planner proposes at a time'),
+  seed: z.int().default(0).describe('Seed for every random choice of the campaign'),
   planner: plannerSchema.default({ initial_design: 'diverse' }),
-  lab: labSchema,
+  lab: labSchema.describe('Where experiments run; discriminated by type'),
 });
 
 export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;

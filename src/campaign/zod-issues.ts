@@ -57,9 +57,11 @@ function translate(issue: z.core.$ZodIssue, schema: z.ZodType, data: unknown): R
 function unknownFieldMessage(key: string, known: string[]): string {
   const base = `unknown field ${JSON.stringify(key)}`;
   if (known.length === 0) return base;
+  // Close in spelling (a typo) or one name containing the other ("batchsize" for "batch").
+  const norm = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
   const close = known
-    .map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) }))
-    .filter(({ d }) => d <= Math.max(1, Math.floor(key.length / 3)))
+    .map((k) => ({ k, d: editDistance(norm(key), norm(k)) }))
+    .filter(({ k, d }) => d <= Math.max(1, Math.floor(key.length / 3)) || norm(key).includes(norm(k)) || norm(k).includes(norm(key)))
     .sort((a, b) => a.d - b.d)[0];
   if (close !== undefined) return `${base} (did you mean "${close.k}"?)`;
   return `${base}; allowed here: ${known.join(', ')}`;

@@ -10,6 +10,8 @@ import { requireRdkit } from './runtime.js';
 export const HYBRIDISATIONS = ['s', 'sp', 'sp2', 'sp3', 'sp3d', 'sp3d2'] as const;
 export type Hybridisation = (typeof HYBRIDISATIONS)[number] | 'other';
 
+const RDKIT_DEFAULT_MAX_MATCHES = 1000;
+
 // Compiled once per RDKit instance and kept for the life of the process.
 let queries: { rdkit: RDKitModule; byClass: Mol[] } | undefined;
 
@@ -29,9 +31,11 @@ function hybridisationQueries(): Mol[] {
 export function perceiveHybridisation(mol: RDKitMol, atomCount: number): Hybridisation[] {
   const result = new Array<Hybridisation>(atomCount).fill('other');
   if (atomCount === 0) return result;
-  const details = JSON.stringify({ maxMatches: atomCount });
+  // RDKit stops at 1000 matches by default; only bigger molecules pay for a details argument.
+  const details = atomCount > RDKIT_DEFAULT_MAX_MATCHES ? JSON.stringify({ maxMatches: atomCount }) : undefined;
   hybridisationQueries().forEach((query, classIndex) => {
-    for (const atom of matchedAtoms(mol.get_substruct_matches(query, details))) {
+    const matches = details ? mol.get_substruct_matches(query, details) : mol.get_substruct_matches(query);
+    for (const atom of matchedAtoms(matches)) {
       if (atom < atomCount) result[atom] = HYBRIDISATIONS[classIndex]!;
     }
   });

@@ -45,7 +45,7 @@ export function acquireHomeLock(home: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isFinite(owner) && owner !== process.pid && processAlive(owner)) {
+      if (Number.isFinite(owner) && processAlive(owner)) {
         throw new HomeLockedError(home, owner);
       }
       rmSync(lockPath, { force: true }); // the owner died without releasing it

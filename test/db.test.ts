@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  countByStatus,
+  createCampaign,
+  insertPlannedBatch,
+  listQuarantined,
+  markCancelled,
+  markDispatching,
+  openDatabase,
+  storeResult,
+  type Database,
+} from '../src/db/index.js';
+import { HomeLockedError } from '../src/db/home-lock.js';
+import { postgresAvailable, tempHome, tempPostgresDatabase } from './helpers.js';
+
+const TABLES = ['campaigns', 'events', 'experiments', 'machine_snapshots', 'model_versions', 'molecules', 'quarantined_results', 'results'];
+
+async function tableNames(database: Database): Promise<string[]> {
+  const result = (await database.db.execute(
+    sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+  )) as unknown as { rows: { table_name: string }[] };
+  return result.rows.map((r) => r.table_name);
+}
+
+async function seedCampaign(database: Database) {
+  const campaign = await createCampaign(
+    database.db,
+    { id: randomUUID(), name: 'test', spec: {}, specSource: '', specHash: 'h', seed: 1, budget: 4, batchSize: 2 },
+    [{ smiles: 'CCO', heavyAtoms: 3, formalCharge: 0, fragments: 1 }],
+    'test',
+  );
+  const planned = await insertPlannedBatch(
+    database.db,
+    campaign.id,
+    ['a', 'b'].map((key) => ({
+      id: randomUUID(),
+      candidateKey: key,
+      parameters: { x: key },
+      substances: {},
+      proposal: { strategy: 'test', rank: 1, reason: 'test' },
+    })),
+  );
+  return { campaign, planned };
+}
+
+/** The same behaviour is required of both engines. */
+function storageContract(open: () => Promise<Database>) {
+  it('applies the migrations: every table exists', async () => {
+    const database = await open();
+    try {
+      expect(await tableNames(database)).toEqual(expect.arrayContaining(TABLES));
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('stores a result exactly once, and quarantines results for unknown or cancelled experiments', async () => {
+    const database = await open();
+    try {
+      const { campaign, planned } = await seedCampaign(database);
+      const [first, second] = planned;
+      expect(first?.seq).toBe(1);
+      expect(second?.seq).toBe(2);
+      await markDispatching(database.db, first!.id);
+      const stored = await storeResult(database.db, { experimentId: first!.id, values: { yield: 42 }, raw: { y: 42 }, source: 'test' });
+      const again = await storeResult(database.db, { experimentId: first!.id, values: { yield: 43 }, raw: { y: 43 }, source: 'test' });
+      expect(stored.outcome).toBe('stored');
+      expect(again.outcome).toBe('duplicate');
+
+      const unknown = await storeResult(database.db, { experimentId: randomUUID(), values: { yield: 1 }, raw: {}, source: 'test' });
+      expect(unknown.outcome).toBe('quarantined');
+      const garbage = await storeResult(database.db, { experimentId: 'not-a-uuid', values: { yield: 1 }, raw: {}, source: 'test' });
+      expect(garbage.outcome).toBe('quarantined');
+
+      await markCancelled(database.db, second!.id, 'test', 'operator changed their mind');
+      const late = await storeResult(database.db, { experimentId: second!.id, values: { yield: 5 }, raw: { late: true }, source: 'test' });
+      expect(late).toEqual({ outcome: 'quarantined', reason: 'the experiment was already cancelled' });
+      expect((await listQuarantined(database.db, campaign.id)).map((q) => q.raw)).toEqual([{ late: true }]);
+
+      const counts = await countByStatus(database.db, campaign.id);
+      expect(counts).toMatchObject({ completed: 1, cancelled: 1, planned: 0 });
+      const rows = (await database.db.execute(sql`select count(*)::int as n from results`)) as unknown as { rows: { n: number }[] };
+      expect(rows.rows[0]?.n).toBe(1);
+    } finally {
+      await database.close();
+    }
+  });
+}
+
+describe('embedded PGlite', () => {
+  const { home, cleanup } = tempHome();
+  afterAll(cleanup);
+  storageContract(() => openDatabase({ home }));
+
+  it('keeps the data across a reopen, and refuses a second process on the same home', async () => {
+    const first = await openDatabase({ home });
+    await expect(openDatabase({ home })).rejects.toBeInstanceOf(HomeLockedError);
+    const n = ((await first.db.execute(sql`select count(*)::int as n from campaigns`)) as unknown as { rows: { n: number }[] }).rows[0]?.n;
+    await first.close();
+    const reopened = await openDatabase({ home });
+    try {
+      const m = ((await reopened.db.execute(sql`select count(*)::int as n from campaigns`)) as unknown as { rows: { n: number }[] }).rows[0]?.n;
+      expect(m).toBe(n);
+      expect(m).toBeGreaterThan(0);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+const hasPostgres = await postgresAvailable();
+
+describe.skipIf(!hasPostgres)('PostgreSQL (DATABASE_URL)', () => {
+  let drop: (() => Promise<void>) | undefined;
+  let url = '';
+  afterAll(async () => drop?.());
+  storageContract(async () => {
+    if (!url) ({ url, drop } = await tempPostgresDatabase());
+    return openDatabase({ databaseUrl: url });
+  });
+});

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const EXAMPLES = join(ROOT, 'examples');
+
+/** A fresh Athanor home in the temp folder, removed by the returned cleanup. */
+export function tempHome(prefix = 'athanor-test-'): { home: string; cleanup: () => void } {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+
+const ADMIN_URL = process.env.ATHANOR_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+/**
+ * PostgreSQL tests need a server. Locally they skip with a message when none answers; `.ci/run`
+ * sets ATHANOR_REQUIRE_POSTGRES=1, which turns a missing server into a failure.
+ */
+/** Whether a PostgreSQL server answers; when ATHANOR_REQUIRE_POSTGRES is set, a silent one is an error. */
+export async function postgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch (error) {
+    if (process.env.ATHANOR_REQUIRE_POSTGRES) {
+      throw new Error(`ATHANOR_REQUIRE_POSTGRES is set but PostgreSQL at ${ADMIN_URL} does not answer: ${(error as Error).message}`);
+    }
+    console.warn(`skipping PostgreSQL tests: no server at ${ADMIN_URL} (set ATHANOR_TEST_DATABASE_URL, or ATHANOR_REQUIRE_POSTGRES=1 to fail instead)`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A new, empty database on the test server, dropped by the returned cleanup. */
+export async function tempPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `athanor_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
