@@ -1,0 +1,48 @@
+/** Shared plumbing for benchmarks: where the datasets are, the machine they ran on, writing results. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SHARED = resolve(ROOT, '..', 'shared', 'data');
+
+/** A published dataset: from ../shared/data when this checkout sits beside it, else the project's copy. */
+export function datasetPath(file: string): { path: string; origin: string } {
+  const shared = join(SHARED, file);
+  if (existsSync(shared)) return { path: shared, origin: '../shared/data' };
+  const local = join(ROOT, 'examples', 'data', file);
+  if (existsSync(local)) {
+    console.error(`note: ../shared/data is absent; using the project's copy examples/data/${file}`);
+    return { path: local, origin: 'examples/data' };
+  }
+  throw new Error(`dataset ${file} is in neither ../shared/data nor examples/data`);
+}
+
+export function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    node: process.version,
+  };
+}
+
+export function writeResults(name: string, json: unknown, markdown: string): void {
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(dir, `${name}.md`), `${markdown}\n`);
+  console.log(markdown);
+  console.log(`\nwritten: bench/results/${name}.json, bench/results/${name}.md`);
+}
+
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
