@@ -98,8 +98,8 @@ export class DatasetSimulator implements LabAdapter {
     return {
       quantity,
       count: values.length,
-      max: Math.max(...values),
-      min: Math.min(...values),
+      max: values.reduce((a, b) => Math.max(a, b)),
+      min: values.reduce((a, b) => Math.min(a, b)),
       top1Threshold: threshold,
       top1Count: values.filter((v) => sign * (v - threshold) <= 0).length,
     };

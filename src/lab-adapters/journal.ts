@@ -8,7 +8,11 @@ import { dirname } from 'node:path';
 
 export class Journal<Entry extends object> {
   constructor(private readonly path: string | undefined) {
-    if (path) mkdirSync(dirname(path), { recursive: true });
+    if (!path) return;
+    mkdirSync(dirname(path), { recursive: true });
+    // End a torn last line, or the next entry would be glued onto it and lost with it.
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    if (text !== '' && !text.endsWith('\n')) appendFileSync(path, '\n');
   }
 
   /** Every complete entry; a torn last line (the process died mid-write) is ignored. */
@@ -20,7 +24,7 @@ export class Journal<Entry extends object> {
       try {
         entries.push(JSON.parse(line) as Entry);
       } catch {
-        // only the last line can be torn; anything after it was never written
+        // a line torn by a crash mid-write; the constructor ends it so later entries stay whole
       }
     }
     return entries;

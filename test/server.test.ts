@@ -1,0 +1,135 @@
+/**
+ * `athanor serve` over real HTTP on loopback: the read-only API, the status pages, the error shape,
+ * and the demo that `npm start` creates.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, tempHome } from './helpers.js';
+
+const CLI = join(ROOT, 'bin', 'athanor.js');
+const { home: scratch, cleanup } = tempHome('athanor-serve-');
+afterAll(cleanup);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface Service {
+  url: string;
+  output: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+async function startService(home: string, extra: string[] = []): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--home', home, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('Athanor is running at')) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+    void exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`serve exited with ${code}: ${out}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+async function getJson(url: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+describe('athanor serve --demo (what npm start runs)', () => {
+  const home = join(scratch, 'demo');
+
+  it('listens on loopback, creates one demo campaign, serves its progress, and shuts down cleanly', async () => {
+    const service = await startService(home, ['--demo']);
+    try {
+      expect(service.output()).toContain('watch the campaigns');
+      const health = await getJson(`${service.url}/api/health`);
+      expect(health).toMatchObject({ status: 200, body: { ok: true, database: 'pglite', activeCampaigns: 1 } });
+
+      const list = await getJson(`${service.url}/api/campaigns`);
+      expect(list.body.campaigns).toHaveLength(1);
+      const [demo] = list.body.campaigns;
+      expect(demo.name).toMatch(/^Demo: /);
+      expect(demo.status).toBe('running');
+      expect(demo.reference.top1Threshold).toBeCloseTo(90.39, 2);
+
+      // it really runs: experiments appear over time
+      let experiments: any[] = [];
+      for (let i = 0; i < 100 && experiments.length === 0; i++) {
+        experiments = (await getJson(`${service.url}/api/campaigns/${demo.campaignId}/experiments`)).body.experiments;
+        if (experiments.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(experiments.length).toBeGreaterThanOrEqual(5);
+      expect(experiments[0]).toMatchObject({ seq: 1, campaignId: demo.campaignId });
+
+      const events = await getJson(`${service.url}/api/campaigns/${demo.campaignId}/events`);
+      expect(events.body.events.map((e: { type: string }) => e.type)).toContain('batch.planned');
+
+      const page = await fetch(`${service.url}/campaigns/${demo.campaignId}`);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      const html = await page.text();
+      expect(html).toContain('<svg');
+      expect(html).toContain('Demo: Direct arylation');
+    } finally {
+      expect(await service.stop('SIGTERM')).toBe(0);
+    }
+
+    // A second start finds the campaign and resumes it instead of creating another demo.
+    const again = await startService(home, ['--demo']);
+    try {
+      const list = await getJson(`${again.url}/api/campaigns`);
+      expect(list.body.campaigns).toHaveLength(1);
+      expect(list.body.campaigns[0].status).toBe('running');
+    } finally {
+      await again.stop('SIGTERM');
+    }
+  });
+
+  it('answers bad requests with the stable JSON error shape', async () => {
+    const service = await startService(join(scratch, 'errors'));
+    try {
+      expect(await getJson(`${service.url}/api/campaigns/not-a-uuid`)).toEqual({
+        status: 400,
+        body: { error: { code: 'invalid_id', message: 'a campaign id is a UUID', field: 'id' } },
+      });
+      const missing = await getJson(`${service.url}/api/campaigns/00000000-0000-4000-8000-000000000000`);
+      expect(missing.status).toBe(404);
+      expect(missing.body.error.code).toBe('campaign_not_found');
+      const route = await getJson(`${service.url}/api/nothing-here`);
+      expect(route).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+      const events = await getJson(`${service.url}/api/campaigns/00000000-0000-4000-8000-000000000000/events?after=-1`);
+      expect(events.status).toBe(404);
+      const big = await fetch(`${service.url}/api/campaigns`, { method: 'POST', body: 'x'.repeat(2_000_000), headers: { 'content-type': 'text/plain' } });
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    } finally {
+      await service.stop();
+    }
+  });
+});
