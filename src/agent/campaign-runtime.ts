@@ -4,12 +4,11 @@
  * stays pure.
  */
 import { join } from 'node:path';
-import { resolveSpecPath, type CampaignSpec } from '../campaign/index.js';
-import { canonicalSmiles, initChem } from '../chem/index.js';
+import { labCapacity, resolveSpecPath, spaceParameters, type CampaignSpec } from '../campaign/index.js';
+import { initChem } from '../chem/index.js';
 import type { LabAdapter } from '../lab-adapters/contract.js';
 import { DatasetSimulator, type DatasetReference } from '../lab-adapters/dataset-simulator.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
-import type { Parameter } from '../planner/parameters.js';
 import type { Recommender } from '../planner/recommender.js';
 import { SearchSpace, type SpaceDefinition } from '../planner/space.js';
 import { readCsv } from '../util/csv.js';
@@ -23,30 +22,10 @@ export interface CampaignRuntime {
   reference?: DatasetReference;
 }
 
-export function parametersOf(spec: CampaignSpec): Parameter[] {
-  const substances: Parameter[] = Object.entries(spec.space.substances).map(([name, choices]) => ({
-    kind: 'substance',
-    name,
-    choices: Object.entries(choices).map(([choice, smiles]) => ({ name: choice, smiles: canonicalSmiles(smiles) })),
-  }));
-  const numeric: Parameter[] = Object.entries(spec.space.numeric).map(([name, p]) => ({
-    kind: 'numeric',
-    name,
-    values: p.values,
-    ...(p.unit !== undefined ? { unit: p.unit } : {}),
-  }));
-  const categorical: Parameter[] = Object.entries(spec.space.categorical).map(([name, values]) => ({
-    kind: 'categorical',
-    name,
-    values,
-  }));
-  return [...substances, ...numeric, ...categorical];
-}
-
 export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
   await initChem();
   const definition: SpaceDefinition = {
-    parameters: parametersOf(spec),
+    parameters: spaceParameters(spec),
     forbidden: spec.space.forbidden.map((rule) =>
       Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])),
     ),
@@ -71,7 +50,7 @@ export interface RuntimeOptions {
 
 export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions): Promise<CampaignRuntime> {
   const space = await buildSpace(spec);
-  const capacity = spec.lab.capacity ?? spec.budget.batch;
+  const capacity = labCapacity(spec);
   const lab = spec.lab;
   switch (lab.type) {
     case 'simulator': {

@@ -23,7 +23,7 @@ export { campaignSpecSchema, labSchema, MAX_RANGE_VALUES, type CampaignSpecInput
 export { loadCampaignFile, parseCampaignSpec, type ParseOptions } from './load.js';
 export { applyOverrides, type SpecOverrides } from './overrides.js';
 export { resolveSpecPath } from './resolve.js';
-export { specParameters, labCapacity } from './parameters.js';
-export { cellMatcher, type ChoiceValue } from './match.js';
+export { specParameters, spaceParameters, labCapacity } from './parameters.js';
+export { cellMatcher, plannerParameter, type ChoiceValue } from './match.js';
 export { campaignSpecToYaml } from './stringify.js';
 export type { SourceFormat } from './line-map.js';

@@ -1,54 +1,39 @@
-import { SmilesError, canonicalSmiles } from '../chem/index.js';
-import { sameNumber } from './parameters.js';
+import { canonicalOrNull } from '../chem/index.js';
+import { choiceMatcher, valueAt, type Parameter } from '../planner/parameters.js';
 import type { ParameterInfo } from './types.js';
 
 export type ChoiceValue = string | number;
 
-/** The matching rule shared by space.scope and lab.columns: a table cell names a choice by its
- * name, by its SMILES (compared in canonical form, so any valid spelling of the molecule works),
- * or, for numeric parameters, by value. Returns the choice name (substances, categorical) or the
- * number (numeric), or undefined when the cell matches nothing. initChem must have been awaited. */
-export function cellMatcher(param: ParameterInfo): (cell: string) => ChoiceValue | undefined {
+/**
+ * The planner's view of a file's parameter: substances carry canonical SMILES. An invalid SMILES
+ * (reported by the chemistry checks) gets a text no canonical SMILES equals, so it matches no cell.
+ */
+export function plannerParameter(param: ParameterInfo): Parameter {
   switch (param.kind) {
+    case 'substance':
+      return {
+        kind: 'substance',
+        name: param.name,
+        choices: param.choices.map((name) => {
+          const raw = param.smiles[name] ?? '';
+          return { name, smiles: canonicalOrNull(raw) ?? `\u0000invalid ${raw}` };
+        }),
+      };
     case 'numeric':
-      return (cell) => {
-        const text = cell.trim();
-        const x = Number(text);
-        if (text === '' || !Number.isFinite(x)) return undefined;
-        return param.choices.find((v) => sameNumber(v, x));
-      };
-    case 'categorical': {
-      const names = new Set(param.choices);
-      return (cell) => (names.has(cell.trim()) ? cell.trim() : undefined);
-    }
-    case 'substance': {
-      const names = new Set(param.choices);
-      const byCanonical = new Map<string, string>();
-      for (const [name, smiles] of Object.entries(param.smiles)) {
-        const canonical = tryCanonical(smiles.trim());
-        if (canonical !== undefined && !byCanonical.has(canonical)) byCanonical.set(canonical, name);
-      }
-      // A table repeats the same few molecules thousands of times; canonicalise each text once.
-      const seen = new Map<string, string | undefined>();
-      return (cell) => {
-        const text = cell.trim();
-        if (names.has(text)) return text;
-        if (!seen.has(text)) {
-          const canonical = tryCanonical(text);
-          seen.set(text, canonical === undefined ? undefined : byCanonical.get(canonical));
-        }
-        return seen.get(text);
-      };
-    }
+      return { kind: 'numeric', name: param.name, values: param.choices, ...(param.unit !== undefined ? { unit: param.unit } : {}) };
+    case 'categorical':
+      return { kind: 'categorical', name: param.name, values: param.choices };
   }
 }
 
-function tryCanonical(smiles: string): string | undefined {
-  try {
-    return canonicalSmiles(smiles);
-  } catch (e) {
-    // Only "not a molecule" means "no match"; anything else (chemistry not initialised) is a bug.
-    if (e instanceof SmilesError) return undefined;
-    throw e;
-  }
+/** The matching rule shared by space.scope, lab.columns and the search space itself (planner's
+ * choiceMatcher): returns the choice name (substances, categorical) or the number (numeric), or
+ * undefined when the cell matches nothing. initChem must have been awaited. */
+export function cellMatcher(param: ParameterInfo): (cell: string) => ChoiceValue | undefined {
+  const parameter = plannerParameter(param);
+  const match = choiceMatcher(parameter);
+  return (cell) => {
+    const code = match(cell);
+    return code < 0 ? undefined : valueAt(parameter, code);
+  };
 }

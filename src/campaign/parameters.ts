@@ -1,3 +1,5 @@
+import type { Parameter } from '../planner/parameters.js';
+import { plannerParameter } from './match.js';
 import type { CampaignSpec, ParameterInfo } from './types.js';
 
 /** Every parameter of the space in file order (substances, numeric, categorical), each with its
@@ -16,12 +18,14 @@ export function specParameters(spec: Pick<CampaignSpec, 'space'>): ParameterInfo
   return out;
 }
 
+/** The search-space parameters a campaign runs with, in file order, substances canonicalised. */
+export function spaceParameters(spec: Pick<CampaignSpec, 'space'>): Parameter[] {
+  return specParameters(spec).map(plannerParameter);
+}
+
 /** Experiments the lab may hold at once: the file's lab.capacity, else the batch size. */
 export function labCapacity(spec: Pick<CampaignSpec, 'lab' | 'budget'>): number {
   return spec.lab.capacity ?? spec.budget.batch;
 }
 
-/** Numbers from a file or a CSV cell rarely match bit for bit (0.1 vs 0.10000000000000001). */
-export function sameNumber(a: number, b: number): boolean {
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-}
+export { sameNumber } from '../planner/parameters.js';

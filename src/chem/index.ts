@@ -3,7 +3,7 @@
 export { loadRdkit, type RDKitModule } from './rdkit.js';
 export { initChem } from './runtime.js';
 export { SmilesError } from './errors.js';
-export { canonicalSmiles, isValidSmiles, describeMolecule, type MoleculeInfo } from './smiles.js';
+export { canonicalSmiles, canonicalOrNull, isValidSmiles, describeMolecule, type MoleculeInfo } from './smiles.js';
 export {
   FEATURIZER_VERSION,
   ATOM_FDIM,

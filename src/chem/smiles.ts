@@ -22,6 +22,23 @@ export function canonicalSmiles(smiles: string): string {
   return canonicalForms.set(smiles, canonical);
 }
 
+const notSmiles = new BoundedCache<string, true>(10_000);
+
+/**
+ * The canonical form, or null when the text is not a SMILES (a name, say): for matching table cells,
+ * where most texts repeat, so failures are remembered too.
+ */
+export function canonicalOrNull(text: string): string | null {
+  if (notSmiles.get(text)) return null;
+  try {
+    return canonicalSmiles(text);
+  } catch (error) {
+    if (!(error instanceof SmilesError)) throw error;
+    notSmiles.set(text, true);
+    return null;
+  }
+}
+
 /** True exactly when canonicalSmiles would accept the input; so blank input counts as valid ("no component"). */
 export function isValidSmiles(smiles: string): boolean {
   try {

@@ -1,4 +1,5 @@
 /** The parameters of a search space: what can be varied, and the values each may take. */
+import { canonicalOrNull } from '../chem/index.js';
 
 export interface SubstanceChoice {
   name: string;
@@ -24,34 +25,47 @@ export function valueAt(parameter: Parameter, code: number): ParameterValue {
   return value;
 }
 
-function sameNumber(a: number, b: number): boolean {
+/** Numbers from a file or a CSV cell rarely match bit for bit (0.1 vs 0.10000000000000001). */
+export function sameNumber(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
 /**
- * The code of the choice a value names, or -1. Substances match by name or by canonical SMILES
- * (`canonical` is given the raw text and returns its canonical form, or null when it is not SMILES),
- * numbers numerically, categories exactly.
+ * The one rule by which a value (a table cell, a forbidden rule's entry) names a choice: substances
+ * by name or by SMILES in canonical form (so any valid spelling of the molecule works), numbers
+ * numerically, categories exactly. The matcher returns the choice's code, or -1.
  */
-export function codeOf(
-  parameter: Parameter,
-  value: ParameterValue,
-  canonical: (text: string) => string | null,
-): number {
+export function choiceMatcher(parameter: Parameter): (value: ParameterValue) => number {
   switch (parameter.kind) {
     case 'substance': {
-      const text = String(value).trim();
-      const byName = parameter.choices.findIndex((c) => c.name === text);
-      if (byName >= 0) return byName;
-      const smiles = canonical(text);
-      return smiles === null ? -1 : parameter.choices.findIndex((c) => c.smiles === smiles);
+      const byName = new Map(parameter.choices.map((c, i) => [c.name, i] as const));
+      const bySmiles = new Map<string, number>();
+      parameter.choices.forEach((c, i) => {
+        if (!bySmiles.has(c.smiles)) bySmiles.set(c.smiles, i);
+      });
+      // A table repeats the same few molecules thousands of times: resolve each text once.
+      const seen = new Map<string, number>();
+      return (value) => {
+        const text = String(value).trim();
+        const named = byName.get(text);
+        if (named !== undefined) return named;
+        let code = seen.get(text);
+        if (code === undefined) {
+          const smiles = canonicalOrNull(text);
+          code = smiles === null ? -1 : (bySmiles.get(smiles) ?? -1);
+          seen.set(text, code);
+        }
+        return code;
+      };
     }
-    case 'numeric': {
-      const number = typeof value === 'number' ? value : Number.parseFloat(String(value));
-      if (!Number.isFinite(number)) return -1;
-      return parameter.values.findIndex((v) => sameNumber(v, number));
-    }
+    case 'numeric':
+      return (value) => {
+        const text = String(value).trim();
+        const number = typeof value === 'number' ? value : text === '' ? Number.NaN : Number(text);
+        if (!Number.isFinite(number)) return -1;
+        return parameter.values.findIndex((v) => sameNumber(v, number));
+      };
     case 'categorical':
-      return parameter.values.indexOf(String(value).trim());
+      return (value) => parameter.values.indexOf(String(value).trim());
   }
 }

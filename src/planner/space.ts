@@ -3,8 +3,7 @@
  * combinations, or the rows of a scope table. Candidates are stored as a flat array of choice codes
  * (one Int32 per parameter) so that spaces of a million points stay small.
  */
-import { canonicalSmiles, SmilesError } from '../chem/index.js';
-import { choiceCount, codeOf, valueAt, type Parameter, type ParameterValue } from './parameters.js';
+import { choiceCount, choiceMatcher, valueAt, type Parameter, type ParameterValue } from './parameters.js';
 
 /** Each a map parameter → the values that, all together, make a candidate forbidden. */
 export type ForbiddenCombination = Record<string, ParameterValue[]>;
@@ -35,7 +34,7 @@ export class SearchSpace {
   readonly skippedScopeRows: { row: number; reason: string }[] = [];
   private readonly codes: Int32Array;
   private readonly keyIndex = new Map<string, number>();
-  private readonly canonicalCache = new Map<string, string | null>();
+  private readonly matchers: ((value: ParameterValue) => number)[];
 
   constructor(definition: SpaceDefinition) {
     this.parameters = definition.parameters;
@@ -43,6 +42,7 @@ export class SearchSpace {
     for (const p of this.parameters) {
       if (choiceCount(p) === 0) throw new SpaceError(`parameter ${p.name} has no values`);
     }
+    this.matchers = this.parameters.map(choiceMatcher);
     const forbidden = (definition.forbidden ?? []).map((f) => this.compileForbidden(f));
     const codes = definition.scope
       ? this.enumerateScope(definition.scope, forbidden)
@@ -96,28 +96,14 @@ export class SearchSpace {
     return codes ? keyOfValues(codes.map((c, j) => valueAt(this.parameters[j] as Parameter, c))) : null;
   }
 
-  private canonical = (text: string): string | null => {
-    const cached = this.canonicalCache.get(text);
-    if (cached !== undefined) return cached;
-    let smiles: string | null;
-    try {
-      smiles = canonicalSmiles(text);
-    } catch (error) {
-      if (!(error instanceof SmilesError)) throw error;
-      smiles = null;
-    }
-    this.canonicalCache.set(text, smiles);
-    return smiles;
-  };
-
   private rowCodes(row: Record<string, string>, columns: Record<string, string>): number[] | null {
     const codes: number[] = [];
-    for (const p of this.parameters) {
+    for (const [j, p] of this.parameters.entries()) {
       const column = columns[p.name];
       if (column === undefined) throw new SpaceError(`no table column is given for parameter ${p.name}`);
       const cell = row[column];
       if (cell === undefined) return null;
-      const code = codeOf(p, cell, this.canonical);
+      const code = (this.matchers[j] as (value: ParameterValue) => number)(cell);
       if (code < 0) return null;
       codes.push(code);
     }
@@ -129,9 +115,10 @@ export class SearchSpace {
       const j = this.parameters.findIndex((p) => p.name === name);
       const parameter = this.parameters[j];
       if (!parameter) throw new SpaceError(`a forbidden combination names an unknown parameter: ${name}`);
+      const match = this.matchers[j] as (value: ParameterValue) => number;
       const allowed = new Set(
         values.map((v) => {
-          const code = codeOf(parameter, v, this.canonical);
+          const code = match(v);
           if (code < 0) throw new SpaceError(`a forbidden combination names an unknown value of ${name}: ${String(v)}`);
           return code;
         }),

@@ -70,30 +70,26 @@ export async function markDispatching(db: DbOrTx, id: string): Promise<void> {
     .where(eq(experiments.id, id));
 }
 
-export async function markFailed(db: DbOrTx, id: string, reason: string, actor: string): Promise<boolean> {
+/** Ends an experiment that is still open, with the reason, and records the event; false when it had already ended. */
+async function closeExperiment(db: DbOrTx, id: string, status: 'failed' | 'cancelled', reason: string, actor: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     const updated = await tx
       .update(experiments)
-      .set({ status: 'failed', failureReason: reason, finishedAt: new Date() })
+      .set({ status, failureReason: reason, finishedAt: new Date() })
       .where(and(eq(experiments.id, id), inArray(experiments.status, ['planned', ...IN_FLIGHT])))
       .returning({ campaignId: experiments.campaignId, seq: experiments.seq });
     const row = updated[0];
-    if (row) await appendEvent(tx, { campaignId: row.campaignId, type: 'experiment.failed', actor, payload: { experimentId: id, seq: row.seq, reason } });
+    if (row) await appendEvent(tx, { campaignId: row.campaignId, type: `experiment.${status}`, actor, payload: { experimentId: id, seq: row.seq, reason } });
     return row !== undefined;
   });
 }
 
-export async function markCancelled(db: DbOrTx, id: string, actor: string, reason: string): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const updated = await tx
-      .update(experiments)
-      .set({ status: 'cancelled', failureReason: reason, finishedAt: new Date() })
-      .where(and(eq(experiments.id, id), inArray(experiments.status, ['planned', ...IN_FLIGHT])))
-      .returning({ campaignId: experiments.campaignId, seq: experiments.seq });
-    const row = updated[0];
-    if (row) await appendEvent(tx, { campaignId: row.campaignId, type: 'experiment.cancelled', actor, payload: { experimentId: id, seq: row.seq, reason } });
-    return row !== undefined;
-  });
+export function markFailed(db: DbOrTx, id: string, reason: string, actor: string): Promise<boolean> {
+  return closeExperiment(db, id, 'failed', reason, actor);
+}
+
+export function markCancelled(db: DbOrTx, id: string, actor: string, reason: string): Promise<boolean> {
+  return closeExperiment(db, id, 'cancelled', reason, actor);
 }
 
 export interface ObservationRow {
