@@ -92,7 +92,7 @@ async function main() {
         let best = -Infinity;
         for (let round = 1; observations.length < BUDGET; round++) {
           const t0 = performance.now();
-          const proposals = recommender.recommend({ space, count: Math.min(BATCH, BUDGET - observations.length), seed, round, observations, pending: [], taken });
+          const { proposals } = await recommender.recommend({ space, count: Math.min(BATCH, BUDGET - observations.length), seed, round, observations, pending: [], taken, direction: 'maximize' });
           run.cycleSeconds.push((performance.now() - t0) / 1000);
           if (proposals.length === 0) break;
           for (const p of proposals) {

@@ -5,6 +5,7 @@ import { reportError } from './cli/errors.js';
 import { runCommand } from './cli/run-command.js';
 import { statusCommand } from './cli/status-command.js';
 import { serveCommand } from './cli/serve-command.js';
+import { registerTokenCommand } from './cli/token-command.js';
 import { openDatabase, resolveHome } from './db/index.js';
 
 function positiveInt(value: string): number {
@@ -62,6 +63,8 @@ program
     process.stdout.write(`database at ${database.location} (${database.kind}) is up to date\n`);
     await database.close();
   });
+
+registerTokenCommand(program);
 
 program
   .command('status')

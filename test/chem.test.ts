@@ -6,7 +6,9 @@ import {
   BOND_FDIM,
   BOND_FEATURE_SLICES,
   FEATURIZER_VERSION,
+  MAX_SMILES_ATOMS,
   SmilesError,
+  canonicalOrNull,
   canonicalSmiles,
   describeMolecule,
   initChem,
@@ -107,6 +109,28 @@ describe('canonicalSmiles / isValidSmiles / describeMolecule', () => {
     expect(error.message).toContain(`"${smiles.replaceAll('"', '\\"')}"`);
     expect(error.reason.toLowerCase()).toContain(reason.toLowerCase());
     expect(error.message).toBe(`invalid SMILES ${JSON.stringify(smiles)}: ${error.reason}`);
+  });
+
+  // RDKit.js overflows its wasm stack on ~600-atom chains (crashing or hanging), so size is checked first.
+  it('refuses molecules beyond MAX_SMILES_ATOMS before RDKit sees them', () => {
+    expect(MAX_SMILES_ATOMS).toBe(250);
+    expect(canonicalSmiles('C'.repeat(MAX_SMILES_ATOMS))).toHaveLength(MAX_SMILES_ATOMS);
+    const tooLong = 'C'.repeat(MAX_SMILES_ATOMS + 1);
+    expect(() => canonicalSmiles(tooLong)).toThrow(SmilesError);
+    expect(() => canonicalSmiles(tooLong)).toThrow(`too large: ${MAX_SMILES_ATOMS + 1} atoms, the limit is ${MAX_SMILES_ATOMS}`);
+    expect(() => canonicalSmiles('C'.repeat(5000))).toThrow(/^invalid SMILES "C{80}… \(5000 characters\)": too large/);
+    // bracket atoms, two-letter halogens and aromatic atoms count once each
+    const ions = '[Na+].[Cl-].'.repeat(121); // 242 atoms
+    expect(canonicalSmiles(`${ions}ClCc1ccccc1`)).toContain('ClCc1ccccc1'); // 250
+    expect(() => canonicalSmiles(`${ions}ClC(Br)c1ccccc1`)).toThrow('too large: 251 atoms');
+  });
+
+  it('canonicalOrNull answers null instead of throwing for non-SMILES text', () => {
+    expect(canonicalOrNull('OCC')).toBe('CCO');
+    expect(canonicalOrNull('')).toBe('');
+    expect(canonicalOrNull('sodium tert-butoxide')).toBeNull();
+    expect(canonicalOrNull('C1CC')).toBeNull();
+    expect(canonicalOrNull('C1CC')).toBeNull(); // remembered
   });
 
   it('reports where the parser gave up', () => {

@@ -7,7 +7,7 @@ import { loadCampaignFile } from '../src/campaign/index.js';
 import { canonicalSmiles, initChem } from '../src/chem/index.js';
 import { CandidateDistance } from '../src/planner/distance.js';
 import { DiverseDesign, RandomDesign } from '../src/planner/initial-design.js';
-import type { PlanningContext, Proposal, Recommender } from '../src/planner/recommender.js';
+import type { PlanningContext, Proposal } from '../src/planner/recommender.js';
 import { SearchSpace } from '../src/planner/space.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { EXAMPLES } from './helpers.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 function context(overrides: Partial<PlanningContext> = {}): PlanningContext {
-  return { space, count: 5, seed: 1, round: 0, observations: [], pending: [], taken: new Set(), ...overrides };
+  return { space, count: 5, seed: 1, round: 0, observations: [], pending: [], taken: new Set(), direction: 'maximize', ...overrides };
 }
 
 function candidates(proposals: Proposal[]): number[] {
@@ -69,7 +69,7 @@ function tinySpace(): SearchSpace {
   });
 }
 
-const designs: [string, () => Recommender][] = [
+const designs: [string, () => RandomDesign | DiverseDesign][] = [
   ['RandomDesign', () => new RandomDesign()],
   ['DiverseDesign', () => new DiverseDesign()],
 ];
@@ -79,7 +79,7 @@ describe.each(designs)('%s', (name, make) => {
     const design = make();
     for (const seed of [1, 2, 3]) {
       const taken = takenSet(300, seed);
-      const proposals = design.recommend(context({ seed, round: seed, count: 25, taken }));
+      const proposals = design.pick(context({ seed, round: seed, count: 25, taken }));
       expect(proposals).toHaveLength(25);
       const picked = candidates(proposals);
       expect(new Set(picked).size).toBe(25);
@@ -99,39 +99,39 @@ describe.each(designs)('%s', (name, make) => {
     const tiny = tinySpace();
     const design = make();
     const taken = new Set([0, 2, 5]);
-    const rest = design.recommend({ ...context(), space: tiny, count: 10, taken });
+    const rest = design.pick({ ...context(), space: tiny, count: 10, taken });
     expect(candidates(rest).sort()).toEqual([1, 3, 4]);
     expect(rest.map((p) => p.rank)).toEqual([1, 2, 3]);
 
-    const all = design.recommend({ ...context(), space: tiny, count: 6 });
+    const all = design.pick({ ...context(), space: tiny, count: 6 });
     expect(candidates(all).sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    const over = design.recommend({ ...context(), space: tiny, count: 7 });
+    const over = design.pick({ ...context(), space: tiny, count: 7 });
     expect(candidates(over).sort()).toEqual([0, 1, 2, 3, 4, 5]);
 
-    expect(design.recommend({ ...context(), space: tiny, count: 3, taken: new Set([0, 1, 2, 3, 4, 5]) })).toEqual([]);
-    expect(design.recommend(context({ count: 0 }))).toEqual([]);
+    expect(design.pick({ ...context(), space: tiny, count: 3, taken: new Set([0, 1, 2, 3, 4, 5]) })).toEqual([]);
+    expect(design.pick(context({ count: 0 }))).toEqual([]);
   });
 
   it('is reproducible: same seed and round, same proposals; another seed or round, others', () => {
     const taken = takenSet(40, 7);
-    const a = candidates(make().recommend(context({ seed: 11, round: 2, count: 10, taken })));
-    const b = candidates(make().recommend(context({ seed: 11, round: 2, count: 10, taken })));
+    const a = candidates(make().pick(context({ seed: 11, round: 2, count: 10, taken })));
+    const b = candidates(make().pick(context({ seed: 11, round: 2, count: 10, taken })));
     expect(b).toEqual(a);
     // the same instance, asked again, also answers the same (no hidden state leaks between calls)
     const design = make();
-    design.recommend(context({ seed: 5, count: 10 }));
-    expect(candidates(design.recommend(context({ seed: 11, round: 2, count: 10, taken })))).toEqual(a);
+    design.pick(context({ seed: 5, count: 10 }));
+    expect(candidates(design.pick(context({ seed: 11, round: 2, count: 10, taken })))).toEqual(a);
 
     // Seeds matter where the design has a free choice: on a fresh campaign (for DiverseDesign,
     // once enough experiments have run, farthest-first is decided by the distances, not the seed).
-    const fresh = candidates(make().recommend(context({ seed: 11, round: 2, count: 10 })));
-    expect(candidates(make().recommend(context({ seed: 11, round: 2, count: 10 })))).toEqual(fresh);
-    const otherSeed = candidates(make().recommend(context({ seed: 12, round: 2, count: 10 })));
-    const otherRound = candidates(make().recommend(context({ seed: 11, round: 3, count: 10 })));
+    const fresh = candidates(make().pick(context({ seed: 11, round: 2, count: 10 })));
+    expect(candidates(make().pick(context({ seed: 11, round: 2, count: 10 })))).toEqual(fresh);
+    const otherSeed = candidates(make().pick(context({ seed: 12, round: 2, count: 10 })));
+    const otherRound = candidates(make().pick(context({ seed: 11, round: 3, count: 10 })));
     expect(otherSeed).not.toEqual(fresh);
     expect(otherRound).not.toEqual(fresh);
     // different seeds give different starting points, not merely a reordering of one batch
-    const starts = new Set([1, 2, 3, 4, 5].map((seed) => make().recommend(context({ seed, count: 1 }))[0]?.candidate));
+    const starts = new Set([1, 2, 3, 4, 5].map((seed) => make().pick(context({ seed, count: 1 }))[0]?.candidate));
     expect(starts.size).toBeGreaterThanOrEqual(4);
   });
 });
@@ -140,7 +140,7 @@ describe('DiverseDesign', () => {
   it(`spreads a first batch of 5 over the ligands, bases and solvents`, () => {
     const design = new DiverseDesign();
     for (let seed = 1; seed <= 10; seed++) {
-      const batch = candidates(design.recommend(context({ seed, count: 5 })));
+      const batch = candidates(design.pick(context({ seed, count: 5 })));
       // a clustered picker (neighbours on the grid) would repeat one ligand, base and solvent
       expect(distinct(batch, 'ligand')).toBeGreaterThanOrEqual(4);
       expect(distinct(batch, 'solvent')).toBeGreaterThanOrEqual(3);
@@ -156,8 +156,8 @@ describe('DiverseDesign', () => {
     let randomSum = 0;
     let diverseWins = 0;
     for (let seed = 1; seed <= 10; seed++) {
-      const d = meanPairwise(candidates(diverse.recommend(context({ seed, count: 10 }))));
-      const r = meanPairwise(candidates(random.recommend(context({ seed, count: 10 }))));
+      const d = meanPairwise(candidates(diverse.pick(context({ seed, count: 10 }))));
+      const r = meanPairwise(candidates(random.pick(context({ seed, count: 10 }))));
       diverseSum += d;
       randomSum += r;
       if (d > r) diverseWins++;
@@ -168,7 +168,7 @@ describe('DiverseDesign', () => {
 
   it('each pick is a farthest-first (max–min) choice given what was run and picked before it', () => {
     const taken = takenSet(6, 3);
-    const proposals = new DiverseDesign().recommend(context({ seed: 4, count: 4, taken }));
+    const proposals = new DiverseDesign().pick(context({ seed: 4, count: 4, taken }));
     const anchors = [...taken];
     for (const proposal of proposals) {
       const gap = (c: number): number => Math.min(...anchors.map((a) => distance.between(c, a)));
@@ -181,7 +181,7 @@ describe('DiverseDesign', () => {
   });
 
   it('says when its first pick is only a seeded starting point', () => {
-    const [first, second] = new DiverseDesign().recommend(context({ count: 2 }));
+    const [first, second] = new DiverseDesign().pick(context({ count: 2 }));
     expect(first?.reason).toMatch(/seeded starting point/);
     expect(second?.reason).toMatch(/farthest from the 1 candidates/);
   });

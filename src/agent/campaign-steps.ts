@@ -134,7 +134,7 @@ export class CampaignSteps {
       if (index !== undefined && value !== undefined) observations.push({ candidate: index, value: sign * value });
     }
     const round = Math.max(0, ...experiments.map((e) => e.batch)) + 1;
-    const proposals = this.runtime.recommender.recommend({
+    const { proposals } = await this.runtime.recommender.recommend({
       space,
       count,
       seed: this.spec.seed,
@@ -142,6 +142,7 @@ export class CampaignSteps {
       observations,
       pending,
       taken,
+      direction: this.spec.objective.direction,
     });
     if (proposals.length === 0) {
       return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'every candidate of the space has been tried' };

@@ -3,7 +3,8 @@
 // outer-electron counts and default valences RDKit's conjugation rules use.
 // Values follow RDKit's own table (Code/GraphMol/atomic_data.cpp) so that our
 // port of its conjugation perception agrees with RDKit; verified against the
-// installed RDKit.js in test/chem.test.ts.
+// installed RDKit.js in test/chem.test.ts (which is why Tl reads "any" valence:
+// this RDKit build gives a bare Tl no implicit hydrogens).
 
 export interface Element {
   readonly atomicNumber: number;

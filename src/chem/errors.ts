@@ -6,6 +6,11 @@ export class SmilesError extends Error {
     readonly smiles: string,
     readonly reason: string,
   ) {
-    super(`invalid SMILES ${JSON.stringify(smiles)}: ${reason}`);
+    super(`invalid SMILES ${JSON.stringify(abbreviate(smiles))}: ${reason}`);
   }
+}
+
+// Keeps messages readable when someone pastes a polymer; `smiles` keeps the full text.
+function abbreviate(text: string): string {
+  return text.length <= 100 ? text : `${text.slice(0, 80)}… (${text.length} characters)`;
 }

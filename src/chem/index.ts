@@ -3,6 +3,7 @@
 export { loadRdkit, type RDKitModule } from './rdkit.js';
 export { initChem } from './runtime.js';
 export { SmilesError } from './errors.js';
+export { MAX_SMILES_ATOMS } from './parse.js';
 export { canonicalSmiles, canonicalOrNull, isValidSmiles, describeMolecule, type MoleculeInfo } from './smiles.js';
 export {
   FEATURIZER_VERSION,

@@ -1,7 +1,17 @@
 // Turning user text into an RDKit molecule, or a SmilesError that says why not.
 import { SmilesError } from './errors.js';
 import type { RDKitMol } from './rdkit.js';
-import { captureRdkitErrors } from './runtime.js';
+import { useRdkit } from './runtime.js';
+
+/**
+ * Largest molecule accepted, in atoms written in the SMILES. RDKit.js recurses
+ * along chains on a small wasm stack: a ~610-atom chain crashes get_smiles and
+ * a ~700-atom one can hang it, and kekulising malformed fused aromatic systems
+ * of ~300 atoms can take tens of seconds, none of which can be interrupted from
+ * JavaScript. Reaction components (substrates, ligands, catalysts, solvents)
+ * are far smaller.
+ */
+export const MAX_SMILES_ATOMS = 250;
 
 /**
  * Trims the input and rejects text RDKit's get_mol would accept but is not a
@@ -13,19 +23,31 @@ export function normaliseSmilesText(input: string): string {
   const smiles = input.trim();
   if (/\s/.test(smiles)) throw new SmilesError(smiles, 'contains whitespace');
   if (smiles.includes('{')) throw new SmilesError(smiles, 'looks like JSON, not SMILES');
+  const atoms = countWrittenAtoms(smiles);
+  if (atoms > MAX_SMILES_ATOMS) {
+    throw new SmilesError(smiles, `too large: ${atoms} atoms, the limit is ${MAX_SMILES_ATOMS}`);
+  }
   return smiles;
+}
+
+/** Atoms spelled out in a SMILES: bracket atoms, organic-subset symbols and '*'. */
+function countWrittenAtoms(smiles: string): number {
+  return smiles.match(/\[[^\]]*\]|Cl|Br|[BCNOPSFI]|[bcnops]|\*/g)?.length ?? 0;
 }
 
 /** Parses a non-empty, normalised SMILES, hands the molecule to `use`, and always frees its wasm memory. */
 export function withMolecule<T>(smiles: string, use: (mol: RDKitMol) => T): T {
-  const { result: mol, errors } = captureRdkitErrors((rdkit) => rdkit.get_mol(smiles));
-  if (!mol) throw new SmilesError(smiles, describeRdkitFailure(errors));
-  try {
-    if (!mol.is_valid()) throw new SmilesError(smiles, describeRdkitFailure(errors));
-    return use(mol);
-  } finally {
-    mol.delete();
-  }
+  return useRdkit((rdkit, takeErrors) => {
+    takeErrors(); // discard anything logged by earlier calls
+    const mol = rdkit.get_mol(smiles);
+    const errors = takeErrors();
+    try {
+      if (!mol?.is_valid()) throw new SmilesError(smiles, describeRdkitFailure(errors));
+      return use(mol);
+    } finally {
+      mol?.delete();
+    }
+  });
 }
 
 const TIMESTAMP = /^\[\d\d:\d\d:\d\d\]\s*/;

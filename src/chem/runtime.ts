@@ -8,6 +8,8 @@ interface Runtime {
   rdkit: RDKitModule;
   /** RDKit's error channel, captured so a failed parse can say why instead of printing to stderr */
   errors: Log | null;
+  /** set once the wasm has trapped; its heap may be corrupt from then on */
+  crash?: Error;
 }
 
 let runtime: Runtime | undefined;
@@ -21,17 +23,39 @@ export function requireRdkit(): RDKitModule {
   return requireRuntime().rdkit;
 }
 
-/** Runs `action` and returns it together with whatever RDKit logged as errors meanwhile. */
-export function captureRdkitErrors<T>(action: (rdkit: RDKitModule) => T): { result: T; errors: string } {
-  const { rdkit, errors } = requireRuntime();
-  errors?.clear_buffer();
-  const result = action(rdkit);
-  const logged = errors?.get_buffer() ?? '';
-  errors?.clear_buffer();
-  return { result, errors: logged };
+/** What RDKit logged as errors since the last call; reading empties it. */
+export type TakeRdkitErrors = () => string;
+
+/**
+ * Runs `action` against RDKit. A wasm trap (stack overflow, out-of-bounds
+ * access) may leave RDKit's heap corrupt and later calls hanging, so after one
+ * every further use is refused.
+ */
+export function useRdkit<T>(action: (rdkit: RDKitModule, takeErrors: TakeRdkitErrors) => T): T {
+  const current = requireRuntime();
+  const { rdkit, errors } = current;
+  const takeErrors: TakeRdkitErrors = () => {
+    const logged = errors?.get_buffer() ?? '';
+    errors?.clear_buffer();
+    return logged;
+  };
+  try {
+    return action(rdkit, takeErrors);
+  } catch (error) {
+    if (isWasmTrap(error)) current.crash = error;
+    throw error;
+  }
+}
+
+// WebAssembly.RuntimeError, recognised by name because this project's TypeScript lib has no WebAssembly globals.
+function isWasmTrap(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'RuntimeError';
 }
 
 function requireRuntime(): Runtime {
   if (!runtime) throw new Error('chemistry not initialised: call initChem() first');
+  if (runtime.crash) {
+    throw new Error(`RDKit crashed earlier (${runtime.crash.message}) and cannot be used safely; restart the process`);
+  }
   return runtime;
 }

@@ -5,3 +5,6 @@ export * from './repositories/events.js';
 export * from './repositories/experiments.js';
 export * from './repositories/results.js';
 export * from './repositories/snapshots.js';
+export * from './repositories/tokens.js';
+export * from './repositories/operator-edits.js';
+export * from './repositories/panel-queries.js';

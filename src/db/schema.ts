@@ -147,3 +147,20 @@ export const machineSnapshots = pgTable('machine_snapshots', {
   revision: integer('revision').notNull().default(0),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
+
+export type TokenRole = 'viewer' | 'operator' | 'lab';
+
+/** API tokens for the HTTP API and the control panel. Only a hash is kept: a leaked database does not leak tokens. */
+export const apiTokens = pgTable('api_tokens', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  /** Who holds it; recorded as the actor of every operator action made with it. */
+  name: text('name').notNull(),
+  role: text('role').$type<TokenRole>().notNull(),
+  /** SHA-256 of the token, hex. */
+  tokenHash: text('token_hash').notNull(),
+  /** The token's first characters, so a person can tell their tokens apart in a list. */
+  prefix: text('prefix').notNull(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_name_idx').on(t.name)]);

@@ -1,7 +1,7 @@
 /** Designs that need no model: used before any result exists (and, until a model is ready, after). */
 import { rngFor, shuffled } from '../util/random.js';
 import { CandidateDistance } from './distance.js';
-import type { PlanningContext, Proposal, Recommender } from './recommender.js';
+import type { PlanningContext, Proposal, Recommendation, Recommender } from './recommender.js';
 import type { SearchSpace } from './space.js';
 
 function available(context: PlanningContext): number[] {
@@ -14,7 +14,11 @@ function available(context: PlanningContext): number[] {
 export class RandomDesign implements Recommender {
   readonly name = 'random';
 
-  recommend(context: PlanningContext): Proposal[] {
+  async recommend(context: PlanningContext): Promise<Recommendation> {
+    return { proposals: this.pick(context) };
+  }
+
+  pick(context: PlanningContext): Proposal[] {
     const rng = rngFor(context.seed, 'random-design', context.round);
     return shuffled(available(context), rng)
       .slice(0, context.count)
@@ -31,12 +35,16 @@ export class DiverseDesign implements Recommender {
   readonly name = 'diverse';
   private distanceCache?: { space: SearchSpace; distance: CandidateDistance };
 
-  private distanceFor(space: SearchSpace): CandidateDistance {
+  async recommend(context: PlanningContext): Promise<Recommendation> {
+    return { proposals: this.pick(context) };
+  }
+
+  distanceFor(space: SearchSpace): CandidateDistance {
     if (this.distanceCache?.space !== space) this.distanceCache = { space, distance: new CandidateDistance(space) };
     return this.distanceCache.distance;
   }
 
-  recommend(context: PlanningContext): Proposal[] {
+  pick(context: PlanningContext): Proposal[] {
     const distance = this.distanceFor(context.space);
     const rng = rngFor(context.seed, 'diverse-design', context.round);
     const pool = shuffled(available(context), rng);

@@ -7,6 +7,15 @@ export interface Observation {
   value: number;
 }
 
+/** The campaign's current surrogate, as the planner sees it: a predictive distribution over candidates. */
+export interface ModelView {
+  /** Model version, for the proposals' reasons. */
+  version: number;
+  kind: string;
+  /** Predictive mean and total σ of the objective, in target units (not oriented). */
+  predict(candidates: number[]): Promise<{ mean: Float64Array; sigma: Float64Array }>;
+}
+
 export interface PlanningContext {
   space: SearchSpace;
   /** How many candidates to propose now. */
@@ -19,6 +28,9 @@ export interface PlanningContext {
   pending: number[];
   /** Candidates never to propose: already run, in flight, or otherwise excluded. */
   taken: ReadonlySet<number>;
+  direction: 'maximize' | 'minimize';
+  /** The latest trained model, when there is one. */
+  model?: ModelView;
 }
 
 export interface Proposal {
@@ -33,7 +45,13 @@ export interface Proposal {
   acquisition?: number;
 }
 
+export interface Recommendation {
+  proposals: Proposal[];
+  /** The largest expected improvement anywhere in the untried space (target units), when a model scored it. */
+  maxExpectedImprovement?: number;
+}
+
 export interface Recommender {
   readonly name: string;
-  recommend(context: PlanningContext): Proposal[];
+  recommend(context: PlanningContext): Promise<Recommendation>;
 }

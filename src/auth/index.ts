@@ -1,0 +1,2 @@
+export { allows, isTokenRole, TOKEN_ROLES, type Permission } from './roles.js';
+export { authenticateToken, hashToken, issueToken, TOKEN_PREFIX, type IssuedToken, type Principal } from './tokens.js';

@@ -1,0 +1,46 @@
+/**
+ * API tokens: random secrets shown once, stored as a SHA-256 hash. A plain fast hash is enough
+ * here (unlike for passwords) because the secret has 256 bits of entropy: nobody can guess it
+ * from the hash, however fast they hash.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { findApiTokenByHash, insertApiToken, touchApiToken, type ApiTokenRow, type Db, type TokenRole } from '../db/index.js';
+
+/** Recognisable in logs and secret scanners. */
+export const TOKEN_PREFIX = 'ath_';
+const TOKEN_SHAPE = /^ath_[A-Za-z0-9_-]{43}$/;
+
+export interface IssuedToken {
+  /** The secret: shown to the person once, never stored. */
+  token: string;
+  row: ApiTokenRow;
+}
+
+export interface Principal {
+  tokenId: string;
+  /** The token's name: recorded as the actor of what it does. */
+  name: string;
+  role: TokenRole;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function issueToken(db: Db, name: string, role: TokenRole): Promise<IssuedToken> {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const row = await insertApiToken(db, { name, role, tokenHash: hashToken(token), prefix: token.slice(0, 10) });
+  return { token, row };
+}
+
+/** Only touch last_used_at when it is this stale, so reading a page does not write on every request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export async function authenticateToken(db: Db, token: string): Promise<Principal | undefined> {
+  if (!TOKEN_SHAPE.test(token)) return undefined;
+  const row = await findApiTokenByHash(db, hashToken(token));
+  if (!row) return undefined;
+  const now = new Date();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await touchApiToken(db, row.id, now);
+  return { tokenId: row.id, name: row.name, role: row.role };
+}

@@ -1,0 +1,94 @@
+/** `athanor token create|list|revoke`: API tokens for the HTTP API and the control panel. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { issueToken, TOKEN_ROLES } from '../auth/index.js';
+import { listApiTokens, openDatabase, resolveHome, revokeApiTokens, type TokenRole } from '../db/index.js';
+import { UsageError } from './errors.js';
+
+function tokenName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._@:-]{0,63}$/.test(value)) {
+    throw new InvalidArgumentError('1-64 characters: letters, digits, space and . _ @ : -, starting with a letter or digit');
+  }
+  return value;
+}
+
+async function withDatabase<T>(home: string | undefined, action: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ home: resolveHome(home) });
+  try {
+    return await action(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+export async function createTokenCommand(options: { role: TokenRole; name?: string; home?: string; json?: boolean }): Promise<number> {
+  const name = options.name ?? `${options.role}-${new Date().toISOString().slice(0, 10)}`;
+  const issued = await withDatabase(options.home, (db) => issueToken(db, name, options.role));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ id: issued.row.id, name, role: options.role, token: issued.token })}\n`);
+  } else {
+    process.stdout.write(
+      `Created ${options.role} token "${name}". It is shown only this once; keep it somewhere safe:\n\n  ${issued.token}\n\n` +
+        'Sign in to the control panel with it, or send it as "Authorization: Bearer <token>" to the API.\n',
+    );
+  }
+  return 0;
+}
+
+export async function listTokensCommand(options: { home?: string; json?: boolean; all?: boolean }): Promise<number> {
+  const rows = await withDatabase(options.home, (db) => listApiTokens(db, { includeRevoked: options.all ?? false }));
+  const shown = rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    prefix: r.prefix,
+    createdAt: r.createdAt.toISOString(),
+    lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+    revokedAt: r.revokedAt?.toISOString() ?? null,
+  }));
+  if (options.json) process.stdout.write(`${JSON.stringify(shown)}\n`);
+  else if (shown.length === 0) process.stdout.write('No API tokens. Create one with: athanor token create --role operator\n');
+  else {
+    for (const t of shown) {
+      const state = t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`;
+      process.stdout.write(`${t.prefix}…  ${t.role.padEnd(8)} ${t.name.padEnd(24)} ${state}\n`);
+    }
+  }
+  return 0;
+}
+
+export async function revokeTokenCommand(nameOrId: string, options: { home?: string }): Promise<number> {
+  const count = await withDatabase(options.home, (db) => revokeApiTokens(db, nameOrId));
+  if (count === 0) throw new UsageError(`no live token has the name or id "${nameOrId}"`);
+  process.stdout.write(`Revoked ${count} token${count === 1 ? '' : 's'} "${nameOrId}".\n`);
+  return 0;
+}
+
+/** Adds the `token` command group to the program (through .command() so it inherits the program's exit handling). */
+export function registerTokenCommand(program: Command): Command {
+  const token = program.command('token').description('manage API tokens (roles: viewer, operator, lab)');
+  token
+    .command('create')
+    .description('create a token and print it once; only its hash is stored')
+    .addOption(new Option('--role <role>', 'what the token may do').choices([...TOKEN_ROLES]).makeOptionMandatory())
+    .option('--name <name>', 'who holds it; recorded with every action it makes (default: <role>-<date>)', tokenName)
+    .option('--json', 'print {id, name, role, token} as JSON')
+    .action(async (options, command: Command) => {
+      process.exitCode = await createTokenCommand({ ...options, ...command.optsWithGlobals() });
+    });
+  token
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--all', 'include revoked tokens')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      process.exitCode = await listTokensCommand({ ...options, ...command.optsWithGlobals() });
+    });
+  token
+    .command('revoke')
+    .description('revoke every live token with this name, or the token with this id')
+    .argument('<name-or-id>')
+    .action(async (nameOrId: string, options, command: Command) => {
+      process.exitCode = await revokeTokenCommand(nameOrId, { ...options, ...command.optsWithGlobals() });
+    });
+  return token;
+}

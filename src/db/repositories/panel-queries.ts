@@ -1,0 +1,92 @@
+/** Read-only queries the API and the control panel need beyond the campaign loop's own. */
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { events, experiments, modelVersions, quarantinedResults, results } from '../schema.js';
+
+export type EventRow = typeof events.$inferSelect;
+
+/** Events of every campaign after an id, oldest first: what the live feed fans out. */
+export async function listEventsSince(db: DbOrTx, afterId: number, limit = 500): Promise<EventRow[]> {
+  return db.select().from(events).where(gt(events.id, afterId)).orderBy(asc(events.id)).limit(limit);
+}
+
+export async function latestEventId(db: DbOrTx): Promise<number> {
+  const [row] = await db.select({ id: sql<number>`coalesce(max(${events.id}), 0)` }).from(events);
+  return Number(row?.id ?? 0);
+}
+
+/** The newest event of each of these campaigns. */
+export async function lastEventOf(db: DbOrTx, campaignIds: string[]): Promise<Map<string, EventRow>> {
+  if (campaignIds.length === 0) return new Map();
+  const rows = await db
+    .selectDistinctOn([events.campaignId])
+    .from(events)
+    .where(inArray(events.campaignId, campaignIds))
+    .orderBy(events.campaignId, desc(events.id));
+  return new Map(rows.map((r) => [r.campaignId ?? '', r]));
+}
+
+export interface ResultListRow {
+  experimentId: string;
+  seq: number;
+  values: Record<string, number>;
+  source: string;
+  excludedReason: string | null;
+  receivedAt: Date;
+}
+
+export async function listResults(db: DbOrTx, campaignId: string): Promise<ResultListRow[]> {
+  return db
+    .select({
+      experimentId: results.experimentId,
+      seq: experiments.seq,
+      values: results.values,
+      source: results.source,
+      excludedReason: results.excludedReason,
+      receivedAt: results.receivedAt,
+    })
+    .from(results)
+    .innerJoin(experiments, eq(results.experimentId, experiments.id))
+    .where(eq(results.campaignId, campaignId))
+    .orderBy(asc(experiments.seq));
+}
+
+export async function listQuarantinedOf(db: DbOrTx, campaignId: string) {
+  return db
+    .select()
+    .from(quarantinedResults)
+    .where(eq(quarantinedResults.campaignId, campaignId))
+    .orderBy(desc(quarantinedResults.receivedAt));
+}
+
+export type ModelVersionInfo = Omit<typeof modelVersions.$inferSelect, 'weights'>;
+
+/** Model versions without their weights, newest first: what a person compares. */
+export async function listModelVersionInfo(db: DbOrTx, campaignId: string): Promise<ModelVersionInfo[]> {
+  return db
+    .select({
+      id: modelVersions.id,
+      campaignId: modelVersions.campaignId,
+      version: modelVersions.version,
+      kind: modelVersions.kind,
+      featurizerVersion: modelVersions.featurizerVersion,
+      backend: modelVersions.backend,
+      trainingSize: modelVersions.trainingSize,
+      metrics: modelVersions.metrics,
+      createdAt: modelVersions.createdAt,
+    })
+    .from(modelVersions)
+    .where(eq(modelVersions.campaignId, campaignId))
+    .orderBy(desc(modelVersions.version));
+}
+
+/** The experiment with this number in a campaign. */
+export async function getExperimentBySeq(db: DbOrTx, campaignId: string, seq: number) {
+  const [row] = await db.select().from(experiments).where(and(eq(experiments.campaignId, campaignId), eq(experiments.seq, seq)));
+  return row;
+}
+
+export async function getExperiment(db: DbOrTx, id: string) {
+  const [row] = await db.select().from(experiments).where(eq(experiments.id, id));
+  return row;
+}

@@ -1,0 +1,52 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { apiTokens, type TokenRole } from '../schema.js';
+
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+export interface NewApiToken {
+  name: string;
+  role: TokenRole;
+  tokenHash: string;
+  prefix: string;
+}
+
+export async function insertApiToken(db: DbOrTx, token: NewApiToken): Promise<ApiTokenRow> {
+  const [row] = await db.insert(apiTokens).values(token).returning();
+  if (!row) throw new Error('token insert returned nothing');
+  return row;
+}
+
+/** The live (not revoked) token with this hash. */
+export async function findApiTokenByHash(db: DbOrTx, tokenHash: string): Promise<ApiTokenRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+  return row;
+}
+
+export async function listApiTokens(db: DbOrTx, options: { includeRevoked?: boolean } = {}): Promise<ApiTokenRow[]> {
+  const query = db.select().from(apiTokens);
+  return (options.includeRevoked ? query : query.where(isNull(apiTokens.revokedAt))).orderBy(asc(apiTokens.createdAt));
+}
+
+export async function countLiveApiTokens(db: DbOrTx): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(apiTokens).where(isNull(apiTokens.revokedAt));
+  return Number(row?.n ?? 0);
+}
+
+/** Revokes every live token with this name or id; returns how many. */
+export async function revokeApiTokens(db: DbOrTx, nameOrId: string): Promise<number> {
+  const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId);
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(byId ? eq(apiTokens.id, nameOrId) : eq(apiTokens.name, nameOrId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.length;
+}
+
+export async function touchApiToken(db: DbOrTx, id: string, at: Date): Promise<void> {
+  await db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, id));
+}

@@ -1,0 +1,86 @@
+/**
+ * Athanor's model-driven strategy: a space-filling initial design until enough results exist, then
+ * the surrogate's predictive distribution scored by an acquisition function over every untried
+ * candidate, and a batch chosen with local penalisation around pending and already chosen points.
+ */
+import { rngFor } from '../util/random.js';
+import { describeAcquisition, expectedImprovement, scoreCandidates, type AcquisitionSettings } from './acquisition.js';
+import { DEFAULT_PENALTY_LENGTH, selectBatch } from './batch-selection.js';
+import { DiverseDesign } from './initial-design.js';
+import type { PlanningContext, Proposal, Recommendation, Recommender } from './recommender.js';
+
+export interface BayesianSettings {
+  acquisition: AcquisitionSettings;
+  /** Results needed before the model takes over from the initial design. */
+  initialResults: number;
+  /** Batch penalisation length (fingerprint/condition distance); 0 turns it off. */
+  penaltyLength?: number;
+}
+
+function format(value: number): string {
+  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(1) : value.toPrecision(2);
+}
+
+export class BayesianRecommender implements Recommender {
+  readonly name: string;
+  private readonly initial = new DiverseDesign();
+
+  constructor(private readonly settings: BayesianSettings) {
+    this.name = `bayes-${settings.acquisition.name}`;
+  }
+
+  async recommend(context: PlanningContext): Promise<Recommendation> {
+    const { model } = context;
+    if (!model || context.observations.length < this.settings.initialResults) {
+      const proposals = this.initial.pick(context).map((p) => ({
+        ...p,
+        reason: `${p.reason}; initial design until ${this.settings.initialResults} results${model ? '' : ' and a model'} exist`,
+      }));
+      return { proposals };
+    }
+
+    const eligible: number[] = [];
+    for (let i = 0; i < context.space.size; i++) if (!context.taken.has(i)) eligible.push(i);
+    if (eligible.length === 0) return { proposals: [] };
+
+    const sign = context.direction === 'maximize' ? 1 : -1;
+    const predicted = await model.predict(eligible);
+    const oriented = Float64Array.from(predicted.mean, (m) => sign * m);
+    const incumbent = context.observations.reduce((best, o) => Math.max(best, o.value), Number.NEGATIVE_INFINITY);
+    const rng = rngFor(context.seed, 'acquisition', context.round);
+    const scores = scoreCandidates(this.settings.acquisition, { mean: oriented, sigma: predicted.sigma, incumbent, rng });
+
+    let maxExpectedImprovement = 0;
+    for (let i = 0; i < eligible.length; i++) {
+      const ei = expectedImprovement(oriented[i] as number, predicted.sigma[i] as number, incumbent);
+      if (ei > maxExpectedImprovement) maxExpectedImprovement = ei;
+    }
+
+    const picks = selectBatch({
+      candidates: eligible,
+      scores,
+      pending: context.pending,
+      count: context.count,
+      distance: this.initial.distanceFor(context.space),
+      lengthScale: this.settings.penaltyLength ?? DEFAULT_PENALTY_LENGTH,
+    });
+    const position = new Map(eligible.map((c, i) => [c, i]));
+    const what = describeAcquisition(this.settings.acquisition);
+    const proposals: Proposal[] = picks.map((pick, k) => {
+      const i = position.get(pick.candidate) as number;
+      const mean = predicted.mean[i] as number;
+      const sigma = predicted.sigma[i] as number;
+      const damped = pick.penalty < 0.99 ? `, damped ×${pick.penalty.toFixed(2)} for closeness to experiments in flight or chosen` : '';
+      return {
+        candidate: pick.candidate,
+        rank: k + 1,
+        strategy: this.name,
+        mean,
+        sigma,
+        acquisition: pick.score,
+        reason: `${what} ${format(pick.score)} (predicted ${format(mean)} ± ${format(sigma)}, model v${model.version} ${model.kind})${damped}`,
+      };
+    });
+    return { proposals, maxExpectedImprovement };
+  }
+}
