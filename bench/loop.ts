@@ -83,7 +83,7 @@ async function main() {
     }
     const perStrategy: Record<string, unknown> = {};
     for (const strategy of ['diverse', 'random'] as const) {
-      const recommender = recommenderFor({ ...spec, planner: { ...spec.planner, initial_design: strategy } });
+      const recommender = recommenderFor({ ...spec, planner: { ...spec.planner, strategy } });
       const runs: Run[] = [];
       for (let seed = 0; seed < SEEDS; seed++) {
         const taken = new Set<number>();

@@ -129,7 +129,15 @@ describe('a valid minimal campaign', () => {
     const spec = await parseCampaignSpec(campaign(), { baseDir: examples });
     expect(spec.objective.direction).toBe('maximize');
     expect(spec.seed).toBe(0);
-    expect(spec.planner).toEqual({ initial_design: 'diverse' });
+    expect(spec.planner).toEqual({
+      strategy: 'bayesian',
+      initial_design: 'diverse',
+      acquisition: 'ei',
+      xi: 0,
+      penalty_length: 0.1,
+      replicates: false,
+      stop_when_exhausted: false,
+    });
     expect(spec.space.forbidden).toEqual([]);
     expect(spec.lab).toMatchObject({ noise_sd: 0, latency_ms: 0, failure_rate: 0 });
   });

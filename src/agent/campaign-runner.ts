@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createActor, fromCallback, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
-import type { CampaignSpec } from '../campaign/index.js';
+import type { BudgetSpec, CampaignSpec, PlannerSpec } from '../campaign/index.js';
 import {
   appendEvent,
   loadSnapshot,
@@ -17,7 +17,7 @@ import {
 } from '../db/index.js';
 import type { LabResult } from '../lab-adapters/contract.js';
 import { CAMPAIGN_MACHINE_VERSION, campaignMachine } from './campaign-machine.js';
-import type { CampaignRuntime } from './campaign-runtime.js';
+import { recommenderFor, type CampaignRuntime } from './campaign-runtime.js';
 import { CampaignSteps } from './campaign-steps.js';
 
 type CampaignActor = Actor<typeof campaignMachine>;
@@ -104,6 +104,24 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     this.requireActor().send({ type: 'STOP', actor: by, ...(reason ? { reason } : {}) });
   }
 
+  /**
+   * An operator changed the budget or the planner settings (already saved in the database). The
+   * steps read this same spec object, so the next planning round uses the new values.
+   */
+  amendSpec(change: { budget?: BudgetSpec; planner?: PlannerSpec }): void {
+    if (change.budget) Object.assign(this.spec.budget, change.budget);
+    if (change.planner) {
+      Object.assign(this.spec.planner, change.planner);
+      this.runtime.recommender = recommenderFor(this.spec);
+    }
+    this.noteActivity();
+  }
+
+  /** The rows changed outside the lab (a manual result, a cancellation): a waiting machine looks again. */
+  noteActivity(): void {
+    this.activity.emit('activity');
+  }
+
   /** Leaves the campaign as it is (for shutdown): the snapshot already on disk resumes it. */
   async detach(): Promise<void> {
     this.actor?.stop();
@@ -179,8 +197,8 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
         plan: fromPromise(() => steps.plan()),
         dispatch: fromPromise(({ signal }) => steps.dispatch(signal)),
         ingest: fromPromise(() => steps.ingest()),
-        // Model-free strategies (the initial designs) have nothing to fit; model-backed ones train here.
-        retrain: fromPromise<void>(async () => {}),
+        // Model-free strategies (the initial designs) have no model to fit.
+        retrain: fromPromise<void>(async ({ signal }) => this.runtime.model?.retrain(signal)),
         watchResults: fromCallback(({ sendBack, input }) => {
           let open = true;
           const check = () => {

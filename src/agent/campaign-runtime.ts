@@ -8,14 +8,24 @@ import { labCapacity, resolveSpecPath, spaceParameters, type CampaignSpec } from
 import { initChem } from '../chem/index.js';
 import type { LabAdapter } from '../lab-adapters/contract.js';
 import { DatasetSimulator, type DatasetReference } from '../lab-adapters/dataset-simulator.js';
+import { BayesianRecommender } from '../planner/bayesian-recommender.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
-import type { Recommender } from '../planner/recommender.js';
+import type { ModelView, Recommender } from '../planner/recommender.js';
 import { SearchSpace, type SpaceDefinition } from '../planner/space.js';
 import { readCsv } from '../util/csv.js';
+
+/** The campaign's surrogate as the agent keeps it: trained in the retraining step, read by planning. */
+export interface CampaignModel {
+  /** The newest finished model, or undefined before the first one. */
+  view(): ModelView | undefined;
+  /** Train on the current observations (warm-started from the current model) and record a version. */
+  retrain(signal?: AbortSignal): Promise<void>;
+}
 
 export interface CampaignRuntime {
   space: SearchSpace;
   recommender: Recommender;
+  model?: CampaignModel;
   lab: LabAdapter;
   capacity: number;
   /** What the dataset behind a simulated lab says is reachable, when the lab is a dataset. */
@@ -39,7 +49,19 @@ export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
 }
 
 export function recommenderFor(spec: CampaignSpec): Recommender {
-  return spec.planner.initial_design === 'random' ? new RandomDesign() : new DiverseDesign();
+  const planner = spec.planner;
+  if (planner.strategy === 'random') return new RandomDesign();
+  if (planner.strategy === 'diverse') return new DiverseDesign();
+  return new BayesianRecommender({
+    acquisition: {
+      name: planner.acquisition,
+      xi: planner.xi,
+      ...(planner.beta !== undefined ? { beta: planner.beta } : {}),
+    },
+    initialResults: planner.initial_results ?? spec.budget.batch,
+    penaltyLength: planner.penalty_length,
+    initialDesign: planner.initial_design,
+  });
 }
 
 export interface RuntimeOptions {

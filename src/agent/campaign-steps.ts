@@ -9,6 +9,7 @@ import {
   appendEvent,
   countByStatus,
   insertPlannedBatch,
+  latestEventPayloads,
   IN_FLIGHT,
   listExperiments,
   listObservations,
@@ -120,10 +121,13 @@ export class CampaignSteps {
     const experiments = await listExperiments(this.db, this.campaignId);
     const taken = new Set<number>();
     const pending: number[] = [];
+    const replicates = this.spec.planner.replicates;
     for (const e of experiments) {
       const index = space.indexOfKey(e.candidateKey);
       if (index === undefined || e.status === 'cancelled') continue;
-      taken.add(index);
+      const inLab = IN_FLIGHT.includes(e.status) || e.status === 'planned';
+      // With replicates allowed, only what is in the lab right now is off limits.
+      if (!replicates || inLab) taken.add(index);
       if (IN_FLIGHT.includes(e.status)) pending.push(index);
     }
     const observations: Observation[] = [];
@@ -134,7 +138,8 @@ export class CampaignSteps {
       if (index !== undefined && value !== undefined) observations.push({ candidate: index, value: sign * value });
     }
     const round = Math.max(0, ...experiments.map((e) => e.batch)) + 1;
-    const { proposals } = await this.runtime.recommender.recommend({
+    const model = this.runtime.model?.view();
+    const { proposals, maxExpectedImprovement } = await this.runtime.recommender.recommend({
       space,
       count,
       seed: this.spec.seed,
@@ -143,7 +148,10 @@ export class CampaignSteps {
       pending,
       taken,
       direction: this.spec.objective.direction,
+      ...(model ? { model } : {}),
     });
+    const exhausted = await this.improvementExhausted(maxExpectedImprovement);
+    if (exhausted) return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: exhausted };
     if (proposals.length === 0) {
       return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'every candidate of the space has been tried' };
     }
@@ -164,8 +172,28 @@ export class CampaignSteps {
           ...(p.acquisition !== undefined ? { acquisition: p.acquisition } : {}),
         },
       })),
+      {
+        round,
+        strategy: this.runtime.recommender.name,
+        ...(model ? { modelVersion: model.version } : {}),
+        ...(maxExpectedImprovement !== undefined ? { maxExpectedImprovement } : {}),
+      },
     );
     return { next: 'dispatch' };
+  }
+
+  /**
+   * The documented early stop: the largest expected improvement anywhere in the untried space has
+   * stayed below `ei_below` (target units) for `rounds` consecutive planning rounds, this one
+   * included. Returns the outcome text, or null to go on.
+   */
+  private async improvementExhausted(current: number | undefined): Promise<string | null> {
+    const rule = this.spec.planner.stop_when_exhausted;
+    if (!rule || current === undefined || current >= rule.ei_below) return null;
+    const earlier = await latestEventPayloads(this.db, this.campaignId, 'batch.planned', rule.rounds - 1);
+    const values = earlier.map((p) => p.maxExpectedImprovement);
+    if (values.length < rule.rounds - 1 || values.some((v) => typeof v !== 'number' || v >= rule.ei_below)) return null;
+    return `converged: the largest expected improvement stayed below ${rule.ei_below} for ${rule.rounds} rounds (now ${current.toPrecision(2)})`;
   }
 
   async dispatch(signal?: AbortSignal): Promise<void> {

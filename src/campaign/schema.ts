@@ -105,9 +105,21 @@ const budgetSchema = z.strictObject({
   batch: z.int().positive(),
 });
 
-const plannerSchema = z.strictObject({
-  initial_design: z.enum(['diverse', 'random']).default('diverse'),
-});
+const plannerSchema = z
+  .strictObject({
+    strategy: z.enum(['bayesian', 'diverse', 'random']).default('bayesian'),
+    initial_design: z.enum(['diverse', 'random']).default('diverse'),
+    initial_results: z.int().positive().optional(),
+    acquisition: z.enum(['ei', 'ucb', 'pi', 'thompson', 'max_sigma', 'greedy']).default('ei'),
+    beta: finite.positive().optional(),
+    xi: finite.nonnegative().default(0),
+    penalty_length: finite.min(0).max(1).default(0.1),
+    replicates: z.boolean().default(false),
+    stop_when_exhausted: z
+      .union([z.literal(false), z.strictObject({ ei_below: finite.positive(), rounds: z.int().positive().default(3) })])
+      .default(false),
+  })
+  .describe('How experiments are chosen: the model-driven strategy, its acquisition function and its batch rules.');
 
 const simulatorLabSchema = z.strictObject({
   type: z.literal('simulator'),
@@ -130,7 +142,7 @@ export const campaignSpecSchema = z.strictObject({
   space: spaceSchema.describe('Parameters (substances by role, numeric, categorical), forbidden combinations, optional scope table'),
   budget: budgetSchema.describe('How many experiments in all, and how many the planner proposes at a time'),
   seed: z.int().default(0).describe('Seed for every random choice of the campaign'),
-  planner: plannerSchema.default({ initial_design: 'diverse' }),
+  planner: plannerSchema.default(() => plannerSchema.parse({})),
   lab: labSchema.describe('Where experiments run; discriminated by type'),
 });
 

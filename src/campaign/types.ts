@@ -50,8 +50,26 @@ export interface BudgetSpec {
 
 export type InitialDesign = 'diverse' | 'random';
 
+export type AcquisitionName = 'ei' | 'ucb' | 'pi' | 'thompson' | 'max_sigma' | 'greedy';
+
 export interface PlannerSpec {
+  /** 'bayesian': the model once enough results exist; 'diverse' / 'random': model-free throughout. */
+  strategy: 'bayesian' | 'diverse' | 'random';
+  /** How the first experiments are chosen, before any model. */
   initial_design: InitialDesign;
+  /** Results needed before the model takes over; default one batch. */
+  initial_results?: number;
+  acquisition: AcquisitionName;
+  /** UCB exploration weight (default 2). */
+  beta?: number;
+  /** EI/PI margin in target units. */
+  xi: number;
+  /** Batch penalisation length in candidate distance (0 = off). */
+  penalty_length: number;
+  /** Allow a candidate to be run again (replicates) instead of never repeating one. */
+  replicates: boolean;
+  /** End the campaign early when the largest expected improvement stays below `ei_below` (target units) for `rounds` planning rounds. */
+  stop_when_exhausted: false | { ei_below: number; rounds: number };
 }
 
 export interface SimulatorLabSpec {

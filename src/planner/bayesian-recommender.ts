@@ -6,8 +6,10 @@
 import { rngFor } from '../util/random.js';
 import { describeAcquisition, expectedImprovement, scoreCandidates, type AcquisitionSettings } from './acquisition.js';
 import { DEFAULT_PENALTY_LENGTH, selectBatch } from './batch-selection.js';
-import { DiverseDesign } from './initial-design.js';
+import { CandidateDistance } from './distance.js';
+import { DiverseDesign, RandomDesign } from './initial-design.js';
 import type { PlanningContext, Proposal, Recommendation, Recommender } from './recommender.js';
+import type { SearchSpace } from './space.js';
 
 export interface BayesianSettings {
   acquisition: AcquisitionSettings;
@@ -15,6 +17,8 @@ export interface BayesianSettings {
   initialResults: number;
   /** Batch penalisation length (fingerprint/condition distance); 0 turns it off. */
   penaltyLength?: number;
+  /** How experiments are chosen before the model takes over (default diverse). */
+  initialDesign?: 'diverse' | 'random';
 }
 
 function format(value: number): string {
@@ -23,10 +27,18 @@ function format(value: number): string {
 
 export class BayesianRecommender implements Recommender {
   readonly name: string;
-  private readonly initial = new DiverseDesign();
+  private readonly initial: DiverseDesign | RandomDesign;
+  private distanceCache?: { space: SearchSpace; distance: CandidateDistance };
 
   constructor(private readonly settings: BayesianSettings) {
     this.name = `bayes-${settings.acquisition.name}`;
+    this.initial = settings.initialDesign === 'random' ? new RandomDesign() : new DiverseDesign();
+  }
+
+  private distanceFor(space: SearchSpace): CandidateDistance {
+    if (this.initial instanceof DiverseDesign) return this.initial.distanceFor(space);
+    if (this.distanceCache?.space !== space) this.distanceCache = { space, distance: new CandidateDistance(space) };
+    return this.distanceCache.distance;
   }
 
   async recommend(context: PlanningContext): Promise<Recommendation> {
@@ -61,7 +73,7 @@ export class BayesianRecommender implements Recommender {
       scores,
       pending: context.pending,
       count: context.count,
-      distance: this.initial.distanceFor(context.space),
+      distance: this.distanceFor(context.space),
       lengthScale: this.settings.penaltyLength ?? DEFAULT_PENALTY_LENGTH,
     });
     const position = new Map(eligible.map((c, i) => [c, i]));

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { events } from '../schema.js';
 
@@ -24,4 +24,15 @@ export async function listEvents(db: DbOrTx, campaignId: string, afterId = 0, li
     .where(and(eq(events.campaignId, campaignId), gt(events.id, afterId)))
     .orderBy(asc(events.id))
     .limit(limit);
+}
+
+/** The payloads of the newest `limit` events of one type, newest first. */
+export async function latestEventPayloads(db: DbOrTx, campaignId: string, type: string, limit: number) {
+  const rows = await db
+    .select({ payload: events.payload })
+    .from(events)
+    .where(and(eq(events.campaignId, campaignId), eq(events.type, type)))
+    .orderBy(desc(events.id))
+    .limit(limit);
+  return rows.map((r) => r.payload);
 }

@@ -36,7 +36,12 @@ export interface PlannedExperiment {
 }
 
 /** Inserts one planned batch with the seq numbers that follow the campaign's last, and its event. */
-export async function insertPlannedBatch(db: DbOrTx, campaignId: string, planned: PlannedExperiment[]): Promise<ExperimentRow[]> {
+export async function insertPlannedBatch(
+  db: DbOrTx,
+  campaignId: string,
+  planned: PlannedExperiment[],
+  diagnostics: Record<string, unknown> = {},
+): Promise<ExperimentRow[]> {
   return db.transaction(async (tx) => {
     const [last] = await tx
       .select({ seq: sql<number>`coalesce(max(${experiments.seq}), 0)::int`, batch: sql<number>`coalesce(max(${experiments.batch}), 0)::int` })
@@ -52,7 +57,7 @@ export async function insertPlannedBatch(db: DbOrTx, campaignId: string, planned
       campaignId,
       type: 'batch.planned',
       actor: 'planner',
-      payload: { batch, experiments: rows.map((r) => ({ id: r.id, seq: r.seq, candidate: r.candidateKey, reason: r.proposal.reason })) },
+      payload: { batch, ...diagnostics, experiments: rows.map((r) => ({ id: r.id, seq: r.seq, candidate: r.candidateKey, reason: r.proposal.reason })) },
     });
     return rows;
   });
