@@ -46,3 +46,19 @@ export function quantile(sorted: number[], q: number): number {
   const hi = Math.ceil(pos);
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
+
+import { loadCampaignFile, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
+
+export type DatasetCampaign = CampaignSpec & { lab: SimulatorLabSpec };
+
+/** An example campaign pointed at a published dataset (its space's scope table too), with a budget and batch. */
+export async function datasetCampaign(example: string, dataset: string, budget: number, batch: number): Promise<DatasetCampaign> {
+  const { spec } = await loadCampaignFile(join(ROOT, 'examples', example));
+  if (spec.lab.type !== 'simulator') throw new Error(`${example} does not use the dataset simulator`);
+  return {
+    ...spec,
+    budget: { experiments: budget, batch },
+    lab: { ...spec.lab, dataset },
+    space: spec.space.scope ? { ...spec.space, scope: { ...spec.space.scope, file: dataset } } : spec.space,
+  };
+}

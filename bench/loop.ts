@@ -12,12 +12,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildSpace, openCampaign, recommenderFor } from '../src/agent/index.js';
-import { loadCampaignFile, type CampaignSpec } from '../src/campaign/index.js';
 import { openDatabase } from '../src/db/index.js';
 import { DatasetSimulator } from '../src/lab-adapters/dataset-simulator.js';
 import type { Observation } from '../src/planner/recommender.js';
 import { readCsv } from '../src/util/csv.js';
-import { datasetPath, machine, quantile, ROOT, writeResults } from './lib.js';
+import { datasetCampaign, datasetPath, machine, quantile, writeResults } from './lib.js';
 
 const { values: args } = parseArgs({
   options: { seeds: { type: 'string', default: '20' }, budget: { type: 'string', default: '100' }, batch: { type: 'string', default: '5' } },
@@ -31,14 +30,8 @@ const CASES = [
   { name: 'buchwald_hartwig', example: 'buchwald-hartwig.yaml', file: 'buchwald_hartwig_3955.csv' },
 ];
 
-async function specFor(example: string, dataset: string): Promise<CampaignSpec> {
-  const { spec } = await loadCampaignFile(join(ROOT, 'examples', example));
-  return {
-    ...spec,
-    budget: { experiments: BUDGET, batch: BATCH },
-    lab: { ...spec.lab, dataset },
-    space: spec.space.scope ? { ...spec.space, scope: { ...spec.space.scope, file: dataset } } : spec.space,
-  };
+function specFor(example: string, dataset: string) {
+  return datasetCampaign(example, dataset, BUDGET, BATCH);
 }
 
 interface Run {
