@@ -4,4 +4,6 @@ export * from './campaign-runtime.js';
 export * from './campaign-steps.js';
 export * from './campaign-summary.js';
 export * from './open-campaign.js';
+export * from './operator-actions.js';
 export * from './supervisor.js';
+export * from './campaign-model.js';

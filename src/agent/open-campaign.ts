@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CampaignSpec } from '../campaign/index.js';
 import { describeMolecule, initChem } from '../chem/index.js';
 import { createCampaign, findResumable, getCampaign, type CampaignRow, type Db, type MoleculeFacts } from '../db/index.js';
+import { SurrogateCampaignModel } from './campaign-model.js';
 import { buildRuntime } from './campaign-runtime.js';
 import { CampaignRunner } from './campaign-runner.js';
 
@@ -60,6 +61,11 @@ export async function createNewCampaign(db: Db, spec: CampaignSpec, source: stri
 export async function runnerFor(db: Db, campaign: CampaignRow, home: string): Promise<CampaignRunner> {
   const spec = campaign.spec as unknown as CampaignSpec;
   const runtime = await buildRuntime(spec, { campaignId: campaign.id, home });
+  if (spec.planner.strategy === 'bayesian') {
+    const model = new SurrogateCampaignModel(db, campaign.id, spec, runtime.space);
+    await model.load();
+    runtime.model = model;
+  }
   return new CampaignRunner(db, campaign.id, spec, runtime);
 }
 
