@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaign, summarizeCampaign, type CampaignRunner } from '../src/agent/index.js';
-import { loadCampaignFile, type CampaignSpec } from '../src/campaign/index.js';
+import { loadCampaignFile, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
 import {
   countByStatus,
   getCampaign,
@@ -17,12 +17,14 @@ import {
 import type { DatasetSimulator } from '../src/lab-adapters/dataset-simulator.js';
 import { EXAMPLES, tempHome } from './helpers.js';
 
-let base: CampaignSpec;
+let base: CampaignSpec & { lab: SimulatorLabSpec };
 let database: Database;
 const { home, cleanup } = tempHome();
 
 beforeAll(async () => {
-  base = (await loadCampaignFile(join(EXAMPLES, 'direct-arylation.yaml'))).spec;
+  const { spec } = await loadCampaignFile(join(EXAMPLES, 'direct-arylation.yaml'));
+  if (spec.lab.type !== 'simulator') throw new Error('the example runs on the dataset simulator');
+  base = { ...spec, lab: spec.lab };
   database = await openDatabase({ home });
 });
 afterAll(async () => {
@@ -98,6 +100,25 @@ describe('a campaign on the dataset simulator', () => {
     await b.done;
     const keys = async (id: string) => (await listExperiments(database.db, id)).map((e) => e.candidateKey);
     expect(await keys(a.campaignId)).toEqual(await keys(b.campaignId));
+  });
+
+  it('never proposes a forbidden combination, with the model driving the later batches', async () => {
+    const spec = variant({ budget: 25, batch: 5, seed: 2 });
+    const forbidden = { ...spec, space: { ...spec.space, forbidden: [{ solvent: ['DMAc'] }, { ligand: ['XPhos'], base: ['Cesium acetate'] }] } };
+    const runner = await start(forbidden);
+    await runner.done;
+    const experiments = await listExperiments(database.db, runner.campaignId);
+    expect(experiments).toHaveLength(25);
+    expect(experiments.some((e) => e.proposal.strategy.startsWith('bayes-'))).toBe(true);
+    for (const e of experiments) {
+      expect(e.parameters.solvent).not.toBe('DMAc');
+      expect(e.parameters.ligand === 'XPhos' && e.parameters.base === 'Cesium acetate').toBe(false);
+    }
+    const modelled = experiments.filter((e) => e.proposal.mean !== undefined);
+    expect(modelled.length).toBeGreaterThan(0);
+    expect(modelled.every((e) => (e.proposal.sigma ?? 0) > 0 && e.proposal.acquisition !== undefined)).toBe(true);
+    const types = (await listEvents(database.db, runner.campaignId)).map((e) => e.type);
+    expect(types).toContain('model.trained');
   });
 
   it('stops at the goal before the budget is spent', async () => {
