@@ -104,7 +104,8 @@ describe('a campaign on the dataset simulator', () => {
 
   it('never proposes a forbidden combination, with the model driving the later batches', async () => {
     const spec = variant({ budget: 25, batch: 5, seed: 2 });
-    const forbidden = { ...spec, space: { ...spec.space, forbidden: [{ solvent: ['DMAc'] }, { ligand: ['XPhos'], base: ['Cesium acetate'] }] } };
+    const rules: CampaignSpec['space']['forbidden'] = [{ solvent: ['DMAc'] }, { ligand: ['XPhos'], base: ['Cesium acetate'] }];
+    const forbidden = { ...spec, space: { ...spec.space, forbidden: rules } };
     const runner = await start(forbidden);
     await runner.done;
     const experiments = await listExperiments(database.db, runner.campaignId);
