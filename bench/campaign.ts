@@ -34,7 +34,7 @@ const SEEDS = Number(args.seeds);
 const BUDGET = Number(args.budget);
 const BATCH = Number(args.batch);
 const STRATEGIES = args.strategies.split(',');
-const DEFAULT_STRATEGY = 'ei';
+const DEFAULT_STRATEGY = 'ucb';
 
 const CASES = [
   { name: 'direct_arylation', example: 'direct-arylation.yaml', file: 'direct_arylation.csv' },

@@ -132,7 +132,7 @@ describe('a valid minimal campaign', () => {
     expect(spec.planner).toEqual({
       strategy: 'bayesian',
       initial_design: 'diverse',
-      acquisition: 'ei',
+      acquisition: 'ucb',
       xi: 0,
       penalty_length: 0.1,
       replicates: false,

@@ -110,7 +110,7 @@ const plannerSchema = z
     strategy: z.enum(['bayesian', 'diverse', 'random']).default('bayesian'),
     initial_design: z.enum(['diverse', 'random']).default('diverse'),
     initial_results: z.int().positive().optional(),
-    acquisition: z.enum(['ei', 'ucb', 'pi', 'thompson', 'max_sigma', 'greedy']).default('ei'),
+    acquisition: z.enum(['ei', 'ucb', 'pi', 'thompson', 'max_sigma', 'greedy']).default('ucb'),
     beta: finite.positive().optional(),
     xi: finite.nonnegative().default(0),
     penalty_length: finite.min(0).max(1).default(0.1),
@@ -132,8 +132,99 @@ const simulatorLabSchema = z.strictObject({
   capacity: z.int().positive().optional(),
 });
 
+/* Robot labs. Secrets never live in the file (it is stored with the campaign): fields ending in
+ * _env name the environment variable that holds them. Transport and protocol: docs/lab-protocols.md. */
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable (letters, digits and _)');
+const urlWith = (protocols: string[]) =>
+  z.string().refine((text) => {
+    try {
+      return protocols.includes(new URL(text).protocol.replace(/:$/, ''));
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`);
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7412 (port 0: any free port)');
+const experimentTimeout = finite.positive().optional();
+
+const httpLabSchema = z.strictObject({
+  type: z.literal('http'),
+  url: urlWith(['http', 'https']),
+  auth: z
+    .strictObject({
+      header: nonEmpty.default('Authorization'),
+      value_env: envName,
+    })
+    .optional(),
+  results: z.enum(['poll', 'callback']).default('poll'),
+  poll_interval_ms: z.int().positive().default(1000),
+  request_timeout_ms: z.int().positive().default(10_000),
+  secret_env: envName.optional(),
+  callback_url: urlWith(['http', 'https']).optional(),
+  callback_listen: hostPort.optional(),
+  experiment_timeout_s: experimentTimeout,
+  capacity: z.int().positive().optional(),
+});
+
+const mqttLabSchema = z.strictObject({
+  type: z.literal('mqtt'),
+  broker: urlWith(['mqtt', 'mqtts', 'ws', 'wss']),
+  topic_prefix: z
+    .string()
+    .regex(/^[^#+/][^#+]*[^#+/]$|^[^#+/]$/, 'must be a topic without wildcards (+, #) and without a leading or trailing /')
+    .default('athanor/lab'),
+  username: z.string().optional(),
+  password_env: envName.optional(),
+  client_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -').optional(),
+  request_timeout_ms: z.int().positive().default(5000),
+  experiment_timeout_s: experimentTimeout,
+  capacity: z.int().positive().optional(),
+});
+
+const filesLabSchema = z.strictObject({
+  type: z.literal('files'),
+  folder: nonEmpty,
+  plate_wells: z.union([z.literal(24), z.literal(48), z.literal(96), z.literal(384)], { error: 'must be 24, 48, 96 or 384' }).optional(),
+  batch_window_ms: z.int().nonnegative().default(500),
+  poll_interval_ms: z.int().positive().default(500),
+  settle_ms: z.int().nonnegative().default(1000),
+  experiment_timeout_s: experimentTimeout,
+  capacity: z.int().positive().optional(),
+});
+
+const emulatorLabSchema = z.strictObject({
+  type: z.literal('emulator'),
+  dataset: nonEmpty,
+  columns: columnsSchema,
+  results: z.record(identifier, nonEmpty),
+  neighbours: z.int().positive().max(100).optional(),
+  noise_sd: finite.nonnegative().default(0),
+  latency_ms: finite.nonnegative().default(0),
+  failure_rate: finite.min(0).max(1).default(0),
+  capacity: z.int().positive().optional(),
+});
+
+const analyticLabSchema = z.strictObject({
+  type: z.literal('analytic'),
+  function: z.enum(['peaks', 'branin', 'hartmann6']).default('peaks'),
+  noise_sd: finite.nonnegative().default(0),
+  latency_ms: finite.nonnegative().default(0),
+  failure_rate: finite.min(0).max(1).default(0),
+  capacity: z.int().positive().optional(),
+});
+
 /** New lab types are new members here (and of LabSpec in types.ts). */
-export const labSchema = z.discriminatedUnion('type', [simulatorLabSchema]);
+export const labSchema = z.discriminatedUnion('type', [
+  simulatorLabSchema,
+  emulatorLabSchema,
+  analyticLabSchema,
+  httpLabSchema,
+  mqttLabSchema,
+  filesLabSchema,
+]);
 
 export const campaignSpecSchema = z.strictObject({
   name: nonEmpty,
