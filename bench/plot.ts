@@ -1,7 +1,8 @@
 /** SVG plots for benchmark reports: median curves with inter-quartile bands, no plotting library needed. */
 import { quantile } from './lib.js';
 
-const PALETTE = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0550ae', '#cf222e', '#57606a', '#116329', '#953800'];
+// Tableau 10: distinct hues that stay distinguishable for most colour-vision deficiencies.
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
