@@ -136,6 +136,7 @@ describe('a valid minimal campaign', () => {
       xi: 0,
       penalty_length: 0.1,
       replicates: false,
+      asynchronous: false,
       stop_when_exhausted: false,
     });
     expect(spec.space.forbidden).toEqual([]);

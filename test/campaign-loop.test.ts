@@ -122,6 +122,29 @@ describe('a campaign on the dataset simulator', () => {
     expect(types).toContain('model.trained');
   });
 
+  it('ends early once the expected improvement is exhausted (documented rule)', async () => {
+    const spec = variant({ budget: 60, batch: 5, seed: 3 });
+    // a threshold no expected improvement can reach: the first two model-driven rounds end it
+    const runner = await start({ ...spec, planner: { ...spec.planner, stop_when_exhausted: { ei_below: 1e6, rounds: 2 } } });
+    const end = await runner.done;
+    expect(end.status).toBe('completed');
+    expect(end.outcome).toMatch(/^converged: the largest expected improvement stayed below 1000000 for 2 rounds/);
+    expect((await countByStatus(database.db, runner.campaignId)).completed).toBe(10); // initial batch + one model batch
+  });
+
+  it('asynchronous campaigns propose as soon as a slot frees up, avoiding the experiments in flight', async () => {
+    const spec = variant({ budget: 12, batch: 4, seed: 6, latency: 30 });
+    const runner = await start({ ...spec, planner: { ...spec.planner, asynchronous: true } });
+    await runner.done;
+    const experiments = await listExperiments(database.db, runner.campaignId);
+    expect(experiments).toHaveLength(12);
+    expect(new Set(experiments.map((e) => e.candidateKey)).size).toBe(12);
+    // smaller batches than 4 appear once results trickle in one by one
+    const sizes = new Map<number, number>();
+    for (const e of experiments) sizes.set(e.batch, (sizes.get(e.batch) ?? 0) + 1);
+    expect(Math.min(...sizes.values())).toBeLessThan(4);
+  });
+
   it('stops at the goal before the budget is spent', async () => {
     const runner = await start(variant({ budget: 200, batch: 5, seed: 1, goal: 40 }));
     const end = await runner.done;

@@ -111,10 +111,11 @@ export class CampaignSteps {
     const remaining = this.spec.budget.experiments - progress.used;
     if (remaining <= 0) return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'budget spent' };
 
-    // Propose a whole batch once the lab has room for one (or for what remains of the budget).
+    // Propose a whole batch once the lab has room for one (or for what remains of the budget);
+    // asynchronous campaigns fill every slot as soon as it frees up.
     const free = this.runtime.capacity - progress.inFlight;
     const count = Math.min(this.spec.budget.batch, remaining, free);
-    const needed = Math.min(this.spec.budget.batch, remaining, this.runtime.capacity);
+    const needed = this.spec.planner.asynchronous ? 1 : Math.min(this.spec.budget.batch, remaining, this.runtime.capacity);
     if (count < needed || count <= 0) return { next: 'await' };
 
     const { space } = this.runtime;

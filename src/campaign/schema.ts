@@ -115,6 +115,7 @@ const plannerSchema = z
     xi: finite.nonnegative().default(0),
     penalty_length: finite.min(0).max(1).default(0.1),
     replicates: z.boolean().default(false),
+    asynchronous: z.boolean().default(false),
     stop_when_exhausted: z
       .union([z.literal(false), z.strictObject({ ei_below: finite.positive(), rounds: z.int().positive().default(3) })])
       .default(false),

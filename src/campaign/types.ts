@@ -68,6 +68,8 @@ export interface PlannerSpec {
   penalty_length: number;
   /** Allow a candidate to be run again (replicates) instead of never repeating one. */
   replicates: boolean;
+  /** Propose as soon as any lab slot frees up, instead of waiting for room for a whole batch. */
+  asynchronous: boolean;
   /** End the campaign early when the largest expected improvement stays below `ei_below` (target units) for `rounds` planning rounds. */
   stop_when_exhausted: false | { ei_below: number; rounds: number };
 }
@@ -89,8 +91,87 @@ export interface SimulatorLabSpec {
   capacity?: number;
 }
 
-/** Discriminated by `type`; http, mqtt and file-drop labs join this union later. */
-export type LabSpec = SimulatorLabSpec;
+/** Like the simulator, but a model fitted on the dataset answers: any point of the space, also
+ * those the dataset lacks. */
+export interface EmulatorLabSpec {
+  type: 'emulator';
+  dataset: string;
+  columns: Record<string, string>;
+  results: Record<string, string>;
+  /** Neighbours the emulator averages; unset: chosen by leave-one-out error on the dataset. */
+  neighbours?: number;
+  noise_sd: number;
+  latency_ms: number;
+  failure_rate: number;
+  capacity?: number;
+}
+
+export type AnalyticFunction = 'peaks' | 'branin' | 'hartmann6';
+
+/** A closed-form test function over a numeric space, scaled into the objective's bounds. */
+export interface AnalyticLabSpec {
+  type: 'analytic';
+  function: AnalyticFunction;
+  noise_sd: number;
+  latency_ms: number;
+  failure_rate: number;
+  capacity?: number;
+}
+
+/** A robot with an HTTP API (docs/lab-protocols.md). */
+export interface HttpLabSpec {
+  type: 'http';
+  /** Base URL of the robot's API (http or https). */
+  url: string;
+  /** Sent with every request to the robot: header name and the variable holding its value. */
+  auth?: { header: string; value_env: string };
+  /** How results come back: Athanor polls the robot, or the robot posts signed callbacks. */
+  results: 'poll' | 'callback';
+  poll_interval_ms: number;
+  request_timeout_ms: number;
+  /** Variable holding the HMAC key callbacks are signed with (required for callbacks). */
+  secret_env?: string;
+  /** Where robots post results when that is not this process's own listener (e.g. the service). */
+  callback_url?: string;
+  /** host:port the callback listener binds; default 127.0.0.1:0 when callback_url is unset. */
+  callback_listen?: string;
+  /** An experiment without a result this long after dispatch fails. */
+  experiment_timeout_s?: number;
+  capacity?: number;
+}
+
+/** A robot on an MQTT broker (docs/lab-protocols.md). */
+export interface MqttLabSpec {
+  type: 'mqtt';
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the broker. */
+  broker: string;
+  topic_prefix: string;
+  username?: string;
+  password_env?: string;
+  client_id?: string;
+  request_timeout_ms: number;
+  experiment_timeout_s?: number;
+  capacity?: number;
+}
+
+/** Worklists and result files in shared folders (docs/lab-protocols.md). */
+export interface FilesLabSpec {
+  type: 'files';
+  /** Root of outbox/, inbox/, archive/ and error/, relative to the campaign file. */
+  folder: string;
+  /** Well-plate runs: each worklist is one plate of this size, with a plate map beside it. */
+  plate_wells?: 24 | 48 | 96 | 384;
+  /** Dispatches closer together than this go into one worklist. */
+  batch_window_ms: number;
+  poll_interval_ms: number;
+  /** A result file is read only once its size and time have not changed for this long. */
+  settle_ms: number;
+  experiment_timeout_s?: number;
+  capacity?: number;
+}
+
+/** Discriminated by `type`. */
+export type LabSpec = SimulatorLabSpec | EmulatorLabSpec | AnalyticLabSpec | HttpLabSpec | MqttLabSpec | FilesLabSpec;
 
 /** What a campaign file holds, after validation and defaults. */
 export interface CampaignFileSpec {
