@@ -2,6 +2,7 @@
 /** The `athanor` command. */
 import { Command, InvalidArgumentError } from 'commander';
 import { reportError } from './cli/errors.js';
+import { registerLabSimCommand } from './cli/lab-sim-command.js';
 import { runCommand } from './cli/run-command.js';
 import { statusCommand } from './cli/status-command.js';
 import { serveCommand } from './cli/serve-command.js';
@@ -51,6 +52,7 @@ program
   .option('--port <n>', 'HTTP port (env ATHANOR_PORT, default 7340)', positiveInt)
   .option('--host <address>', 'address to listen on (env ATHANOR_HOST, default 127.0.0.1)')
   .option('--demo', 'create and start a demo campaign on the simulator when the database has none')
+  .option('--data-dir <dir>', 'folder that campaigns created in the panel read datasets from (default: the bundled examples)')
   .action(async (options, command: Command) => {
     process.exitCode = await serveCommand({ ...options, ...command.optsWithGlobals() });
   });
@@ -65,6 +67,7 @@ program
   });
 
 registerTokenCommand(program);
+registerLabSimCommand(program);
 
 program
   .command('status')

@@ -14,6 +14,8 @@ import {
   type CampaignSpec,
 } from '../src/campaign/index.js';
 
+import { simulatorLab } from './helpers.js';
+
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'examples');
 
 const XPHOS = 'CC(C1=C(C2=CC=CC=C2P(C3CCCCC3)C4CCCCC4)C(C(C)C)=CC(C(C)C)=C1)C';
@@ -94,7 +96,7 @@ describe('example campaigns', () => {
     expect(spec.objective).toEqual({ target: 'yield', direction: 'maximize', bounds: [0, 100], unit: '%' });
     expect(spec.budget).toEqual({ experiments: 50, batch: 5 });
     expect(spec.lab.type).toBe('simulator');
-    expect(resolveSpecPath(spec, spec.lab.dataset)).toBe(join(examples, 'data', 'direct_arylation.csv'));
+    expect(resolveSpecPath(spec, simulatorLab(spec).dataset)).toBe(join(examples, 'data', 'direct_arylation.csv'));
     expect(spec.lab.capacity).toBeUndefined();
   });
 
@@ -309,7 +311,7 @@ describe('rejected campaign files', () => {
     const issues = await issuesOf(json);
     expect(issues).toEqual([
       { path: 'budget.experiments', line: 5, message: 'must be > 0, got 0' },
-      { path: 'lab.type', line: 6, message: 'unknown type "robot"; expected one of "simulator"' },
+      { path: 'lab.type', line: 6, message: 'unknown type "robot"; expected one of "simulator", "emulator", "analytic", "http", "mqtt", "files"' },
     ]);
   });
 

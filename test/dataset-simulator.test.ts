@@ -11,7 +11,7 @@ import { TransientLabError, type ExperimentOrder, type LabResult } from '../src/
 import { DatasetSimulator, type DatasetSimulatorOptions } from '../src/lab-adapters/dataset-simulator.js';
 import { keyOfValues, type SearchSpace } from '../src/planner/space.js';
 import { readCsv, type CsvRow } from '../src/util/csv.js';
-import { EXAMPLES, tempHome } from './helpers.js';
+import { EXAMPLES, simulatorLab, tempHome } from './helpers.js';
 
 let spec: CampaignSpec;
 let space: SearchSpace;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   await initChem();
   spec = (await loadCampaignFile(join(EXAMPLES, 'direct-arylation.yaml'))).spec;
   space = await buildSpace(spec);
-  datasetPath = resolveSpecPath(spec, spec.lab.dataset);
+  datasetPath = resolveSpecPath(spec, simulatorLab(spec).dataset);
   rows = (await readCsv(datasetPath)).rows;
 });
 
@@ -41,12 +41,12 @@ function freshJournal(): string {
 
 /** A simulator over direct_arylation.csv, indexed by the DA space as buildRuntime does. */
 function simulator(options: Partial<DatasetSimulatorOptions> = {}): DatasetSimulator {
-  const columns = spec.lab.columns;
+  const { columns, results } = simulatorLab(spec);
   const sim = new DatasetSimulator({
     rows,
     source: datasetPath,
     keyOfRow: (row) => space.keyOfRow(row, columns),
-    results: spec.lab.results,
+    results,
     bounds: { yield: [0, 100] },
     noiseSd: 0,
     latencyMs: 0,
@@ -353,13 +353,14 @@ describe('DatasetSimulator over buchwald_hartwig_3955.csv', () => {
   it('reference(yield): 3,955 reactions, top-1 % threshold 92.90', async () => {
     const bhSpec = (await loadCampaignFile(join(EXAMPLES, 'buchwald-hartwig.yaml'))).spec;
     const bhSpace = await buildSpace(bhSpec);
-    const file = resolveSpecPath(bhSpec, bhSpec.lab.dataset);
+    const bhLab = simulatorLab(bhSpec);
+    const file = resolveSpecPath(bhSpec, bhLab.dataset);
     const bhRows = (await readCsv(file)).rows;
     const sim = new DatasetSimulator({
       rows: bhRows,
       source: file,
-      keyOfRow: (row) => bhSpace.keyOfRow(row, bhSpec.lab.columns),
-      results: bhSpec.lab.results,
+      keyOfRow: (row) => bhSpace.keyOfRow(row, bhLab.columns),
+      results: bhLab.results,
       seed: bhSpec.seed,
       capacity: 5,
     });

@@ -9,6 +9,7 @@ import {
   markCancelled,
   markDispatching,
   openDatabase,
+  recordFailureReport,
   storeResult,
   type Database,
 } from '../src/db/index.js';
@@ -79,8 +80,18 @@ function storageContract(open: () => Promise<Database>) {
       expect(late).toEqual({ outcome: 'quarantined', reason: 'the experiment was already cancelled' });
       expect((await listQuarantined(database.db, campaign.id)).map((q) => q.raw)).toEqual([{ late: true }]);
 
+      const [third] = await insertPlannedBatch(database.db, campaign.id, [
+        { id: randomUUID(), candidateKey: 'c', parameters: { x: 'c' }, substances: {}, proposal: { strategy: 'test', rank: 1, reason: 'test' } },
+      ]);
+      expect((await recordFailureReport(database.db, { experimentId: third!.id, reason: 'clogged needle', raw: {}, source: 'test' })).outcome).toBe('failed');
+      expect((await recordFailureReport(database.db, { experimentId: third!.id, reason: 'clogged needle', raw: {}, source: 'test' })).outcome).toBe('duplicate');
+
+      // failure reports: unknown or already finished experiments are quarantined, repeats collapse
+      expect((await recordFailureReport(database.db, { experimentId: randomUUID(), reason: 'x', raw: {}, source: 'test' })).outcome).toBe('quarantined');
+      expect((await recordFailureReport(database.db, { experimentId: first!.id, reason: 'late failure', raw: { f: 1 }, source: 'test' })).outcome).toBe('quarantined');
+
       const counts = await countByStatus(database.db, campaign.id);
-      expect(counts).toMatchObject({ completed: 1, cancelled: 1, planned: 0 });
+      expect(counts).toMatchObject({ completed: 1, cancelled: 1, failed: 1, planned: 0 });
       const rows = (await database.db.execute(sql`select count(*)::int as n from results`)) as unknown as { rows: { n: number }[] };
       expect(rows.rows[0]?.n).toBe(1);
     } finally {

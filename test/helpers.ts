@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { CampaignSpec, SimulatorLabSpec } from '../src/campaign/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const EXAMPLES = join(ROOT, 'examples');
@@ -56,4 +57,11 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop: () =>
       await c.end();
     },
   };
+}
+
+
+/** The lab of an example that runs on the dataset simulator (fails the test otherwise). */
+export function simulatorLab(spec: CampaignSpec): SimulatorLabSpec {
+  if (spec.lab.type !== 'simulator') throw new Error(`expected a dataset-simulator campaign, got lab type ${spec.lab.type}`);
+  return spec.lab;
 }

@@ -15,7 +15,7 @@ import {
   type SpaceDefinition,
 } from '../src/planner/space.js';
 import { readCsv } from '../src/util/csv.js';
-import { EXAMPLES } from './helpers.js';
+import { EXAMPLES, simulatorLab } from './helpers.js';
 
 /** Every combination of choice codes of the parameters, last parameter fastest. */
 function allCodes(parameters: readonly Parameter[]): number[][] {
@@ -83,7 +83,7 @@ describe('the example campaigns', () => {
     expect(new Set(allKeys(space)).size).toBe(1728);
 
     // every row of the published dataset (spelled with its own SMILES) is exactly one candidate
-    const lab = spec.lab;
+    const lab = simulatorLab(spec);
     const { rows } = await readCsv(resolveSpecPath(spec, lab.dataset));
     expect(rows).toHaveLength(1728);
     const rowKeys = rows.map((row) => space.keyOfRow(row, lab.columns));

@@ -9,13 +9,14 @@ import type { BudgetSpec, CampaignSpec, PlannerSpec } from '../campaign/index.js
 import {
   appendEvent,
   loadSnapshot,
-  markFailed,
+  recordFailureReport,
   saveSnapshot,
   setCampaignStatus,
   storeResult,
   type Db,
 } from '../db/index.js';
-import type { LabResult } from '../lab-adapters/contract.js';
+import { RefusedResultError, type LabResult } from '../lab-adapters/contract.js';
+import { checkResultValues } from '../lab-adapters/result-payload.js';
 import { CAMPAIGN_MACHINE_VERSION, campaignMachine } from './campaign-machine.js';
 import { recommenderFor, type CampaignRuntime } from './campaign-runtime.js';
 import { CampaignSteps } from './campaign-steps.js';
@@ -175,9 +176,17 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
   private async onLabResult(result: LabResult): Promise<void> {
     const source = `lab:${this.runtime.lab.name}`;
     if (result.status === 'failed') {
-      await markFailed(this.db, result.experimentId, result.reason, source);
-      this.emit('result', { outcome: 'failed', reason: result.reason });
+      const recorded = await recordFailureReport(this.db, { experimentId: result.experimentId, reason: result.reason, raw: result.raw, source });
+      this.emit('result', recorded.outcome === 'quarantined' ? { outcome: 'quarantined', reason: recorded.reason } : { outcome: 'failed', seq: recorded.seq, reason: result.reason });
     } else {
+      // Every lab's results pass here: a value the objective forbids is refused before storage.
+      // The adapter logs the refusal and tells the lab; nothing is stored, the experiment stays open.
+      try {
+        checkResultValues(result, { target: this.spec.objective.target, ...(this.spec.objective.bounds ? { bounds: this.spec.objective.bounds } : {}) });
+      } catch (error) {
+        if (error instanceof RefusedResultError) this.emit('result', { outcome: 'refused', reason: error.message });
+        throw error;
+      }
       const stored = await storeResult(this.db, { experimentId: result.experimentId, values: result.values, raw: result.raw, source });
       this.emit('result', {
         outcome: stored.outcome,

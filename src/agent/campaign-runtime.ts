@@ -4,10 +4,18 @@
  * stays pure.
  */
 import { join } from 'node:path';
-import { labCapacity, resolveSpecPath, spaceParameters, type CampaignSpec } from '../campaign/index.js';
+import { CampaignSpecError, labCapacity, resolveSpecPath, spaceParameters, type CampaignSpec } from '../campaign/index.js';
 import { initChem } from '../chem/index.js';
+import { canonicalOrNull } from '../chem/index.js';
+import { AnalyticLab } from '../lab-adapters/analytic-lab.js';
 import type { LabAdapter } from '../lab-adapters/contract.js';
 import { DatasetSimulator, type DatasetReference } from '../lab-adapters/dataset-simulator.js';
+import { EmulatorLab } from '../lab-adapters/emulator/emulator-lab.js';
+import { ReactionEmulator, type TrainingPoint } from '../lab-adapters/emulator/reaction-emulator.js';
+import type { ReactionInputs } from '../lab-adapters/emulator/reaction-metric.js';
+import { WithExperimentTimeouts } from '../lab-adapters/experiment-timeouts.js';
+import type { ResultExpectations } from '../lab-adapters/result-payload.js';
+import { choiceMatcher, type Parameter } from '../planner/parameters.js';
 import { BayesianRecommender } from '../planner/bayesian-recommender.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
 import type { ModelView, Recommender } from '../planner/recommender.js';
@@ -100,5 +108,177 @@ export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions):
         reference: simulator.reference(spec.objective.target, spec.objective.direction),
       };
     }
+    case 'emulator': {
+      const emulator = await emulatorLab(spec, lab, space.parameters, capacity, options);
+      return { space, recommender: recommenderFor(spec), lab: emulator, capacity, reference: emulator.reference(spec.objective.target, spec.objective.direction) };
+    }
+    case 'analytic':
+      return { space, recommender: recommenderFor(spec), lab: analyticLab(spec, lab, space.parameters, capacity, options), capacity };
+    case 'http':
+    case 'mqtt':
+    case 'files':
+      return { space, recommender: recommenderFor(spec), lab: await robotLab(spec, lab, capacity, options), capacity };
   }
+}
+
+/* Labs other than the dataset simulator. Robot labs validate every incoming result against the
+ * objective (expectationsOf) before it reaches the runner, and get per-experiment timeouts when
+ * the file asks for them; their secrets come from the environment, never from the file. Their
+ * modules load only when a campaign uses them (MQTT.js alone adds half a second to every start). */
+
+type LabOf<T extends CampaignSpec['lab']['type']> = Extract<CampaignSpec['lab'], { type: T }>;
+
+function expectationsOf(spec: CampaignSpec): ResultExpectations {
+  return { target: spec.objective.target, ...(spec.objective.bounds ? { bounds: spec.objective.bounds } : {}) };
+}
+
+function fromEnv(variable: string, field: string): string {
+  const value = process.env[variable];
+  if (value === undefined || value === '') {
+    throw new CampaignSpecError([{ path: `lab.${field}`, message: `the environment variable ${variable} is not set` }]);
+  }
+  return value;
+}
+
+function hostAndPort(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
+}
+
+async function robotLab(spec: CampaignSpec, lab: LabOf<'http' | 'mqtt' | 'files'>, capacity: number, options: RuntimeOptions): Promise<LabAdapter> {
+  const labId = options.campaignId;
+  const expectations = expectationsOf(spec);
+  let adapter: LabAdapter;
+  if (lab.type === 'http') {
+    const { HttpRobotAdapter } = await import('../lab-adapters/http/http-robot-adapter.js');
+    adapter = new HttpRobotAdapter({
+      labId,
+      url: lab.url,
+      capacity,
+      expectations,
+      requestTimeoutMs: lab.request_timeout_ms,
+      pollIntervalMs: lab.poll_interval_ms,
+      ...(lab.auth ? { auth: { header: lab.auth.header, value: fromEnv(lab.auth.value_env, 'auth.value_env') } } : {}),
+      ...(lab.results === 'callback'
+        ? {
+            callback: {
+              secret: fromEnv(lab.secret_env ?? '', 'secret_env'),
+              ...(lab.callback_url ? { publicUrl: lab.callback_url } : {}),
+              ...(lab.callback_listen ? { listen: hostAndPort(lab.callback_listen) } : {}),
+            },
+          }
+        : {}),
+    });
+  } else if (lab.type === 'mqtt') {
+    const { MqttRobotAdapter } = await import('../lab-adapters/mqtt/mqtt-robot-adapter.js');
+    adapter = new MqttRobotAdapter({
+      labId,
+      brokerUrl: lab.broker,
+      topicPrefix: lab.topic_prefix,
+      capacity,
+      expectations,
+      requestTimeoutMs: lab.request_timeout_ms,
+      ...(lab.username !== undefined ? { username: lab.username } : {}),
+      ...(lab.password_env ? { password: fromEnv(lab.password_env, 'password_env') } : {}),
+      ...(lab.client_id ? { clientId: lab.client_id } : {}),
+    });
+  } else {
+    const { FileDropAdapter } = await import('../lab-adapters/files/file-drop-adapter.js');
+    adapter = new FileDropAdapter({
+      labId,
+      folder: resolveSpecPath(spec, lab.folder),
+      capacity,
+      expectations,
+      batchWindowMs: lab.batch_window_ms,
+      pollIntervalMs: lab.poll_interval_ms,
+      settleMs: lab.settle_ms,
+      ...(lab.plate_wells ? { plateWells: lab.plate_wells } : {}),
+      journalPath: join(options.home, 'labs', options.campaignId, 'file-drop-journal.jsonl'),
+    });
+  }
+  return lab.experiment_timeout_s ? new WithExperimentTimeouts(adapter, lab.experiment_timeout_s * 1000) : adapter;
+}
+
+function simulatedCommon(spec: CampaignSpec, lab: LabOf<'emulator' | 'analytic'>, capacity: number, options: RuntimeOptions) {
+  return {
+    noiseSd: lab.noise_sd,
+    latencyMs: lab.latency_ms,
+    failureRate: lab.failure_rate,
+    seed: spec.seed,
+    capacity,
+    ...(spec.objective.bounds ? { bounds: { [spec.objective.target]: spec.objective.bounds } } : {}),
+    journalPath: join(options.home, 'labs', options.campaignId, `${lab.type}-journal.jsonl`),
+  };
+}
+
+function analyticLab(spec: CampaignSpec, lab: LabOf<'analytic'>, parameters: readonly Parameter[], capacity: number, options: RuntimeOptions): AnalyticLab {
+  return new AnalyticLab({
+    ...simulatedCommon(spec, lab, capacity, options),
+    function: lab.function,
+    dimensions: parameters.map((p) => {
+      if (p.kind !== 'numeric') throw new CampaignSpecError([{ path: 'lab.type', message: `an analytic lab needs numeric parameters; "${p.name}" is ${p.kind}` }]);
+      return { name: p.name, min: Math.min(...p.values), max: Math.max(...p.values) };
+    }),
+    quantity: spec.objective.target,
+    range: spec.objective.bounds ?? [0, 100],
+    direction: spec.objective.direction,
+  });
+}
+
+async function emulatorLab(spec: CampaignSpec, lab: LabOf<'emulator'>, parameters: readonly Parameter[], capacity: number, options: RuntimeOptions): Promise<EmulatorLab> {
+  const file = resolveSpecPath(spec, lab.dataset);
+  const { rows } = await readCsv(file);
+  const dimensions = parameters.map((p) => ({ name: p.name, kind: p.kind }));
+  const decoders = parameters.map((p) => cellDecoder(p));
+  const points: TrainingPoint[] = [];
+  for (const row of rows) {
+    const inputs: ReactionInputs = {};
+    const ok = parameters.every((p, j) => {
+      const value = decoders[j]?.(row[lab.columns[p.name] ?? ''] ?? '');
+      if (value === undefined) return false;
+      inputs[p.name] = value;
+      return true;
+    });
+    const values: Record<string, number> = {};
+    for (const [quantity, column] of Object.entries(lab.results)) {
+      const v = Number.parseFloat(row[column] ?? '');
+      if (Number.isFinite(v)) values[quantity] = v;
+    }
+    if (ok && Object.keys(values).length === Object.keys(lab.results).length) points.push({ inputs, values });
+  }
+  // every value of the space is known in advance, so distances to unmeasured points are ready too
+  const vocabulary = parameters.map((p) => (p.kind === 'substance' ? p.choices.map((c) => c.smiles) : p.values));
+  const widest = Math.max(...vocabulary.map((v) => v.length));
+  const spaceInputs = Array.from({ length: widest }, (_, i) =>
+    Object.fromEntries(parameters.map((p, j) => {
+      const values = vocabulary[j] as (string | number)[];
+      return [p.name, values[i % values.length] as string | number];
+    })),
+  );
+  const emulator = ReactionEmulator.fit(dimensions, points, {
+    target: spec.objective.target,
+    seed: spec.seed,
+    vocabulary: spaceInputs,
+    ...(lab.neighbours !== undefined ? { neighbours: lab.neighbours } : {}),
+  });
+  return new EmulatorLab({ ...simulatedCommon(spec, lab, capacity, options), emulator, dimensions, source: file });
+}
+
+/** A dataset cell in the emulator's terms: a substance as canonical SMILES (a choice's, or the
+ * cell's own when it is a SMILES outside the space), a number, or a category; undefined to skip. */
+function cellDecoder(parameter: Parameter): (cell: string) => string | number | undefined {
+  const match = choiceMatcher(parameter);
+  if (parameter.kind === 'substance') {
+    return (cell) => {
+      const code = match(cell);
+      return code >= 0 ? parameter.choices[code]?.smiles : (canonicalOrNull(cell) ?? undefined);
+    };
+  }
+  if (parameter.kind === 'numeric') {
+    return (cell) => {
+      const n = Number(cell.trim());
+      return cell.trim() !== '' && Number.isFinite(n) ? n : undefined;
+    };
+  }
+  return (cell) => (cell.trim() === '' ? undefined : cell.trim());
 }

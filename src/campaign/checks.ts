@@ -101,14 +101,62 @@ function checkLab(spec: CampaignSpec, params: Map<string, ParameterInfo>, issues
   const lab = spec.lab;
   switch (lab.type) {
     case 'simulator':
+    case 'emulator':
       checkColumns(['lab', 'columns'], lab.columns, params, issues);
       if (lab.results[spec.objective.target] === undefined) {
         issues.add(['lab', 'results'], `must give a column for the objective target "${spec.objective.target}"`);
       }
       break;
+    case 'analytic':
+      checkAnalytic(spec, lab.function, params, issues);
+      break;
+    case 'http':
+      if (lab.results === 'callback' && lab.secret_env === undefined) {
+        issues.add(['lab', 'secret_env'], 'required when results: callback (the variable holding the key callbacks are signed with)');
+      }
+      if (lab.results === 'poll') {
+        for (const field of ['secret_env', 'callback_url', 'callback_listen'] as const) {
+          if (lab[field] !== undefined) issues.add(['lab', field], 'only used with results: callback');
+        }
+      }
+      break;
+    case 'mqtt':
+      if (lab.password_env !== undefined && lab.username === undefined) issues.add(['lab', 'password_env'], 'a password needs a username');
+      break;
+    case 'files':
+      checkWorklistColumns(params, issues);
+      break;
     default: {
-      const never: never = lab.type;
-      throw new Error(`unhandled lab type ${String(never)}`);
+      const never: never = lab;
+      throw new Error(`unhandled lab type ${String((never as { type: unknown }).type)}`);
+    }
+  }
+}
+
+/** Dimensions each closed-form function is defined for (peaks: any). */
+const ANALYTIC_DIMENSIONS: Record<string, number | undefined> = { peaks: undefined, branin: 2, hartmann6: 6 };
+
+function checkAnalytic(spec: CampaignSpec, fn: string, params: Map<string, ParameterInfo>, issues: IssueList): void {
+  for (const [name, param] of params) {
+    if (param.kind === 'numeric') continue;
+    const group = param.kind === 'substance' ? 'substances' : 'categorical';
+    issues.add(['space', group, name], `an analytic lab answers numeric spaces only; "${name}" is ${param.kind === 'substance' ? 'a substance' : 'categorical'}`);
+  }
+  const wanted = ANALYTIC_DIMENSIONS[fn];
+  const numeric = Object.keys(spec.space.numeric).length;
+  if (wanted !== undefined && numeric !== wanted) {
+    issues.add(['lab', 'function'], `${fn} is defined for exactly ${wanted} numeric parameters; the space has ${numeric}`);
+  }
+}
+
+/** Worklist columns are the parameters plus a few of the protocol's own: names must not collide. */
+const WORKLIST_COLUMNS = ['experiment_id', 'campaign_id', 'seq', 'well', 'candidate_key'];
+
+function checkWorklistColumns(params: Map<string, ParameterInfo>, issues: IssueList): void {
+  for (const [name, param] of params) {
+    const group = param.kind === 'substance' ? 'substances' : param.kind;
+    if (WORKLIST_COLUMNS.includes(name) || name.endsWith('_smiles')) {
+      issues.add(['space', group, name], `"${name}" collides with a worklist column of the file-drop lab (${WORKLIST_COLUMNS.join(', ')}, *_smiles)`);
     }
   }
 }

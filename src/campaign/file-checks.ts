@@ -25,7 +25,8 @@ export async function checkFiles(spec: CampaignSpec, issues: IssueList): Promise
   }
   const lab = spec.lab;
   switch (lab.type) {
-    case 'simulator': {
+    case 'simulator':
+    case 'emulator': {
       const table = await openTable(spec, lab.dataset, ['lab', 'dataset'], issues);
       if (table === undefined) break;
       checkDatasetColumns(table, lab.columns, params, issues);

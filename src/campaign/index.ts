@@ -16,6 +16,12 @@ export type {
   PlannerSpec,
   ScopeSpec,
   SimulatorLabSpec,
+  EmulatorLabSpec,
+  AnalyticLabSpec,
+  AnalyticFunction,
+  HttpLabSpec,
+  MqttLabSpec,
+  FilesLabSpec,
   SpaceSpec,
 } from './types.js';
 export { CampaignSpecError, type CampaignIssue } from './errors.js';

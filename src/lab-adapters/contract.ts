@@ -62,3 +62,22 @@ export class TransientLabError extends Error {
 export class PermanentLabError extends Error {
   override readonly name = 'PermanentLabError';
 }
+
+/**
+ * A result that must not be stored (wrong types, a missing field, a value outside the objective's
+ * bounds, a bad signature). Thrown by validators and by result handlers; an adapter that meets it
+ * logs the refusal, tells the lab when its protocol can (HTTP 4xx, a negative ack, an error file)
+ * and does not offer the result again: retrying an invalid result cannot make it valid.
+ */
+export class RefusedResultError extends Error {
+  override readonly name = 'RefusedResultError';
+  constructor(
+    /** Stable, machine-readable: invalid_json, invalid_result, missing_field, out_of_bounds, … */
+    readonly code: string,
+    message: string,
+    /** The offending field as a dotted path (values.yield), when one field is to blame. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}

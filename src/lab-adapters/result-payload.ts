@@ -1,0 +1,120 @@
+/**
+ * The one shape of a result on every wire (HTTP callback or poll, MQTT, a row of a result file) and
+ * the checks every incoming result passes before it may be stored: types and required fields
+ * (zod), then the objective's own rules (the target is present and inside its bounds). A result
+ * that fails is refused with a specific code and field; nothing of it is stored.
+ */
+import { z } from 'zod';
+import { RefusedResultError, type LabResult } from './contract.js';
+
+/** What the campaign expects of a completed result: given to adapters by the runtime. */
+export interface ResultExpectations {
+  /** The objective's quantity: a completed result must carry it. */
+  target: string;
+  /** The objective's [low, high]: a target value outside is refused, not clipped. */
+  bounds?: [number, number];
+}
+
+const QUANTITY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const experimentId = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+// Loose objects: a lab may add fields of its own (operator, instrument, timestamps); they are kept
+// in `raw` with the rest of the payload.
+const completedSchema = z.looseObject({
+  experimentId,
+  status: z.literal('completed'),
+  values: z.record(z.string().regex(QUANTITY, 'must be an identifier'), z.number()),
+});
+const failedSchema = z.looseObject({
+  experimentId,
+  status: z.literal('failed'),
+  reason: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
+});
+export const resultPayloadSchema = z.discriminatedUnion('status', [completedSchema, failedSchema]);
+export type ResultPayload = z.infer<typeof resultPayloadSchema>;
+
+/** Turns a decoded payload into a LabResult, or throws RefusedResultError naming the field. */
+export function parseResultPayload(payload: unknown, expectations?: ResultExpectations): LabResult {
+  const parsed = resultPayloadSchema.safeParse(payload);
+  if (!parsed.success) throw refusalFromZod(parsed.error, payload);
+  const data = parsed.data;
+  const result: LabResult =
+    data.status === 'completed'
+      ? { experimentId: data.experimentId, status: 'completed', values: data.values, raw: payload }
+      : { experimentId: data.experimentId, status: 'failed', reason: data.reason, raw: payload };
+  if (expectations) checkResultValues(result, expectations);
+  return result;
+}
+
+/** The objective's rules for a completed result: the target is there and inside the bounds. */
+export function checkResultValues(result: LabResult, expectations: ResultExpectations): void {
+  if (result.status !== 'completed') return;
+  const { target, bounds } = expectations;
+  const value = result.values[target];
+  const field = `values.${target}`;
+  if (value === undefined) {
+    throw new RefusedResultError('missing_field', `${field}: a completed result must report the objective "${target}"`, field);
+  }
+  if (!Number.isFinite(value)) throw new RefusedResultError('invalid_result', `${field}: must be a finite number, got ${String(value)}`, field);
+  if (bounds && (value < bounds[0] || value > bounds[1])) {
+    throw new RefusedResultError('out_of_bounds', `${field}: ${value} lies outside the objective's bounds [${bounds[0]}, ${bounds[1]}]`, field);
+  }
+}
+
+/** A JSON text to a result; malformed JSON is refused as such. */
+export function parseResultJson(text: string, expectations?: ResultExpectations): LabResult {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (error) {
+    throw new RefusedResultError('invalid_json', `the body is not JSON: ${(error as Error).message}`);
+  }
+  return parseResultPayload(payload, expectations);
+}
+
+/** The wire form of a result (what a lab sends, and what the reference robot reports). */
+export function resultToPayload(result: LabResult): ResultPayload {
+  return result.status === 'completed'
+    ? { experimentId: result.experimentId, status: 'completed', values: result.values }
+    : { experimentId: result.experimentId, status: 'failed', reason: result.reason };
+}
+
+function refusalFromZod(error: z.ZodError, payload: unknown): RefusedResultError {
+  const issue = error.issues[0];
+  if (!issue) return new RefusedResultError('invalid_result', 'the result is invalid');
+  const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+  const field = path.join('.');
+  const value = valueAt(payload, path);
+  const where = field === '' ? 'the result' : field;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return new RefusedResultError('invalid_result', `the result must be a JSON object, got ${describe(payload)}`);
+  }
+  if (issue.code === 'invalid_union' && field === 'status') {
+    const message = value === undefined ? 'status: required field is missing' : `status: must be "completed" or "failed", got ${describe(value)}`;
+    return new RefusedResultError(value === undefined ? 'missing_field' : 'invalid_result', message, 'status');
+  }
+  if (issue.code === 'invalid_type' && value === undefined) {
+    return new RefusedResultError('missing_field', `${where}: required field is missing`, field);
+  }
+  if (issue.code === 'invalid_type') {
+    return new RefusedResultError('invalid_result', `${where}: expected ${issue.expected === 'record' ? 'an object' : `a ${issue.expected}`}, got ${describe(value)}`, field);
+  }
+  return new RefusedResultError('invalid_result', `${where}: ${issue.message}`, field);
+}
+
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  let current = data;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
