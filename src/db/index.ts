@@ -8,3 +8,4 @@ export * from './repositories/snapshots.js';
 export * from './repositories/tokens.js';
 export * from './repositories/operator-edits.js';
 export * from './repositories/panel-queries.js';
+export * from './repositories/model-versions.js';

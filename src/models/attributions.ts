@@ -1,0 +1,65 @@
+/**
+ * Per-atom attributions of a prediction, gradient × input (Shrikumar et al. 2016) on the atom
+ * features: how much each atom's features push the predicted mean of a target, in target units,
+ * averaged over the ensemble's members. Atoms are in the order of the molecule's canonical SMILES
+ * (the order molecularGraph uses), so the panel can colour a depiction of that SMILES.
+ *
+ * Only graph models have atoms as inputs: for other kinds (the Gaussian process works on
+ * fingerprint similarities) this throws a ModelError.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DeepEnsembleSurrogate } from './ensemble.js';
+import { reactionArrays } from './featurize/reaction-table.js';
+import { SparseGraphLayout } from './graph-layout.js';
+import { forwardReactions } from './reaction-model.js';
+import { ModelError, type ReactionInput, type Surrogate } from './types.js';
+
+export async function atomAttributions(
+  model: Surrogate,
+  input: ReactionInput,
+  target: string,
+): Promise<Record<string, { smiles: string; atoms: number[] }>> {
+  if (!(model instanceof DeepEnsembleSurrogate)) {
+    throw new ModelError(`a ${model.kind} model has no atom-level inputs; atom attributions need a graph model (mpnn-ensemble)`);
+  }
+  const schema = model.schema;
+  const j = schema.targets.indexOf(target);
+  if (j < 0) throw new ModelError(`unknown target ${target}`);
+  const arrays = reactionArrays(schema, [input]);
+  const out: Record<string, { smiles: string; atoms: number[] }> = {};
+  if (arrays.pack.numMolecules === 0) {
+    for (const role of schema.roles) out[role] = { smiles: '', atoms: [] };
+    return out;
+  }
+  const layout = new SparseGraphLayout(arrays.pack);
+  try {
+    const rows = { byRole: arrays.byRole, conditions: arrays.conditions, rows: 1 };
+    const perMember = model.withMembers((params, config, identity) =>
+      tf.tidy(() => {
+        const x = layout.atomFeatures;
+        const gradient = tf.grad((atoms: tf.Tensor) => {
+          const { mean } = forwardReactions(params, config, layout, rows, identity ? { atomFeatures: atoms, identity } : { atomFeatures: atoms });
+          return tf.sum(tf.slice(mean, [0, j], [1, 1]));
+        })(x);
+        return tf.sum(tf.mul(gradient, x), 1).dataSync() as Float32Array;
+      }),
+    arrays.conditionWidth, arrays.smiles);
+    const scale = model.targetScale(target) / perMember.length;
+    const total = new Float64Array(arrays.pack.numAtoms);
+    for (const contributions of perMember) contributions.forEach((v, a) => (total[a] = total[a]! + v * scale));
+    schema.roles.forEach((role, r) => {
+      const molecule = arrays.byRole[r]![0]!;
+      if (molecule < 0) {
+        out[role] = { smiles: '', atoms: [] };
+        return;
+      }
+      const start = arrays.pack.atomOffset[molecule]!;
+      const count = arrays.pack.atomCount[molecule]!;
+      // a molecule used in two roles is encoded once: its atoms carry both uses
+      out[role] = { smiles: arrays.smiles[molecule]!, atoms: Array.from(total.subarray(start, start + count)) };
+    });
+  } finally {
+    layout.dispose();
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * The kernel of the reaction Gaussian process. A reaction is a tuple of factors (each role's
+ * molecule, each numeric and each categorical condition); every factor f has a distance d_f in
+ * [0, 1]-ish units and a kernel k_f = exp(−d_f / ℓ_f^p):
+ *   roles:        d = 1 − Tanimoto(Morgan),  p = 1   (exp of a Tanimoto kernel, positive definite)
+ *   numeric:      d = Δx² / 2 on [-1, 1],     p = 2   (squared exponential)
+ *   categorical:  d = [a ≠ b],                p = 1
+ * and the reaction kernel is
+ *   K = σ²_prod · Π_f k_f  +  Σ_f σ²_f · k_f
+ * (all interactions, plus main effects that stay learnable from a handful of points).
+ *
+ * Campaign spaces are finite, so each factor's values are few: distances are tabulated once per
+ * pair of distinct values and kernel entries are table lookups.
+ */
+import type { ModelSchema, ReactionInput } from './types.js';
+import { moleculeSimilarity } from './featurize/similarity.js';
+
+export type FactorKind = 'role' | 'numeric' | 'categorical';
+
+export interface Factor {
+  name: string;
+  kind: FactorKind;
+  /** exponent of the length scale */
+  power: 1 | 2;
+}
+
+export function factorsOf(schema: ModelSchema): Factor[] {
+  return [
+    ...schema.roles.map((name): Factor => ({ name, kind: 'role', power: 1 })),
+    ...schema.numeric.map((p): Factor => ({ name: p.name, kind: 'numeric', power: 2 })),
+    ...schema.categorical.map((p): Factor => ({ name: p.name, kind: 'categorical', power: 1 })),
+  ];
+}
+
+type FactorValue = string | number;
+
+/** The value each factor takes for an input (numeric values scaled to [-1, 1] over the schema). */
+export function factorValues(schema: ModelSchema, factors: Factor[], input: ReactionInput): FactorValue[] {
+  return factors.map((f) => {
+    if (f.kind === 'role') return input.substances[f.name] ?? '';
+    const raw = input.conditions[f.name];
+    if (f.kind === 'categorical') return String(raw ?? '');
+    const values = schema.numeric.find((p) => p.name === f.name)!.values;
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const x = typeof raw === 'number' ? raw : Number(raw);
+    return Number.isFinite(x) ? (hi > lo ? (2 * (x - lo)) / (hi - lo) - 1 : 0) : 0;
+  });
+}
+
+function distance(kind: FactorKind, a: FactorValue, b: FactorValue): number {
+  if (kind === 'role') return 1 - moleculeSimilarity(a as string, b as string);
+  if (kind === 'numeric') return ((a as number) - (b as number)) ** 2 / 2;
+  return a === b ? 0 : 1;
+}
+
+/** Inputs coded per factor as indices into that factor's distinct values. */
+export interface CodedInputs {
+  /** per factor: distinct values */
+  values: FactorValue[][];
+  /** per factor: code of each input */
+  codes: Int32Array[];
+  n: number;
+}
+
+export function codeInputs(factors: Factor[], rows: FactorValue[][]): CodedInputs {
+  const values = factors.map(() => [] as FactorValue[]);
+  const index = factors.map(() => new Map<FactorValue, number>());
+  const codes = factors.map(() => new Int32Array(rows.length));
+  rows.forEach((row, i) => {
+    factors.forEach((_, f) => {
+      const v = row[f]!;
+      let c = index[f]!.get(v);
+      if (c === undefined) {
+        c = values[f]!.length;
+        values[f]!.push(v);
+        index[f]!.set(v, c);
+      }
+      codes[f]![i] = c;
+    });
+  });
+  return { values, codes, n: rows.length };
+}
+
+/** Per factor: distances between the distinct values of `a` (rows) and of `b` (columns). */
+export function distanceTables(factors: Factor[], a: CodedInputs, b: CodedInputs): Float64Array[] {
+  return factors.map((f, i) => {
+    const va = a.values[i]!;
+    const vb = b.values[i]!;
+    const table = new Float64Array(va.length * vb.length);
+    va.forEach((x, r) => vb.forEach((y, c) => (table[r * vb.length + c] = distance(f.kind, x, y))));
+    return table;
+  });
+}
+
+/** Hyperparameters in log space (optimised unconstrained). */
+export interface KernelHyper {
+  logLength: number[];
+  logProductVariance: number;
+  logFactorVariance: number[];
+  logNoise: number;
+}
+
+export function hyperToVector(h: KernelHyper): Float64Array {
+  return Float64Array.from([...h.logLength, h.logProductVariance, ...h.logFactorVariance, h.logNoise]);
+}
+
+export function vectorToHyper(v: ArrayLike<number>, factors: number): KernelHyper {
+  const a = Array.from(v);
+  return {
+    logLength: a.slice(0, factors),
+    logProductVariance: a[factors]!,
+    logFactorVariance: a.slice(factors + 1, 2 * factors + 1),
+    logNoise: a[2 * factors + 1]!,
+  };
+}
+
+/** Per factor: the kernel table k_f = exp(−d / ℓ^p) for the given distance tables. */
+export function kernelTables(factors: Factor[], distances: Float64Array[], h: KernelHyper): Float64Array[] {
+  return factors.map((f, i) => {
+    const scale = Math.exp(-f.power * h.logLength[i]!);
+    return distances[i]!.map((d) => Math.exp(-d * scale));
+  });
+}
+
+/**
+ * The noise-free cross-covariance K(a, b) as a row-major a.n × b.n matrix. `tables` are kernel
+ * tables between a's and b's distinct values; `widths` the number of b's distinct values per factor.
+ */
+export function crossCovariance(a: CodedInputs, b: CodedInputs, tables: Float64Array[], h: KernelHyper): Float64Array {
+  const F = tables.length;
+  const productVariance = Math.exp(h.logProductVariance);
+  const factorVariance = h.logFactorVariance.map(Math.exp);
+  const widths = b.values.map((v) => v.length);
+  const out = new Float64Array(a.n * b.n);
+  for (let i = 0; i < a.n; i++) {
+    const rowBase = i * b.n;
+    for (let j = 0; j < b.n; j++) {
+      let product = productVariance;
+      let sum = 0;
+      for (let f = 0; f < F; f++) {
+        const k = tables[f]![a.codes[f]![i]! * widths[f]! + b.codes[f]![j]!]!;
+        product *= k;
+        sum += factorVariance[f]! * k;
+      }
+      out[rowBase + j] = product + sum;
+    }
+  }
+  return out;
+}
+
+/** The prior variance k(x, x) (same for every x: every factor's self-distance is 0). */
+export function priorVariance(h: KernelHyper): number {
+  return Math.exp(h.logProductVariance) + h.logFactorVariance.reduce((s, v) => s + Math.exp(v), 0);
+}

@@ -1,0 +1,276 @@
+/**
+ * A Gaussian process surrogate on fingerprint similarity and conditions (kernel: gp-kernel.ts),
+ * one GP per target. The estimator for a campaign's low-data start: exact Bayesian posterior,
+ * epistemic σ that grows away from the data by construction, hyperparameters by MAP on the
+ * marginal likelihood, calibration by a σ factor fitted on leave-one-out predictions (closed
+ * form for a GP: μ₋ᵢ = yᵢ − αᵢ/[K⁻¹]ᵢᵢ, σ²₋ᵢ = 1/[K⁻¹]ᵢᵢ).
+ *
+ * Cost is cubic in the training size: the hyperparameters are fitted on at most
+ * `maxOptimizationPoints` results; the final factorisation uses all of them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { FEATURIZER_VERSION } from '../chem/index.js';
+import { rngFor, shuffled } from '../util/random.js';
+import { initTensorBackend } from './backend.js';
+import { varianceScale } from './calibration.js';
+import {
+  codeInputs,
+  crossCovariance,
+  distanceTables,
+  factorsOf,
+  factorValues,
+  hyperToVector,
+  kernelTables,
+  priorVariance,
+  vectorToHyper,
+  type CodedInputs,
+  type Factor,
+  type KernelHyper,
+} from './gp-kernel.js';
+import { defaultHyper, defaultPriors, negativeLogPosterior } from './gp-likelihood.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } from './linalg.js';
+import { mean as average, r2, rmse } from './metrics.js';
+import { checkTrainingData, schemaKey } from './schema.js';
+import { decodeContainer, encodeContainer } from './serialization.js';
+import { fitWarping, standardizingWarp, toTargetUnits, warp, type Warping } from './warping.js';
+import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
+
+export interface GpConfig {
+  /** hyperparameters are fitted on at most this many results (a seeded random subset) */
+  maxOptimizationPoints: number;
+  maxIterations: number;
+  /** iterations when warm-started from the previous version's hyperparameters */
+  warmIterations: number;
+  /** model Yeo–Johnson-warped targets (skewed yields) instead of merely standardised ones */
+  warpTargets: boolean;
+}
+
+export const DEFAULT_GP_CONFIG: GpConfig = { maxOptimizationPoints: 400, maxIterations: 60, warmIterations: 20, warpTargets: true };
+
+type FactorValue = string | number;
+
+/** What a fitted GP keeps per target; everything else is recomputed from it. */
+interface TargetState {
+  hyper: KernelHyper;
+  /** target units ↔ modelled units */
+  warping: Warping;
+  /** rows of the training inputs where this target was measured */
+  rows: number[];
+  /** standardised values on those rows */
+  y: Float64Array;
+  calibration: number;
+}
+
+interface TargetPosterior {
+  coded: CodedInputs;
+  alpha: Float64Array;
+  /** (L⁻¹)ᵀ as float32, n × n, for the batched variance product */
+  inverseFactorT: Float32Array;
+}
+
+interface GpHeader {
+  kind: string;
+  schemaKey: string;
+  featurizerVersion: string;
+  backend: string;
+  config: GpConfig;
+  trainingValues: FactorValue[][];
+  targets: Record<string, Omit<TargetState, 'y'> & { y: number[] }>;
+  metrics: Record<string, number>;
+}
+
+export class GaussianProcessSurrogate implements Surrogate {
+  readonly kind = 'gp';
+  private readonly factors: Factor[];
+  private trainingValues: FactorValue[][] = [];
+  private states = new Map<string, TargetState>();
+  private posteriors = new Map<string, TargetPosterior>();
+  private metrics: Record<string, number> = {};
+  private backend = 'cpu';
+
+  constructor(
+    readonly schema: ModelSchema,
+    readonly config: GpConfig = DEFAULT_GP_CONFIG,
+  ) {
+    this.factors = factorsOf(schema);
+    if (this.factors.length === 0) throw new ModelError('the search space has no parameters to model');
+  }
+
+  get trainingSize(): number {
+    return this.trainingValues.length;
+  }
+
+  async fit(data: TrainingData, options: FitOptions): Promise<FitReport> {
+    const started = performance.now();
+    checkTrainingData(this.schema, data);
+    this.backend = (await initTensorBackend()).backend;
+    this.trainingValues = data.inputs.map((input) => factorValues(this.schema, this.factors, input));
+    const warm = options.warmStart instanceof GaussianProcessSurrogate && schemaKey(options.warmStart.schema) === schemaKey(this.schema) ? options.warmStart : null;
+    this.states.clear();
+    this.posteriors.clear();
+    const metrics: Record<string, number> = {};
+    const targets = this.schema.targets;
+    for (const [t, target] of targets.entries()) {
+      if (options.signal?.aborted) throw new FitAbortedError();
+      const values = data.targets[target]!;
+      const rows = values.flatMap((v, i) => (Number.isFinite(v) ? [i] : []));
+      const observed = rows.map((i) => values[i]!);
+      const warping = this.config.warpTargets && rows.length >= 8 ? fitWarping(observed) : standardizingWarp(observed);
+      const y = Float64Array.from(observed, (v) => warp(warping, v));
+      const start = warm?.states.get(target)?.hyper ?? defaultHyper(this.factors);
+      const report = (fraction: number) => options.onProgress?.({ stage: `gp:${target}`, fraction: (t + fraction) / targets.length });
+      report(0);
+      const hyper = this.optimiseHyper(rows, y, start, warm ? this.config.warmIterations : this.config.maxIterations, options);
+      report(0.8);
+      const state: TargetState = { hyper, warping, rows, y, calibration: 1 };
+      const posterior = this.factorise(state);
+      const loo = this.leaveOneOut(state, posterior);
+      state.calibration = varianceScale(loo.residuals, loo.variances);
+      this.states.set(target, state);
+      this.posteriors.set(target, posterior);
+      const suffix = targets.length > 1 ? `:${target}` : '';
+      const yUnits = observed;
+      const looUnits = Array.from(loo.means, (m, i) => toTargetUnits(warping, m, Math.sqrt(loo.variances[i]!)).mean);
+      metrics[`cv_r2${suffix}`] = rows.length > 2 ? r2(yUnits, looUnits) : Number.NaN;
+      metrics[`cv_rmse${suffix}`] = rmse(yUnits, looUnits);
+      metrics[`calibration_scale${suffix}`] = state.calibration;
+      metrics[`warp_lambda${suffix}`] = warping.lambda;
+      report(1);
+    }
+    if (targets.length > 1) {
+      for (const name of ['cv_r2', 'cv_rmse', 'calibration_scale']) metrics[name] = average(targets.map((t) => metrics[`${name}:${t}`]!));
+    }
+    this.metrics = metrics;
+    return { kind: this.kind, trainingSize: data.inputs.length, seconds: (performance.now() - started) / 1000, metrics: { ...metrics } };
+  }
+
+  private optimiseHyper(rows: number[], y: Float64Array, start: KernelHyper, iterations: number, options: FitOptions): KernelHyper {
+    if (rows.length < 2 || iterations === 0) return start;
+    // a seeded subset keeps each likelihood evaluation cheap (cubic in its size)
+    const subset = rows.length <= this.config.maxOptimizationPoints
+      ? rows.map((_, k) => k)
+      : shuffled(rows.map((_, k) => k), rngFor(options.seed, 'gp-subset')).slice(0, this.config.maxOptimizationPoints);
+    const coded = codeInputs(this.factors, subset.map((k) => this.trainingValues[rows[k]!]!));
+    const distances = distanceTables(this.factors, coded, coded);
+    const ySubset = Float64Array.from(subset, (k) => y[k]!);
+    const priors = defaultPriors(this.factors);
+    const { x } = minimizeLbfgs(
+      (theta) => {
+        if (options.signal?.aborted) throw new FitAbortedError();
+        return negativeLogPosterior(this.factors, coded, distances, ySubset, priors, theta);
+      },
+      hyperToVector(start),
+      { maxIterations: iterations, lower: -12, upper: 8 },
+    );
+    return vectorToHyper(x, this.factors.length);
+  }
+
+  /** Cholesky factor, α = K⁻¹y and (L⁻¹)ᵀ of one target's training covariance. */
+  private factorise(state: TargetState): TargetPosterior {
+    const coded = codeInputs(this.factors, state.rows.map((i) => this.trainingValues[i]!));
+    const n = coded.n;
+    const k = crossCovariance(coded, coded, kernelTables(this.factors, distanceTables(this.factors, coded, coded), state.hyper), state.hyper);
+    const noise = Math.exp(state.hyper.logNoise);
+    for (let i = 0; i < n; i++) k[i * n + i] = k[i * n + i]! + noise;
+    const { l } = choleskyWithJitter(k, n, priorVariance(state.hyper));
+    const alpha = solveUpperTransposed(l, n, solveLower(l, n, state.y));
+    const inverse = invertLower(l, n);
+    const inverseFactorT = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) inverseFactorT[j * n + i] = inverse[i * n + j]!;
+    return { coded, alpha, inverseFactorT };
+  }
+
+  private leaveOneOut(state: TargetState, posterior: TargetPosterior) {
+    const n = posterior.coded.n;
+    const means = new Float64Array(n);
+    const variances = new Float64Array(n);
+    const residuals = new Float64Array(n);
+    // [K⁻¹]ᵢᵢ = Σ_k (L⁻¹)²ₖᵢ = squared norm of row i of (L⁻¹)ᵀ
+    for (let i = 0; i < n; i++) {
+      let diag = 0;
+      for (let k = 0; k < n; k++) diag += posterior.inverseFactorT[i * n + k]! ** 2;
+      variances[i] = 1 / diag;
+      means[i] = state.y[i]! - posterior.alpha[i]! / diag;
+      residuals[i] = state.y[i]! - means[i]!;
+    }
+    return { means, variances, residuals };
+  }
+
+  async predict(inputs: ReactionInput[]): Promise<Record<string, Posterior>> {
+    await initTensorBackend();
+    if (this.states.size === 0) throw new ModelError('the model has not been fitted');
+    const coded = codeInputs(this.factors, inputs.map((input) => factorValues(this.schema, this.factors, input)));
+    const out: Record<string, Posterior> = {};
+    for (const target of this.schema.targets) {
+      const state = this.states.get(target)!;
+      const posterior = this.posteriors.get(target)!;
+      const n = posterior.coded.n;
+      const tables = kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), state.hyper);
+      const cross = crossCovariance(coded, posterior.coded, tables, state.hyper);
+      const m = coded.n;
+      // explained variance Σ_k (K*·L⁻ᵀ)²ᵢₖ as one matMul: m × n by n × n
+      const explained = tf.tidy(() => {
+        const v = tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(posterior.inverseFactorT, [n, n]));
+        return tf.sum(tf.square(v), 1).dataSync();
+      });
+      const prior = priorVariance(state.hyper);
+      const noise = Math.exp(state.hyper.logNoise);
+      const c = state.calibration;
+      const result: Posterior = { mean: new Float64Array(m), sigma: new Float64Array(m), epistemic: new Float64Array(m), aleatoric: new Float64Array(m) };
+      for (let i = 0; i < m; i++) {
+        let mu = 0;
+        for (let j = 0; j < n; j++) mu += cross[i * n + j]! * posterior.alpha[j]!;
+        const latent = Math.max(prior - explained[i]!, 1e-12 * prior);
+        // total and epistemic σ mapped back through the warping; aleatoric is the remainder
+        const total = toTargetUnits(state.warping, mu, c * Math.sqrt(latent + noise));
+        const epistemic = toTargetUnits(state.warping, mu, c * Math.sqrt(latent)).sd;
+        result.mean[i] = total.mean;
+        result.sigma[i] = total.sd;
+        result.epistemic[i] = Math.min(epistemic, total.sd);
+        result.aleatoric[i] = Math.sqrt(Math.max(total.sd ** 2 - result.epistemic[i]! ** 2, 0));
+      }
+      out[target] = result;
+    }
+    return out;
+  }
+
+  async save(): Promise<SavedModel> {
+    if (this.states.size === 0) throw new ModelError('the model has not been fitted');
+    const header: GpHeader = {
+      kind: this.kind,
+      schemaKey: schemaKey(this.schema),
+      featurizerVersion: FEATURIZER_VERSION,
+      backend: this.backend,
+      config: this.config,
+      trainingValues: this.trainingValues,
+      targets: Object.fromEntries([...this.states].map(([t, s]) => [t, { ...s, y: Array.from(s.y) }])),
+      metrics: this.metrics,
+    };
+    return {
+      kind: this.kind,
+      featurizerVersion: FEATURIZER_VERSION,
+      backend: this.backend,
+      trainingSize: this.trainingValues.length,
+      metrics: { ...this.metrics },
+      weights: encodeContainer(header, new Map()),
+    };
+  }
+
+  /** Rebuilds a fitted GP: the factorisation is recomputed from the stored data, bit for bit. */
+  static restore(schema: ModelSchema, saved: SavedModel): GaussianProcessSurrogate {
+    const { header } = decodeContainer<GpHeader>(saved.weights);
+    if (header.kind !== 'gp') throw new ModelError(`not a GP model: ${header.kind}`);
+    if (header.schemaKey !== schemaKey(schema)) throw new ModelError('the saved model was trained on a different search space or targets');
+    const model = new GaussianProcessSurrogate(schema, header.config);
+    model.trainingValues = header.trainingValues;
+    model.metrics = header.metrics;
+    model.backend = header.backend;
+    for (const [target, s] of Object.entries(header.targets)) {
+      const state: TargetState = { ...s, y: Float64Array.from(s.y) };
+      model.states.set(target, state);
+      model.posteriors.set(target, model.factorise(state));
+    }
+    return model;
+  }
+}

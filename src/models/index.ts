@@ -1,0 +1,21 @@
+// Surrogate models for Athanor's planner: the only module that imports tfjs. Pure: no database,
+// no files, no clock (durations only); persistence goes through src/db/repositories/model-versions.
+export type {
+  ReactionInput,
+  ModelSchema,
+  Posterior,
+  FitOptions,
+  FitProgress,
+  FitReport,
+  SavedModel,
+  Surrogate,
+  TrainingData,
+} from './types.js';
+export { ModelError, FitAbortedError } from './types.js';
+export { schemaFromSpace, reactionInputOf } from './schema.js';
+export { defaultSurrogate, loadSurrogate, GP_MAX_TRAINING_SIZE } from './defaults.js';
+export { initTensorBackend, selectBackend, currentBackend, type BackendChoice, type BackendCandidate } from './backend.js';
+export { atomAttributions } from './attributions.js';
+export { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, type GpConfig } from './gp.js';
+export { DeepEnsembleSurrogate, DEFAULT_ENSEMBLE_CONFIG, type EnsembleConfig } from './ensemble.js';
+export { evaluatePredictions, type RegressionReport } from './metrics.js';

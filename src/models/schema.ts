@@ -1,0 +1,42 @@
+/** What a model knows about a campaign's space: its roles, conditions and targets. */
+import type { SearchSpace } from '../planner/space.js';
+import { ModelError, type ModelSchema, type ReactionInput, type TrainingData } from './types.js';
+
+export function schemaFromSpace(space: SearchSpace, targets: string[]): ModelSchema {
+  const schema: ModelSchema = { roles: [], numeric: [], categorical: [], targets: [...targets] };
+  for (const p of space.parameters) {
+    if (p.kind === 'substance') schema.roles.push(p.name);
+    else if (p.kind === 'numeric') schema.numeric.push({ name: p.name, values: [...p.values] });
+    else schema.categorical.push({ name: p.name, values: [...p.values] });
+  }
+  if (schema.targets.length === 0) throw new ModelError('a model needs at least one target');
+  return schema;
+}
+
+/** The model input for candidate `i` of a space. */
+export function reactionInputOf(space: SearchSpace, candidate: number): ReactionInput {
+  const values = space.valuesOf(candidate);
+  const conditions: Record<string, number | string> = {};
+  for (const p of space.parameters) {
+    const v = values[p.name];
+    if (p.kind !== 'substance' && v !== undefined) conditions[p.name] = v;
+  }
+  return { substances: space.substancesOf(candidate), conditions };
+}
+
+/** Checks that every target has one value per input and at least one is measured. */
+export function checkTrainingData(schema: ModelSchema, data: TrainingData): void {
+  const n = data.inputs.length;
+  if (n === 0) throw new ModelError('no training data');
+  for (const target of schema.targets) {
+    const values = data.targets[target];
+    if (!values) throw new ModelError(`training data has no values for target ${target}`);
+    if (values.length !== n) throw new ModelError(`target ${target} has ${values.length} values for ${n} inputs`);
+    if (!values.some(Number.isFinite)) throw new ModelError(`target ${target} has no measured value`);
+  }
+}
+
+/** A stable fingerprint of a schema, stored with weights so a model is never loaded into the wrong space. */
+export function schemaKey(schema: ModelSchema): string {
+  return JSON.stringify([schema.roles, schema.numeric, schema.categorical, schema.targets]);
+}
