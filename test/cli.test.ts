@@ -140,5 +140,5 @@ describe('athanor run after SIGKILL', () => {
     const accepted = journal.split('\n').filter((l) => l.includes('"accepted"')).map((l) => (JSON.parse(l) as { id: string }).id);
     expect(accepted).toHaveLength(30);
     expect(new Set(accepted).size).toBe(30);
-  });
+  }, 240_000);
 });
