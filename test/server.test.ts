@@ -1,6 +1,7 @@
 /**
- * `athanor serve` over real HTTP on loopback: the read-only API, the status pages, the error shape,
- * and the demo that `npm start` creates.
+ * `athanor serve` as `npm start` runs it, in a child process over real HTTP on loopback: the demo
+ * campaign, the first operator token printed once, the API and the panel behind it, and a clean
+ * shutdown even with a live event stream open. (The API in depth: api.test.ts.)
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -25,6 +26,8 @@ function freePort(): Promise<number> {
 interface Service {
   url: string;
   output: () => string;
+  /** The operator token `serve` printed on its first start, if it did. */
+  token: () => string | undefined;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
@@ -50,6 +53,7 @@ async function startService(home: string, extra: string[] = []): Promise<Service
   return {
     url: `http://127.0.0.1:${port}`,
     output: () => out,
+    token: () => /^\s+(ath_[A-Za-z0-9_-]{43})$/m.exec(out)?.[1],
     stop: async (signal = 'SIGTERM') => {
       child.kill(signal);
       return exited;
@@ -57,8 +61,10 @@ async function startService(home: string, extra: string[] = []): Promise<Service
   };
 }
 
+let token: string | undefined;
+
 async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { status: res.status, body: await res.json() };
 }
 
@@ -69,6 +75,9 @@ describe('athanor serve --demo (what npm start runs)', () => {
     const service = await startService(home, ['--demo']);
     try {
       expect(service.output()).toContain('watch the campaigns');
+      expect(service.output()).toContain('sign in with this operator token');
+      token = service.token();
+      expect(token).toBeDefined();
       const health = await getJson(`${service.url}/api/health`);
       expect(health).toMatchObject({ status: 200, body: { ok: true, database: 'pglite', activeCampaigns: 1 } });
 
@@ -91,11 +100,20 @@ describe('athanor serve --demo (what npm start runs)', () => {
       const events = await getJson(`${service.url}/api/campaigns/${demo.campaignId}/events`);
       expect(events.body.events.map((e: { type: string }) => e.type)).toContain('batch.planned');
 
-      const page = await fetch(`${service.url}/campaigns/${demo.campaignId}`);
+      const page = await fetch(`${service.url}/campaigns/${demo.campaignId}`, { headers: { authorization: `Bearer ${token}` } });
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       const html = await page.text();
       expect(html).toContain('<svg');
       expect(html).toContain('Demo: Direct arylation');
+      // without a token the panel sends people to sign in
+      const anonymous = await fetch(`${service.url}/campaigns/${demo.campaignId}`, { redirect: 'manual' });
+      expect(anonymous.status).toBe(303);
+      expect(anonymous.headers.get('location')).toBe(`/signin?next=${encodeURIComponent(`/campaigns/${demo.campaignId}`)}`);
+
+      // an open event stream must not keep the process from stopping
+      const stream = await fetch(`${service.url}/api/events/stream`, { headers: { authorization: `Bearer ${token}` } });
+      expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+      void stream.body?.getReader().read().catch(() => undefined);
     } finally {
       expect(await service.stop('SIGTERM')).toBe(0);
     }
@@ -103,6 +121,8 @@ describe('athanor serve --demo (what npm start runs)', () => {
     // A second start finds the campaign and resumes it instead of creating another demo.
     const again = await startService(home, ['--demo']);
     try {
+      expect(again.token()).toBeUndefined(); // the token is printed once, on the first start only
+      expect(again.output()).toContain('athanor token create --role operator');
       const list = await getJson(`${again.url}/api/campaigns`);
       expect(list.body.campaigns).toHaveLength(1);
       expect(list.body.campaigns[0].status).toBe('running');
@@ -113,7 +133,9 @@ describe('athanor serve --demo (what npm start runs)', () => {
 
   it('answers bad requests with the stable JSON error shape', async () => {
     const service = await startService(join(scratch, 'errors'));
+    token = service.token();
     try {
+      expect((await getJson(`${service.url}/api/campaigns`)).status).toBe(200);
       expect(await getJson(`${service.url}/api/campaigns/not-a-uuid`)).toEqual({
         status: 400,
         body: { error: { code: 'invalid_id', message: 'a campaign id is a UUID', field: 'id' } },
@@ -124,7 +146,7 @@ describe('athanor serve --demo (what npm start runs)', () => {
       const route = await getJson(`${service.url}/api/nothing-here`);
       expect(route).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
       const events = await getJson(`${service.url}/api/campaigns/00000000-0000-4000-8000-000000000000/events?after=-1`);
-      expect(events.status).toBe(404);
+      expect(events).toMatchObject({ status: 400, body: { error: { code: 'invalid_query', field: 'after' } } }); // the request is checked before the database
       const big = await fetch(`${service.url}/api/campaigns`, { method: 'POST', body: 'x'.repeat(2_000_000), headers: { 'content-type': 'text/plain' } });
       expect(big.status).toBe(413);
       expect(((await big.json()) as { error: { code: string } }).error.code).toBe('body_too_large');

@@ -1,18 +1,38 @@
-/** `athanor serve` (what `npm start` runs): every unfinished campaign, plus the HTTP API and status pages. */
+/** `athanor serve` (what `npm start` runs): every unfinished campaign, plus the HTTP API and the control panel. */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createNewCampaign, Supervisor } from '../agent/index.js';
+import { issueToken } from '../auth/index.js';
 import { loadCampaignFile } from '../campaign/index.js';
-import { listCampaigns, openDatabase, resolveHome } from '../db/index.js';
+import { countLiveApiTokens, listCampaigns, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { createApp } from '../server/app.js';
+import { EventFeed } from '../server/event-feed.js';
 
 export interface ServeOptions {
   port?: number;
   host?: string;
   demo?: boolean;
   home?: string;
+  /** Folder that campaigns created in the panel or over the API read their datasets from. */
+  dataDir?: string;
+}
+
+/** The name of the operator token `serve` creates when the database has none. */
+export const FIRST_TOKEN_NAME = 'first-operator';
+
+/**
+ * Nobody can sign in to a fresh service without a token, so the first start creates an operator
+ * token and prints it once. Later starts find tokens and print nothing secret.
+ */
+async function firstTokenIfNone(db: Db): Promise<string | undefined> {
+  if ((await countLiveApiTokens(db)) > 0) return undefined;
+  return (await issueToken(db, FIRST_TOKEN_NAME, 'operator')).token;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 const DEMO_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'direct-arylation.yaml');
@@ -37,22 +57,37 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     const { spec, source } = await loadCampaignFile(DEMO_FILE);
     const demo = await createNewCampaign(
       database.db,
-      { ...spec, name: `Demo: ${spec.name}`, lab: { ...spec.lab, latency_ms: DEMO_LATENCY_MS } },
+      { ...spec, name: `Demo: ${spec.name}`, lab: spec.lab.type === 'simulator' ? { ...spec.lab, latency_ms: DEMO_LATENCY_MS } : spec.lab },
       source,
       'demo',
     );
     log.info({ campaign: demo.id }, 'demo campaign created on the dataset simulator');
   }
   await supervisor.startAll();
+  const firstToken = await firstTokenIfNone(database.db);
+  if (firstToken) log.info({ name: FIRST_TOKEN_NAME }, 'created the first operator token');
 
-  const app = createApp({ database, supervisor });
+  const feed = new EventFeed(database.db);
+  const app = createApp({
+    database,
+    supervisor,
+    feed,
+    ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
+    logError: (err, where) => log.error({ err, where }, 'request failed'),
+  });
   const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
     log.info({ url }, 'listening');
+    const signIn = firstToken
+      ? `  sign in with this operator token (shown once; only its hash is stored):\n\n      ${firstToken}\n\n` +
+        '  more tokens:          npx athanor token create --role viewer|operator|lab\n'
+      : `  sign in with a token: npx athanor token create --role operator --home ${home}   (or one you already have)\n`;
     process.stdout.write(
       `\nAthanor is running at ${url}\n` +
         `  watch the campaigns:  open ${url}/  (or: npx athanor status --home ${home})\n` +
-        `  API:                  ${url}/api/campaigns\n` +
+        signIn +
+        `  API:                  ${url}/api/campaigns  (reference: ${url}/api/docs)\n` +
+        (isLoopback(host) ? '' : `  note: listening on ${host}, not only this machine: put it behind TLS (a reverse proxy).\n`) +
         '  stop with Ctrl-C: campaigns rest where they are and resume at the next start.\n\n',
     );
   });
@@ -60,7 +95,10 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   await new Promise<void>((resolveStop) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
+      feed.close();
       server.close();
+      // Live event streams never end by themselves: close them so the process can exit.
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       void supervisor
         .shutdown()
         .then(() => database.close())

@@ -1,87 +1,115 @@
 /**
- * The HTTP API and status pages of `athanor serve`. Read-only for now: mutating routes arrive with
- * token authentication (control-panel issue), so nothing here changes state.
+ * The HTTP side of `athanor serve`: the JSON API (documented at /api/openapi.json and /api/docs),
+ * live events as Server-Sent Events, and the control panel, all from one Hono app. Reading needs
+ * any API token; changing anything needs an operator (or, to report results, a lab) token.
  */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
-import { summarizeCampaign, type Supervisor } from '../agent/index.js';
-import { getCampaign, listCampaigns, listEvents, listExperiments, type Database } from '../db/index.js';
-import { apiError, handleError } from './errors.js';
-import { campaignPage, campaignListPage } from './pages.js';
+import { z } from 'zod';
+import type { Supervisor } from '../agent/index.js';
+import type { Database } from '../db/index.js';
+import type { ServerEnv } from './env.js';
+import { errorHandler } from './errors.js';
+import { EventFeed } from './event-feed.js';
+import { authenticate } from './middleware/authenticate.js';
+import { limitBodies } from './middleware/body-limit.js';
+import { sameOriginForCookies } from './middleware/same-origin.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import type { ModelAccess } from './model-access.js';
+import { storedModels } from './stored-models.js';
+import { ApiBuilder } from './openapi/api-builder.js';
+import { errorSchema } from './openapi/schemas.js';
+import { assetRoutes } from './panel/assets.js';
+import { panelRoutes } from './panel/routes.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { eventRoutes } from './routes/events.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { modelRoutes } from './routes/models.js';
+import { moleculeRoutes } from './routes/molecules.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { resultRoutes } from './routes/results.js';
+import { sessionRoutes } from './routes/session.js';
+import { Services } from './services.js';
+import { createLabCallbacksApp } from './lab-callbacks.js';
+
+/** The example campaigns and their datasets ship with the package: the default data folder. */
+export const DEFAULT_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
 
 export interface AppDeps {
   database: Database;
   supervisor: Supervisor;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
+  /** Where campaigns created over HTTP find their datasets (relative paths resolve here, and may not leave it). */
+  dataDir?: string;
+  /** The live event feed; created here when not given (give one to close it at shutdown). */
+  feed?: EventFeed;
+  /** Access to trained models (default: the versions the agent stores in the database). */
+  models?: ModelAccess;
+  /** Called with unexpected errors (the response then says only "internal error"). */
+  logError?: (error: Error, where: string) => void;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function createApp(deps: AppDeps): Hono<ServerEnv> {
+  const { database, supervisor, maxBodyBytes = 1_000_000 } = deps;
+  const feed = deps.feed ?? new EventFeed(database.db);
+  const services = new Services(database, supervisor, feed, deps.models ?? storedModels(), deps.dataDir ?? DEFAULT_DATA_DIR);
 
-export function createApp({ database, supervisor, maxBodyBytes = 1_000_000 }: AppDeps): Hono {
-  const { db } = database;
-  const app = new Hono();
-  app.use('*', secureHeaders());
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw apiError(413, 'body_too_large', `request bodies are limited to ${maxBodyBytes} bytes`);
-      },
-    }),
-  );
-  app.onError(handleError);
+  const app = new Hono<ServerEnv>();
+  app.onError(errorHandler((error, c) => deps.logError?.(error, `${c.req.method} ${c.req.path}`)));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.use('*', securityHeaders());
+  app.use('*', authenticate(database.db));
+  // Reading an oversized body to answer 413 politely is done for known callers only.
+  app.use('*', limitBodies<ServerEnv>(maxBodyBytes, (c) => c.get('principal') !== undefined));
+  app.use('*', sameOriginForCookies({ alwaysFor: (path) => path === '/signin' || path === '/api/session' }));
 
-  const campaignOr404 = async (id: string) => {
-    if (!UUID.test(id)) throw apiError(400, 'invalid_id', 'a campaign id is a UUID', 'id');
-    const campaign = await getCampaign(db, id);
-    if (!campaign) throw apiError(404, 'campaign_not_found', `no campaign has the id ${id}`, 'id');
-    return campaign;
-  };
-  const summaryOf = async (id: string) => {
-    const campaign = await campaignOr404(id);
-    return summarizeCampaign(db, campaign, supervisor.runner(id)?.runtime.reference);
-  };
+  const api = new ApiBuilder(app);
+  api.define(
+    {
+      method: 'get',
+      path: '/api/health',
+      tag: 'service',
+      summary: 'Is the service up, which database, how many campaigns run',
+      access: 'public',
+      responses: { 200: { description: 'Up', schema: z.object({ ok: z.boolean(), database: z.enum(['pglite', 'postgres']), activeCampaigns: z.int() }) } },
+    },
+    (c) => c.json({ ok: true, database: database.kind, activeCampaigns: supervisor.active }),
+  );
+  sessionRoutes(api, services);
+  campaignRoutes(api, services);
+  experimentRoutes(api, services);
+  resultRoutes(api, services);
+  modelRoutes(api, services);
+  moleculeRoutes(api);
+  eventRoutes(api, services);
+  openApiRoutes(app, api);
 
-  app.get('/api/health', (c) => c.json({ ok: true, database: database.kind, activeCampaigns: supervisor.active }));
-
-  app.get('/api/campaigns', async (c) => {
-    const campaigns = await listCampaigns(db);
-    const summaries = await Promise.all(campaigns.map((row) => summarizeCampaign(db, row, supervisor.runner(row.id)?.runtime.reference)));
-    return c.json({ campaigns: summaries.map((s) => ({ ...s, state: supervisor.runner(s.campaignId)?.state ?? null })) });
+  // Robots' signed result callbacks authenticate by HMAC signature, not by token (see lab-callbacks.ts).
+  app.route('/', createLabCallbacksApp());
+  api.describe({
+    method: 'post',
+    path: '/api/labs/:labId/results',
+    tag: 'labs',
+    summary: 'A robot reports a result, signed with the lab’s shared secret',
+    description:
+      'Authenticated by signature, not by token: `X-Athanor-Timestamp` and `X-Athanor-Signature: sha256=<hex>`, an HMAC-SHA256 over `<timestamp>.<body>`, ' +
+      'within ±5 minutes. Bodies up to 64 KiB. Stored exactly once; results for unknown experiments are quarantined. Protocol: docs/lab-protocols.md.',
+    access: 'public',
+    params: z.object({ labId: z.string().describe('The lab id configured in the campaign file') }),
+    rawBody: { contentTypes: { 'application/json': { description: 'The result payload (docs/lab-protocols.md)' } } },
+    responses: {
+      200: { description: 'Accepted (also for a repeat)', schema: z.object({ accepted: z.literal(true), experimentId: z.string() }) },
+      401: { description: 'Missing, stale or wrong signature', schema: errorSchema },
+      404: { description: 'No such lab', schema: errorSchema },
+      413: { description: 'Body too large', schema: errorSchema },
+      422: { description: 'The payload is invalid', schema: errorSchema },
+      503: { description: 'Not recorded now; retry (Retry-After)', schema: errorSchema },
+    },
   });
 
-  app.get('/api/campaigns/:id', async (c) => {
-    const summary = await summaryOf(c.req.param('id'));
-    return c.json({ ...summary, state: supervisor.runner(summary.campaignId)?.state ?? null });
-  });
-
-  app.get('/api/campaigns/:id/experiments', async (c) => {
-    const campaign = await campaignOr404(c.req.param('id'));
-    return c.json({ experiments: await listExperiments(db, campaign.id) });
-  });
-
-  app.get('/api/campaigns/:id/events', async (c) => {
-    const campaign = await campaignOr404(c.req.param('id'));
-    const after = Number(c.req.query('after') ?? 0);
-    if (!Number.isInteger(after) || after < 0) throw apiError(400, 'invalid_query', 'after must be a non-negative integer', 'after');
-    return c.json({ events: await listEvents(db, campaign.id, after) });
-  });
-
-  app.get('/', async (c) => {
-    const campaigns = await listCampaigns(db);
-    const summaries = await Promise.all(campaigns.map((row) => summarizeCampaign(db, row)));
-    return c.html(campaignListPage(summaries));
-  });
-
-  app.get('/campaigns/:id', async (c) => {
-    const summary = await summaryOf(c.req.param('id'));
-    const experiments = await listExperiments(db, summary.campaignId);
-    return c.html(campaignPage(summary, experiments, supervisor.runner(summary.campaignId)?.state ?? null));
-  });
-
+  assetRoutes(app);
+  panelRoutes(app, services);
   return app;
 }

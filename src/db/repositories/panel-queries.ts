@@ -1,7 +1,7 @@
 /** Read-only queries the API and the control panel need beyond the campaign loop's own. */
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import { events, experiments, modelVersions, quarantinedResults, results } from '../schema.js';
+import { events, experiments, quarantinedResults, results } from '../schema.js';
 
 export type EventRow = typeof events.$inferSelect;
 
@@ -13,6 +13,11 @@ export async function listEventsSince(db: DbOrTx, afterId: number, limit = 500):
 export async function latestEventId(db: DbOrTx): Promise<number> {
   const [row] = await db.select({ id: sql<number>`coalesce(max(${events.id}), 0)` }).from(events);
   return Number(row?.id ?? 0);
+}
+
+/** The newest events of a campaign, newest first. */
+export async function listRecentEvents(db: DbOrTx, campaignId: string, limit: number): Promise<EventRow[]> {
+  return db.select().from(events).where(eq(events.campaignId, campaignId)).orderBy(desc(events.id)).limit(limit);
 }
 
 /** The newest event of each of these campaigns. */
@@ -57,27 +62,6 @@ export async function listQuarantinedOf(db: DbOrTx, campaignId: string) {
     .from(quarantinedResults)
     .where(eq(quarantinedResults.campaignId, campaignId))
     .orderBy(desc(quarantinedResults.receivedAt));
-}
-
-export type ModelVersionInfo = Omit<typeof modelVersions.$inferSelect, 'weights'>;
-
-/** Model versions without their weights, newest first: what a person compares. */
-export async function listModelVersionInfo(db: DbOrTx, campaignId: string): Promise<ModelVersionInfo[]> {
-  return db
-    .select({
-      id: modelVersions.id,
-      campaignId: modelVersions.campaignId,
-      version: modelVersions.version,
-      kind: modelVersions.kind,
-      featurizerVersion: modelVersions.featurizerVersion,
-      backend: modelVersions.backend,
-      trainingSize: modelVersions.trainingSize,
-      metrics: modelVersions.metrics,
-      createdAt: modelVersions.createdAt,
-    })
-    .from(modelVersions)
-    .where(eq(modelVersions.campaignId, campaignId))
-    .orderBy(desc(modelVersions.version));
 }
 
 /** The experiment with this number in a campaign. */

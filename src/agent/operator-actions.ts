@@ -1,0 +1,359 @@
+/**
+ * What a person may do to a campaign, shared by the HTTP API and the CLI: create, pause, resume,
+ * stop, change budget or planner settings, cancel an experiment, exclude a result, enter results
+ * by hand or from a CSV. Every action records an event naming who did it (the event's `at` says
+ * when). Failures are OperatorErrors whose `kind` a caller maps to its own vocabulary (HTTP
+ * status, exit code).
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import { campaignSpecSchema, parseCampaignSpec, resolveSpecPath, type BudgetSpec, type CampaignSpec, type PlannerSpec, type SourceFormat, CampaignSpecError, type CampaignIssue } from '../campaign/index.js';
+import {
+  appendEvent,
+  countByStatus,
+  FINISHED_STATUSES,
+  getCampaign,
+  getExperiment,
+  getExperimentBySeq,
+  IN_FLIGHT,
+  markCancelled,
+  setResultExclusion,
+  storeResult,
+  updateCampaignSettings,
+  type CampaignRow,
+  type Db,
+  type ExperimentRow,
+  type StoreOutcome,
+} from '../db/index.js';
+import { parseCsvText } from '../util/csv-text.js';
+import type { CampaignRunner } from './campaign-runner.js';
+import { createNewCampaign } from './open-campaign.js';
+
+export type OperatorErrorKind = 'not_found' | 'conflict' | 'invalid';
+
+export class OperatorError extends Error {
+  override readonly name = 'OperatorError';
+  constructor(
+    readonly kind: OperatorErrorKind,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    /** Every problem, when there are several (a CSV, a campaign file). */
+    readonly issues?: CampaignIssue[],
+  ) {
+    super(message);
+  }
+}
+
+export interface OperatorContext {
+  db: Db;
+  /** Who acts: a token's name, or 'cli'. */
+  actor: string;
+  /** The live runner of a campaign in this process, if any (the supervisor's `runner`). */
+  runnerOf: (campaignId: string) => CampaignRunner | undefined;
+}
+
+async function campaignOrThrow(ctx: OperatorContext, campaignId: string): Promise<CampaignRow> {
+  const campaign = await getCampaign(ctx.db, campaignId);
+  if (!campaign) throw new OperatorError('not_found', 'campaign_not_found', `no campaign has the id ${campaignId}`, 'id');
+  return campaign;
+}
+
+function requireUnfinished(campaign: CampaignRow): void {
+  if (FINISHED_STATUSES.includes(campaign.status)) {
+    throw new OperatorError('conflict', 'campaign_finished', `the campaign has ended (${campaign.status}${campaign.outcome ? `: ${campaign.outcome}` : ''})`);
+  }
+}
+
+function requireRunner(ctx: OperatorContext, campaign: CampaignRow): CampaignRunner {
+  requireUnfinished(campaign);
+  const runner = ctx.runnerOf(campaign.id);
+  if (!runner) {
+    throw new OperatorError('conflict', 'campaign_not_running_here', 'the campaign is not running in this process (start it with `athanor serve`)');
+  }
+  return runner;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+
+export interface NewCampaignRequest {
+  text: string;
+  format?: SourceFormat;
+  /** Relative paths in the file (datasets, scope tables) resolve here, and must stay inside it. */
+  baseDir: string;
+}
+
+/** Validates a campaign file's text and records the campaign; the caller starts it. */
+export async function createCampaignFromText(ctx: OperatorContext, request: NewCampaignRequest): Promise<CampaignRow> {
+  const spec = await validateCampaignText(request);
+  return createNewCampaign(ctx.db, spec, request.text, ctx.actor);
+}
+
+/** Every problem of a campaign file at once, with its field path and line, as OperatorError('invalid'). */
+export async function validateCampaignText(request: NewCampaignRequest): Promise<CampaignSpec> {
+  try {
+    const spec = await parseCampaignSpec(request.text, { baseDir: request.baseDir, ...(request.format ? { format: request.format } : {}) });
+    confineFiles(spec, request.baseDir);
+    return spec;
+  } catch (error) {
+    if (error instanceof CampaignSpecError) {
+      const first = error.issues[0];
+      throw new OperatorError('invalid', 'invalid_campaign', error.message, first?.path || undefined, error.issues);
+    }
+    throw error;
+  }
+}
+
+/** A campaign sent over the network must not read files outside the folder it was given. */
+function confineFiles(spec: CampaignSpec, baseDir: string): void {
+  const inside = (path: string) => {
+    const rel = relative(resolve(baseDir), resolveSpecPath(spec, path));
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  const issues: CampaignIssue[] = [];
+  if ('dataset' in spec.lab && !inside(spec.lab.dataset)) issues.push({ path: 'lab.dataset', message: 'must be a file inside the data folder of the service' });
+  if (spec.space.scope && !inside(spec.space.scope.file)) issues.push({ path: 'space.scope.file', message: 'must be a file inside the data folder of the service' });
+  if (issues.length > 0) throw new CampaignSpecError(issues);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pause, resume, stop
+
+export async function pauseCampaign(ctx: OperatorContext, campaignId: string): Promise<string> {
+  const runner = requireRunner(ctx, await campaignOrThrow(ctx, campaignId));
+  const before = runner.state;
+  if (before === 'paused') return before;
+  await runner.pause(ctx.actor);
+  if (runner.state === before) throw new OperatorError('conflict', 'cannot_pause', `the campaign cannot be paused while ${before}`);
+  return runner.state;
+}
+
+export async function resumeCampaign(ctx: OperatorContext, campaignId: string): Promise<string> {
+  const runner = requireRunner(ctx, await campaignOrThrow(ctx, campaignId));
+  const before = runner.state;
+  if (before !== 'paused') return before; // already running: resuming is a no-op, not an error
+  await runner.resume(ctx.actor);
+  return runner.state;
+}
+
+export async function stopCampaign(ctx: OperatorContext, campaignId: string, reason?: string): Promise<void> {
+  const campaign = await campaignOrThrow(ctx, campaignId);
+  const runner = requireRunner(ctx, campaign);
+  // The machine's own `campaign.stopped` event is written by the agent; this one says who asked.
+  await appendEvent(ctx.db, { campaignId, type: 'campaign.stop-requested', actor: ctx.actor, payload: reason ? { reason } : {} });
+  await runner.stop(ctx.actor, reason ?? `stopped by ${ctx.actor}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+export interface SettingsChange {
+  budget?: Partial<BudgetSpec>;
+  /** Planner settings (initial design, acquisition …): whatever the campaign file's `planner` accepts. */
+  planner?: Partial<PlannerSpec> & Record<string, unknown>;
+}
+
+/** Changes the budget or the planner settings of an unfinished campaign, in the database and in its running loop. */
+export async function changeSettings(ctx: OperatorContext, campaignId: string, change: SettingsChange): Promise<CampaignSpec> {
+  const campaign = await campaignOrThrow(ctx, campaignId);
+  requireUnfinished(campaign);
+  const spec = campaign.spec as unknown as CampaignSpec;
+  const budget = parsePart('budget', campaignSpecSchema.shape.budget, { ...spec.budget, ...change.budget });
+  const planner = parsePart('planner', campaignSpecSchema.shape.planner, { ...spec.planner, ...change.planner });
+  const counts = await countByStatus(ctx.db, campaignId);
+  const used = counts.planned + counts.dispatched + counts.running + counts.completed + counts.failed;
+  if (budget.experiments < used) {
+    throw new OperatorError('invalid', 'budget_below_used', `the campaign has already used ${used} experiments; the budget cannot be less`, 'budget.experiments');
+  }
+  const updated: CampaignSpec = { ...spec, budget, planner };
+  const changes: Record<string, unknown> = {};
+  if (JSON.stringify(budget) !== JSON.stringify(spec.budget)) changes.budget = { from: spec.budget, to: budget };
+  if (JSON.stringify(planner) !== JSON.stringify(spec.planner)) changes.planner = { from: spec.planner, to: planner };
+  if (Object.keys(changes).length === 0) return spec;
+  await updateCampaignSettings(
+    ctx.db,
+    campaignId,
+    { spec: updated as unknown as Record<string, unknown>, budget: budget.experiments, batchSize: budget.batch },
+    { actor: ctx.actor, changes },
+  );
+  ctx.runnerOf(campaignId)?.amendSpec({ budget, planner });
+  return updated;
+}
+
+/** One part of the spec, validated by the campaign file's own schema for that part. */
+function parsePart<S extends z.ZodType>(field: string, schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: [field, ...i.path.map(String)].join('.'), message: i.message }));
+  throw new OperatorError('invalid', 'invalid_settings', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues[0]?.path, issues);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Experiments and results
+
+/** An experiment named by its id (UUID) or its number in the campaign. */
+export type ExperimentRef = string | number;
+
+async function experimentOf(ctx: OperatorContext, campaignId: string, ref: ExperimentRef): Promise<ExperimentRow | undefined> {
+  const experiment = typeof ref === 'number' ? await getExperimentBySeq(ctx.db, campaignId, ref) : await getExperiment(ctx.db, ref).catch(() => undefined);
+  return experiment?.campaignId === campaignId ? experiment : undefined;
+}
+
+export async function cancelExperiment(ctx: OperatorContext, campaignId: string, ref: ExperimentRef, reason?: string): Promise<ExperimentRow> {
+  const campaign = await campaignOrThrow(ctx, campaignId);
+  const experiment = await experimentOf(ctx, campaignId, ref);
+  if (!experiment) throw new OperatorError('not_found', 'experiment_not_found', `the campaign has no experiment ${ref}`, 'experiment');
+  if (!['planned', ...IN_FLIGHT].includes(experiment.status)) {
+    throw new OperatorError('conflict', 'experiment_finished', `experiment ${experiment.seq} is already ${experiment.status}`, 'experiment');
+  }
+  requireUnfinished(campaign);
+  if (experiment.status !== 'planned') {
+    const runner = ctx.runnerOf(campaignId);
+    if (!runner) throw new OperatorError('conflict', 'campaign_not_running_here', 'the experiment is in the lab, and only the process running the campaign can ask the lab to cancel it');
+    if (!(await cancelInLab(runner, experiment.id))) {
+      throw new OperatorError('conflict', 'not_cancellable', `the lab could not cancel experiment ${experiment.seq} (it has just finished)`, 'experiment');
+    }
+  }
+  await markCancelled(ctx.db, experiment.id, ctx.actor, reason ?? `cancelled by ${ctx.actor}`);
+  ctx.runnerOf(campaignId)?.noteActivity();
+  return { ...experiment, status: 'cancelled' };
+}
+
+/**
+ * Asks the lab to cancel. An experiment is recorded as dispatched just before the lab is called,
+ * so the lab may not know it for a moment: ask again briefly rather than refuse.
+ */
+async function cancelInLab(runner: CampaignRunner, experimentId: string): Promise<boolean> {
+  const lab = runner.runtime.lab;
+  for (let attempt = 0; attempt < 30; attempt++) {
+    if (await lab.cancel(experimentId)) return true;
+    const status = await lab.status(experimentId);
+    if (status === 'cancelled') return true;
+    if (status !== 'unknown') return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+export async function setExclusion(ctx: OperatorContext, campaignId: string, ref: ExperimentRef, reason: string | null): Promise<{ seq: number; changed: boolean }> {
+  await campaignOrThrow(ctx, campaignId);
+  const experiment = await experimentOf(ctx, campaignId, ref);
+  if (!experiment) throw new OperatorError('not_found', 'experiment_not_found', `the campaign has no experiment ${ref}`, 'experiment');
+  const outcome = await setResultExclusion(ctx.db, campaignId, experiment.id, reason, ctx.actor);
+  if (outcome.outcome === 'no_result') throw new OperatorError('conflict', 'no_result', `experiment ${experiment.seq} has no result to exclude`, 'experiment');
+  return { seq: outcome.seq, changed: outcome.outcome === 'changed' };
+}
+
+export interface ResultEntry {
+  /** UUID, or the experiment's number in the campaign. */
+  experiment: ExperimentRef;
+  values: Record<string, number>;
+}
+
+export interface EntryOutcome {
+  experiment: ExperimentRef;
+  outcome: StoreOutcome['outcome'];
+  seq?: number;
+  reason?: string;
+}
+
+/** Names a result may carry: the objective's target and what the lab reports. */
+export function measuredQuantities(spec: CampaignSpec): string[] {
+  const names = new Set([spec.objective.target]);
+  if ('results' in spec.lab && spec.lab.results) for (const k of Object.keys(spec.lab.results)) names.add(k);
+  return [...names];
+}
+
+/** Problems of one entry's values: missing target, unknown names, non-numbers, outside the objective's bounds. */
+function valueIssues(spec: CampaignSpec, values: Record<string, unknown>, where: string): CampaignIssue[] {
+  const issues: CampaignIssue[] = [];
+  const known = measuredQuantities(spec);
+  const { target, bounds } = spec.objective;
+  if (values[target] === undefined) issues.push({ path: `${where}.${target}`, message: `the objective's target "${target}" is required` });
+  for (const [name, value] of Object.entries(values)) {
+    if (!known.includes(name)) {
+      issues.push({ path: `${where}.${name}`, message: `not a measured quantity of this campaign (${known.join(', ')})` });
+    } else if (typeof value !== 'number' || !Number.isFinite(value)) {
+      issues.push({ path: `${where}.${name}`, message: 'must be a finite number' });
+    } else if (name === target && bounds && (value < bounds[0] || value > bounds[1])) {
+      issues.push({ path: `${where}.${name}`, message: `must lie within the objective's bounds [${bounds[0]}, ${bounds[1]}]` });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Stores results entered by a person, each exactly once (a repeat is a duplicate, a result for an
+ * unknown or ended experiment is quarantined, never dropped). Every entry is checked first: when
+ * any is invalid, none is stored.
+ */
+export async function recordResults(ctx: OperatorContext, campaignId: string, entries: ResultEntry[], via = 'manual'): Promise<EntryOutcome[]> {
+  const campaign = await campaignOrThrow(ctx, campaignId);
+  const spec = campaign.spec as unknown as CampaignSpec;
+  const issues = entries.flatMap((e, i) => valueIssues(spec, e.values, `results[${i}]`));
+  if (issues.length > 0) throw new OperatorError('invalid', 'invalid_results', issues.map((i) => `${i.path}: ${i.message}`).join('\n'), issues[0]?.path, issues);
+
+  const source = `${via}:${ctx.actor}`;
+  const outcomes: EntryOutcome[] = [];
+  for (const entry of entries) {
+    const experiment = await experimentOf(ctx, campaignId, entry.experiment);
+    // An unknown reference still goes through storeResult, which quarantines it (invariant 3).
+    const experimentId = experiment?.id ?? (typeof entry.experiment === 'number' ? `${campaignId}#${entry.experiment}` : entry.experiment);
+    const stored = await storeResult(ctx.db, { experimentId, values: entry.values, raw: { entered: via, by: ctx.actor, values: entry.values }, source });
+    // Measured elsewhere while the lab still holds it: free the lab's place for the next proposal.
+    if (stored.outcome === 'stored' && via !== 'lab-token' && experiment && IN_FLIGHT.includes(experiment.status)) {
+      await ctx.runnerOf(campaignId)?.runtime.lab.cancel(experiment.id).catch(() => false);
+    }
+    outcomes.push({
+      experiment: entry.experiment,
+      outcome: stored.outcome,
+      ...('seq' in stored ? { seq: stored.seq } : {}),
+      ...(stored.outcome === 'quarantined' ? { reason: stored.reason } : {}),
+    });
+  }
+  ctx.runnerOf(campaignId)?.noteActivity();
+  return outcomes;
+}
+
+const EXPERIMENT_COLUMNS = ['experiment', 'experiment_id', 'seq'];
+
+/** Reads an uploaded CSV (a column naming the experiment, one per measured quantity) into entries, or every problem with its row. */
+export function resultsFromCsv(spec: CampaignSpec, text: string): ResultEntry[] {
+  let table: ReturnType<typeof parseCsvText>;
+  try {
+    table = parseCsvText(text);
+  } catch (error) {
+    throw new OperatorError('invalid', 'invalid_csv', `the CSV cannot be read: ${(error as Error).message}`, 'file');
+  }
+  const idColumn = table.header.find((h) => EXPERIMENT_COLUMNS.includes(h));
+  const known = measuredQuantities(spec);
+  const issues: CampaignIssue[] = [];
+  if (!idColumn) issues.push({ path: 'header', message: `needs a column naming the experiment (${EXPERIMENT_COLUMNS.join(' or ')})` });
+  for (const h of table.header) {
+    if (h !== idColumn && !known.includes(h)) issues.push({ path: `header.${h}`, message: `not a measured quantity of this campaign (${known.join(', ')})` });
+  }
+  if (table.rows.length === 0) issues.push({ path: 'rows', message: 'the CSV has no rows' });
+  if (issues.length > 0 || !idColumn) throw new OperatorError('invalid', 'invalid_csv', issues.map((i) => `${i.path}: ${i.message}`).join('\n'), issues[0]?.path, issues);
+
+  const entries: ResultEntry[] = [];
+  table.rows.forEach((row, i) => {
+    const line = i + 2; // the header is line 1
+    const ref = row[idColumn]?.trim() ?? '';
+    const experiment: ExperimentRef = /^\d+$/.test(ref) ? Number(ref) : ref;
+    if (ref === '') issues.push({ path: `rows[${i}].${idColumn}`, message: 'is empty', line });
+    const values: Record<string, number> = {};
+    for (const [column, cell] of Object.entries(row)) {
+      if (column === idColumn || cell === '') continue;
+      const value = Number(cell);
+      if (!Number.isFinite(value)) issues.push({ path: `rows[${i}].${column}`, message: `"${cell}" is not a number`, line });
+      else values[column] = value;
+    }
+    for (const issue of valueIssues(spec, values, `rows[${i}]`)) issues.push({ ...issue, line });
+    entries.push({ experiment, values });
+  });
+  if (issues.length > 0) {
+    throw new OperatorError('invalid', 'invalid_csv', issues.map((i) => `line ${i.line}: ${i.path}: ${i.message}`).join('\n'), issues[0]?.path, issues);
+  }
+  return entries;
+}

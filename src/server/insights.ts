@@ -1,0 +1,247 @@
+/**
+ * What the planner believes, computed for the API and the panel alike: predictions for candidates,
+ * predicted against observed, the uncertainty landscape over two parameters, and the atoms behind
+ * a prediction. Everything model-based answers "no model yet" in one way (NoModelError).
+ */
+import type { CampaignSpec } from '../campaign/index.js';
+import { listExperiments, listObservations, type CampaignRow, type ExperimentRow } from '../db/index.js';
+import { choiceCount, valueAt, type Parameter } from '../planner/parameters.js';
+import type { SearchSpace } from '../planner/space.js';
+import type { AtomAttribution, LoadedModel } from './model-access.js';
+import type { Services } from './services.js';
+
+export class NoModelError extends Error {
+  override readonly name = 'NoModelError';
+}
+
+/** The model exists but its kind cannot point at atoms (a Gaussian process on fingerprints). */
+export class NoAttributionError extends Error {
+  override readonly name = 'NoAttributionError';
+}
+
+export class UnknownCandidateError extends Error {
+  override readonly name = 'UnknownCandidateError';
+  constructor(
+    message: string,
+    readonly index: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a campaign has no model to ask: its strategy needs none, or none has been trained yet. */
+export function noModelReason(campaign: CampaignRow): string {
+  const planner = (campaign.spec as unknown as CampaignSpec).planner as { strategy?: string; initial_design?: string };
+  if (planner.strategy && planner.strategy !== 'bayesian') {
+    return `no model: this campaign's planner strategy (${planner.strategy}) works without one, so none is trained`;
+  }
+  return `no model has been trained for this campaign yet: its first experiments follow the ${planner.initial_design ?? 'initial'} design, and a model is trained once results arrive`;
+}
+
+export async function latestModel(services: Services, campaign: CampaignRow): Promise<{ model: LoadedModel; space: SearchSpace } | undefined> {
+  if (!services.models.available) return undefined;
+  const space = await services.space(campaign);
+  const model = await services.models.latest(services.db, campaign, space);
+  return model ? { model, space } : undefined;
+}
+
+async function requireModel(services: Services, campaign: CampaignRow) {
+  const found = await latestModel(services, campaign);
+  if (!found) {
+    throw new NoModelError(services.models.available ? noModelReason(campaign) : 'this service was started without access to trained models');
+  }
+  return found;
+}
+
+/** The candidate a parameter assignment names (choice names, SMILES or numbers), by the space's own matching rules. */
+export function candidateOf(space: SearchSpace, parameters: Record<string, string | number>, index = 0): number {
+  const names = space.parameters.map((p) => p.name);
+  const unknown = Object.keys(parameters).filter((k) => !names.includes(k));
+  if (unknown.length > 0) throw new UnknownCandidateError(`unknown parameter ${unknown.join(', ')} (the space has ${names.join(', ')})`, index);
+  const missing = names.filter((n) => parameters[n] === undefined);
+  if (missing.length > 0) throw new UnknownCandidateError(`missing parameter ${missing.join(', ')}`, index);
+  const row = Object.fromEntries(names.map((n) => [n, String(parameters[n])]));
+  const key = space.keyOfRow(row, Object.fromEntries(names.map((n) => [n, n])));
+  const candidate = key === null ? undefined : space.indexOfKey(key);
+  if (candidate === undefined) throw new UnknownCandidateError('this combination is not a candidate of the space (a value matches no choice, or it is forbidden)', index);
+  return candidate;
+}
+
+export interface Prediction {
+  parameters: Record<string, string | number>;
+  mean: number;
+  sigma: number;
+  epistemic?: number;
+  aleatoric?: number;
+}
+
+export async function predict(services: Services, campaign: CampaignRow, assignments: Record<string, string | number>[]): Promise<{ version: number; kind: string; predictions: Prediction[] }> {
+  const { model, space } = await requireModel(services, campaign);
+  const candidates = assignments.map((a, i) => candidateOf(space, a, i));
+  const posterior = await model.predict(candidates);
+  return {
+    version: model.version,
+    kind: model.kind,
+    predictions: candidates.map((candidate, i) => ({
+      parameters: space.valuesOf(candidate),
+      mean: posterior.mean[i] as number,
+      sigma: posterior.sigma[i] as number,
+      ...(posterior.epistemic ? { epistemic: posterior.epistemic[i] as number } : {}),
+      ...(posterior.aleatoric ? { aleatoric: posterior.aleatoric[i] as number } : {}),
+    })),
+  };
+}
+
+export interface PredictedPoint {
+  seq: number;
+  observed: number;
+  mean: number;
+  sigma: number;
+}
+
+/** The latest model's prediction for every observed experiment (in-sample: these results trained it). */
+export async function predictedVsObserved(services: Services, campaign: CampaignRow): Promise<{ version: number; kind: string; points: PredictedPoint[] } | undefined> {
+  const found = await latestModel(services, campaign);
+  if (!found) return undefined;
+  const { model, space } = found;
+  const target = (campaign.spec as unknown as CampaignSpec).objective.target;
+  const observed = (await listObservations(services.db, campaign.id))
+    .map((o) => ({ o, candidate: space.indexOfKey(o.candidateKey), value: o.values[target] }))
+    .filter((x): x is { o: (typeof x)['o']; candidate: number; value: number } => x.candidate !== undefined && x.value !== undefined);
+  if (observed.length === 0) return { version: model.version, kind: model.kind, points: [] };
+  const posterior = await model.predict(observed.map((x) => x.candidate));
+  return {
+    version: model.version,
+    kind: model.kind,
+    points: observed.map((x, i) => ({ seq: x.o.seq, observed: x.value, mean: posterior.mean[i] as number, sigma: posterior.sigma[i] as number })),
+  };
+}
+
+export interface LandscapeCell {
+  x: number;
+  y: number;
+  /** Candidates of the space in this cell. */
+  candidates: number;
+  /** Experiments run (or running) in this cell. */
+  tried: number;
+  /** Best observed value in this cell. */
+  best: number | null;
+  /** Model: mean predicted value and mean σ over the cell's candidates. */
+  mean?: number;
+  sigma?: number;
+}
+
+export interface Landscape {
+  x: { name: string; labels: string[] };
+  y: { name: string; labels: string[] };
+  mode: 'model' | 'observed';
+  model?: { version: number; kind: string };
+  target: string;
+  cells: LandscapeCell[];
+}
+
+/** Most candidates a model is asked about for one landscape; beyond it, an even sample of each cell. */
+const LANDSCAPE_SAMPLE = 20_000;
+
+const modelMaps = new Map<string, Promise<Map<string, { mean: number; sigma: number }>>>();
+
+async function averageByCell(model: LoadedModel, cells: { cellKey: string; members: number[] }[], size: number): Promise<Map<string, { mean: number; sigma: number }>> {
+  const stride = Math.max(1, Math.ceil(size / LANDSCAPE_SAMPLE));
+  const sample = cells.flatMap((cell) => cell.members.filter((_, i) => i % stride === 0).map((candidate) => ({ cellKey: cell.cellKey, candidate })));
+  const posterior = await model.predict(sample.map((s) => s.candidate));
+  const sums = new Map<string, { mean: number; sigma: number; n: number }>();
+  sample.forEach((s, i) => {
+    const sum = sums.get(s.cellKey) ?? { mean: 0, sigma: 0, n: 0 };
+    sum.mean += posterior.mean[i] as number;
+    sum.sigma += posterior.sigma[i] as number;
+    sum.n++;
+    sums.set(s.cellKey, sum);
+  });
+  return new Map([...sums].map(([k, sum]) => [k, { mean: sum.mean / sum.n, sigma: sum.sigma / sum.n }]));
+}
+
+/**
+ * The candidate space folded onto two parameters. With a model: mean σ (how unsure the model is)
+ * and mean prediction per cell; without one: where experiments have been and what they found.
+ */
+export async function landscape(services: Services, campaign: CampaignRow, xName?: string, yName?: string): Promise<Landscape> {
+  const spec = campaign.spec as unknown as CampaignSpec;
+  const space = await services.space(campaign);
+  const params = space.parameters;
+  const xi = xName === undefined ? 0 : params.findIndex((p) => p.name === xName);
+  const yi = yName === undefined ? (xi === 1 ? 0 : Math.min(1, params.length - 1)) : params.findIndex((p) => p.name === yName);
+  if (xi < 0) throw new UnknownCandidateError(`no parameter is called ${xName}`, 0);
+  if (yi < 0) throw new UnknownCandidateError(`no parameter is called ${yName}`, 0);
+  const px = params[xi]!;
+  const py = params[yi]!;
+  const labels = (p: Parameter) => Array.from({ length: choiceCount(p) }, (_, code) => String(valueAt(p, code)));
+  const xLabels = labels(px);
+  const yLabels = xi === yi ? ['all'] : labels(py);
+  const cellOf = (candidate: number) => ({ x: space.code(candidate, xi), y: xi === yi ? 0 : space.code(candidate, yi) });
+  const cells = new Map<string, LandscapeCell & { members: number[] }>();
+  const cellAt = (x: number, y: number) => {
+    const key = `${x},${y}`;
+    let cell = cells.get(key);
+    if (!cell) cells.set(key, (cell = { x, y, candidates: 0, tried: 0, best: null, members: [] }));
+    return cell;
+  };
+  for (let candidate = 0; candidate < space.size; candidate++) {
+    const { x, y } = cellOf(candidate);
+    const cell = cellAt(x, y);
+    cell.candidates++;
+    cell.members.push(candidate);
+  }
+  const better = (a: number, b: number) => (spec.objective.direction === 'maximize' ? a > b : a < b);
+  const experiments: ExperimentRow[] = await listExperiments(services.db, campaign.id);
+  for (const e of experiments) {
+    const candidate = space.indexOfKey(e.candidateKey);
+    if (candidate === undefined || e.status === 'cancelled') continue;
+    const { x, y } = cellOf(candidate);
+    cellAt(x, y).tried++;
+  }
+  for (const o of await listObservations(services.db, campaign.id)) {
+    const candidate = space.indexOfKey(o.candidateKey);
+    const value = o.values[spec.objective.target];
+    if (candidate === undefined || value === undefined) continue;
+    const { x, y } = cellOf(candidate);
+    const cell = cellAt(x, y);
+    if (cell.best === null || better(value, cell.best)) cell.best = value;
+  }
+
+  const found = await latestModel(services, campaign);
+  if (found) {
+    // A model version never changes, so its map of a given pair of parameters is computed once.
+    const key = `${campaign.id}:${found.model.version}:${xi}:${yi}`;
+    let averages = modelMaps.get(key);
+    if (!averages) {
+      averages = averageByCell(found.model, [...cells.entries()].map(([cellKey, cell]) => ({ cellKey, members: cell.members })), space.size);
+      modelMaps.set(key, averages);
+      averages.catch(() => modelMaps.delete(key));
+      if (modelMaps.size > 64) modelMaps.delete(modelMaps.keys().next().value as string);
+    }
+    for (const [cellKey, average] of await averages) {
+      const cell = cells.get(cellKey);
+      if (cell) Object.assign(cell, average);
+    }
+  }
+  return {
+    x: { name: px.name, labels: xLabels },
+    y: { name: xi === yi ? '' : py.name, labels: yLabels },
+    mode: found ? 'model' : 'observed',
+    ...(found ? { model: { version: found.model.version, kind: found.model.kind } } : {}),
+    target: spec.objective.target,
+    cells: [...cells.values()].map(({ members: _m, ...cell }) => cell).sort((a, b) => a.y - b.y || a.x - b.x),
+  };
+}
+
+/** Which atoms drive the latest model's prediction for an experiment's candidate. */
+export async function attributionsFor(services: Services, campaign: CampaignRow, experiment: ExperimentRow): Promise<{ version: number; attributions: AtomAttribution[] }> {
+  const { model, space } = await requireModel(services, campaign);
+  const candidate = space.indexOfKey(experiment.candidateKey);
+  if (candidate === undefined) throw new UnknownCandidateError('the experiment is not a candidate of the current space', 0);
+  const attributions = await model.attributions(candidate);
+  if (!attributions) {
+    throw new NoAttributionError(`model version ${model.version} is a ${model.kind} model, which cannot attribute its predictions to atoms (graph models can)`);
+  }
+  return { version: model.version, attributions };
+}

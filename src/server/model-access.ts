@@ -1,0 +1,45 @@
+/**
+ * The server's view of a campaign's trained model: predictions and atom attributions by candidate
+ * index. Routes and panel sections depend on this interface only, so they work — with a clear
+ * "no model yet" — whether or not a model has been trained, and whatever kind it is.
+ */
+import type { CampaignRow, Db } from '../db/index.js';
+import type { SearchSpace } from '../planner/space.js';
+
+export interface CandidatePosterior {
+  mean: Float64Array;
+  sigma: Float64Array;
+  epistemic?: Float64Array;
+  aleatoric?: Float64Array;
+}
+
+export interface AtomAttribution {
+  role: string;
+  smiles: string;
+  /** One signed weight per atom of `smiles`, in RDKit's atom order. */
+  weights: number[];
+}
+
+export interface LoadedModel {
+  version: number;
+  kind: string;
+  trainingSize: number;
+  metrics: Record<string, number>;
+  /** Predictive distribution of the objective's target for these candidates of the space. */
+  predict(candidates: number[]): Promise<CandidatePosterior>;
+  /** Which atoms drive the prediction for one candidate, per substance role; undefined when the kind cannot say. */
+  attributions(candidate: number): Promise<AtomAttribution[] | undefined>;
+}
+
+export interface ModelAccess {
+  /** True when this build of Athanor can load models at all. */
+  readonly available: boolean;
+  /** The newest trained model of the campaign, or undefined when none has been trained. */
+  latest(db: Db, campaign: CampaignRow, space: SearchSpace): Promise<LoadedModel | undefined>;
+}
+
+/** For builds (and tests) without models: every model section shows its empty state. */
+export const noModels: ModelAccess = {
+  available: false,
+  latest: async () => undefined,
+};

@@ -1,0 +1,118 @@
+/** The control panel's pages: server-rendered HTML, signed in with a token kept in an HTTP-only cookie. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context, Hono } from 'hono';
+import { authenticateToken, type Principal } from '../../auth/index.js';
+import type { CampaignSpec } from '../../campaign/index.js';
+import { getCampaign, lastEventOf, listCampaigns } from '../../db/index.js';
+import type { ServerEnv } from '../env.js';
+import { endSession, startSession } from '../routes/session.js';
+import type { Services } from '../services.js';
+import { loadCampaignPage } from './campaign-data.js';
+import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-page.js';
+import { campaignListPage, campaignRows, newCampaignPage, notFoundPage, signInPage, type ListEntry } from './pages.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Only same-site paths: a crafted ?next= must not send a person elsewhere after signing in. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/';
+}
+
+function signedIn(c: Context<ServerEnv>): Principal | Response {
+  const principal = c.get('principal');
+  if (principal) return principal;
+  const next = c.req.path + (new URL(c.req.url).search || '');
+  return c.redirect(`/signin?next=${encodeURIComponent(next)}`, 303);
+}
+
+async function listEntries(services: Services): Promise<ListEntry[]> {
+  const rows = await listCampaigns(services.db);
+  const last = await lastEventOf(services.db, rows.map((r) => r.id));
+  return Promise.all(rows.map(async (row) => ({ view: await services.view(row), spec: row.spec as unknown as CampaignSpec, lastEvent: last.get(row.id) })));
+}
+
+function pageQuery(c: Context<ServerEnv>): CampaignPageQuery & { explain?: number } {
+  const explain = Number(c.req.query('explain'));
+  return {
+    ...(c.req.query('x') ? { x: c.req.query('x') } : {}),
+    ...(c.req.query('y') ? { y: c.req.query('y') } : {}),
+    ...(Number.isInteger(explain) && explain > 0 ? { explain } : {}),
+  };
+}
+
+/** The editor starts from the direct-arylation example, slowed down so its progress can be watched. */
+async function editorTemplate(dataDir: string): Promise<string> {
+  const example = await readFile(join(dataDir, 'direct-arylation.yaml'), 'utf8').catch(() => undefined);
+  if (!example) return 'name: My campaign\n# see docs/campaign-file.md\n';
+  return example
+    .replace(/^name: (.*)$/m, 'name: $1 — from the panel')
+    .replace(/^(\s*)experiments: \d+$/m, '$1experiments: 30')
+    .replace(/^(\s*)latency_ms: 0$/m, '$1latency_ms: 800   # simulated time per experiment, so the page can be watched');
+}
+
+export function panelRoutes(app: Hono<ServerEnv>, services: Services): void {
+  app.get('/signin', (c) => {
+    if (c.get('principal')) return c.redirect(safeNext(c.req.query('next')), 303);
+    return c.html(signInPage({ next: safeNext(c.req.query('next')) }));
+  });
+
+  app.post('/signin', async (c) => {
+    const form = await c.req.parseBody();
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    const next = safeNext(form.next);
+    const principal = token ? await authenticateToken(services.db, token) : undefined;
+    if (!principal) return c.html(signInPage({ next, error: 'This token is unknown or has been revoked.' }), 401);
+    startSession(c, token);
+    return c.redirect(next, 303);
+  });
+
+  app.post('/signout', (c) => {
+    endSession(c);
+    return c.redirect('/signin', 303);
+  });
+
+  app.get('/', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    return c.html(campaignListPage(principal, await listEntries(services)));
+  });
+
+  app.get('/fragments/campaigns', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    return c.html(campaignRows(await listEntries(services)));
+  });
+
+  app.get('/campaigns/new', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    if (principal.role !== 'operator') return c.html(notFoundPage(principal, 'Creating campaigns needs an operator token.'), 403);
+    return c.html(newCampaignPage(principal, await editorTemplate(services.dataDir)));
+  });
+
+  const campaignOrNotFound = async (c: Context<ServerEnv>, principal: Principal) => {
+    const id = c.req.param('id') ?? '';
+    const row = UUID.test(id) ? await getCampaign(services.db, id) : undefined;
+    return row ?? c.html(notFoundPage(principal, `No campaign has the id ${id}.`), 404);
+  };
+
+  app.get('/campaigns/:id', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const row = await campaignOrNotFound(c, principal);
+    if (row instanceof Response) return row;
+    const query = pageQuery(c);
+    return c.html(campaignPage(await loadCampaignPage(services, row, query), principal, query));
+  });
+
+  app.get('/campaigns/:id/live', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const row = await campaignOrNotFound(c, principal);
+    if (row instanceof Response) return row;
+    const query = pageQuery(c);
+    c.header('cache-control', 'no-store');
+    return c.html(liveSections(await loadCampaignPage(services, row, query), principal, query));
+  });
+}

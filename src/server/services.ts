@@ -1,0 +1,63 @@
+/** What the routes share: the database, the running campaigns, the live event feed and model access. */
+import type { Context } from 'hono';
+import { buildSpace, summarizeCampaign, type CampaignSummary, type OperatorContext, type Supervisor } from '../agent/index.js';
+import type { CampaignSpec } from '../campaign/index.js';
+import { getCampaign, type CampaignRow, type Database, type Db } from '../db/index.js';
+import type { SearchSpace } from '../planner/space.js';
+import type { ServerEnv } from './env.js';
+import { apiError } from './errors.js';
+import type { EventFeed } from './event-feed.js';
+import type { ModelAccess } from './model-access.js';
+
+export interface CampaignView extends CampaignSummary {
+  /** The machine state when the campaign runs in this process ('running.awaiting' …). */
+  state: string | null;
+}
+
+export class Services {
+  readonly db: Db;
+  private readonly spaces = new Map<string, Promise<SearchSpace>>();
+
+  constructor(
+    readonly database: Database,
+    readonly supervisor: Supervisor,
+    readonly feed: EventFeed,
+    readonly models: ModelAccess,
+    /** Folder that campaigns created over HTTP resolve their relative paths (datasets) in. */
+    readonly dataDir: string,
+  ) {
+    this.db = database.db;
+  }
+
+  async campaign(id: string): Promise<CampaignRow> {
+    const row = await getCampaign(this.db, id);
+    if (!row) throw apiError(404, 'campaign_not_found', `no campaign has the id ${id}`, 'id');
+    return row;
+  }
+
+  async view(row: CampaignRow): Promise<CampaignView> {
+    const runner = this.supervisor.runner(row.id);
+    const summary = await summarizeCampaign(this.db, row, runner?.runtime.reference);
+    return { ...summary, state: runner?.state ?? null };
+  }
+
+  /** The campaign's enumerated space: the running one's when it runs here, else built once and kept. */
+  space(row: CampaignRow): Promise<SearchSpace> {
+    const runner = this.supervisor.runner(row.id);
+    if (runner) return Promise.resolve(runner.runtime.space);
+    const key = `${row.id}:${row.specHash}`;
+    let space = this.spaces.get(key);
+    if (!space) {
+      space = buildSpace(row.spec as unknown as CampaignSpec);
+      space.catch(() => this.spaces.delete(key));
+      this.spaces.set(key, space);
+    }
+    return space;
+  }
+
+  operator(c: Context<ServerEnv>): OperatorContext {
+    const principal = c.get('principal');
+    if (!principal) throw apiError(401, 'unauthenticated', 'sign in first');
+    return { db: this.db, actor: principal.name, runnerOf: (id) => this.supervisor.runner(id) };
+  }
+}
