@@ -34,16 +34,16 @@ export async function atomAttributions(
   const layout = new SparseGraphLayout(arrays.pack);
   try {
     const rows = { byRole: arrays.byRole, conditions: arrays.conditions, rows: 1 };
-    const perMember = model.withMembers((params, config, identity) =>
+    const perMember = model.withMembers((params, config) =>
       tf.tidy(() => {
         const x = layout.atomFeatures;
         const gradient = tf.grad((atoms: tf.Tensor) => {
-          const { mean } = forwardReactions(params, config, layout, rows, identity ? { atomFeatures: atoms, identity } : { atomFeatures: atoms });
+          const { mean } = forwardReactions(params, config, layout, rows, { atomFeatures: atoms });
           return tf.sum(tf.slice(mean, [0, j], [1, 1]));
         })(x);
         return tf.sum(tf.mul(gradient, x), 1).dataSync() as Float32Array;
       }),
-    arrays.conditionWidth, arrays.smiles);
+    arrays.conditionWidth);
     const scale = model.targetScale(target) / perMember.length;
     const total = new Float64Array(arrays.pack.numAtoms);
     for (const contributions of perMember) contributions.forEach((v, a) => (total[a] = total[a]! + v * scale));

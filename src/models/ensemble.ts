@@ -32,8 +32,6 @@ export interface EnsembleConfig {
   mpnn: { hidden: number; depth: number };
   hidden: number[];
   dropout: number;
-  /** add a learned vector per training molecule to its graph embedding (see ReactionNetConfig) */
-  identityEmbeddings: boolean;
   schedule: TrainSchedule;
   /** the schedule when warm-started from the previous version */
   warmSchedule: TrainSchedule;
@@ -44,9 +42,28 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   mpnn: { hidden: 64, depth: 3 },
   hidden: [256, 128],
   dropout: 0,
-  identityEmbeddings: false,
-  schedule: { maxEpochs: 150, batchSize: 128, learningRate: 1e-3, finalLearningRateFactor: 0.1, patience: 25, beta: 0.5, weightDecay: 0, identityDropout: 0.5 },
-  warmSchedule: { maxEpochs: 50, batchSize: 128, learningRate: 3e-4, finalLearningRateFactor: 0.3, patience: 10, beta: 0.5, weightDecay: 0, identityDropout: 0.5 },
+  schedule: {
+    maxEpochs: 150,
+    batchSize: 64,
+    learningRate: 2e-3,
+    finalLearningRateFactor: 0.1,
+    patience: 25,
+    beta: 1,
+    weightDecay: 0,
+    encoderEvery: 4,
+    encoderLearningRateFactor: 3,
+  },
+  warmSchedule: {
+    maxEpochs: 40,
+    batchSize: 64,
+    learningRate: 5e-4,
+    finalLearningRateFactor: 0.3,
+    patience: 10,
+    beta: 1,
+    weightDecay: 0,
+    encoderEvery: 4,
+    encoderLearningRateFactor: 3,
+  },
 };
 
 /** Rows predicted per forward pass (bounds the size of the one-hot selection matrix). */
@@ -62,7 +79,6 @@ interface EnsembleHeader {
   members: number;
   standardization: { shift: number; scale: number }[];
   calibration: number[];
-  vocabulary: string[];
   trainingSize: number;
   metrics: Record<string, number>;
 }
@@ -80,8 +96,6 @@ export class DeepEnsembleSurrogate implements Surrogate {
   private standardizations: { shift: number; scale: number }[] = [];
   /** per target: factor on σ (standardised units) */
   private calibration: number[] = [];
-  /** the training molecules, in identity-table order */
-  private vocabulary: string[] = [];
   private metrics: Record<string, number> = {};
   private trainingSize = 0;
   private backend = 'cpu';
@@ -99,15 +113,7 @@ export class DeepEnsembleSurrogate implements Surrogate {
       mpnn: this.config.mpnn,
       hidden: this.config.hidden,
       dropout: this.config.dropout,
-      identities: this.config.identityEmbeddings ? this.vocabulary.length : 0,
     };
-  }
-
-  /** Per molecule of a call: its row in the identity table, or -1 when it was not trained on. */
-  private identityRows(smiles: readonly string[]): Int32Array | undefined {
-    if (!this.config.identityEmbeddings) return undefined;
-    const row = new Map(this.vocabulary.map((s, i) => [s, i] as const));
-    return Int32Array.from(smiles, (s) => row.get(s) ?? -1);
   }
 
   async fit(data: TrainingData, options: FitOptions): Promise<FitReport> {
@@ -118,7 +124,6 @@ export class DeepEnsembleSurrogate implements Surrogate {
     const arrays = reactionArrays(this.schema, data.inputs);
     const T = this.schema.targets.length;
     const n = data.inputs.length;
-    this.vocabulary = arrays.smiles.slice();
     // a warm start keeps the previous scaling, so the warm weights keep their meaning
     this.standardizations = warm
       ? warm.standardizations.slice()
@@ -130,17 +135,7 @@ export class DeepEnsembleSurrogate implements Surrogate {
     });
     const config = this.networkConfig(arrays.conditionWidth);
     const layout = arrays.pack.numMolecules > 0 ? new SparseGraphLayout(arrays.pack) : null;
-    const identity = this.identityRows(arrays.smiles);
-    const table: ReactionTable = {
-      layout,
-      byRole: arrays.byRole,
-      conditions: arrays.conditions,
-      conditionWidth: arrays.conditionWidth,
-      targets,
-      targetCount: T,
-      rows: n,
-      ...(identity ? { identity } : {}),
-    };
+    const table: ReactionTable = { layout, byRole: arrays.byRole, conditions: arrays.conditions, conditionWidth: arrays.conditionWidth, targets, targetCount: T, rows: n };
     const M = this.config.members;
     // folds: member m stops early on fold m (at least five folds, so that a member trains on
     // 80 % or more); with too few results there is nothing to hold out
@@ -158,7 +153,7 @@ export class DeepEnsembleSurrogate implements Surrogate {
         const params = new Parameters();
         try {
           addReactionParameters(params, config, rngFor(options.seed, 'ensemble-init', m));
-          if (warm) warm.seedMember(params, m, this.vocabulary);
+          if (warm) warm.seedMember(params, m);
           const trainRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !useFolds || foldOf[i] !== m);
           const validRows = useFolds ? Int32Array.from({ length: n }, (_, i) => i).filter((i) => foldOf[i] === m) : null;
           const result = await trainNetwork(params, config, table, trainRows, validRows, schedule, rngFor(options.seed, 'ensemble-train', m), {
@@ -275,7 +270,6 @@ export class DeepEnsembleSurrogate implements Surrogate {
   private runAll(arrays: ReactionArrays) {
     const config = this.networkConfig(arrays.conditionWidth);
     const layout = arrays.pack.numMolecules > 0 ? new SparseGraphLayout(arrays.pack) : null;
-    const identity = this.identityRows(arrays.smiles);
     const table: ReactionTable = {
       layout,
       byRole: arrays.byRole,
@@ -284,7 +278,6 @@ export class DeepEnsembleSurrogate implements Surrogate {
       targets: new Float32Array(0),
       targetCount: this.schema.targets.length,
       rows: arrays.rows,
-      ...(identity ? { identity } : {}),
     };
     try {
       const all = Int32Array.from({ length: arrays.rows }, (_, i) => i);
@@ -294,26 +287,14 @@ export class DeepEnsembleSurrogate implements Surrogate {
     }
   }
 
-  /** Copies member m's weights (identity vectors by molecule) into `params` for a warm start. */
-  private seedMember(params: Parameters, m: number, vocabulary: readonly string[]): void {
-    const source = this.members[m % this.members.length]!;
-    const previous = Parameters.fromArrays(this.shapes, source);
+  /** Copies member m's weights into `params` for a warm start. */
+  private seedMember(params: Parameters, m: number): void {
+    const previous = Parameters.fromArrays(this.shapes, this.members[m % this.members.length]!);
     try {
       params.copyMatching(previous);
     } finally {
       previous.dispose();
     }
-    const table = source.get('head/identity');
-    if (!table || params.names().indexOf('head/identity') < 0) return;
-    const width = this.config.mpnn.hidden;
-    const target = params.get('head/identity');
-    const values = target.dataSync().slice() as Float32Array;
-    const oldRow = new Map(this.vocabulary.map((s, i) => [s, i] as const));
-    vocabulary.forEach((s, i) => {
-      const j = oldRow.get(s);
-      if (j !== undefined) values.set(table.subarray(j * width, (j + 1) * width), i * width);
-    });
-    target.assign(tf.tensor2d(values, target.shape as [number, number]));
   }
 
   /** Same kind, schema and architecture: its weights can seed this model. */
@@ -337,7 +318,6 @@ export class DeepEnsembleSurrogate implements Surrogate {
       members: this.members.length,
       standardization: this.standardizations,
       calibration: this.calibration,
-      vocabulary: this.vocabulary,
       trainingSize: this.trainingSize,
       metrics: this.metrics,
     };
@@ -363,7 +343,6 @@ export class DeepEnsembleSurrogate implements Surrogate {
     model.shapes = header.shapes;
     model.standardizations = header.standardization;
     model.calibration = header.calibration;
-    model.vocabulary = header.vocabulary;
     model.metrics = header.metrics;
     model.trainingSize = header.trainingSize;
     model.backend = header.backend;
@@ -379,11 +358,10 @@ export class DeepEnsembleSurrogate implements Surrogate {
     return model;
   }
 
-  /** For attributions: runs `f` with each member's parameters live, and the identity rows of `smiles`. */
-  withMembers<T>(f: (params: Parameters, config: ReactionNetConfig, identity: Int32Array | undefined) => T, conditionWidth: number, smiles: readonly string[]): T[] {
+  /** For attributions: runs `f` with each member's parameters live. */
+  withMembers<T>(f: (params: Parameters, config: ReactionNetConfig) => T, conditionWidth: number): T[] {
     const config = this.networkConfig(conditionWidth);
-    const identity = this.identityRows(smiles);
-    return this.members.map((snapshot) => withParameters(this.shapes, snapshot, (p) => f(p, config, identity)));
+    return this.members.map((snapshot) => withParameters(this.shapes, snapshot, (p) => f(p, config)));
   }
 
   targetScale(target: string): number {
@@ -407,7 +385,7 @@ function runMember(params: Parameters, config: ReactionNetConfig, table: Reactio
   const T = config.targets;
   const mean = new Float32Array(rows.length * T);
   const variance = new Float32Array(rows.length * T);
-  const embeddings = moleculeEmbeddings(params, config, table.layout, undefined, table.identity);
+  const embeddings = moleculeEmbeddings(params, config, table.layout);
   try {
     for (let start = 0; start < rows.length; start += CHUNK) {
       const chunk = rows.subarray(start, Math.min(rows.length, start + CHUNK));

@@ -57,7 +57,7 @@ interface TargetState {
   warping: Warping;
   /** rows of the training inputs where this target was measured */
   rows: number[];
-  /** standardised values on those rows */
+  /** the warped (standardised) values on those rows */
   y: Float64Array;
   calibration: number;
 }
@@ -97,10 +97,6 @@ export class GaussianProcessSurrogate implements Surrogate {
     if (this.factors.length === 0) throw new ModelError('the search space has no parameters to model');
   }
 
-  get trainingSize(): number {
-    return this.trainingValues.length;
-  }
-
   async fit(data: TrainingData, options: FitOptions): Promise<FitReport> {
     const started = performance.now();
     checkTrainingData(this.schema, data);
@@ -126,7 +122,8 @@ export class GaussianProcessSurrogate implements Surrogate {
       const state: TargetState = { hyper, warping, rows, y, calibration: 1 };
       const posterior = this.factorise(state);
       const loo = this.leaveOneOut(state, posterior);
-      state.calibration = varianceScale(loo.residuals, loo.variances);
+      // below three results a leave-one-out residual says nothing about the scale
+      state.calibration = rows.length >= 3 ? varianceScale(loo.residuals, loo.variances) : 1;
       this.states.set(target, state);
       this.posteriors.set(target, posterior);
       const suffix = targets.length > 1 ? `:${target}` : '';

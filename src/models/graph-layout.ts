@@ -25,8 +25,6 @@ export interface GraphLayout {
   reverseEdges(h: tf.Tensor): tf.Tensor;
   /** mean over each molecule's (real) atoms: [numMolecules, width] */
   readout(atoms: tf.Tensor): tf.Tensor2D;
-  /** per molecule, the rows of its atoms in atom-level tensors (for attributions) */
-  atomRows(molecule: number): { start: number; count: number; batchIndex?: number };
   dispose(): void;
 }
 
@@ -40,7 +38,7 @@ export class SparseGraphLayout implements GraphLayout {
   private readonly toMolecules: SparseSum;
   private readonly inverseCounts: tf.Tensor2D;
 
-  constructor(private readonly pack: GraphPack) {
+  constructor(pack: GraphPack) {
     const { numAtoms, numEdges, numMolecules } = pack;
     this.numMolecules = numMolecules;
     this.atomFeatures = tf.tensor2d(pack.atomFeatures, [numAtoms, ATOM_FDIM]);
@@ -70,10 +68,6 @@ export class SparseGraphLayout implements GraphLayout {
     return tf.mul(this.toMolecules.apply(atoms as tf.Tensor2D), this.inverseCounts);
   }
 
-  atomRows(molecule: number) {
-    return { start: this.pack.atomOffset[molecule]!, count: this.pack.atomCount[molecule]! };
-  }
-
   dispose(): void {
     for (const t of [this.atomFeatures, this.edgeBondFeatures, this.inverseCounts]) t.dispose();
     for (const s of [this.toEdges, this.toAtoms, this.reverse, this.toMolecules]) s.dispose();
@@ -90,7 +84,7 @@ export class DenseGraphLayout implements GraphLayout {
   private readonly mask: tf.Tensor3D;
   private readonly inverseCounts: tf.Tensor2D;
 
-  constructor(private readonly padded: PaddedGraphBatch) {
+  constructor(padded: PaddedGraphBatch) {
     const { batch: b, maxAtoms: a, maxEdges: e } = padded;
     this.numMolecules = b;
     this.atomFeatures = tf.tensor3d(padded.atomFeatures, [b, a, ATOM_FDIM]);
@@ -116,10 +110,6 @@ export class DenseGraphLayout implements GraphLayout {
 
   readout(atoms: tf.Tensor): tf.Tensor2D {
     return tf.mul(tf.sum(tf.mul(atoms, this.mask), 1), this.inverseCounts) as tf.Tensor2D;
-  }
-
-  atomRows(molecule: number) {
-    return { start: 0, count: this.padded.atomCount[molecule]!, batchIndex: molecule };
   }
 
   dispose(): void {

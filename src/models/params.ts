@@ -4,7 +4,7 @@
  * tfjs's, so the same seed gives the same network on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { normal, type Rng } from '../util/random.js';
+import type { Rng } from '../util/random.js';
 
 export type Snapshot = Map<string, Float32Array>;
 
@@ -14,7 +14,7 @@ export class Parameters {
   private readonly prefix = `p${Parameters.nextId++}/`;
 
   /** Glorot-uniform weights (fan-in = first dimension), or zeros for biases. */
-  add(name: string, shape: number[], init: 'glorot' | 'zeros' | 'small', rng: Rng): tf.Variable {
+  add(name: string, shape: number[], init: 'glorot' | 'zeros', rng: Rng): tf.Variable {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     if (init === 'glorot') {
@@ -22,15 +22,17 @@ export class Parameters {
       const fanOut = shape[shape.length - 1]!;
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       for (let i = 0; i < size; i++) values[i] = (2 * rng() - 1) * limit;
-    } else if (init === 'small') {
-      for (let i = 0; i < size; i++) values[i] = 0.01 * normal(rng);
     }
     return this.set(name, shape, values);
   }
 
   set(name: string, shape: number[], values: Float32Array): tf.Variable {
     this.variables.get(name)?.dispose();
-    const variable = tf.variable(tf.tensor(values, shape, 'float32'), true, `${this.prefix}${name}`);
+    // a variable shares its initial tensor's data and holds its own reference: the initial tensor
+    // must be disposed, or the data outlives the variable (wasm memory grows until it traps)
+    const initial = tf.tensor(values, shape, 'float32');
+    const variable = tf.variable(initial, true, `${this.prefix}${name}`);
+    initial.dispose();
     this.variables.set(name, variable);
     return variable;
   }
@@ -58,7 +60,11 @@ export class Parameters {
   }
 
   restore(snapshot: Snapshot): void {
-    for (const [name, values] of snapshot) this.get(name).assign(tf.tensor(values, this.get(name).shape, 'float32'));
+    for (const [name, values] of snapshot) {
+      const value = tf.tensor(values, this.get(name).shape, 'float32');
+      this.get(name).assign(value);
+      value.dispose();
+    }
   }
 
   /** Copies values of parameters with the same name and shape from `other` (warm start). */

@@ -20,12 +20,6 @@ export interface ReactionNetConfig {
   /** widths of the hidden layers of the predictor */
   hidden: number[];
   dropout: number;
-  /**
-   * Size of the learned per-molecule lookup table added to the graph embedding (0 = none): the
-   * molecules seen in training get a free vector that captures what their structure alone does
-   * not; unseen molecules rely on the graph embedding alone.
-   */
-  identities: number;
 }
 
 /** The reactions of one forward pass, as indices into the molecules of a GraphLayout. */
@@ -49,7 +43,6 @@ const MIN_VARIANCE = 1e-4;
 
 export function addReactionParameters(params: Parameters, config: ReactionNetConfig, rng: Rng): void {
   if (config.roles > 0) addMpnnParameters(params, config.mpnn, rng);
-  if (config.roles > 0 && config.identities > 0) params.add('head/identity', [config.identities, config.mpnn.hidden], 'small', rng);
   const first = config.hidden[0] ?? 2 * config.targets;
   if (config.roles > 0) {
     // one block of columns per role: [hidden, roles·first]
@@ -75,28 +68,11 @@ export interface ForwardOptions {
   embeddings?: tf.Tensor2D;
   /** replaces the layout's atom features (attributions differentiate with respect to them) */
   atomFeatures?: tf.Tensor;
-  /** per layout molecule: its row in the identity table, -1 for none (unseen, or dropped this step) */
-  identity?: Int32Array;
 }
 
-export function moleculeEmbeddings(
-  params: Parameters,
-  config: ReactionNetConfig,
-  layout: GraphLayout | null,
-  atomFeatures?: tf.Tensor,
-  identity?: Int32Array,
-): tf.Tensor2D | null {
+export function moleculeEmbeddings(params: Parameters, config: ReactionNetConfig, layout: GraphLayout | null, atomFeatures?: tf.Tensor): tf.Tensor2D | null {
   if (!layout || layout.numMolecules === 0) return null;
-  const graph = encodeMolecules(params, config.mpnn, layout, atomFeatures);
-  if (config.identities === 0 || !identity || !identity.some((i) => i >= 0)) return graph;
-  return tf.tidy((): tf.Tensor2D => {
-    const m = layout.numMolecules;
-    const select = new Float32Array(m * config.identities);
-    identity.forEach((row, k) => {
-      if (row >= 0) select[k * config.identities + row] = 1;
-    });
-    return tf.add(graph, matMul(tf.tensor2d(select, [m, config.identities]), params.get('head/identity') as tf.Tensor2D, true)) as tf.Tensor2D;
-  });
+  return encodeMolecules(params, config.mpnn, layout, atomFeatures);
 }
 
 export function forwardReactions(
@@ -109,7 +85,7 @@ export function forwardReactions(
   return tf.tidy(() => {
     const first = config.hidden[0] ?? 2 * config.targets;
     let h: tf.Tensor2D = tf.zeros([rows.rows, first]).add(params.get('head/b_0'));
-    const embeddings = options.embeddings ?? moleculeEmbeddings(params, config, layout, options.atomFeatures, options.identity);
+    const embeddings = options.embeddings ?? moleculeEmbeddings(params, config, layout, options.atomFeatures);
     if (config.roles > 0 && embeddings) {
       // Every molecule projected for every role at once: P = E·W_roles + b_roles is
       // [M, roles·first]; read as [M·roles, first], row m·roles + r is molecule m in role r. A

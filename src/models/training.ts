@@ -4,13 +4,20 @@
  * the mean as accurate as with a squared loss while the variance head learns the noise), a
  * learning rate decaying exponentially, and early stopping on the held-out RMSE with the best
  * weights restored.
+ *
+ * The graph encoder is the expensive part of a step and its input (a campaign's few distinct
+ * molecules) is the same in every step, so it runs once per `encoderEvery` steps: the molecule
+ * embeddings are computed, the predictor takes that many steps on them while the gradient with
+ * respect to the embeddings accumulates, and then one backward pass through the encoder applies
+ * the accumulated gradient. Nothing is stale — the encoder's weights do not change in between —
+ * the encoder just takes one (larger-batch) step per window.
  */
 import * as tf from '@tensorflow/tfjs';
 import { shuffled, type Rng } from '../util/random.js';
 import type { GraphLayout } from './graph-layout.js';
 import { customGradient } from './ops.js';
 import type { Parameters } from './params.js';
-import { forwardReactions, type ReactionNetConfig, type ReactionRows } from './reaction-model.js';
+import { forwardReactions, moleculeEmbeddings, type ReactionNetConfig, type ReactionRows } from './reaction-model.js';
 import { FitAbortedError } from './types.js';
 
 /** All reactions of a fit, in network units (standardised targets, NaN = not measured). */
@@ -24,8 +31,6 @@ export interface ReactionTable {
   targets: Float32Array;
   targetCount: number;
   rows: number;
-  /** per layout molecule: its row in the identity table (-1 = none); absent without identities */
-  identity?: Int32Array;
 }
 
 export interface TrainSchedule {
@@ -40,8 +45,10 @@ export interface TrainSchedule {
   beta: number;
   /** L2 penalty on weight matrices */
   weightDecay: number;
-  /** probability of hiding a molecule's identity vector in a step (so the graph path keeps learning) */
-  identityDropout: number;
+  /** predictor steps per encoder step (1 = ordinary joint training) */
+  encoderEvery: number;
+  /** the encoder's learning rate relative to the predictor's (it takes fewer, larger-batch steps) */
+  encoderLearningRateFactor: number;
 }
 
 export interface TrainResult {
@@ -98,7 +105,7 @@ export function heldOutRmse(params: Parameters, config: ReactionNetConfig, table
   const batch = selectRows(table, rows);
   const { filled, observed } = maskMissing(batch.targets);
   return tf.tidy(() => {
-    const { mean } = forwardReactions(params, config, table.layout, batch, table.identity ? { identity: table.identity } : {});
+    const { mean } = forwardReactions(params, config, table.layout, batch);
     const t = tf.tensor2d(filled, [batch.rows, table.targetCount]);
     const o = tf.tensor2d(observed, [batch.rows, table.targetCount]);
     const mse = tf.div(tf.sum(tf.mul(tf.square(tf.sub(mean, t)), o)), tf.maximum(tf.sum(o), 1));
@@ -118,18 +125,60 @@ export async function trainNetwork(
   rng: Rng,
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const optimizer = tf.train.adam(schedule.learningRate);
-  const variables = params.list();
-  const weightMatrices = params.names().filter((name) => /\/W_/.test(name)).map((name) => params.get(name));
+  const encoderNames = params.names().filter((name) => name.startsWith('mpnn/'));
+  const encoderVariables = table.layout ? encoderNames.map((name) => params.get(name)) : [];
+  const predictorVariables = params.names().filter((name) => !name.startsWith('mpnn/')).map((name) => params.get(name));
+  const isWeight = (v: tf.Variable) => /\/W_/.test(v.name);
+  const encoderWeights = encoderVariables.filter(isWeight);
+  const predictorWeights = predictorVariables.filter(isWeight);
+  const predictorOptimizer = tf.train.adam(schedule.learningRate);
+  const encoderOptimizer = tf.train.adam(schedule.learningRate);
   const decay = Math.pow(schedule.finalLearningRateFactor, 1 / Math.max(1, schedule.maxEpochs));
   const batchSize = Math.max(1, Math.min(schedule.batchSize, trainRows.length));
+  const every = Math.max(1, Math.round(schedule.encoderEvery));
+  const penalty = (weights: tf.Variable[]) => tf.mul(schedule.weightDecay, tf.addN(weights.map((w) => tf.sum(tf.square(w)))));
+
+  // the encoder's current output as a variable, so that variableGrads yields its gradient
+  let embeddings: tf.Variable | null = null;
+  let accumulated: tf.Tensor | null = null;
+  let pending = 0;
+  const refresh = () => {
+    embeddings?.dispose();
+    embeddings = null;
+    if (encoderVariables.length === 0) return;
+    const current = tf.tidy(() => encodeAll(params, config, table));
+    embeddings = tf.variable(current, true);
+    current.dispose(); // the variable holds its own reference to the data
+  };
+  const encoderStep = () => {
+    if (accumulated) {
+      const upstream = accumulated;
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const e = encodeAll(params, config, table);
+          let l = tf.sum(tf.mul(e, upstream)) as tf.Scalar;
+          if (schedule.weightDecay > 0 && encoderWeights.length > 0) l = tf.add(l, penalty(encoderWeights)) as tf.Scalar;
+          return l;
+        }, encoderVariables);
+        encoderOptimizer.applyGradients(grads as tf.NamedTensorMap as Record<string, tf.Variable>);
+      });
+      upstream.dispose();
+      accumulated = null;
+    }
+    pending = 0;
+    refresh();
+  };
+
   let best = { epoch: 0, rmse: Number.POSITIVE_INFINITY, snapshot: validRows ? params.snapshot() : null };
   let finalLoss = Number.NaN;
   let epoch = 0;
   try {
+    refresh();
     for (epoch = 1; epoch <= schedule.maxEpochs; epoch++) {
       if (hooks.signal?.aborted) throw new FitAbortedError();
-      (optimizer as unknown as { learningRate: number }).learningRate = schedule.learningRate * Math.pow(decay, epoch - 1);
+      const learningRate = schedule.learningRate * Math.pow(decay, epoch - 1);
+      (predictorOptimizer as unknown as { learningRate: number }).learningRate = learningRate;
+      (encoderOptimizer as unknown as { learningRate: number }).learningRate = learningRate * schedule.encoderLearningRateFactor;
       const order = shuffled(Array.from(trainRows), rng);
       let squaredErrorSum = 0;
       let batches = 0;
@@ -139,31 +188,40 @@ export async function trainNetwork(
         const batch = selectRows(table, order.slice(start, end));
         const { filled, observed } = maskMissing(batch.targets);
         const dropoutSeed = Math.floor(rng() * 2 ** 31);
-        const identity = table.identity?.map((row) => (row >= 0 && rng() >= schedule.identityDropout ? row : -1));
-        // the β-NLL's value is not comparable across epochs (its weights move), so the reported
-        // loss is the batch's mean squared error, computed on the way
-        let squaredError: tf.Scalar | null = null;
-        tf.tidy(() => {
+        const current = embeddings as tf.Variable | null;
+        const squaredError = tf.tidy(() => {
           const t = tf.tensor2d(filled, [batch.rows, table.targetCount]);
           const o = tf.tensor2d(observed, [batch.rows, table.targetCount]);
-          optimizer.minimize(
+          // the β-NLL's value is not comparable across epochs (its weights move), so the reported
+          // loss is the batch's mean squared error, computed on the way
+          let mse: tf.Scalar | null = null;
+          const { grads } = tf.variableGrads(
             () => {
-              const { mean, variance } = forwardReactions(params, config, table.layout, batch, identity ? { dropoutSeed, identity } : { dropoutSeed });
-              squaredError = tf.keep(tf.div(tf.sum(tf.mul(tf.square(tf.sub(mean, t)), o)), tf.maximum(tf.sum(o), 1)) as tf.Scalar);
+              const { mean, variance } = forwardReactions(params, config, table.layout, batch, current ? { dropoutSeed, embeddings: current as tf.Tensor as tf.Tensor2D } : { dropoutSeed });
+              mse = tf.keep(tf.div(tf.sum(tf.mul(tf.square(tf.sub(mean, t)), o)), tf.maximum(tf.sum(o), 1)) as tf.Scalar);
               let l = betaNll(mean, variance, t, o, schedule.beta);
-              if (schedule.weightDecay > 0) l = tf.add(l, tf.mul(schedule.weightDecay, tf.addN(weightMatrices.map((w) => tf.sum(tf.square(w)))))) as tf.Scalar;
+              if (schedule.weightDecay > 0 && predictorWeights.length > 0) l = tf.add(l, penalty(predictorWeights)) as tf.Scalar;
               return l;
             },
-            false,
-            variables,
+            current ? [...predictorVariables, current] : predictorVariables,
           );
+          if (current) {
+            const gradient = grads[current.name]!;
+            delete grads[current.name];
+            const sum = accumulated ? tf.add(accumulated, gradient) : gradient;
+            accumulated?.dispose();
+            accumulated = tf.keep(sum);
+          }
+          predictorOptimizer.applyGradients(grads as tf.NamedTensorMap as Record<string, tf.Variable>);
+          return mse as unknown as tf.Scalar;
         });
-        const mse = squaredError as tf.Scalar | null;
-        squaredErrorSum += mse ? mse.dataSync()[0]! : Number.NaN;
-        mse?.dispose();
+        squaredErrorSum += squaredError.dataSync()[0]!;
+        squaredError.dispose();
         batches++;
+        if (++pending >= every) encoderStep();
         if (end === order.length) break;
       }
+      if (pending > 0) encoderStep();
       finalLoss = squaredErrorSum / Math.max(1, batches);
       const rmse = validRows && validRows.length > 0 ? heldOutRmse(params, config, table, validRows) : Number.NaN;
       hooks.onEpoch?.(epoch, finalLoss, rmse);
@@ -174,8 +232,16 @@ export async function trainNetwork(
       await yieldToEventLoop();
     }
   } finally {
-    optimizer.dispose();
+    predictorOptimizer.dispose();
+    encoderOptimizer.dispose();
+    (embeddings as tf.Variable | null)?.dispose();
+    (accumulated as tf.Tensor | null)?.dispose();
   }
   if (best.snapshot && Number.isFinite(best.rmse)) params.restore(best.snapshot);
-  return { epochs: Math.min(epoch, schedule.maxEpochs), bestEpoch: best.snapshot ? best.epoch : epoch, validRmse: best.rmse, finalLoss };
+    const epochs = Math.min(epoch, schedule.maxEpochs);
+  return { epochs, bestEpoch: best.snapshot ? best.epoch : epochs, validRmse: best.rmse, finalLoss };
+}
+
+function encodeAll(params: Parameters, config: ReactionNetConfig, table: ReactionTable): tf.Tensor2D {
+  return moleculeEmbeddings(params, config, table.layout)!;
 }
