@@ -4,11 +4,13 @@
  * a model version with its metrics, and offered to the planner as a predictive distribution.
  */
 import type { CampaignSpec } from '../campaign/index.js';
-import { appendEvent, listObservations, loadLatestModelVersion, saveModelVersion, type Db } from '../db/index.js';
-import { defaultSurrogate, loadSurrogate, reactionInputOf, schemaFromSpace, type ModelSchema, type ReactionInput, type Surrogate } from '../models/index.js';
+import { appendEvent, latestEventPayloads, listObservations, loadLatestModelVersion, saveModelVersion, type Db } from '../db/index.js';
+import { FitAbortedError, loadSurrogate, reactionInputOf, schemaFromSpace, type ModelSchema, type ReactionInput, type SavedModel, type Surrogate } from '../models/index.js';
 import type { ModelView } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { CampaignModel } from './campaign-runtime.js';
+import { decideRetraining, DEFAULT_RETRAINING_POLICY, retrainingPolicyFor, trainingSetFingerprint, type RetrainingPolicy, type RetrainTrigger } from './retraining-policy.js';
+import { MainThreadTrainer, type SurrogateTrainer } from './surrogate-training.js';
 
 /** Adapts a trained surrogate to the planner's view of one target. */
 export function modelView(space: SearchSpace, surrogate: Surrogate, target: string, version: number): ModelView {
@@ -23,58 +25,213 @@ export function modelView(space: SearchSpace, surrogate: Surrogate, target: stri
   };
 }
 
+export interface TrainedVersion {
+  version: number;
+  mode: 'warm' | 'full';
+  trigger: RetrainTrigger;
+  /** Wall time of the fit as the agent saw it (queueing for a worker included). */
+  seconds: number;
+  where: SurrogateTrainer['where'];
+  trainingSize: number;
+}
+
+export interface CampaignModelOptions {
+  /** The service's default policy; a campaign's own `planner.retraining` settings override it. */
+  policy?: RetrainingPolicy;
+  /** Where fits run (default: this thread). */
+  trainer?: SurrogateTrainer;
+  onTrained?: (version: TrainedVersion) => void;
+  onFailed?: (error: Error) => void;
+}
+
+interface CurrentVersion {
+  surrogate: Surrogate;
+  saved: SavedModel;
+  version: number;
+  trainingSize: number;
+  /** The training set's fingerprint (absent for versions recorded before fingerprints were). */
+  fingerprint?: string;
+}
+
 export class SurrogateCampaignModel implements CampaignModel {
-  private current?: { surrogate: Surrogate; version: number; trainingSize: number };
+  private current?: CurrentVersion;
   private readonly schema: ModelSchema;
   private readonly target: string;
+  private readonly trainer: SurrogateTrainer;
+  private warmSinceFull = 0;
+  /** Fits run one at a time per campaign: the machine's and the timer's queue behind each other. */
+  private training: Promise<void> = Promise.resolve();
+  /** The next fit, queued behind the running one: later requests join it (it reads the data when it starts). */
+  private next?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  /** Aborted by close(): fits still waiting for a worker are dropped. */
+  private readonly lifetime = new AbortController();
 
   constructor(
     private readonly db: Db,
     private readonly campaignId: string,
     private readonly spec: CampaignSpec,
     private readonly space: SearchSpace,
+    private readonly options: CampaignModelOptions = {},
   ) {
     this.target = spec.objective.target;
     this.schema = schemaFromSpace(space, [this.target]);
+    this.trainer = options.trainer ?? new MainThreadTrainer();
+  }
+
+  /** Read at every decision: an operator may change the campaign's planner settings mid-campaign. */
+  get policy(): RetrainingPolicy {
+    return retrainingPolicyFor(this.spec.planner, this.options.policy ?? DEFAULT_RETRAINING_POLICY);
   }
 
   /** Picks up the newest saved version, so a restart does not retrain what it already had. */
   async load(): Promise<void> {
     const saved = await loadLatestModelVersion(this.db, this.campaignId);
     if (!saved) return;
-    this.current = { surrogate: await loadSurrogate(this.schema, saved), version: saved.version, trainingSize: saved.trainingSize };
+    // How many warm starts since the last full retrain, and what the newest was trained on.
+    const history = await latestEventPayloads(this.db, this.campaignId, 'model.trained', Math.max(1, this.policy.fullEvery));
+    const newest = history.find((p) => p.version === saved.version);
+    const warm = history.findIndex((p) => p.mode !== 'warm');
+    this.warmSinceFull = warm < 0 ? history.length : warm;
+    this.current = {
+      surrogate: await loadSurrogate(this.schema, saved),
+      saved,
+      version: saved.version,
+      trainingSize: saved.trainingSize,
+      ...(typeof newest?.trainingSet === 'string' ? { fingerprint: newest.trainingSet } : {}),
+    };
   }
 
   view(): ModelView | undefined {
     return this.current ? modelView(this.space, this.current.surrogate, this.target, this.current.version) : undefined;
   }
 
+  /**
+   * The machine's retraining step: trains when the policy says the new results call for it, and
+   * waits for the fit at most the policy's `waitSeconds` — a slow fit (a busy worker, a large
+   * full retrain) finishes in the background, and planning goes on with the newest finished
+   * version meanwhile. `signal` (the machine left the step) ends the wait, not the fit.
+   */
   async retrain(signal?: AbortSignal): Promise<void> {
+    this.startTimer(); // an operator may have given the campaign a timer since
+    const fit = this.enqueue('results');
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.policy.waitSeconds * 1000);
+      onAbort = () => resolve();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([fit, gaveUp]);
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+
+  /** Retrains in the background on the policy's timer (if it has one) until close(). */
+  startTimer(): void {
+    if (this.closed || this.timer) return;
+    const seconds = this.policy.everySeconds;
+    if (seconds === undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueue('timer').finally(() => this.startTimer());
+    }, seconds * 1000);
+    this.timer.unref();
+  }
+
+  private get closed(): boolean {
+    return this.lifetime.signal.aborted;
+  }
+
+  /** No more fits start, and none that finishes is recorded: the campaign left this process. */
+  close(): void {
+    this.lifetime.abort();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private enqueue(trigger: RetrainTrigger): Promise<void> {
+    if (!this.next) {
+      const next = this.training.then(() => {
+        this.next = undefined;
+        return this.trainOnce(trigger);
+      });
+      this.next = next;
+      this.training = next;
+    }
+    return this.next;
+  }
+
+  /** Never rejects: a failed fit is recorded and the campaign goes on. */
+  private async trainOnce(trigger: RetrainTrigger): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.fitAndRecord(trigger);
+    } catch (error) {
+      if (error instanceof FitAbortedError || this.closed) return;
+      // A failed fit is not a failed campaign: the planner keeps the newest finished version.
+      const e = error instanceof Error ? error : new Error(String(error));
+      await appendEvent(this.db, { campaignId: this.campaignId, type: 'model.training-failed', actor: 'agent', payload: { trigger, error: e.message } }).catch(() => 0);
+      this.options.onFailed?.(e);
+    }
+  }
+
+  private async fitAndRecord(trigger: RetrainTrigger): Promise<void> {
     const inputs: ReactionInput[] = [];
     const values: number[] = [];
+    const seqs: number[] = [];
     for (const o of await listObservations(this.db, this.campaignId)) {
       const index = this.space.indexOfKey(o.candidateKey);
       const value = o.values[this.target];
       if (index === undefined || value === undefined) continue;
       inputs.push(reactionInputOf(this.space, index));
       values.push(value);
+      seqs.push(o.seq);
     }
-    // Two results are the least a model can learn a trend from; and nothing new, nothing to learn.
-    if (inputs.length < 2 || inputs.length === this.current?.trainingSize) return;
-    const surrogate = defaultSurrogate(this.schema, inputs.length);
-    const report = await surrogate.fit(
-      { inputs, targets: { [this.target]: values } },
-      { seed: this.spec.seed, ...(this.current ? { warmStart: this.current.surrogate } : {}), ...(signal ? { signal } : {}) },
+    const fingerprint = trainingSetFingerprint(seqs);
+    const current = this.current;
+    const decision = decideRetraining(
+      this.policy,
+      {
+        available: inputs.length,
+        fingerprint,
+        warmSinceFull: this.warmSinceFull,
+        ...(current ? { current: { size: current.trainingSize, ...(current.fingerprint ? { fingerprint: current.fingerprint } : {}) } } : {}),
+      },
+      trigger,
     );
-    if (signal?.aborted) return;
-    const saved = await surrogate.save();
+    if (!decision.train) return;
+    const started = performance.now();
+    const fitted = await this.trainer.fit(
+      { schema: this.schema, data: { inputs, targets: { [this.target]: values } }, seed: this.spec.seed, ...(decision.mode === 'warm' && current ? { warmStart: current.saved } : {}) },
+      this.lifetime.signal,
+    );
+    if (this.closed) return;
+    const surrogate = await loadSurrogate(this.schema, fitted.saved);
+    const seconds = (performance.now() - started) / 1000;
+    const mode = fitted.warmStarted ? 'warm' : 'full';
+    const { saved, report } = fitted;
     const version = await saveModelVersion(this.db, this.campaignId, saved);
     await appendEvent(this.db, {
       campaignId: this.campaignId,
       type: 'model.trained',
       actor: 'agent',
-      payload: { version, kind: saved.kind, backend: saved.backend, trainingSize: saved.trainingSize, seconds: report.seconds, metrics: report.metrics },
+      payload: {
+        version,
+        kind: saved.kind,
+        backend: saved.backend,
+        trainingSize: saved.trainingSize,
+        seconds: report.seconds,
+        metrics: report.metrics,
+        mode,
+        trigger,
+        why: decision.why,
+        where: this.trainer.where,
+        trainingSet: fingerprint,
+      },
     });
-    this.current = { surrogate, version, trainingSize: inputs.length };
+    this.current = { surrogate, saved, version, trainingSize: inputs.length, fingerprint };
+    this.warmSinceFull = mode === 'warm' ? this.warmSinceFull + 1 : 0;
+    this.options.onTrained?.({ version, mode, trigger, seconds, where: this.trainer.where, trainingSize: inputs.length });
   }
 }

@@ -8,6 +8,7 @@ import { createActor, fromCallback, fromPromise, type Actor, type SnapshotFrom }
 import type { BudgetSpec, CampaignSpec, PlannerSpec } from '../campaign/index.js';
 import {
   appendEvent,
+  countByStatus,
   loadSnapshot,
   recordFailureReport,
   saveSnapshot,
@@ -20,6 +21,7 @@ import { checkResultValues } from '../lab-adapters/result-payload.js';
 import { CAMPAIGN_MACHINE_VERSION, campaignMachine } from './campaign-machine.js';
 import { recommenderFor, type CampaignRuntime } from './campaign-runtime.js';
 import { CampaignSteps } from './campaign-steps.js';
+import { LeaseLostError } from './campaign-leases.js';
 
 type CampaignActor = Actor<typeof campaignMachine>;
 
@@ -28,6 +30,8 @@ export interface RunnerEvents {
   result: [{ seq?: number; outcome: string; values?: Record<string, number>; reason?: string }];
   /** The machine moved, e.g. 'running.awaiting'. */
   state: [string];
+  /** A step found the campaign's lease gone: the runner stops acting; its supervisor detaches it. */
+  'lease-lost': [string];
 }
 
 export interface CampaignEnd {
@@ -51,6 +55,8 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
   private actor?: CampaignActor;
   private persisting: Promise<void> = Promise.resolve();
   private readonly activity = new EventEmitter();
+  /** Steps that write (plan, dispatch, finish …) still under way: a detach lets them finish. */
+  private readonly writingSteps = new Set<Promise<unknown>>();
   private settle!: (end: CampaignEnd) => void;
   /** Resolves when the campaign reaches a final state and its last snapshot is written. */
   readonly done: Promise<CampaignEnd>;
@@ -76,6 +82,11 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     this.actor = restorable
       ? createActor(machine, { snapshot: persisted.snapshot as SnapshotFrom<typeof campaignMachine>, input: { campaignId: this.campaignId } })
       : createActor(machine, { input: { campaignId: this.campaignId } });
+    // A snapshot past `initializing` never runs reconcile again: look at what is in the lab now,
+    // or an experiment recorded as dispatched by a process that died before the lab had it waits for ever.
+    if (restorable && stored && (/^running\.(?!initializing)/.test(stored.state) || stored.state === 'paused')) {
+      await this.steps.reattachInFlight();
+    }
     if (stored && !restorable) {
       await appendEvent(this.db, {
         campaignId: this.campaignId,
@@ -123,9 +134,23 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     this.activity.emit('activity');
   }
 
-  /** Leaves the campaign as it is (for shutdown): the snapshot already on disk resumes it. */
-  async detach(): Promise<void> {
+  /**
+   * Leaves the campaign as it is (for shutdown): nothing new is proposed, a step already writing
+   * (a batch inserted, a dispatch recorded and sent) finishes first, and the snapshot on disk
+   * resumes it later.
+   */
+  async detach(graceMs = 15_000): Promise<void> {
+    this.runtime.model?.close?.();
     this.actor?.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.writingSteps]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
     await this.runtime.lab.stop();
     await this.persisting;
   }
@@ -158,6 +183,7 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     if (snapshot.status === 'done') {
       const status = state as CampaignEnd['status'];
       const outcome = snapshot.context.error ?? snapshot.context.outcome ?? status;
+      this.runtime.model?.close?.();
       void this.persisting.then(async () => {
         await this.runtime.lab.stop();
         this.settle({ status, outcome });
@@ -198,23 +224,40 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     this.activity.emit('activity');
   }
 
+  /**
+   * A step that writes: tracked, so that a detach lets it finish its writes. If it finds the
+   * lease gone it must not move the machine (to `failing`, which would write the campaign off):
+   * it then never settles, and the supervisor detaches the runner.
+   */
+  private writingStep<T>(step: Promise<T>): Promise<T> {
+    this.writingSteps.add(step);
+    const settled = () => this.writingSteps.delete(step);
+    step.then(settled, settled);
+    return step.catch((error: unknown) => {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.emit('lease-lost', error.message);
+      return new Promise<T>(() => undefined);
+    });
+  }
+
   private machineWithSteps() {
     const steps = this.steps;
     return campaignMachine.provide({
       actors: {
-        reconcile: fromPromise(() => steps.reconcile()),
-        plan: fromPromise(() => steps.plan()),
-        dispatch: fromPromise(({ signal }) => steps.dispatch(signal)),
+        reconcile: fromPromise(() => this.writingStep(steps.reconcile())),
+        plan: fromPromise(() => this.writingStep(steps.plan())),
+        dispatch: fromPromise(({ signal }) => this.writingStep(steps.dispatch(signal))),
         ingest: fromPromise(() => steps.ingest()),
         // Model-free strategies (the initial designs) have no model to fit.
         retrain: fromPromise<void>(async ({ signal }) => this.runtime.model?.retrain(signal)),
         watchResults: fromCallback(({ sendBack, input }) => {
           let open = true;
+          // Asked on every report from the lab: one count, not the whole progress (which reads every observation).
           const check = () => {
-            steps
-              .progress()
-              .then((p) => {
-                if (open && p.finished > (input as { finishedSeen: number }).finishedSeen) sendBack({ type: 'RESULTS' });
+            countByStatus(this.db, this.campaignId)
+              .then((c) => {
+                const finished = c.completed + c.failed + c.cancelled; // as CampaignSteps.progress counts it
+                if (open && finished > (input as { finishedSeen: number }).finishedSeen) sendBack({ type: 'RESULTS' });
               })
               .catch((error: unknown) => this.emit('result', { outcome: 'error', reason: String(error) }));
           };
@@ -225,8 +268,8 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
             this.activity.off('activity', check);
           };
         }),
-        finish: fromPromise(({ input }) => steps.finish(input.status, input.outcome, input.actor)),
-        fail: fromPromise(({ input }) => steps.fail(input.error)),
+        finish: fromPromise(({ input }) => this.writingStep(steps.finish(input.status, input.outcome, input.actor))),
+        fail: fromPromise(({ input }) => this.writingStep(steps.fail(input.error))),
       },
     });
   }

@@ -28,6 +28,8 @@ export interface CampaignModel {
   view(): ModelView | undefined;
   /** Train on the current observations (warm-started from the current model) and record a version. */
   retrain(signal?: AbortSignal): Promise<void>;
+  /** Stops background work (a retraining timer) when the campaign leaves this process. */
+  close?(): void;
 }
 
 export interface CampaignRuntime {
@@ -38,6 +40,11 @@ export interface CampaignRuntime {
   capacity: number;
   /** What the dataset behind a simulated lab says is reachable, when the lab is a dataset. */
   reference?: DatasetReference;
+  /**
+   * Throws unless this process still holds the campaign's lease (several processes on one
+   * PostgreSQL); steps call it before acting outside the database. Absent: the campaign is ours.
+   */
+  fence?: () => Promise<void>;
 }
 
 export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {

@@ -79,6 +79,16 @@ export class CampaignSteps {
   /** After a restart: experiments the database says are in the lab are checked with the lab, never blindly re-sent. */
   async reconcile(): Promise<void> {
     await setCampaignStatus(this.db, this.campaignId, 'running');
+    await this.reattachInFlight();
+  }
+
+  /**
+   * Asks the lab about every experiment the database says is in it: known ones are re-attached
+   * (their results come through the lab's redelivery), unknown ones — recorded as dispatched by a
+   * process that died before the lab had them — are sent now (idempotent by id). Also run when a
+   * campaign resumes from a snapshot past `initializing`, which would otherwise never look.
+   */
+  async reattachInFlight(): Promise<void> {
     const inFlight = await listExperiments(this.db, this.campaignId, IN_FLIGHT);
     let reattached = 0;
     let resent = 0;
@@ -156,6 +166,7 @@ export class CampaignSteps {
     if (proposals.length === 0) {
       return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'every candidate of the space has been tried' };
     }
+    await this.runtime.fence?.();
     await insertPlannedBatch(
       this.db,
       this.campaignId,
@@ -206,6 +217,7 @@ export class CampaignSteps {
   }
 
   private async send(experiment: ExperimentRow): Promise<void> {
+    await this.runtime.fence?.(); // a process that lost the campaign's lease must not dispatch
     await markDispatching(this.db, experiment.id);
     const order: ExperimentOrder = {
       id: experiment.id,
@@ -245,6 +257,7 @@ export class CampaignSteps {
 
   /** Ends the campaign: whatever is still in the lab is cancelled, and the outcome recorded. */
   async finish(status: 'completed' | 'stopped', outcome: string, actor: string): Promise<void> {
+    await this.runtime.fence?.();
     const open = await listExperiments(this.db, this.campaignId, ['planned', ...IN_FLIGHT]);
     for (const experiment of open) {
       if (experiment.status !== 'planned') await retry(() => this.runtime.lab.cancel(experiment.id), { label: 'cancel' }).catch(() => false);

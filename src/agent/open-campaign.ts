@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CampaignSpec } from '../campaign/index.js';
 import { describeMolecule, initChem } from '../chem/index.js';
 import { createCampaign, findResumable, getCampaign, type CampaignRow, type Db, type MoleculeFacts } from '../db/index.js';
-import { SurrogateCampaignModel } from './campaign-model.js';
+import { SurrogateCampaignModel, type CampaignModelOptions } from './campaign-model.js';
 import { buildRuntime } from './campaign-runtime.js';
 import { CampaignRunner } from './campaign-runner.js';
 
@@ -58,11 +58,12 @@ export async function createNewCampaign(db: Db, spec: CampaignSpec, source: stri
   );
 }
 
-export async function runnerFor(db: Db, campaign: CampaignRow, home: string): Promise<CampaignRunner> {
+/** `modelOptions`: where the surrogate trains and by which retraining policy (the service passes a worker pool). */
+export async function runnerFor(db: Db, campaign: CampaignRow, home: string, modelOptions: CampaignModelOptions = {}): Promise<CampaignRunner> {
   const spec = campaign.spec as unknown as CampaignSpec;
   const runtime = await buildRuntime(spec, { campaignId: campaign.id, home });
   if (spec.planner.strategy === 'bayesian') {
-    const model = new SurrogateCampaignModel(db, campaign.id, spec, runtime.space);
+    const model = new SurrogateCampaignModel(db, campaign.id, spec, runtime.space, modelOptions);
     await model.load();
     runtime.model = model;
   }

@@ -27,6 +27,7 @@ import {
 } from '../db/index.js';
 import { parseCsvText } from '../util/csv-text.js';
 import type { CampaignRunner } from './campaign-runner.js';
+import { forwardToLeaseHolder } from './campaign-commands.js';
 import { createNewCampaign } from './open-campaign.js';
 
 export type OperatorErrorKind = 'not_found' | 'conflict' | 'invalid';
@@ -51,6 +52,11 @@ export interface OperatorContext {
   actor: string;
   /** The live runner of a campaign in this process, if any (the supervisor's `runner`). */
   runnerOf: (campaignId: string) => CampaignRunner | undefined;
+  /**
+   * Whether a request for a campaign that another process runs is sent to that process (default
+   * true); the supervisor applying such a request sets it false.
+   */
+  forward?: boolean;
 }
 
 async function campaignOrThrow(ctx: OperatorContext, campaignId: string): Promise<CampaignRow> {
@@ -72,6 +78,20 @@ function requireRunner(ctx: OperatorContext, campaign: CampaignRow): CampaignRun
     throw new OperatorError('conflict', 'campaign_not_running_here', 'the campaign is not running in this process (start it with `athanor serve`)');
   }
   return runner;
+}
+
+/**
+ * Several `serve` on one PostgreSQL: a campaign that runs in another process gets the request
+ * through the database (campaign-commands.ts) and answers it. Undefined when the campaign runs
+ * here or nowhere, for the caller's usual path.
+ */
+async function forwardIfElsewhere(ctx: OperatorContext, campaign: CampaignRow, command: 'pause' | 'resume' | 'stop' | 'cancel-experiment', payload: Record<string, unknown> = {}): Promise<string | undefined> {
+  if (ctx.forward === false || ctx.runnerOf(campaign.id)) return undefined;
+  requireUnfinished(campaign);
+  const answer = await forwardToLeaseHolder(ctx.db, { campaignId: campaign.id, command, actor: ctx.actor, payload });
+  if (!answer) return undefined;
+  if (!answer.ok) throw new OperatorError(answer.error.kind, answer.error.code, answer.error.message);
+  return answer.state;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +141,10 @@ function confineFiles(spec: CampaignSpec, baseDir: string): void {
 // Pause, resume, stop
 
 export async function pauseCampaign(ctx: OperatorContext, campaignId: string): Promise<string> {
-  const runner = requireRunner(ctx, await campaignOrThrow(ctx, campaignId));
+  const campaign = await campaignOrThrow(ctx, campaignId);
+  const elsewhere = await forwardIfElsewhere(ctx, campaign, 'pause');
+  if (elsewhere !== undefined) return elsewhere;
+  const runner = requireRunner(ctx, campaign);
   const before = runner.state;
   if (before === 'paused') return before;
   await runner.pause(ctx.actor);
@@ -130,7 +153,10 @@ export async function pauseCampaign(ctx: OperatorContext, campaignId: string): P
 }
 
 export async function resumeCampaign(ctx: OperatorContext, campaignId: string): Promise<string> {
-  const runner = requireRunner(ctx, await campaignOrThrow(ctx, campaignId));
+  const campaign = await campaignOrThrow(ctx, campaignId);
+  const elsewhere = await forwardIfElsewhere(ctx, campaign, 'resume');
+  if (elsewhere !== undefined) return elsewhere;
+  const runner = requireRunner(ctx, campaign);
   const before = runner.state;
   if (before !== 'paused') return before; // already running: resuming is a no-op, not an error
   await runner.resume(ctx.actor);
@@ -139,6 +165,7 @@ export async function resumeCampaign(ctx: OperatorContext, campaignId: string): 
 
 export async function stopCampaign(ctx: OperatorContext, campaignId: string, reason?: string): Promise<void> {
   const campaign = await campaignOrThrow(ctx, campaignId);
+  if ((await forwardIfElsewhere(ctx, campaign, 'stop', reason ? { reason } : {})) !== undefined) return;
   const runner = requireRunner(ctx, campaign);
   // The machine's own `campaign.stopped` event is written by the agent; this one says who asked.
   await appendEvent(ctx.db, { campaignId, type: 'campaign.stop-requested', actor: ctx.actor, payload: reason ? { reason } : {} });
@@ -210,6 +237,10 @@ export async function cancelExperiment(ctx: OperatorContext, campaignId: string,
   requireUnfinished(campaign);
   if (experiment.status !== 'planned') {
     const runner = ctx.runnerOf(campaignId);
+    // in the lab of another process: that process cancels it and records who asked
+    if (!runner && (await forwardIfElsewhere(ctx, campaign, 'cancel-experiment', { experimentId: experiment.id, ...(reason ? { reason } : {}) })) !== undefined) {
+      return { ...experiment, status: 'cancelled' };
+    }
     if (!runner) throw new OperatorError('conflict', 'campaign_not_running_here', 'the experiment is in the lab, and only the process running the campaign can ask the lab to cancel it');
     if (!(await cancelInLab(runner, experiment.id))) {
       throw new OperatorError('conflict', 'not_cancellable', `the lab could not cancel experiment ${experiment.seq} (it has just finished)`, 'experiment');

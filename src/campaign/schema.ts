@@ -119,6 +119,15 @@ const plannerSchema = z
     stop_when_exhausted: z
       .union([z.literal(false), z.strictObject({ ei_below: finite.positive(), rounds: z.int().positive().default(3) })])
       .default(false),
+    retraining: z
+      .strictObject({
+        every_results: z.int().positive().optional(),
+        every_seconds: finite.positive().optional(),
+        full_every: z.int().positive().optional(),
+        wait_seconds: finite.nonnegative().optional(),
+      })
+      .optional()
+      .describe("This campaign's retraining policy under `athanor serve`; unset fields take the service's defaults (docs/operations.md)"),
   })
   .describe('How experiments are chosen: the model-driven strategy, its acquisition function and its batch rules.');
 

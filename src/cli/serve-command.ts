@@ -3,12 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
-import { createNewCampaign, Supervisor } from '../agent/index.js';
+import { createNewCampaign, MainThreadTrainer, ServiceMetrics, Supervisor, WorkerTrainingPool } from '../agent/index.js';
+import { ServiceSettingsError, serviceSettingsFromEnv, type ServiceSettings } from '../agent/service-settings.js';
 import { issueToken } from '../auth/index.js';
 import { loadCampaignFile } from '../campaign/index.js';
 import { countLiveApiTokens, listCampaigns, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { createApp } from '../server/app.js';
 import { EventFeed } from '../server/event-feed.js';
+import { UsageError } from './errors.js';
 
 export interface ServeOptions {
   port?: number;
@@ -39,19 +41,40 @@ const DEMO_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '
 /** Mean simulated time per experiment in the demo: slow enough to watch, quick enough to finish in minutes. */
 const DEMO_LATENCY_MS = 2500;
 
+/** Leases, polling, training workers, retraining policy: docs/operations.md. */
+function settingsFromEnv(): ServiceSettings {
+  try {
+    return serviceSettingsFromEnv();
+  } catch (error) {
+    throw error instanceof ServiceSettingsError ? new UsageError(error.message) : error;
+  }
+}
+
 export async function serveCommand(options: ServeOptions): Promise<number> {
   // Logs go to stderr as JSON lines; stdout keeps the lines meant for people.
   const log = pino({ name: 'athanor' }, pino.destination(2));
   const home = resolveHome(options.home);
   const host = options.host ?? process.env.ATHANOR_HOST ?? '127.0.0.1';
   const port = options.port ?? Number(process.env.ATHANOR_PORT ?? 7340);
+  const settings = settingsFromEnv();
   const database = await openDatabase({ home });
   log.info({ database: database.location, kind: database.kind }, 'database ready');
 
-  const supervisor = new Supervisor(database.db, home);
-  supervisor.on('started', (c) => log.info({ campaign: c.id, name: c.name }, 'campaign running'));
-  supervisor.on('ended', (c, end) => log.info({ campaign: c.id, ...end }, 'campaign ended'));
-  supervisor.on('error', (c, error) => log.error({ campaign: c.id, err: error }, 'campaign could not run'));
+  const metrics = new ServiceMetrics();
+  const pool = settings.trainingWorkers > 0 ? new WorkerTrainingPool(settings.trainingWorkers) : undefined;
+  pool?.warm(); // loads while the campaigns start
+  const trainer = pool ?? new MainThreadTrainer();
+  const supervisor = new Supervisor(database.db, home, {
+    log: log.child({ component: 'supervisor' }),
+    metrics,
+    trainer,
+    retraining: settings.retraining,
+    pollIntervalMs: settings.pollIntervalMs,
+    ...(settings.maxCampaigns !== undefined ? { maxCampaigns: settings.maxCampaigns } : {}),
+    // The embedded database admits one process (the home lock): every lease in it is stale.
+    leases: { ttlMs: settings.leaseTtlMs, exclusive: database.kind === 'pglite' },
+  });
+  log.info({ owner: supervisor.owner, leaseTtlMs: settings.leaseTtlMs, trainingWorkers: settings.trainingWorkers }, 'supervisor ready');
 
   if (options.demo && (await listCampaigns(database.db)).length === 0) {
     const { spec, source } = await loadCampaignFile(DEMO_FILE);
@@ -63,7 +86,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     );
     log.info({ campaign: demo.id }, 'demo campaign created on the dataset simulator');
   }
-  await supervisor.startAll();
+  await supervisor.start();
   const firstToken = await firstTokenIfNone(database.db);
   if (firstToken) log.info({ name: FIRST_TOKEN_NAME }, 'created the first operator token');
 
@@ -72,6 +95,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     database,
     supervisor,
     feed,
+    metrics,
     ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
     logError: (err, where) => log.error({ err, where }, 'request failed'),
   });
@@ -101,6 +125,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       void supervisor
         .shutdown()
+        .then(() => trainer.close())
         .then(() => database.close())
         .finally(resolveStop);
     };

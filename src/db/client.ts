@@ -69,6 +69,9 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   const shouldMigrate = options.migrate ?? true;
   if (databaseUrl) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+    // An idle connection the server closed (a restart, a terminated backend) is reported here; the
+    // pool drops it and connects again when next needed. Unheard, the error would end the process.
+    pool.on('error', () => undefined);
     try {
       const db = drizzlePg({ client: pool, schema });
       if (shouldMigrate) await migratePg(db, { migrationsFolder: migrationsFolder() });

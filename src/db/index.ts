@@ -9,3 +9,5 @@ export * from './repositories/tokens.js';
 export * from './repositories/operator-edits.js';
 export * from './repositories/panel-queries.js';
 export * from './repositories/model-versions.js';
+export * from './repositories/leases.js';
+export * from './repositories/campaign-commands.js';

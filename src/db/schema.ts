@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   customType,
   doublePrecision,
   index,
@@ -41,6 +42,14 @@ export const campaigns = pgTable('campaigns', {
   finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
   /** Why the campaign ended (budget, goal, stopped, error …). */
   outcome: text('outcome'),
+  /**
+   * The process running the campaign, when several share one PostgreSQL: a lease it renews
+   * every ttl/3 and another process takes over once it has expired (src/agent/campaign-leases.ts).
+   */
+  leaseOwner: text('lease_owner'),
+  leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),
+  /** Bumped on every acquisition: tells one tenure of the lease from the next in logs and events. */
+  leaseEpoch: integer('lease_epoch').notNull().default(0),
 }, (t) => [index('campaigns_spec_hash_idx').on(t.specHash), index('campaigns_status_idx').on(t.status)]);
 
 export type CampaignStatus = 'created' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
@@ -164,3 +173,24 @@ export const apiTokens = pgTable('api_tokens', {
   lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
 }, (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_name_idx').on(t.name)]);
+
+export type CampaignCommandType = 'pause' | 'resume' | 'stop' | 'cancel-experiment';
+
+/**
+ * Operator requests for a campaign that runs in another process (several `serve` on one
+ * PostgreSQL): the process holding the campaign's lease applies them in order and marks them done.
+ */
+export const campaignCommands = pgTable('campaign_commands', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  command: text('command').$type<CampaignCommandType>().notNull(),
+  actor: text('actor').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  /** When the process running the campaign applied it (or gave up on it); null while pending. */
+  doneAt: timestamp('done_at', { withTimezone: true, mode: 'date' }),
+  /** What came of it: the machine state after a pause, an error message … */
+  outcome: text('outcome'),
+  /** True when it was applied, false when it could not be (the message is in outcome). */
+  ok: boolean('ok'),
+}, (t) => [index('campaign_commands_pending_idx').on(t.campaignId, t.doneAt)]);

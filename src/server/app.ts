@@ -32,6 +32,7 @@ import { resultRoutes } from './routes/results.js';
 import { sessionRoutes } from './routes/session.js';
 import { Services } from './services.js';
 import { createLabCallbacksApp } from './lab-callbacks.js';
+import { metricsRoutes, type MetricsText } from './metrics.js';
 
 /** The example campaigns and their datasets ship with the package: the default data folder. */
 export const DEFAULT_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
@@ -49,6 +50,8 @@ export interface AppDeps {
   models?: ModelAccess;
   /** Called with unexpected errors (the response then says only "internal error"). */
   logError?: (error: Error, where: string) => void;
+  /** The service's Prometheus metrics, served at GET /metrics (src/server/metrics.ts). */
+  metrics?: MetricsText;
 }
 
 export function createApp(deps: AppDeps): Hono<ServerEnv> {
@@ -108,6 +111,8 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
       503: { description: 'Not recorded now; retry (Retry-After)', schema: errorSchema },
     },
   });
+
+  if (deps.metrics) metricsRoutes(app, api, deps.metrics);
 
   assetRoutes(app);
   panelRoutes(app, services);

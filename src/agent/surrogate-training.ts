@@ -1,0 +1,48 @@
+/**
+ * One surrogate fit as plain data in and plain data out — schema, inputs, targets, seed and the
+ * warm-start version as a SavedModel; back comes the new SavedModel and its report — so that it
+ * can run in a worker thread as well as here. Trainers decide where it runs.
+ */
+import { initChem } from '../chem/index.js';
+import { defaultSurrogate, loadSurrogate, type FitReport, type ModelSchema, type SavedModel, type TrainingData } from '../models/index.js';
+
+export interface FitRequest {
+  schema: ModelSchema;
+  data: TrainingData;
+  seed: number;
+  /** The version to start from (warm start); absent for a full retrain. */
+  warmStart?: SavedModel;
+}
+
+export interface FitResult {
+  saved: SavedModel;
+  report: FitReport;
+  /** False when a warm start was asked but the new model is of another kind (the size crossed a switch-over). */
+  warmStarted: boolean;
+}
+
+/** Where fits run: a pool of worker threads in the service, this thread elsewhere. */
+export interface SurrogateTrainer {
+  readonly where: 'worker' | 'main';
+  /** Fits waiting to start (a worker pool's queue). */
+  readonly queued?: number;
+  fit(request: FitRequest, signal?: AbortSignal): Promise<FitResult>;
+  close(): Promise<void>;
+}
+
+export async function fitSurrogate(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
+  await initChem();
+  const surrogate = defaultSurrogate(request.schema, request.data.inputs.length);
+  const warm = request.warmStart?.kind === surrogate.kind ? await loadSurrogate(request.schema, request.warmStart) : undefined;
+  const report = await surrogate.fit(request.data, { seed: request.seed, ...(warm ? { warmStart: warm } : {}), ...(signal ? { signal } : {}) });
+  return { saved: await surrogate.save(), report, warmStarted: warm !== undefined };
+}
+
+/** Fits on the calling thread: for `athanor run`, tests, and the benchmark's comparison. */
+export class MainThreadTrainer implements SurrogateTrainer {
+  readonly where = 'main' as const;
+  fit(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
+    return fitSurrogate(request, signal);
+  }
+  async close(): Promise<void> {}
+}

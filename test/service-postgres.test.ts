@@ -1,0 +1,134 @@
+/**
+ * Several `athanor serve` on one PostgreSQL share the campaigns through leases: each campaign
+ * runs in exactly one process; a request made to one process for a campaign another runs is
+ * carried out by that one; a process killed with SIGKILL stops renewing and the other takes its
+ * campaigns over; a process stopped with SIGTERM gives its leases back at once. Real PostgreSQL,
+ * real child processes, reference robots (HTTP) in this process.
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createNewCampaign } from '../src/agent/index.js';
+import { issueToken } from '../src/auth/index.js';
+import { parseCampaignSpec } from '../src/campaign/index.js';
+import { openDatabase, type Database } from '../src/db/index.js';
+import type { HttpReferenceRobot } from '../src/lab-adapters/reference-robot/http-robot.js';
+import { sql } from 'drizzle-orm';
+import { postgresAvailable, tempHome, tempPostgresDatabase } from './helpers.js';
+import { robotCampaignYaml, spawnService, startRobot, waitFor, type ServiceProcess } from './service-harness.js';
+
+const hasPostgres = await postgresAvailable();
+
+const BUDGET = 12;
+const BATCH = 3;
+const TTL_MS = 4000;
+
+describe.skipIf(!hasPostgres)('several serve processes on one PostgreSQL', () => {
+  const { home, cleanup } = tempHome('athanor-pg-service-');
+  const robots: HttpReferenceRobot[] = [];
+  const services: ServiceProcess[] = [];
+  let drop: (() => Promise<void>) | undefined;
+  let database: Database | undefined;
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.kill('SIGKILL')));
+    await Promise.all(robots.map((r) => r.close()));
+    await database?.close();
+    await drop?.();
+    cleanup();
+  });
+
+  it('shares the campaigns, forwards requests, takes over a killed process and is handed back a stopped one', async () => {
+    const temp = await tempPostgresDatabase();
+    drop = temp.drop;
+    const env = { DATABASE_URL: temp.url, ATHANOR_LEASE_TTL_MS: String(TTL_MS) };
+    database = await openDatabase({ databaseUrl: temp.url });
+    const db = database.db;
+    const rows = async <T = Record<string, unknown>>(query: string) => ((await db.execute(sql.raw(query))) as unknown as { rows: T[] }).rows;
+    const leases = () => rows<{ id: string; lease_owner: string | null; status: string }>('select id, lease_owner, status from campaigns order by created_at');
+
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      // slow enough robots that the campaigns are still running through every step below
+      const robot = await startRobot({ seed: 20 + i, minLatencyMs: 700, latencyMs: 300 });
+      robots.push(robot);
+      const text = robotCampaignYaml({ name: `shared ${i}`, robotUrl: robot.url, budget: BUDGET, batch: BATCH, seed: 7 + i });
+      ids.push((await createNewCampaign(db, await parseCampaignSpec(text, { baseDir: home }), text, 'test')).id);
+    }
+    const operator = (await issueToken(db, 'pg-test', 'operator')).token;
+
+    // A takes two campaigns (its limit), B the other two.
+    const a = await spawnService(join(home, 'a'), { ...env, ATHANOR_MAX_CAMPAIGNS: '2' });
+    services.push(a);
+    await a.ready;
+    const ownerA = await waitFor('A to hold two leases', async () => {
+      const held = (await leases()).filter((c) => c.lease_owner);
+      return held.length === 2 ? held[0]?.lease_owner ?? undefined : undefined;
+    }, 30_000);
+    const b = await spawnService(join(home, 'b'), env);
+    services.push(b);
+    await b.ready;
+    const ownerB = await waitFor('B to take the other two', async () => {
+      const all = await leases();
+      const others = all.filter((c) => c.lease_owner && c.lease_owner !== ownerA);
+      return others.length === 2 && all.every((c) => c.lease_owner) ? others[0]?.lease_owner ?? undefined : undefined;
+    }, 30_000);
+    expect(ownerB).not.toBe(ownerA);
+    const ofA = (await leases()).filter((c) => c.lease_owner === ownerA).map((c) => c.id);
+    expect(ofA).toHaveLength(2);
+
+    // Pause one of A's campaigns through B: A carries it out and answers through the database.
+    const paused = ofA[0] as string;
+    const reply = await fetch(`${b.url}/api/campaigns/${paused}/pause`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } });
+    expect(reply.status, await reply.clone().text()).toBe(200);
+    expect(await reply.json()).toMatchObject({ campaignId: paused, status: 'paused' });
+    const [pauseEvent] = await rows<{ actor: string }>(`select actor from events where campaign_id = '${paused}' and type = 'campaign.paused'`);
+    expect(pauseEvent?.actor).toBe('pg-test'); // who asked, not which process
+
+    // Kill A: once its leases expire, B runs all four (the paused one stays paused).
+    expect(await a.kill('SIGKILL')).not.toBe(0);
+    // (the event follows the lease once the campaign has started in B)
+    const takenOver = () => rows<{ campaign_id: string; payload: { takenOverFrom?: string } }>(`select campaign_id, payload from events where type = 'campaign.lease-acquired' and payload->>'takenOverFrom' is not null`);
+    await waitFor(
+      "B to take over A's campaigns",
+      async () => (await leases()).every((c) => c.lease_owner === ownerB || c.status === 'completed') && (await takenOver()).length >= 1,
+      TTL_MS * 6,
+    );
+    const takeovers = await takenOver();
+    expect(takeovers.every((t) => t.payload.takenOverFrom === ownerA && ofA.includes(t.campaign_id))).toBe(true);
+    expect(takeovers.map((t) => t.campaign_id)).toContain(paused);
+
+    // The three running campaigns finish under B; the paused one waits.
+    await waitFor('three campaigns to complete', async () => (await leases()).filter((c) => c.status === 'completed').length === 3, 120_000, 500);
+    expect((await leases()).find((c) => c.id === paused)?.status).toBe('paused');
+
+    // SIGTERM: B gives its lease back before it exits; a new process takes the campaign at once and resumes it on request.
+    expect(await b.kill('SIGTERM')).toBe(0);
+    expect((await leases()).find((c) => c.id === paused)?.lease_owner).toBeNull();
+    const c = await spawnService(join(home, 'c'), env);
+    services.push(c);
+    await c.ready;
+    await waitFor('C to hold the paused campaign', async () => (await leases()).find((x) => x.id === paused)?.lease_owner, 10_000);
+    const resumed = await fetch(`${c.url}/api/campaigns/${paused}/resume`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } });
+    expect(resumed.status).toBe(200);
+    await waitFor('the last campaign to complete', async () => (await leases()).every((x) => x.status === 'completed'), 120_000, 500);
+    expect(await c.kill('SIGTERM')).toBe(0);
+
+    // Exactly the budget everywhere; every robot accepted each experiment once; every report stored once.
+    for (const [i, id] of ids.entries()) {
+      const robot = robots[i] as HttpReferenceRobot;
+      const experiments = await rows<{ id: string; status: string }>(`select id, status from experiments where campaign_id = '${id}'`);
+      expect(experiments).toHaveLength(BUDGET);
+      expect(experiments.every((e) => e.status === 'completed')).toBe(true);
+      const accepted = robot.lab.acceptedCounts();
+      expect(new Set(accepted.keys())).toEqual(new Set(experiments.map((e) => e.id)));
+      expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+      const results = await rows<{ experiment_id: string; values: Record<string, number> }>(`select experiment_id, "values" from results where campaign_id = '${id}'`);
+      expect(results).toHaveLength(BUDGET);
+      for (const r of results) {
+        const reported = robot.lab.resultOf(r.experiment_id);
+        expect(reported?.status === 'completed' ? reported.values : undefined).toEqual(r.values);
+      }
+    }
+    expect(await rows('select count(*)::int as n from quarantined_results')).toEqual([{ n: 0 }]);
+    expect(await rows('select count(*)::int as n from campaigns where lease_owner is not null')).toEqual([{ n: 0 }]);
+  }, 240_000);
+});
