@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { reportError } from './cli/errors.js';
 import { registerLabSimCommand } from './cli/lab-sim-command.js';
+import { registerPredictCommands } from './cli/predict-command.js';
 import { runCommand } from './cli/run-command.js';
 import { statusCommand } from './cli/status-command.js';
 import { serveCommand } from './cli/serve-command.js';
@@ -68,6 +69,7 @@ program
 
 registerTokenCommand(program);
 registerLabSimCommand(program);
+registerPredictCommands(program);
 
 program
   .command('status')

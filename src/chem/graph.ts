@@ -7,7 +7,7 @@ import { perceiveConjugation } from './conjugation.js';
 import { element } from './elements.js';
 import { featureLayout, flag, oneHot, scalar } from './features.js';
 import { HYBRIDISATIONS, perceiveHybridisation, type Hybridisation } from './hybridisation.js';
-import { withMolecule } from './parse.js';
+import { normaliseSmilesText, withMolecule } from './parse.js';
 import { ringMembership } from './rings.js';
 import { canonicalSmiles } from './smiles.js';
 import { BOND_STEREOS, perceiveBondStereo, type BondStereo } from './stereo.js';
@@ -95,6 +95,20 @@ export function molecularGraph(smiles: string): MolecularGraph {
           return buildGraph(canonical, topology, perceiveHybridisation(mol, topology.atoms.length));
         }),
   );
+}
+
+/**
+ * The featurised graph with atoms in the order the SMILES writes them (atom maps allowed), for
+ * callers that must line atom features up with their own atom indices, such as reaction-centre
+ * edits. Not cached: such inputs rarely repeat.
+ */
+export function molecularGraphAsWritten(smiles: string): MolecularGraph {
+  const text = normaliseSmilesText(smiles);
+  if (text === '') return graphFromFacts('', [], [], [], []);
+  return withMolecule(text, (mol) => {
+    const topology = readTopology(mol);
+    return buildGraph(text, topology, perceiveHybridisation(mol, topology.atoms.length));
+  });
 }
 
 function buildGraph(canonical: string, topology: MolTopology, hybridisation: Hybridisation[]): MolecularGraph {

@@ -12,6 +12,7 @@ export {
   ATOM_FEATURE_SLICES,
   BOND_FEATURE_SLICES,
   molecularGraph,
+  molecularGraphAsWritten,
   type MolecularGraph,
   type AtomFacts,
   type BondFacts,

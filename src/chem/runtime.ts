@@ -16,7 +16,12 @@ let runtime: Runtime | undefined;
 
 export async function initChem(): Promise<void> {
   const rdkit = await loadRdkit();
-  runtime ??= { rdkit, errors: rdkit.set_log_capture('rdApp.error') };
+  if (!runtime) {
+    // RDKit's warnings (e.g. about lone hydrogen atoms in reagents) would go straight to stderr,
+    // bypassing the structured log; what matters to a caller surfaces as an error instead.
+    rdkit.disable_logging('rdApp.warning');
+    runtime = { rdkit, errors: rdkit.set_log_capture('rdApp.error') };
+  }
 }
 
 export function requireRdkit(): RDKitModule {

@@ -38,6 +38,11 @@ export function addMpnnParameters(params: Parameters, config: MpnnConfig, rng: R
  * attribution code differentiates with respect to it).
  */
 export function encodeMolecules(params: Parameters, config: MpnnConfig, layout: GraphLayout, atomFeatures?: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => layout.readout(encodeAtoms(params, config, layout, atomFeatures)));
+}
+
+/** Atom states after message passing: [atoms, hidden] (sparse) or [batch, maxAtoms, hidden] (dense). */
+export function encodeAtoms(params: Parameters, config: MpnnConfig, layout: GraphLayout, atomFeatures?: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const atoms = atomFeatures ?? layout.atomFeatures;
     // atom features are data unless an attribution asks for their gradient
@@ -55,9 +60,8 @@ export function encodeMolecules(params: Parameters, config: MpnnConfig, layout: 
     }
     // h_v = relu(W_o·[x_v; Σ_{u→v} h(u→v)] + b_o)
     const incoming = layout.edgesToAtoms(h);
-    const atomStates = tf.relu(
+    return tf.relu(
       tf.add(tf.add(linear(atoms, params.get('mpnn/W_o_atom'), undefined, atomsAreData), linear(incoming, params.get('mpnn/W_o_message'))), params.get('mpnn/b_o')),
     );
-    return layout.readout(atomStates);
   });
 }

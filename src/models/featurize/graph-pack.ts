@@ -3,7 +3,7 @@
  * stacked, each bond as two directed edges (u→v and v→u, as the directed message passing of
  * chemprop's D-MPNN needs), with index arrays saying which molecule each atom belongs to.
  */
-import { ATOM_FDIM, BOND_FDIM, molecularGraph } from '../../chem/index.js';
+import { ATOM_FDIM, BOND_FDIM, molecularGraph, type MolecularGraph } from '../../chem/index.js';
 
 export interface GraphPack {
   numMolecules: number;
@@ -26,10 +26,16 @@ export interface GraphPack {
 
 /** Packs the graphs of `smiles` (non-empty canonical SMILES) in the given order. */
 export function packGraphs(smiles: readonly string[]): GraphPack {
-  const graphs = smiles.map((s) => {
-    if (s === '') throw new Error('packGraphs: an empty role has no graph; leave it out');
-    return molecularGraph(s);
-  });
+  return packMolecularGraphs(
+    smiles.map((s) => {
+      if (s === '') throw new Error('packGraphs: an empty role has no graph; leave it out');
+      return molecularGraph(s);
+    }),
+  );
+}
+
+/** Packs already featurised graphs in the given order. */
+export function packMolecularGraphs(graphs: readonly MolecularGraph[]): GraphPack {
   const numAtoms = graphs.reduce((n, g) => n + g.numAtoms, 0);
   const numEdges = graphs.reduce((n, g) => n + 2 * g.numBonds, 0);
   const pack: GraphPack = {

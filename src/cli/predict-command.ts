@@ -1,0 +1,139 @@
+/**
+ * `athanor predict "CCO.CC(=O)Cl"`: ranked major products of reactants with the forward model.
+ * With no argument (or "-") it reads one reaction per line from stdin, so a whole file is
+ * predicted in one process; `--json` prints one JSON object per input line. A line may also be a
+ * recorded reaction (`reactants>>product …`): only the reactants are read.
+ * `athanor train-forward FILE` trains the model from atom-mapped reactions.
+ */
+import { createInterface } from 'node:readline';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { SmilesError } from '../chem/errors.js';
+import { UsageError } from './errors.js';
+
+interface PredictOptions {
+  top?: number;
+  json?: boolean;
+  model?: string;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+export function registerPredictCommands(program: Command): void {
+  program
+    .command('predict')
+    .description('predict the major products of reactants (SMILES, "." between molecules; reagents may follow after ">")')
+    .argument('[reactants...]', 'reactant SMILES, one reaction per argument; none or "-" reads one reaction per line from stdin')
+    .option('--top <k>', 'products to list per reaction (default 5)', positiveInt)
+    .option('--json', 'one JSON object per reaction and line: {"reactants", "products": [{"rank", "product", "smiles", "probability", "template", "changed_atoms"}]}')
+    .option('--model <file>', 'a forward model written by `athanor train-forward` (default: the shipped USPTO-15K model)')
+    .action(async (reactants: string[], options: PredictOptions) => {
+      process.exitCode = await predictCommand(reactants, options);
+    });
+
+  program
+    .command('train-forward')
+    .description('train the forward model on atom-mapped reactions ("mapped reactants>>product edits" per line, USPTO-15K format)')
+    .argument('<file>', 'training reactions')
+    .option('--out <file>', 'model file to write', 'models/forward-uspto15k.athm.gz')
+    .option('--work-dir <dir>', 'folder for the extracted templates and candidates (reused by a rerun on the same file)', '.athanor/forward-training')
+    .option('--seed <n>', 'random seed', positiveInt, 1)
+    .option('--epochs <n>', 'most training epochs', positiveInt)
+    .option('--hidden <n>', 'width of the graph network', positiveInt)
+    .action(async (file: string, options: { out: string; workDir: string; seed: number; epochs?: number; hidden?: number }) => {
+      process.exitCode = await trainForwardCommand(file, options);
+    });
+}
+
+async function predictCommand(args: string[], options: PredictOptions): Promise<number> {
+  const [{ initChem }, { initTensorBackend }, { ForwardPredictor }] = await Promise.all([
+    import('../chem/index.js'),
+    import('../models/backend.js'),
+    import('../models/forward/predictor.js'),
+  ]);
+  await initChem();
+  await initTensorBackend({ log: null });
+  const predictor = ForwardPredictor.load(options.model ? resolve(options.model) : undefined);
+  const top = options.top ?? 5;
+  let failures = 0;
+  const predictOne = (input: string): void => {
+    try {
+      const products = predictor.predict(input, { topK: top });
+      if (options.json) {
+        const rows = products.map((p) => ({ rank: p.rank, product: p.product, smiles: p.product, probability: round(p.probability), template: p.template, changed_atoms: p.changedAtoms }));
+        process.stdout.write(`${JSON.stringify({ reactants: input, products: rows })}\n`);
+      } else {
+        process.stdout.write(`${input}\n`);
+        if (products.length === 0) process.stdout.write('  no product: no known reaction template applies to these reactants\n');
+        for (const p of products) process.stdout.write(`  ${String(p.rank).padStart(2)}  ${(100 * p.probability).toFixed(1).padStart(5)} %  ${p.product}\n`);
+      }
+    } catch (error) {
+      if (!(error instanceof SmilesError)) throw error;
+      failures++;
+      if (options.json) process.stdout.write(`${JSON.stringify({ reactants: input, error: error.message })}\n`);
+      process.stderr.write(`athanor: ${error.message}\n`);
+    }
+  };
+  try {
+    const fromStdin = args.length === 0 || (args.length === 1 && args[0] === '-');
+    if (!fromStdin) {
+      for (const input of args) predictOne(input);
+    } else {
+      if (process.stdin.isTTY) process.stderr.write('reading reactions from stdin, one per line (Ctrl-D to finish)\n');
+      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+        const input = reactantsOfLine(line);
+        if (input !== null) predictOne(input);
+      }
+    }
+  } finally {
+    predictor.dispose();
+  }
+  return failures > 0 ? 2 : 0;
+}
+
+/** The reactants of a stdin line: its first field, without any recorded product; null for blank lines and # comments. */
+export function reactantsOfLine(line: string): string | null {
+  const field = line.trim().split(/\s+/)[0] ?? '';
+  if (field === '' || field.startsWith('#')) return null;
+  const recorded = /^(.*)>>.+$/.exec(field);
+  return recorded ? recorded[1]! : field;
+}
+
+function round(p: number): number {
+  return Math.round(p * 1e6) / 1e6;
+}
+
+async function trainForwardCommand(file: string, options: { out: string; workDir: string; seed: number; epochs?: number; hidden?: number }): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  let data: string;
+  try {
+    data = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const [{ initChem }, { initTensorBackend }, { trainForwardModel }] = await Promise.all([
+    import('../chem/index.js'),
+    import('../models/backend.js'),
+    import('../models/forward/train-forward.js'),
+  ]);
+  await initChem();
+  await initTensorBackend();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const result = await trainForwardModel({
+    data,
+    source: file,
+    workDir: resolve(options.workDir),
+    seed: options.seed,
+    ...(options.hidden !== undefined ? { hidden: options.hidden } : {}),
+    ...(options.epochs !== undefined ? { schedule: { epochs: options.epochs } } : {}),
+    log,
+  });
+  writeFileSync(resolve(options.out), result.bytes);
+  log(`wrote ${options.out} (${(result.bytes.length / 1e6).toFixed(2)} MB) in ${result.seconds.toFixed(0)} s; held-out top-1 ${(100 * result.heldOutTop1).toFixed(1)} %`);
+  return 0;
+}

@@ -1,0 +1,115 @@
+/**
+ * Forward reaction prediction: reactants (and reagents) in, ranked major products out, each with
+ * a probability, the template that proposed it and the atoms it changed. Products are always
+ * canonical SMILES that RDKit sanitises; candidates that do not are dropped before ranking.
+ */
+import { SmilesError } from '../../chem/errors.js';
+import { withMolecule } from '../../chem/parse.js';
+import { applyEdit } from '../../chem/reaction/edit.js';
+import { readReactionGraph, type ReactionGraph } from '../../chem/reaction/reaction-graph.js';
+import { componentSmiles } from '../../chem/reaction/write-smiles.js';
+import { CandidateGenerator, type Candidate } from './candidates.js';
+import { prepareReaction, rankProducts } from './examples.js';
+import { decodeForwardModel, readForwardModel, type ForwardModelData, type ForwardModelHeader } from './model-file.js';
+import { scoreExamples } from './train-ranker.js';
+
+export interface ForwardPrediction {
+  rank: number;
+  /** canonical SMILES of the product */
+  product: string;
+  probability: number;
+  /** reaction centre of the general template that proposed it (SMARTS) */
+  template: string;
+  /** the product written so that `changedAtoms` index its atoms (for drawings with highlights) */
+  drawing: string;
+  /** atoms of `drawing` whose bonds, hydrogens or charge the reaction changed */
+  changedAtoms: number[];
+}
+
+export interface PredictOptions {
+  /** how many products to return (default 5) */
+  topK?: number;
+}
+
+export class ForwardPredictor {
+  private readonly generator: CandidateGenerator;
+  private readonly templateSlots: Map<number, number>;
+
+  private constructor(private readonly model: ForwardModelData) {
+    this.generator = new CandidateGenerator(model.header.templates);
+    this.templateSlots = new Map(model.header.templateSlots);
+  }
+
+  /** The model shipped with Athanor (trained on USPTO-15K), or one written by `athanor predict-train`. */
+  static load(path?: string): ForwardPredictor {
+    return new ForwardPredictor(readForwardModel(path));
+  }
+
+  static fromBytes(bytes: Uint8Array): ForwardPredictor {
+    return new ForwardPredictor(decodeForwardModel(bytes));
+  }
+
+  get info(): ForwardModelHeader['training'] & { generalTemplates: number; specificTemplates: number } {
+    const { training, templates } = this.model.header;
+    return { ...training, generalTemplates: templates.general.length, specificTemplates: templates.specific.length };
+  }
+
+  /**
+   * Ranked products for `reactants`: '.'-separated SMILES, optionally written `reactants>reagents>`
+   * (reagents join the reactants: the model was trained on both together). Throws SmilesError
+   * naming the offending molecule when the input is not valid SMILES.
+   */
+  predict(reactants: string, options: PredictOptions = {}): ForwardPrediction[] {
+    const text = normaliseReactionInput(reactants);
+    const graph = readReactionGraph(text);
+    const candidates = withMolecule(text, (mol) => this.generator.generate(graph, mol));
+    const prepared = prepareReaction(text, candidates, this.model.header.templates, { cap: this.model.header.cap, templateSlots: this.templateSlots });
+    if (prepared.candidates.length === 0) return [];
+    const [scores] = scoreExamples(this.model.params, this.model.header.config, [prepared.example]);
+    return rankProducts(prepared.candidates, scores!)
+      .slice(0, options.topK ?? 5)
+      .map((ranked, index) => ({
+        rank: index + 1,
+        product: ranked.smiles,
+        probability: ranked.probability,
+        template: this.model.header.templates.general[ranked.candidate.general]!.template.smarts,
+        ...drawingOf(graph, ranked.candidate),
+      }));
+  }
+
+  dispose(): void {
+    this.generator.dispose();
+    this.model.params.dispose();
+  }
+}
+
+/** Accepts `A.B`, `A.B>>` and `A.B>reagents>`; rejects empty input and single-molecule junk early. */
+export function normaliseReactionInput(input: string): string {
+  const text = input.trim();
+  if (text === '') throw new SmilesError(input, 'is empty: give reactant SMILES such as "CCO.CC(=O)Cl"');
+  const parts = text.split('>');
+  if (parts.length === 1) return validated(text);
+  if (parts.length !== 3) throw new SmilesError(input, 'is not "reactants" or "reactants>reagents>"');
+  const [reactants, reagents, products] = parts as [string, string, string];
+  if (products.trim() !== '') throw new SmilesError(input, 'already names products; give only reactants (and reagents)');
+  return validated([reactants, reagents].filter((p) => p.trim() !== '').join('.'));
+}
+
+function validated(text: string): string {
+  for (const molecule of text.split('.')) {
+    if (molecule === '') throw new SmilesError(text, 'has an empty molecule between dots');
+    // parse each molecule on its own so the error names the one at fault
+    withMolecule(molecule, () => undefined);
+  }
+  return text;
+}
+
+function drawingOf(graph: ReactionGraph, candidate: Candidate): { drawing: string; changedAtoms: number[] } {
+  const members = new Set(candidate.productAtoms);
+  const [component] = componentSmiles(applyEdit(graph, candidate.edit), (atom) => members.has(atom));
+  const changed = new Set<number>([...candidate.edit.bonds.flatMap((b) => [b.a, b.b]), ...candidate.edit.atoms.map((a) => a.atom)]);
+  return {
+    drawing: component!.smiles,
+    changedAtoms: component!.atoms.flatMap((atom, index) => (changed.has(atom) ? [index] : [])),
+  };
+}
