@@ -66,7 +66,8 @@ export function decodeContainer<H>(bytes: Uint8Array): Container<H> {
     const start = dataStart + entry.offset;
     const width = entry.dtype === 'float64' ? 8 : 4;
     // copy into a fresh, aligned buffer: `bytes` may be a view at any offset (e.g. from a driver)
-    const copy = bytes.slice(start, start + entry.length * width).buffer;
+    // (Uint8Array's slice copies; a Node Buffer's (e.g. from gunzipSync) would return a view)
+    const copy = Uint8Array.prototype.slice.call(bytes, start, start + entry.length * width).buffer;
     tensors.set(entry.name, entry.dtype === 'float32' ? new Float32Array(copy) : entry.dtype === 'float64' ? new Float64Array(copy) : new Int32Array(copy));
   }
   return { header: parsed.header, tensors };
