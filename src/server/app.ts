@@ -27,6 +27,7 @@ import { eventRoutes } from './routes/events.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { modelRoutes } from './routes/models.js';
 import { moleculeRoutes } from './routes/molecules.js';
+import { reactionRoutes } from './routes/reactions.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { resultRoutes } from './routes/results.js';
 import { sessionRoutes } from './routes/session.js';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   resultRoutes(api, services);
   modelRoutes(api, services);
   moleculeRoutes(api);
+  reactionRoutes(api);
   eventRoutes(api, services);
   openApiRoutes(app, api);
 

@@ -4,7 +4,7 @@
  * versions (weights bit for bit), gzipped. The shipped model lives in models/.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FEATURIZER_VERSION } from '../../chem/index.js';
 import { Parameters } from '../params.js';
@@ -61,6 +61,14 @@ export function decodeForwardModel(bytes: Uint8Array): ForwardModelData {
   return { header, params: Parameters.fromArrays(header.shapes, values) };
 }
 
+export class ForwardModelMissingError extends Error {
+  constructor(readonly path: string) {
+    super(`no forward model at ${path}: train one with \`athanor train-forward FILE --out ${path}\` (docs/forward-prediction.md)`);
+    this.name = 'ForwardModelMissingError';
+  }
+}
+
 export function readForwardModel(path: string = SHIPPED_FORWARD_MODEL): ForwardModelData {
+  if (!existsSync(path)) throw new ForwardModelMissingError(path);
   return decodeForwardModel(readFileSync(path));
 }

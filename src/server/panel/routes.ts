@@ -10,6 +10,9 @@ import { endSession, startSession } from '../routes/session.js';
 import type { Services } from '../services.js';
 import { loadCampaignPage } from './campaign-data.js';
 import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-page.js';
+import { predictPage } from './predict-page.js';
+import { forwardPredictor } from '../forward-access.js';
+import { SmilesError } from '../../chem/index.js';
 import { campaignListPage, campaignRows, newCampaignPage, notFoundPage, signInPage, type ListEntry } from './pages.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,6 +73,20 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services): void {
   app.post('/signout', (c) => {
     endSession(c);
     return c.redirect('/signin', 303);
+  });
+
+  app.get('/predict', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const reactants = (c.req.query('reactants') ?? '').trim();
+    if (!reactants) return c.html(predictPage(principal, { reactants }));
+    try {
+      const products = (await forwardPredictor()).predict(reactants, { topK: 5 });
+      return c.html(predictPage(principal, { reactants, products }));
+    } catch (error) {
+      if (error instanceof SmilesError) return c.html(predictPage(principal, { reactants, error: error.message }), 400);
+      throw error;
+    }
   });
 
   app.get('/', async (c) => {

@@ -1,0 +1,68 @@
+/**
+ * The panel's forward-prediction page: type reactants, see them drawn, and the ranked products
+ * drawn with the atoms the reaction changed highlighted, each with its probability.
+ */
+import { html } from 'hono/html';
+import type { Principal } from '../../auth/index.js';
+import type { ForwardPrediction } from '../../models/forward/predictor.js';
+import { panelLayout } from './layout.js';
+
+export interface PredictPageInput {
+  reactants: string;
+  products?: ForwardPrediction[];
+  error?: string;
+}
+
+const EXAMPLES: [string, string][] = [
+  ['amide coupling', 'CC(=O)Cl.NCc1ccccc1'],
+  ['Suzuki coupling', 'Brc1ccc(C)cc1.OB(O)c1ccccc1>[Pd].O=C([O-])[O-].[K+].[K+]>'],
+  ['esterification', 'CC(=O)O.OCC'],
+  ['Buchwald–Hartwig', 'Brc1ccc(C(F)(F)F)cc1.Cc1ccc(N)cc1'],
+];
+
+function depiction(smiles: string, width: number, height: number, highlight: number[] = []): string {
+  const marks = highlight.length > 0 ? `&highlight=${highlight.join(',')}` : '';
+  return `/api/molecules/depiction.svg?smiles=${encodeURIComponent(smiles)}&width=${width}&height=${height}${marks}`;
+}
+
+export function predictPage(principal: Principal, input: PredictPageInput) {
+  const molecules = input.reactants ? input.reactants.split('>').filter(Boolean).join('.').split('.').filter(Boolean) : [];
+  const body = html`<div class="page-head"><h1>Predict products</h1></div>
+<section class="card">
+  <form class="inline-form" method="get" action="/predict">
+    <label for="reactants">Reactants</label>
+    <input id="reactants" name="reactants" value="${input.reactants}" size="60" placeholder="SMILES, e.g. CC(=O)Cl.NCc1ccccc1" required aria-describedby="reactants-help">
+    <button type="submit" class="primary">Predict</button>
+  </form>
+  <p id="reactants-help" class="muted small">Molecules separated by “.”; reagents may follow as <code>reactants&gt;reagents&gt;</code>. Try:
+    ${EXAMPLES.map(([name, smiles], i) => html`${i > 0 ? ' · ' : ''}<a href="/predict?reactants=${encodeURIComponent(smiles)}">${name}</a>`)}</p>
+  ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
+</section>
+${
+  molecules.length > 0 && !input.error
+    ? html`<section class="card"><h2>Reactants</h2><div class="mol-row">${molecules.map(
+        (m) => html`<figure class="mol-figure"><img class="mol" src="${depiction(m, 160, 120)}" width="160" height="120" alt="structure of ${m}"><figcaption class="small muted">${m}</figcaption></figure>`,
+      )}</div></section>`
+    : ''
+}
+${
+  input.products
+    ? html`<section class="card" aria-labelledby="products-heading"><h2 id="products-heading">Products</h2>${
+        input.products.length === 0
+          ? html`<p class="empty-state">No known reaction template applies to these reactants.</p>`
+          : html`<ol class="product-list">${input.products.map(
+              (p) => html`<li class="product">
+  <img class="mol" src="${depiction(p.drawing, 240, 180, p.changedAtoms)}" width="240" height="180" alt="predicted product ${p.product}, changed atoms highlighted">
+  <div>
+    <p class="big num">${(100 * p.probability).toFixed(1)} %</p>
+    <meter min="0" max="1" value="${p.probability.toFixed(4)}" aria-label="probability">${(100 * p.probability).toFixed(1)} %</meter>
+    <p class="small"><code>${p.product}</code></p>
+    <p class="small muted">reaction centre <code>${p.template}</code></p>
+  </div>
+</li>`,
+            )}</ol><p class="muted small">Highlighted: atoms whose bonds, hydrogens or charge the reaction changes.</p>`
+      }</section>`
+    : ''
+}`;
+  return panelLayout({ title: 'Predict products', principal, body, current: 'predict' });
+}
