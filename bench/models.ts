@@ -10,10 +10,13 @@
  *
  * Flags: --seeds N (random splits, default 10) · --compare-seeds N (seeds on which the non-default
  * kind also runs at 70 %, default 3) · --ensemble-seeds N (seeds for the ensemble at the low-data
- * sizes, default 3) · --sections list (bh-random, bh-additive, bh-lowdata, da, cost) · --backend
- * name · --quick. A progress line per step goes to stderr.
+ * sizes, default 3) · --sections list (bh-random, cost, bh-lowdata, bh-additive, da) · --backend
+ * name · --quick · --tag NAME (write the sections to bench/results/models.part-NAME.json instead,
+ * to run sections in parallel processes) · --merge NAME,NAME (combine part files into
+ * models.{json,md}). A progress line per fit goes to stderr; a section's results are written after
+ * each of its seeds, so an interrupted run keeps what it finished.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -39,20 +42,24 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '10' },
     'compare-seeds': { type: 'string', default: '3' },
     'ensemble-seeds': { type: 'string', default: '3' },
-    sections: { type: 'string', default: 'bh-random,bh-additive,bh-lowdata,da,cost' },
+    sections: { type: 'string', default: 'bh-random,cost,bh-lowdata,bh-additive,da' },
     backend: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    tag: { type: 'string' },
+    merge: { type: 'string' },
   },
 });
 const SEEDS = args.quick ? 3 : Number(args.seeds);
 const COMPARE_SEEDS = Math.min(SEEDS, args.quick ? 1 : Number(args['compare-seeds']));
 const ENSEMBLE_SEEDS = Math.min(SEEDS, args.quick ? 1 : Number(args['ensemble-seeds']));
 const SECTIONS = new Set(args.sections!.split(','));
+const SECTION_ORDER = ['bh-random', 'cost', 'bh-lowdata', 'bh-additive', 'da'];
 const FRACTIONS = [0.025, 0.05, 0.1, 0.2];
 type Kind = 'gp' | 'mpnn-ensemble';
 const KINDS: Kind[] = ['gp', 'mpnn-ensemble'];
+const RESULTS = join(ROOT, 'bench', 'results');
 
-const progress = (line: string) => process.stderr.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 interface Dataset {
   name: string;
@@ -119,25 +126,22 @@ interface Run {
   trainingSize: number;
   report: RegressionReport;
   fitSeconds: number;
-  predictSeconds: number;
   cv: Record<string, number>;
-  model: Surrogate;
+  model?: Surrogate;
 }
 
-async function run(ds: Dataset, kind: Kind, train: number[], test: number[], seed: number, label: string): Promise<Run> {
+async function run(ds: Dataset, kind: Kind, train: number[], test: number[], seed: number, label: string, keepModel = false): Promise<Run> {
   const model = make(kind, ds.schema);
   const started = performance.now();
   const fit = await model.fit({ inputs: train.map((i) => ds.inputs[i]!), targets: { yield: train.map((i) => ds.y[i]!) } }, { seed });
   const fitSeconds = (performance.now() - started) / 1000;
-  const predictStarted = performance.now();
   const posterior = (await model.predict(test.map((i) => ds.inputs[i]!))).yield!;
-  const predictSeconds = (performance.now() - predictStarted) / 1000;
   const report = evaluatePredictions(test.map((i) => ds.y[i]!), posterior.mean, posterior.sigma);
   progress(
     `[${label}] ${kind} n=${train.length}: R² ${report.r2.toFixed(3)}, RMSE ${report.rmse.toFixed(2)}, ρ(|err|,σ) ${report.spearmanErrorSigma.toFixed(2)}, ` +
       `miscal ${report.miscalibrationArea.toFixed(3)} (fit ${fitSeconds.toFixed(1)} s)`,
   );
-  return { kind, seed, trainingSize: train.length, report, fitSeconds, predictSeconds, cv: fit.metrics, model };
+  return { kind, seed, trainingSize: train.length, report, fitSeconds, cv: fit.metrics, ...(keepModel ? { model } : {}) };
 }
 
 /** 70/30 split of a dataset for a seed (the same split for every model). */
@@ -169,143 +173,229 @@ function summarise(runs: Run[]) {
   };
 }
 
+/** What a section contributes: top-level JSON keys, its markdown, its rows of the headline table. */
+interface SectionResult {
+  json: Record<string, unknown>;
+  md: string[];
+  headline: string[][];
+}
+
+interface Part {
+  machine: ReturnType<typeof machine>;
+  backend: string;
+  backend_reason: string;
+  settings: Record<string, unknown>;
+  sections: Record<string, SectionResult>;
+  seconds: Record<string, number>;
+}
+
+const calibrationCells = (s: ReturnType<typeof summarise>) =>
+  `${s.spearman_err_sigma.toFixed(3)} | ${s.miscalibration_area.toFixed(3)} | ${s.ence.toFixed(3)} | ${s.nll.toFixed(3)}`;
+
+function render(part: Part, reproduce: string): { json: Record<string, unknown>; md: string } {
+  const json: Record<string, unknown> = {
+    machine: part.machine,
+    backend: part.backend,
+    backend_reason: part.backend_reason,
+    ...part.settings,
+    gp_max_training_size: GP_MAX_TRAINING_SIZE,
+  };
+  const present = SECTION_ORDER.filter((s) => part.sections[s]);
+  for (const s of present) Object.assign(json, part.sections[s]!.json);
+  json.completed_sections = present;
+  json.section_seconds = part.seconds;
+  const m = part.machine;
+  const md = [
+    `Surrogate benchmark, backend **${part.backend}**. Machine: ${m.cpu}, ${m.cores} cores (shared with other work while it ran), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. ` +
+      `Default surrogate: GP up to ${GP_MAX_TRAINING_SIZE} training results, graph-network ensemble above (\`src/models/defaults.ts\`).`,
+    '',
+    '| figure | measured (default surrogate) | target | published |',
+    '|---|---|---|---|',
+    ...present.flatMap((s) => part.sections[s]!.headline.map((h) => `| ${h.join(' | ')} |`)),
+    '',
+    ...present.flatMap((s) => part.sections[s]!.md),
+    `Reproduce: ${reproduce}`,
+  ];
+  return { json, md: md.join('\n') };
+}
+
+function partPath(tag: string) {
+  return join(RESULTS, `models.part-${tag}.json`);
+}
+
 async function main() {
+  mkdirSync(RESULTS, { recursive: true });
+  if (args.merge) {
+    const tags = args.merge.split(',');
+    const parts = tags.map((t) => JSON.parse(readFileSync(partPath(t), 'utf8')) as Part);
+    const merged: Part = { ...parts[0]!, settings: {}, sections: {}, seconds: {} };
+    for (const p of parts) {
+      Object.assign(merged.sections, p.sections);
+      Object.assign(merged.seconds, p.seconds);
+      for (const [k, v] of Object.entries(p.settings)) merged.settings[k] = merged.settings[k] === undefined || merged.settings[k] === v ? v : `${String(merged.settings[k])} / ${String(v)}`;
+    }
+    const reproduce = parts.map((p) => `\`${String(p.settings.command)}\``).join(' and ') + ` (in parallel), then \`npm run bench:models -- --merge ${args.merge}\``;
+    const { json, md } = render(merged, reproduce);
+    writeResults('models', json, md);
+    return;
+  }
+
   await initChem();
   const backend = await initTensorBackend({ ...(args.backend ? { prefer: [args.backend] } : {}), log: progress });
-  const started = performance.now();
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const bh = await loadBuchwaldHartwig();
   const da = await loadDirectArylation();
-  const json: Record<string, unknown> = {
+  const command = `npm run bench:models -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
+  const part: Part = {
     machine: machine(),
     backend: backend.backend,
     backend_reason: backend.reason,
-    seeds: SEEDS,
-    compare_seeds: COMPARE_SEEDS,
-    ensemble_seeds: ENSEMBLE_SEEDS,
-    gp_max_training_size: GP_MAX_TRAINING_SIZE,
-    datasets: { [bh.name]: bh.origin, [da.name]: da.origin },
+    settings: {
+      seeds: SEEDS,
+      compare_seeds: COMPARE_SEEDS,
+      ensemble_seeds: ENSEMBLE_SEEDS,
+      datasets: { [bh.name]: bh.origin, [da.name]: da.origin },
+      command,
+    },
+    sections: {},
+    seconds: {},
   };
-  const md: string[] = [];
-  const m = machine();
-  md.push(
-    `Surrogate benchmark: ${SEEDS} random 70/30 splits, backend ${backend.backend}. Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}. ` +
-      `Default surrogate: GP up to ${GP_MAX_TRAINING_SIZE} results, graph ensemble above.`,
-    '',
-  );
-  const headline: [string, string, string, string][] = [];
-  // partial results after each section, so that a late failure does not lose an hour of fits
-  const checkpoint = (section: string) => {
-    json.completed_sections = [...((json.completed_sections as string[] | undefined) ?? []), section];
-    writeFileSync(join(ROOT, 'bench', 'results', 'models.partial.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const emit = () => {
+    if (args.tag) writeFileSync(partPath(args.tag), `${JSON.stringify(part, null, 2)}\n`);
+    else writeFileSync(join(RESULTS, 'models.partial.json'), `${JSON.stringify(part, null, 2)}\n`);
+  };
+  const timed = async (section: string, body: () => Promise<void>) => {
+    if (!SECTIONS.has(section)) return;
+    const t0 = performance.now();
+    await body();
+    part.seconds[section] = (performance.now() - t0) / 1000;
+    emit();
   };
 
-  // ---- Buchwald–Hartwig, random splits -------------------------------------------------------
-  let bhRandom: Record<Kind, Run[]> = { gp: [], 'mpnn-ensemble': [] };
+  // ---- Buchwald–Hartwig, random splits (and the cost, measured on seed 1's models) ----------------
   if (SECTIONS.has('bh-random') || SECTIONS.has('cost')) {
+    const t0 = performance.now();
     const seeds = SECTIONS.has('bh-random') ? SEEDS : 1;
+    const runs: Record<Kind, Run[]> = { gp: [], 'mpnn-ensemble': [] };
+    const primary = defaultKind(bh.schema, randomSplit(bh.y.length, 1).train.length);
     for (let seed = 1; seed <= seeds; seed++) {
       const { train, test } = randomSplit(bh.y.length, seed);
-      const primary = defaultKind(bh.schema, train.length);
       for (const kind of KINDS) {
         if (kind !== primary && seed > COMPARE_SEEDS) continue;
-        bhRandom[kind].push(await run(bh, kind, train, test, seed, `bh-random ${seed}/${seeds}`));
+        runs[kind].push(await run(bh, kind, train, test, seed, `bh-random ${seed}/${seeds}`, seed === 1 && SECTIONS.has('cost')));
       }
+      if (seed === 1 && SECTIONS.has('cost')) {
+        const md = ['### Cost (Buchwald–Hartwig, seed 1)', '', '| model | train on 70 % = 2,769 reactions (s) | score all 3,955 reactions (s) |', '|---|---|---|'];
+        const cost: Record<string, { train_seconds: number; score_all_seconds: number }> = {};
+        for (const kind of KINDS) {
+          const first = runs[kind].find((r) => r.seed === 1);
+          if (!first?.model) continue;
+          const started = performance.now();
+          await first.model.predict(bh.inputs);
+          const score = (performance.now() - started) / 1000;
+          cost[kind] = { train_seconds: first.fitSeconds, score_all_seconds: score };
+          md.push(`| ${kind}${kind === primary ? ' (default)' : ''} | ${first.fitSeconds.toFixed(1)} | ${score.toFixed(2)} |`);
+          progress(`[cost] ${kind}: train ${first.fitSeconds.toFixed(1)} s, score 3,955 in ${score.toFixed(2)} s`);
+          delete first.model;
+        }
+        md.push('', `Backend: ${backend.backend} (${backend.reason}). Wall time on the shared 2-core machine, one process; other work was running.`, '');
+        part.sections.cost = {
+          json: { cost, train_seconds: cost[primary]?.train_seconds, score_all_seconds: cost[primary]?.score_all_seconds },
+          md,
+          headline: [[`train on 70 % of BH / score all 3,955 (${backend.backend}, ${primary})`, `${cost[primary]!.train_seconds.toFixed(0)} s / ${cost[primary]!.score_all_seconds.toFixed(2)} s`, 'seconds to score', '']],
+        };
+        part.seconds.cost = (performance.now() - t0) / 1000;
+      }
+      if (SECTIONS.has('bh-random')) {
+        const d = summarise(runs[primary]);
+        const md = [
+          `### Buchwald–Hartwig, random 70/30 splits (2,769 training, 1,186 test reactions; seeds 1–${seed})`,
+          '',
+          '| model | seeds | R² | MAE | RMSE | ρ(\\|err\\|, σ) | miscal. area | ENCE | NLL | fit (s) |',
+          '|---|---|---|---|---|---|---|---|---|---|',
+        ];
+        for (const kind of KINDS) {
+          if (runs[kind].length === 0) continue;
+          const s = summarise(runs[kind]);
+          md.push(`| ${kind}${kind === primary ? ' (default)' : ''} | ${runs[kind].length} | ${pm(s.per_seed_r2)} | ${s.mae.toFixed(2)} | ${s.rmse.toFixed(2)} | ${calibrationCells(s)} | ${s.fit_seconds.toFixed(0)} |`);
+        }
+        md.push('', `Per-seed R² of the default: ${d.per_seed_r2.map((r) => r.toFixed(3)).join(', ')}.`, '');
+        part.sections['bh-random'] = {
+          json: {
+            bh_random: Object.fromEntries(KINDS.filter((k) => runs[k].length > 0).map((k) => [k, summarise(runs[k])])),
+            bh_random_default: primary,
+            bh_random_seeds: runs[primary].length,
+            bh_random_r2: d.r2,
+            bh_random_r2_sd: d.r2_sd,
+            bh_random_mae: d.mae,
+            bh_random_rmse: d.rmse,
+            spearman_err_sigma: d.spearman_err_sigma,
+            miscalibration_area: d.miscalibration_area,
+            ence: d.ence,
+            nll: d.nll,
+          },
+          md,
+          headline: [
+            [`BH random 70/30, R² (${runs[primary].length} seeds)`, pm(d.per_seed_r2), '≥ 0.95', 'RF 0.92 · Yield-BERT 0.951 · DRFP+XGB 0.95 · GraphRXN 0.951 · UA-GNN 0.974 · ReaDISH 0.976'],
+            ['BH random 70/30, MAE / RMSE (yield %)', `${d.mae.toFixed(2)} / ${d.rmse.toFixed(2)}`, '', ''],
+            ['error–σ Spearman ρ (BH random)', d.spearman_err_sigma.toFixed(3), '≥ 0.4', 'Yield-BERT (augmented) ≈ 0.47'],
+            ['miscalibration area (BH random)', d.miscalibration_area.toFixed(3), '≤ 0.10', ''],
+            ['ENCE / Gaussian NLL (BH random)', `${d.ence.toFixed(3)} / ${d.nll.toFixed(3)}`, '', ''],
+          ],
+        };
+        part.seconds['bh-random'] = (performance.now() - t0) / 1000;
+      }
+      emit();
+      for (const r of [...runs.gp, ...runs['mpnn-ensemble']]) delete r.model;
     }
-    const primary = defaultKind(bh.schema, bhRandom.gp[0]?.trainingSize ?? bhRandom['mpnn-ensemble'][0]!.trainingSize);
-    const summary = Object.fromEntries(KINDS.filter((k) => bhRandom[k].length > 0).map((k) => [k, summarise(bhRandom[k])]));
-    const d = summarise(bhRandom[primary]);
-    Object.assign(json, {
-      bh_random: summary,
-      bh_random_default: primary,
-      bh_random_r2: d.r2,
-      bh_random_r2_sd: d.r2_sd,
-      bh_random_mae: d.mae,
-      bh_random_rmse: d.rmse,
-      spearman_err_sigma: d.spearman_err_sigma,
-      miscalibration_area: d.miscalibration_area,
-      ence: d.ence,
-      nll: d.nll,
-    });
-    headline.push(['BH random 70/30, R²', pm(d.per_seed_r2), '≥ 0.95', 'RF 0.92 · Yield-BERT 0.951 · DRFP+XGB 0.95 · GraphRXN 0.951 · UA-GNN 0.974']);
-    headline.push(['error–σ Spearman ρ (BH random)', d.spearman_err_sigma.toFixed(3), '≥ 0.4', '']);
-    headline.push(['miscalibration area (BH random)', d.miscalibration_area.toFixed(3), '≤ 0.10', '']);
-    md.push('### Buchwald–Hartwig, random 70/30 splits (2,769 training reactions)', '');
-    md.push('| model | seeds | R² | MAE | RMSE | ρ(\\|err\\|, σ) | miscal. area | ENCE | NLL | fit (s) |', '|---|---|---|---|---|---|---|---|---|---|');
-    for (const kind of KINDS) {
-      const runs = bhRandom[kind];
-      if (runs.length === 0) continue;
-      const s = summarise(runs);
-      md.push(
-        `| ${kind}${kind === primary ? ' (default)' : ''} | ${runs.length} | ${pm(s.per_seed_r2)} | ${s.mae.toFixed(2)} | ${s.rmse.toFixed(2)} | ${s.spearman_err_sigma.toFixed(3)} | ${s.miscalibration_area.toFixed(3)} | ${s.ence.toFixed(3)} | ${s.nll.toFixed(3)} | ${s.fit_seconds.toFixed(0)} |`,
-      );
-    }
-    md.push('');
   }
-
-  if (SECTIONS.has('bh-random')) checkpoint('bh-random');
-  // ---- cost: train on 70 %, score all 3,955 ------------------------------------------------------
-  if (SECTIONS.has('cost')) {
-    md.push('### Cost (Buchwald–Hartwig, seed 1)', '', '| model | train on 70 % (s) | score all 3,955 (s) |', '|---|---|---|');
-    const cost: Record<string, { train_seconds: number; score_all_seconds: number }> = {};
-    for (const kind of KINDS) {
-      const first = bhRandom[kind].find((r) => r.seed === 1);
-      if (!first) continue;
-      const t0 = performance.now();
-      await first.model.predict(bh.inputs);
-      const score = (performance.now() - t0) / 1000;
-      cost[kind] = { train_seconds: first.fitSeconds, score_all_seconds: score };
-      md.push(`| ${kind} | ${first.fitSeconds.toFixed(1)} | ${score.toFixed(2)} |`);
-      progress(`[cost] ${kind}: train ${first.fitSeconds.toFixed(1)} s, score 3,955 in ${score.toFixed(2)} s`);
-    }
-    const primary = json.bh_random_default as Kind | undefined ?? defaultKind(bh.schema, 2769);
-    Object.assign(json, { cost, train_seconds: cost[primary]?.train_seconds, score_all_seconds: cost[primary]?.score_all_seconds });
-    md.push('', `Backend: ${backend.backend} (${backend.reason}).`, '');
-  }
-  if (SECTIONS.has('cost')) checkpoint('cost');
-  bhRandom = { gp: [], 'mpnn-ensemble': [] }; // let the fitted models go
 
   // ---- Buchwald–Hartwig, low data ----------------------------------------------------------------
-  if (SECTIONS.has('bh-lowdata')) {
-    md.push('### Buchwald–Hartwig, low data (train on a fraction of all 3,955, test on the 30 % split)', '');
-    md.push('| fraction | n | GP R² | ensemble R² | default | GP ρ / miscal. | ensemble ρ / miscal. | published |', '|---|---|---|---|---|---|---|---|');
+  await timed('bh-lowdata', async () => {
+    const md = [
+      '### Buchwald–Hartwig, low data (train on the first n of seed s\'s 70 % training split, test on its 30 % test split)',
+      '',
+      '| fraction | n | GP R² | ensemble R² | default | default MAE / RMSE | default ρ / miscal. / ENCE / NLL | published |',
+      '|---|---|---|---|---|---|---|---|',
+    ];
+    const json: Record<string, unknown> = {};
     const lowdata: Record<string, unknown> = {};
+    const headline: string[][] = [];
     for (const fraction of FRACTIONS) {
       const n = Math.round(fraction * bh.y.length);
+      const primary = defaultKind(bh.schema, n);
       const runs: Record<Kind, Run[]> = { gp: [], 'mpnn-ensemble': [] };
       for (let seed = 1; seed <= SEEDS; seed++) {
         const { train, test } = randomSplit(bh.y.length, seed);
-        const subset = train.slice(0, n);
         for (const kind of KINDS) {
-          if (kind === 'mpnn-ensemble' && seed > ENSEMBLE_SEEDS) continue;
-          const r = await run(bh, kind, subset, test, seed, `bh-lowdata ${(fraction * 100).toFixed(1)}% ${seed}/${SEEDS}`);
-          r.model = undefined as unknown as Surrogate;
-          runs[kind].push(r);
+          if (kind !== primary && seed > ENSEMBLE_SEEDS) continue;
+          runs[kind].push(await run(bh, kind, train.slice(0, n), test, seed, `bh-lowdata ${(fraction * 100).toFixed(1)}% ${seed}/${SEEDS}`));
         }
       }
-      const primary = defaultKind(bh.schema, n);
       const key = `${String(fraction * 100).replace('.', '_')}pct`;
-      const s = Object.fromEntries(KINDS.map((k) => [k, summarise(runs[k])]));
+      const s = Object.fromEntries(KINDS.filter((k) => runs[k].length > 0).map((k) => [k, summarise(runs[k])]));
+      const d = s[primary]!;
       lowdata[key] = { n, default: primary, ...s };
-      json[`bh_lowdata_${key}_r2`] = s[primary]!.r2;
-      const published = fraction === 0.05 ? 'Yield-BERT 0.61 · ReaDISH 0.71' : '';
+      json[`bh_lowdata_${key}_r2`] = d.r2;
+      const published = fraction === 0.05 ? 'Yield-BERT 0.61 · aug. Yield-BERT 0.74 · ReaDISH 0.71' : '';
       md.push(
         `| ${(fraction * 100).toFixed(1)} % | ${n} | ${pm(runs.gp.map((r) => r.report.r2))} | ${pm(runs['mpnn-ensemble'].map((r) => r.report.r2))} | ${primary} | ` +
-          `${s.gp!.spearman_err_sigma.toFixed(2)} / ${s.gp!.miscalibration_area.toFixed(3)} | ${runs['mpnn-ensemble'].length ? `${s['mpnn-ensemble']!.spearman_err_sigma.toFixed(2)} / ${s['mpnn-ensemble']!.miscalibration_area.toFixed(3)}` : '–'} | ${published} |`,
+          `${d.mae.toFixed(2)} / ${d.rmse.toFixed(2)} | ${d.spearman_err_sigma.toFixed(2)} / ${d.miscalibration_area.toFixed(3)} / ${d.ence.toFixed(3)} / ${d.nll.toFixed(2)} | ${published} |`,
       );
-      if (fraction === 0.05) headline.push(['BH low data 5 % (198 reactions), R²', pm(runs[primary].map((r) => r.report.r2)), '≥ 0.70', published]);
+      headline.push([`BH low data ${(fraction * 100).toFixed(1)} % (${n} reactions), R²`, pm(d.per_seed_r2), fraction === 0.05 ? '≥ 0.70' : '', published]);
     }
     json.bh_lowdata = lowdata;
-    md.push('', `GP on ${SEEDS} seeds, ensemble on ${ENSEMBLE_SEEDS}.`, '');
-  }
+    md.push('', `The default on ${SEEDS} seeds, the other kind on ${ENSEMBLE_SEEDS}.`, '');
+    part.sections['bh-lowdata'] = { json, md, headline };
+  });
 
-  if (SECTIONS.has('bh-lowdata')) checkpoint('bh-lowdata');
   // ---- Buchwald–Hartwig, out-of-sample additives ------------------------------------------------
-  if (SECTIONS.has('bh-additive')) {
-    // Four groups of additives by their number in Ahneman et al. (rank mod 4), so each group mixes
-    // the families; every group is held out in turn. Plus Ahneman's own plate split (plates 1–2
-    // train, plate 3 = additives 16–23 test).
+  await timed('bh-additive', async () => {
+    // Four groups of additives by the rank of their number in Ahneman et al. (rank mod 4; the
+    // numbers run 1–23 without 7), so each group mixes the families; every group is held out in
+    // turn and the model trains on all reactions of the other additives. Plus Ahneman's own
+    // plate split (plates 1–2 train, plate 3 = additives 16–23 test), reported but not averaged.
     const numbers = [...new Set(bh.additive!)].sort((a, b) => a - b);
+    const nameOf = new Map(bh.additive!.map((a, i) => [a, bh.additiveName![i]!] as const));
     const groupOf = new Map(numbers.map((a, rank) => [a, rank % 4] as const));
     const splits = [0, 1, 2, 3].map((g) => ({
       name: `group ${g + 1}`,
@@ -313,41 +403,58 @@ async function main() {
       test: bh.y.flatMap((_, i) => (groupOf.get(bh.additive![i]!) === g ? [i] : [])),
     }));
     splits.push({ name: 'plate 3 (Ahneman)', additives: numbers.filter((a) => a >= 16), test: bh.y.flatMap((_, i) => (bh.additive![i]! >= 16 ? [i] : [])) });
-    md.push('### Buchwald–Hartwig, out-of-sample additives (held-out additives never seen in training)', '');
-    md.push('| held out | additives | n train | GP R² | ensemble R² |', '|---|---|---|---|---|');
+    const md = [
+      '### Buchwald–Hartwig, out-of-sample additives (the held-out additives never occur in training; seed 1)',
+      '',
+      '| held out | additives (Ahneman numbers) | n train / test | GP R² | ensemble R² | default | default ρ / miscal. |',
+      '|---|---|---|---|---|---|---|',
+    ];
     const additive: Record<string, unknown> = {};
     const defaultR2: number[] = [];
+    const byKind: Record<Kind, number[]> = { gp: [], 'mpnn-ensemble': [] };
     for (const split of splits) {
       const testSet = new Set(split.test);
       const train = bh.y.flatMap((_, i) => (testSet.has(i) ? [] : [i]));
       const results: Partial<Record<Kind, Run>> = {};
-      for (const kind of KINDS) {
-        const r = await run(bh, kind, train, split.test, 1, `bh-additive ${split.name}`);
-        r.model = undefined as unknown as Surrogate;
-        results[kind] = r;
-      }
+      for (const kind of KINDS) results[kind] = await run(bh, kind, train, split.test, 1, `bh-additive ${split.name}`);
       const primary = defaultKind(bh.schema, train.length);
-      if (split.name.startsWith('group')) defaultR2.push(results[primary]!.report.r2);
+      if (split.name.startsWith('group')) {
+        defaultR2.push(results[primary]!.report.r2);
+        for (const kind of KINDS) byKind[kind].push(results[kind]!.report.r2);
+      }
       additive[split.name] = {
-        additives: split.additives,
+        additives: split.additives.map((a) => `${a} ${nameOf.get(a)}`),
         n_train: train.length,
+        n_test: split.test.length,
         default: primary,
         ...Object.fromEntries(KINDS.map((k) => [k, results[k]!.report])),
       };
-      md.push(`| ${split.name} | ${split.additives.join(', ')} | ${train.length} | ${results.gp!.report.r2.toFixed(3)} | ${results['mpnn-ensemble']!.report.r2.toFixed(3)} |`);
+      const d = results[primary]!.report;
+      md.push(
+        `| ${split.name} | ${split.additives.map((a) => `${a} ${nameOf.get(a)}`).join('; ')} | ${train.length} / ${split.test.length} | ${results.gp!.report.r2.toFixed(3)} | ${results['mpnn-ensemble']!.report.r2.toFixed(3)} | ${primary} | ${d.spearmanErrorSigma.toFixed(2)} / ${d.miscalibrationArea.toFixed(3)} |`,
+      );
+      part.sections['bh-additive'] = { json: { bh_additive: additive }, md: [], headline: [] };
+      emit();
     }
-    json.bh_additive = additive;
-    json.bh_additive_r2 = avg(defaultR2);
-    md.push('', `Average of the four groups with the default model: ${avg(defaultR2).toFixed(3)}.`, '');
-    headline.push(['BH out-of-sample additives, mean R² of 4 groups', avg(defaultR2).toFixed(3), '≥ 0.75', 'RF 0.69 · Yield-BERT 0.73 · RXNGraphormer ≈ 0.83 (Ahneman Test1–4)']);
-  }
+    md.push('', `Mean R² of the four groups: default ${avg(defaultR2).toFixed(3)}, GP ${avg(byKind.gp).toFixed(3)}, ensemble ${avg(byKind['mpnn-ensemble']).toFixed(3)}.`, '');
+    part.sections['bh-additive'] = {
+      json: { bh_additive: additive, bh_additive_r2: avg(defaultR2), bh_additive_r2_gp: avg(byKind.gp), bh_additive_r2_ensemble: avg(byKind['mpnn-ensemble']) },
+      md,
+      headline: [['BH out-of-sample additives, mean R² of 4 held-out groups', avg(defaultR2).toFixed(3), '≥ 0.75', 'RF 0.69 · Yield-BERT 0.73 · RXNGraphormer ≈ 0.83 (Ahneman Test1–4)']],
+    };
+  });
 
-  if (SECTIONS.has('bh-additive')) checkpoint('bh-additive');
   // ---- direct arylation -------------------------------------------------------------------------
-  if (SECTIONS.has('da')) {
-    md.push('### Direct arylation (Shields 2021), random 70/30 and low data', '');
-    md.push('| training set | n | GP R² | ensemble R² | default |', '|---|---|---|---|---|');
+  await timed('da', async () => {
+    const md = [
+      '### Direct arylation (Shields 2021, 1,728 reactions), random 70/30 and low data',
+      '',
+      '| training set | n | GP R² | ensemble R² | default | default MAE / RMSE | default ρ / miscal. / ENCE / NLL |',
+      '|---|---|---|---|---|---|---|',
+    ];
     const daJson: Record<string, unknown> = {};
+    const json: Record<string, unknown> = {};
+    const headline: string[][] = [];
     const sizes: [string, number][] = [['70 %', Math.round(0.7 * da.y.length)], ...FRACTIONS.map((f): [string, number] => [`${(f * 100).toFixed(1)} %`, Math.round(f * da.y.length)])];
     for (const [label, n] of sizes) {
       const runs: Record<Kind, Run[]> = { gp: [], 'mpnn-ensemble': [] };
@@ -357,33 +464,35 @@ async function main() {
         for (const kind of KINDS) {
           const limit = kind === primary ? SEEDS : label === '70 %' ? COMPARE_SEEDS : ENSEMBLE_SEEDS;
           if (seed > limit) continue;
-          const r = await run(da, kind, train.slice(0, n), test, seed, `da ${label} ${seed}/${SEEDS}`);
-          r.model = undefined as unknown as Surrogate;
-          runs[kind].push(r);
+          runs[kind].push(await run(da, kind, train.slice(0, n), test, seed, `da ${label} ${seed}/${SEEDS}`));
         }
       }
-      const s = Object.fromEntries(KINDS.map((k) => [k, summarise(runs[k])]));
+      const s = Object.fromEntries(KINDS.filter((k) => runs[k].length > 0).map((k) => [k, summarise(runs[k])]));
+      const d = s[primary]!;
       const key = label === '70 %' ? 'random' : `lowdata_${label.replace(' %', '').replace('.', '_')}pct`;
       daJson[key] = { n, default: primary, ...s };
-      json[`da_${key}_r2`] = s[primary]!.r2;
-      md.push(`| ${label} | ${n} | ${pm(runs.gp.map((r) => r.report.r2))} | ${pm(runs['mpnn-ensemble'].map((r) => r.report.r2))} | ${primary} |`);
-      if (label === '70 %') headline.push(['DA random 70/30, R²', pm(runs[primary].map((r) => r.report.r2)), '', '']);
-      if (label === '5.0 %') headline.push(['DA low data 5 % (86 reactions), R²', pm(runs[primary].map((r) => r.report.r2)), '', '']);
+      json[`da_${key}_r2`] = d.r2;
+      md.push(
+        `| ${label} | ${n} | ${pm(runs.gp.map((r) => r.report.r2))} | ${pm(runs['mpnn-ensemble'].map((r) => r.report.r2))} | ${primary} | ` +
+          `${d.mae.toFixed(2)} / ${d.rmse.toFixed(2)} | ${d.spearman_err_sigma.toFixed(2)} / ${d.miscalibration_area.toFixed(3)} / ${d.ence.toFixed(3)} / ${d.nll.toFixed(2)} |`,
+      );
+      headline.push([`DA ${label === '70 %' ? 'random 70/30' : `low data ${label}`} (${n} reactions), R²`, pm(d.per_seed_r2), '', '']);
+      json.da = daJson;
+      part.sections.da = { json, md: [...md, ''], headline };
+      emit();
     }
-    json.da = daJson;
-    md.push('');
-  }
+    md.push('', `The default on ${SEEDS} seeds; the other kind on ${COMPARE_SEEDS} seeds at 70 % and ${ENSEMBLE_SEEDS} at the low-data sizes.`, '');
+    part.sections.da = { json, md, headline };
+  });
 
-  if (SECTIONS.has('da')) checkpoint('da');
-  json.total_seconds = (performance.now() - started) / 1000;
-  const table = ['| figure | measured (default surrogate) | target | published |', '|---|---|---|---|', ...headline.map((h) => `| ${h.join(' | ')} |`)];
-  if (json.train_seconds !== undefined) {
-    table.push(`| train on 70 % of BH / score all 3,955 (${backend.backend}) | ${(json.train_seconds as number).toFixed(1)} s / ${(json.score_all_seconds as number).toFixed(2)} s | seconds to score | |`);
+  if (args.tag) {
+    emit();
+    progress(`written ${partPath(args.tag)}`);
+    return;
   }
-  md.splice(2, 0, ...table, '');
-  md.push(`Total ${(json.total_seconds as number / 60).toFixed(1)} min. Reproduce: \`npm run bench:models${args.quick ? ' -- --quick' : SEEDS !== 10 ? ` -- --seeds ${SEEDS}` : ''}\`.`);
-  writeResults('models', json, md.join('\n'));
-  rmSync(join(ROOT, 'bench', 'results', 'models.partial.json'), { force: true });
+  const { json, md } = render(part, `\`${command}\``);
+  writeResults('models', json, md);
+  if (existsSync(join(RESULTS, 'models.partial.json'))) rmSync(join(RESULTS, 'models.partial.json'));
 }
 
 await main();

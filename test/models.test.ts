@@ -13,8 +13,8 @@ import { defaultHyper, defaultPriors, hyperToVector, negativeLogPosterior } from
 import { ence, miscalibrationArea, probit, r2, spearman } from '../src/models/metrics.js';
 import { addMpnnParameters, encodeMolecules, type MpnnConfig } from '../src/models/mpnn.js';
 import { Parameters } from '../src/models/params.js';
-import { addReactionParameters, type ReactionNetConfig } from '../src/models/reaction-model.js';
-import { trainNetwork, type ReactionTable } from '../src/models/training.js';
+import { addReactionParameters, forwardReactions, type ReactionNetConfig } from '../src/models/reaction-model.js';
+import { selectRows, trainNetwork, type ReactionTable } from '../src/models/training.js';
 import { fitWarping, unwarp, unwarpMoments, warp } from '../src/models/warping.js';
 import { normal, rngFor, shuffled } from '../src/util/random.js';
 
@@ -195,6 +195,88 @@ describe('training', () => {
     expect(Math.min(...errors)).toBeLessThan(errors[0]! / 2);
     params.dispose();
     table.layout!.dispose();
+  });
+
+  describe('encoder every k steps', () => {
+    // 12 reactions of two roles; the encoder (mpnn/*) and the predictor train on different schedules
+    const halides = ['Clc1ccccc1', 'Brc1ccccc1', 'Ic1ccccc1', 'Brc1ccncc1'];
+    const bases = ['CN1CCCN2CCCN=C12', 'O=C([O-])C.[K+]', 'CCN(CC)CC'];
+    const config: ReactionNetConfig = { roles: 2, conditionWidth: 0, targets: 1, mpnn: MPNN, hidden: [16], dropout: 0 };
+    const schedule = { maxEpochs: 1, batchSize: 64, learningRate: 1e-2, finalLearningRateFactor: 1, patience: 100, beta: 0, weightDecay: 0, encoderEvery: 1, encoderLearningRateFactor: 1 };
+    const makeTable = (): ReactionTable => {
+      const rows = halides.flatMap((_, h) => bases.map((_, b) => [h, halides.length + b, h - b / 2] as const));
+      return {
+        layout: new SparseGraphLayout(packGraphs([...halides, ...bases])),
+        byRole: [Int32Array.from(rows, (r) => r[0]), Int32Array.from(rows, (r) => r[1])],
+        conditions: new Float32Array(0),
+        conditionWidth: 0,
+        targets: Float32Array.from(rows, (r) => r[2]),
+        targetCount: 1,
+        rows: rows.length,
+      };
+    };
+    const allRows = (t: ReactionTable) => Int32Array.from({ length: t.rows }, (_, i) => i);
+    const encoderNames = (p: Parameters) => p.names().filter((n) => n.startsWith('mpnn/'));
+    const predictorNames = (p: Parameters) => p.names().filter((n) => !n.startsWith('mpnn/'));
+    const maxChange = (p: Parameters, before: Map<string, Float32Array>, names: string[]) =>
+      Math.max(...names.map((n) => Math.max(...Array.from(p.get(n).dataSync() as Float32Array, (v, i) => Math.abs(v - before.get(n)![i]!)))));
+
+    it('with one batch and k = 1 it takes exactly the step of joint training (Adam on the full gradient)', async () => {
+      const table = makeTable();
+      const trained = new Parameters();
+      const reference = new Parameters();
+      addReactionParameters(trained, config, rngFor(4, 'init'));
+      addReactionParameters(reference, config, rngFor(4, 'init'));
+      await trainNetwork(trained, config, table, allRows(table), null, schedule, rngFor(1, 'train'));
+      // the reference: one Adam step on the gradient of the Gaussian NLL through encoder and predictor at once
+      const batch = selectRows(table, allRows(table));
+      const optimizer = tf.train.adam(schedule.learningRate);
+      tf.tidy(() => {
+        const y = tf.tensor2d(batch.targets, [batch.rows, 1]);
+        const { grads } = tf.variableGrads(() => {
+          const { mean, variance } = forwardReactions(reference, config, table.layout, batch, { dropoutSeed: 1 });
+          return tf.mean(tf.add(tf.log(variance), tf.div(tf.square(tf.sub(y, mean)), variance))).mul(0.5) as tf.Scalar;
+        }, reference.names().map((n) => reference.get(n)));
+        optimizer.applyGradients(grads as Record<string, tf.Variable>);
+      });
+      const before = new Map<string, Float32Array>();
+      const initial = new Parameters();
+      addReactionParameters(initial, config, rngFor(4, 'init'));
+      for (const n of initial.names()) before.set(n, Float32Array.from(initial.get(n).dataSync() as Float32Array));
+      // both moved the encoder and the predictor, and by the same amounts
+      expect(maxChange(trained, before, encoderNames(trained))).toBeGreaterThan(schedule.learningRate / 2);
+      expect(maxChange(trained, before, predictorNames(trained))).toBeGreaterThan(schedule.learningRate / 2);
+      for (const n of trained.names()) {
+        const a = trained.get(n).dataSync();
+        const b = reference.get(n).dataSync();
+        a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(2e-5));
+      }
+      optimizer.dispose();
+      for (const p of [trained, reference, initial]) p.dispose();
+      table.layout!.dispose();
+    });
+
+    it('with k > 1 the accumulated gradient reaches the encoder once per window, scaled by its own learning-rate factor', async () => {
+      const table = makeTable();
+      const run = async (encoderLearningRateFactor: number) => {
+        const p = new Parameters();
+        addReactionParameters(p, config, rngFor(5, 'init'));
+        const before = new Map(p.names().map((n) => [n, Float32Array.from(p.get(n).dataSync() as Float32Array)] as const));
+        // 12 rows in batches of 3 = 4 predictor steps per epoch, one encoder step per 3 of them (and one for the rest)
+        await trainNetwork(p, config, table, allRows(table), null, { ...schedule, maxEpochs: 3, batchSize: 3, encoderEvery: 3, encoderLearningRateFactor }, rngFor(2, 'train'));
+        const change = { encoder: maxChange(p, before, encoderNames(p)), predictor: maxChange(p, before, predictorNames(p)) };
+        p.dispose();
+        return change;
+      };
+      const frozen = await run(0);
+      expect(frozen.encoder).toBe(0);
+      expect(frozen.predictor).toBeGreaterThan(0);
+      const moving = await run(1);
+      expect(moving.encoder).toBeGreaterThan(0);
+      // six encoder steps of Adam move no weight by more than about 6 × the learning rate
+      expect(moving.encoder).toBeLessThan(6 * schedule.learningRate * 1.5);
+      table.layout!.dispose();
+    });
   });
 });
 
