@@ -1,7 +1,8 @@
 /**
  * Several `athanor serve` on one PostgreSQL share the campaigns through leases: each campaign
  * runs in exactly one process; a request made to one process for a campaign another runs is
- * carried out by that one; a process killed with SIGKILL stops renewing and the other takes its
+ * carried out by that one (a pause forwarded and answered; new acquisition settings and budget
+ * picked up by the running loop); a process killed with SIGKILL stops renewing and the other takes its
  * campaigns over; a process stopped with SIGTERM gives its leases back at once. Real PostgreSQL,
  * real child processes, reference robots (HTTP) in this process.
  */
@@ -14,11 +15,11 @@ import { openDatabase, type Database } from '../src/db/index.js';
 import type { HttpReferenceRobot } from '../src/lab-adapters/reference-robot/http-robot.js';
 import { sql } from 'drizzle-orm';
 import { postgresAvailable, tempHome, tempPostgresDatabase } from './helpers.js';
-import { robotCampaignYaml, spawnService, startRobot, waitFor, type ServiceProcess } from './service-harness.js';
+import { robotCampaignYaml, spawnService, startRobot, waitFor as waitForOnly, type ServiceProcess } from './service-harness.js';
 
 const hasPostgres = await postgresAvailable();
 
-const BUDGET = 12;
+const BUDGET = 15;
 const BATCH = 3;
 const TTL_MS = 4000;
 
@@ -36,6 +37,12 @@ describe.skipIf(!hasPostgres)('several serve processes on one PostgreSQL', () =>
     cleanup();
   });
 
+  /** On a timeout, the services' logs say why. */
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs?: number) =>
+    waitForOnly(what, probe, timeoutMs, everyMs).catch((error: Error) => {
+      throw new Error(`${error.message}\n${services.map((s, i) => `--- service ${i}\n${s.output().slice(-3000)}`).join('\n')}`);
+    });
+
   it('shares the campaigns, forwards requests, takes over a killed process and is handed back a stopped one', async () => {
     const temp = await tempPostgresDatabase();
     drop = temp.drop;
@@ -48,7 +55,7 @@ describe.skipIf(!hasPostgres)('several serve processes on one PostgreSQL', () =>
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       // slow enough robots that the campaigns are still running through every step below
-      const robot = await startRobot({ seed: 20 + i, minLatencyMs: 700, latencyMs: 300 });
+      const robot = await startRobot({ seed: 20 + i, minLatencyMs: 1000, latencyMs: 500 });
       robots.push(robot);
       const text = robotCampaignYaml({ name: `shared ${i}`, robotUrl: robot.url, budget: BUDGET, batch: BATCH, seed: 7 + i });
       ids.push((await createNewCampaign(db, await parseCampaignSpec(text, { baseDir: home }), text, 'test')).id);
@@ -74,6 +81,24 @@ describe.skipIf(!hasPostgres)('several serve processes on one PostgreSQL', () =>
     expect(ownerB).not.toBe(ownerA);
     const ofA = (await leases()).filter((c) => c.lease_owner === ownerA).map((c) => c.id);
     expect(ofA).toHaveLength(2);
+
+    // Change the acquisition and extend the budget of one of A's campaigns through B: written to
+    // the database by B, picked up by A's running loop, whose next batch is chosen the new way.
+    const changed = ofA[1] as string;
+    const patch = await fetch(`${b.url}/api/campaigns/${changed}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ budget: { experiments: BUDGET + BATCH }, planner: { acquisition: 'max_sigma' } }),
+    });
+    expect(patch.status, await patch.clone().text()).toBe(200);
+    await waitFor(
+      'A to plan a batch by the largest uncertainty',
+      async () => (await rows(`select 1 from experiments where campaign_id = '${changed}' and proposal->>'reason' like 'largest uncertainty%'`)).length > 0,
+      30_000,
+    );
+    expect((await leases()).find((c) => c.id === changed)?.lease_owner).toBe(ownerA);
+    const [settingsEvent] = await rows<{ actor: string; payload: { planner?: { to: { acquisition: string } } } }>(`select actor, payload from events where campaign_id = '${changed}' and type = 'campaign.settings-changed'`);
+    expect(settingsEvent).toMatchObject({ actor: 'pg-test', payload: { planner: { to: { acquisition: 'max_sigma' } } } });
 
     // Pause one of A's campaigns through B: A carries it out and answers through the database.
     const paused = ofA[0] as string;
@@ -116,13 +141,13 @@ describe.skipIf(!hasPostgres)('several serve processes on one PostgreSQL', () =>
     for (const [i, id] of ids.entries()) {
       const robot = robots[i] as HttpReferenceRobot;
       const experiments = await rows<{ id: string; status: string }>(`select id, status from experiments where campaign_id = '${id}'`);
-      expect(experiments).toHaveLength(BUDGET);
+      expect(experiments).toHaveLength(id === changed ? BUDGET + BATCH : BUDGET);
       expect(experiments.every((e) => e.status === 'completed')).toBe(true);
       const accepted = robot.lab.acceptedCounts();
       expect(new Set(accepted.keys())).toEqual(new Set(experiments.map((e) => e.id)));
       expect([...accepted.values()].every((n) => n === 1)).toBe(true);
       const results = await rows<{ experiment_id: string; values: Record<string, number> }>(`select experiment_id, "values" from results where campaign_id = '${id}'`);
-      expect(results).toHaveLength(BUDGET);
+      expect(results).toHaveLength(experiments.length);
       for (const r of results) {
         const reported = robot.lab.resultOf(r.experiment_id);
         expect(reported?.status === 'completed' ? reported.values : undefined).toEqual(r.values);

@@ -9,6 +9,7 @@ import {
   buildSpace,
   createNewCampaign,
   decideRetraining,
+  DEFAULT_RETRAINING_POLICY,
   MainThreadTrainer,
   retrainingPolicyFor,
   runnerFor,
@@ -17,7 +18,7 @@ import {
   type CampaignModelOptions,
   type SurrogateTrainer,
 } from '../src/agent/index.js';
-import { loadCampaignFile } from '../src/campaign/index.js';
+import { campaignSpecSchema, loadCampaignFile } from '../src/campaign/index.js';
 import { latestEventPayloads, openDatabase } from '../src/db/index.js';
 import { loadSurrogate, reactionInputOf, schemaFromSpace } from '../src/models/index.js';
 import { EXAMPLES, simulatorLab, tempHome } from './helpers.js';
@@ -57,6 +58,14 @@ describe('the retraining policy', () => {
     expect(retrainingPolicyFor({ retraining: { every_results: 5, every_seconds: 30, wait_seconds: 0 } }, service)).toEqual({ everyResults: 5, everySeconds: 30, fullEvery: 4, waitSeconds: 0 });
     expect(retrainingPolicyFor({ retraining: { every_results: -1, full_every: 2.5 } }, service)).toEqual(service);
     expect(retrainingPolicyFor({}, service)).toEqual(service);
+  });
+
+  it('is a field of the campaign file, checked like the rest of it', () => {
+    const planner = campaignSpecSchema.shape.planner;
+    const parsed = planner.parse({ retraining: { every_results: 4, wait_seconds: 0 } });
+    expect(retrainingPolicyFor(parsed, DEFAULT_RETRAINING_POLICY)).toEqual({ ...DEFAULT_RETRAINING_POLICY, everyResults: 4, waitSeconds: 0 });
+    expect(planner.safeParse({ retraining: { every_result: 4 } }).success).toBe(false); // a typo
+    expect(planner.safeParse({ retraining: { full_every: 0 } }).success).toBe(false);
   });
 });
 

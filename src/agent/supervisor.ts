@@ -50,8 +50,9 @@ export interface SupervisorOptions {
 
 /** Campaigns started at once. */
 const START_CONCURRENCY = 8;
-/** A campaign that failed to start is not tried again before this long. */
-const START_RETRY_MS = 60_000;
+/** A campaign that failed to start is tried again after 5 s, then after twice as long each time, at most a minute. */
+const START_RETRY_FIRST_MS = 5_000;
+const START_RETRY_MAX_MS = 60_000;
 
 export class Supervisor extends EventEmitter<SupervisorEvents> implements MetricsSource {
   readonly leases: CampaignLeases;
@@ -59,7 +60,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
   private readonly starting = new Set<string>();
   /** Starts under way (shutdown waits for them, then detaches what they started). */
   private readonly starts = new Set<Promise<void>>();
-  private readonly startFailedAt = new Map<string, number>();
+  /** Campaigns whose start failed: not before when to try again, and the wait after the next failure. */
+  private readonly startRetry = new Map<string, { notBefore: number; nextDelayMs: number }>();
   private readonly log: Logger;
   private readonly pollIntervalMs: number;
   private readonly inbox: CommandInbox;
@@ -221,8 +223,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
     const waiting = (await listLeaseStates(this.db)).filter((state) => {
       if (this.runners.has(state.id) || this.starting.has(state.id)) return false;
       if (!state.claimable && !this.options.leases?.exclusive && state.leaseOwner !== this.owner) return false;
-      const failedAt = this.startFailedAt.get(state.id);
-      return failedAt === undefined || Date.now() - failedAt >= START_RETRY_MS;
+      return Date.now() >= (this.startRetry.get(state.id)?.notBefore ?? 0);
     });
     // A few at a time: a start is mostly waiting on the database, and on a busy event loop each
     // wait is long; one after the other, a hundred campaigns would take minutes to start.
@@ -270,7 +271,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
       });
       started.on('lease-lost', (reason) => this.onLeaseLost(id, reason));
       await started.start();
-      this.startFailedAt.delete(id);
+      this.startRetry.delete(id);
       // Registered only once started, so that requests from other processes find a live machine.
       if (this.leases.epochOf(id) === undefined) {
         // lost while it started (found by a renewal, or by a step's fencing check)
@@ -285,10 +286,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
     } catch (error) {
       await runner?.detach(0).catch(() => undefined);
       await this.leases.release(id).catch(() => undefined);
-      this.startFailedAt.set(id, Date.now());
+      const delayMs = this.startRetry.get(id)?.nextDelayMs ?? START_RETRY_FIRST_MS;
+      this.startRetry.set(id, { notBefore: Date.now() + delayMs, nextDelayMs: Math.min(START_RETRY_MAX_MS, delayMs * 2) });
       metrics?.campaignStartFailures.inc();
       const e = error instanceof Error ? error : new Error(String(error));
-      this.log.error({ campaign: id, err: e }, 'campaign could not start; trying again in a minute');
+      this.log.error({ campaign: id, err: e, retryInSeconds: delayMs / 1000 }, 'campaign could not start; trying again later');
       this.emit('start-failed', campaign, e);
       return undefined;
     }
