@@ -5,6 +5,7 @@ import {
   countByStatus,
   createCampaign,
   insertPlannedBatch,
+  updateCampaignSettings,
   listQuarantined,
   markCancelled,
   markDispatching,
@@ -94,6 +95,23 @@ function storageContract(open: () => Promise<Database>) {
       expect(counts).toMatchObject({ completed: 1, cancelled: 1, failed: 1, planned: 0 });
       const rows = (await database.db.execute(sql`select count(*)::int as n from results`)) as unknown as { rows: { n: number }[] };
       expect(rows.rows[0]?.n).toBe(1);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('never plans beyond the budget, nor lets the budget fall below what is used', async () => {
+    const database = await open();
+    try {
+      const { campaign } = await seedCampaign(database); // budget 4, two planned
+      const settings = (budget: number) => ({ spec: {}, budget, batchSize: 2 });
+      const batch = (keys: string[]) =>
+        keys.map((key) => ({ id: randomUUID(), candidateKey: key, parameters: { x: key }, substances: {}, proposal: { strategy: 'test', rank: 1, reason: 'test' } }));
+      expect(await updateCampaignSettings(database.db, campaign.id, settings(1), { actor: 'olivia', changes: {} })).toEqual({ updated: false, used: 2 });
+      expect(await updateCampaignSettings(database.db, campaign.id, settings(3), { actor: 'olivia', changes: {} })).toEqual({ updated: true });
+      expect((await insertPlannedBatch(database.db, campaign.id, batch(['c', 'd']))).map((e) => e.candidateKey)).toEqual(['c']); // cut to the budget
+      expect(await insertPlannedBatch(database.db, campaign.id, batch(['e']))).toEqual([]);
+      expect(await countByStatus(database.db, campaign.id)).toMatchObject({ planned: 3 });
     } finally {
       await database.close();
     }

@@ -167,7 +167,7 @@ export class CampaignSteps {
       return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'every candidate of the space has been tried' };
     }
     await this.runtime.fence?.();
-    await insertPlannedBatch(
+    const inserted = await insertPlannedBatch(
       this.db,
       this.campaignId,
       proposals.map((p) => ({
@@ -191,6 +191,8 @@ export class CampaignSteps {
         ...(maxExpectedImprovement !== undefined ? { maxExpectedImprovement } : {}),
       },
     );
+    // None fitted in the budget as the database has it (an operator cut it meanwhile): it is spent.
+    if (inserted.length === 0) return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'budget spent' };
     return { next: 'dispatch' };
   }
 

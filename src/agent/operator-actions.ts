@@ -10,7 +10,6 @@ import type { z } from 'zod';
 import { campaignSpecSchema, parseCampaignSpec, resolveSpecPath, type BudgetSpec, type CampaignSpec, type PlannerSpec, type SourceFormat, CampaignSpecError, type CampaignIssue } from '../campaign/index.js';
 import {
   appendEvent,
-  countByStatus,
   FINISHED_STATUSES,
   getCampaign,
   getExperiment,
@@ -188,22 +187,20 @@ export async function changeSettings(ctx: OperatorContext, campaignId: string, c
   const spec = campaign.spec as unknown as CampaignSpec;
   const budget = parsePart('budget', campaignSpecSchema.shape.budget, { ...spec.budget, ...change.budget });
   const planner = parsePart('planner', campaignSpecSchema.shape.planner, { ...spec.planner, ...change.planner });
-  const counts = await countByStatus(ctx.db, campaignId);
-  const used = counts.planned + counts.dispatched + counts.running + counts.completed + counts.failed;
-  if (budget.experiments < used) {
-    throw new OperatorError('invalid', 'budget_below_used', `the campaign has already used ${used} experiments; the budget cannot be less`, 'budget.experiments');
-  }
   const updated: CampaignSpec = { ...spec, budget, planner };
   const changes: Record<string, unknown> = {};
   if (JSON.stringify(budget) !== JSON.stringify(spec.budget)) changes.budget = { from: spec.budget, to: budget };
   if (JSON.stringify(planner) !== JSON.stringify(spec.planner)) changes.planner = { from: spec.planner, to: planner };
   if (Object.keys(changes).length === 0) return spec;
-  await updateCampaignSettings(
+  const outcome = await updateCampaignSettings(
     ctx.db,
     campaignId,
     { spec: updated as unknown as Record<string, unknown>, budget: budget.experiments, batchSize: budget.batch },
     { actor: ctx.actor, changes },
   );
+  if (!outcome.updated) {
+    throw new OperatorError('invalid', 'budget_below_used', `the campaign has already used ${outcome.used} experiments; the budget cannot be less`, 'budget.experiments');
+  }
   ctx.runnerOf(campaignId)?.amendSpec({ budget, planner });
   return updated;
 }

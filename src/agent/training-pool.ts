@@ -63,18 +63,23 @@ export class WorkerTrainingPool implements SurrogateTrainer {
     if (this.closed) return Promise.reject(new TrainingWorkerError('the training pool is closed'));
     if (signal?.aborted) return Promise.reject(new FitAbortedError());
     return new Promise<FitResult>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, request, resolve, reject, ...(signal ? { signal } : {}) };
       // A job aborted while it waits leaves the queue; one already running finishes and is ignored
       // (interrupting a fit mid-way would cost a worker restart, more than the fit itself).
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const at = this.queue.indexOf(job);
-          if (at >= 0) this.queue.splice(at, 1);
-          reject(new FitAbortedError());
-        },
-        { once: true },
-      );
+      const onAbort = () => {
+        const at = this.queue.indexOf(job);
+        if (at >= 0) this.queue.splice(at, 1);
+        reject(new FitAbortedError());
+      };
+      // The signal lives as long as its campaign: a settled job lets go of it (and of its data).
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      const job: Job = {
+        id: this.nextId++,
+        request,
+        resolve: (result) => (settled(), resolve(result)),
+        reject: (error) => (settled(), reject(error)),
+        ...(signal ? { signal } : {}),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(job);
       this.pump();
     });

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import { experiments, results, type ExperimentStatus, type ProposalInfo } from '../schema.js';
+import { campaigns, experiments, results, type ExperimentStatus, type ProposalInfo } from '../schema.js';
 import { appendEvent } from './events.js';
 
 export type ExperimentRow = typeof experiments.$inferSelect;
@@ -35,7 +35,10 @@ export interface PlannedExperiment {
   proposal: ProposalInfo;
 }
 
-/** Inserts one planned batch with the seq numbers that follow the campaign's last, and its event. */
+/**
+ * Inserts one planned batch with the seq numbers that follow the campaign's last, and its event —
+ * no more of it than the campaign's budget still allows (empty when none).
+ */
 export async function insertPlannedBatch(
   db: DbOrTx,
   campaignId: string,
@@ -43,15 +46,26 @@ export async function insertPlannedBatch(
   diagnostics: Record<string, unknown> = {},
 ): Promise<ExperimentRow[]> {
   return db.transaction(async (tx) => {
+    // The campaign's row, locked: a budget change waits for this batch or this batch for it, and
+    // the batch is cut to the budget as it is now — an operator cutting the budget while the
+    // planner works never ends up with more experiments than the budget.
+    const [campaign] = await tx.select({ budget: campaigns.budget }).from(campaigns).where(eq(campaigns.id, campaignId)).for('update');
     const [last] = await tx
-      .select({ seq: sql<number>`coalesce(max(${experiments.seq}), 0)::int`, batch: sql<number>`coalesce(max(${experiments.batch}), 0)::int` })
+      .select({
+        seq: sql<number>`coalesce(max(${experiments.seq}), 0)::int`,
+        batch: sql<number>`coalesce(max(${experiments.batch}), 0)::int`,
+        used: sql<number>`(count(*) filter (where ${experiments.status} <> 'cancelled'))::int`,
+      })
       .from(experiments)
       .where(eq(experiments.campaignId, campaignId));
+    const room = campaign ? Math.max(0, campaign.budget - Number(last?.used ?? 0)) : planned.length;
+    const kept = planned.slice(0, room);
+    if (kept.length === 0) return [];
     const seq0 = Number(last?.seq ?? 0);
     const batch = Number(last?.batch ?? 0) + 1;
     const rows = await tx
       .insert(experiments)
-      .values(planned.map((p, i) => ({ ...p, campaignId, seq: seq0 + i + 1, batch, status: 'planned' as const })))
+      .values(kept.map((p, i) => ({ ...p, campaignId, seq: seq0 + i + 1, batch, status: 'planned' as const })))
       .returning();
     await appendEvent(tx, {
       campaignId,

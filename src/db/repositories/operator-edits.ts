@@ -1,5 +1,5 @@
 /** Changes an operator makes to a campaign's rows, each with its event in the same transaction. */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { campaigns, experiments, results } from '../schema.js';
 import { appendEvent } from './events.js';
@@ -10,19 +10,32 @@ export interface CampaignSettings {
   batchSize: number;
 }
 
-/** Rewrites the stored spec (and the budget columns that mirror it) and records what changed and who changed it. */
+/**
+ * Rewrites the stored spec (and the budget columns that mirror it) and records what changed and
+ * who changed it — unless the new budget is below the experiments the campaign has already used
+ * (every one but the cancelled), counted with the campaign's row locked so that a batch being
+ * planned cannot slip in between. Returns that count when it refuses.
+ */
 export async function updateCampaignSettings(
   db: DbOrTx,
   campaignId: string,
   settings: CampaignSettings,
   event: { actor: string; changes: Record<string, unknown> },
-): Promise<void> {
-  await db.transaction(async (tx) => {
+): Promise<{ updated: true } | { updated: false; used: number }> {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, campaignId)).for('update');
+    const [counted] = await tx
+      .select({ used: sql<number>`(count(*) filter (where ${experiments.status} <> 'cancelled'))::int` })
+      .from(experiments)
+      .where(eq(experiments.campaignId, campaignId));
+    const used = Number(counted?.used ?? 0);
+    if (settings.budget < used) return { updated: false as const, used };
     await tx
       .update(campaigns)
       .set({ spec: settings.spec, budget: settings.budget, batchSize: settings.batchSize, updatedAt: new Date() })
       .where(eq(campaigns.id, campaignId));
     await appendEvent(tx, { campaignId, type: 'campaign.settings-changed', actor: event.actor, payload: event.changes });
+    return { updated: true as const };
   });
 }
 
