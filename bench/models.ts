@@ -351,41 +351,51 @@ async function main() {
 
   // ---- Buchwald–Hartwig, low data ----------------------------------------------------------------
   await timed('bh-lowdata', async () => {
-    const md = [
-      '### Buchwald–Hartwig, low data (train on the first n of seed s\'s 70 % training split, test on its 30 % test split)',
-      '',
-      '| fraction | n | GP R² | ensemble R² | default | default MAE / RMSE | default ρ / miscal. / ENCE / NLL | published |',
-      '|---|---|---|---|---|---|---|---|',
-    ];
-    const json: Record<string, unknown> = {};
-    const lowdata: Record<string, unknown> = {};
-    const headline: string[][] = [];
+    const all: { fraction: number; n: number; primary: Kind; runs: Record<Kind, Run[]> }[] = [];
+    // re-rendered after every fit, so an interrupted run keeps what it finished
+    const render = () => {
+      const md = [
+        "### Buchwald–Hartwig, low data (train on the first n of seed s's 70 % training split, test on its 30 % test split)",
+        '',
+        '| fraction | n | GP R² | ensemble R² | default | default MAE / RMSE | default ρ / miscal. / ENCE / NLL | seeds (default / other) | published |',
+        '|---|---|---|---|---|---|---|---|---|',
+      ];
+      const json: Record<string, unknown> = {};
+      const lowdata: Record<string, unknown> = {};
+      const headline: string[][] = [];
+      for (const { fraction, n, primary, runs } of all) {
+        if (runs[primary].length === 0) continue;
+        const key = `${String(fraction * 100).replace('.', '_')}pct`;
+        const s = Object.fromEntries(KINDS.filter((k) => runs[k].length > 0).map((k) => [k, summarise(runs[k])]));
+        const d = s[primary]!;
+        const other = KINDS.find((k) => k !== primary)!;
+        lowdata[key] = { n, default: primary, ...s };
+        json[`bh_lowdata_${key}_r2`] = d.r2;
+        const published = fraction === 0.05 ? 'Yield-BERT 0.61 · aug. Yield-BERT 0.74 · ReaDISH 0.71' : '';
+        md.push(
+          `| ${(fraction * 100).toFixed(1)} % | ${n} | ${pm(runs.gp.map((r) => r.report.r2))} | ${pm(runs['mpnn-ensemble'].map((r) => r.report.r2))} | ${primary} | ` +
+            `${d.mae.toFixed(2)} / ${d.rmse.toFixed(2)} | ${d.spearman_err_sigma.toFixed(2)} / ${d.miscalibration_area.toFixed(3)} / ${d.ence.toFixed(3)} / ${d.nll.toFixed(2)} | ${runs[primary].length} / ${runs[other].length} | ${published} |`,
+        );
+        headline.push([`BH low data ${(fraction * 100).toFixed(1)} % (${n} reactions), R² (${runs[primary].length} seeds)`, pm(d.per_seed_r2), fraction === 0.05 ? '≥ 0.70' : '', published]);
+      }
+      json.bh_lowdata = lowdata;
+      md.push('');
+      part.sections['bh-lowdata'] = { json, md, headline };
+      emit();
+    };
     for (const fraction of FRACTIONS) {
       const n = Math.round(fraction * bh.y.length);
-      const primary = defaultKind(bh.schema, n);
-      const runs: Record<Kind, Run[]> = { gp: [], 'mpnn-ensemble': [] };
+      const entry = { fraction, n, primary: defaultKind(bh.schema, n), runs: { gp: [], 'mpnn-ensemble': [] } as Record<Kind, Run[]> };
+      all.push(entry);
       for (let seed = 1; seed <= SEEDS; seed++) {
         const { train, test } = randomSplit(bh.y.length, seed);
         for (const kind of KINDS) {
-          if (kind !== primary && seed > ENSEMBLE_SEEDS) continue;
-          runs[kind].push(await run(bh, kind, train.slice(0, n), test, seed, `bh-lowdata ${(fraction * 100).toFixed(1)}% ${seed}/${SEEDS}`));
+          if (kind !== entry.primary && seed > ENSEMBLE_SEEDS) continue;
+          entry.runs[kind].push(await run(bh, kind, train.slice(0, n), test, seed, `bh-lowdata ${(fraction * 100).toFixed(1)}% ${seed}/${SEEDS}`));
+          render();
         }
       }
-      const key = `${String(fraction * 100).replace('.', '_')}pct`;
-      const s = Object.fromEntries(KINDS.filter((k) => runs[k].length > 0).map((k) => [k, summarise(runs[k])]));
-      const d = s[primary]!;
-      lowdata[key] = { n, default: primary, ...s };
-      json[`bh_lowdata_${key}_r2`] = d.r2;
-      const published = fraction === 0.05 ? 'Yield-BERT 0.61 · aug. Yield-BERT 0.74 · ReaDISH 0.71' : '';
-      md.push(
-        `| ${(fraction * 100).toFixed(1)} % | ${n} | ${pm(runs.gp.map((r) => r.report.r2))} | ${pm(runs['mpnn-ensemble'].map((r) => r.report.r2))} | ${primary} | ` +
-          `${d.mae.toFixed(2)} / ${d.rmse.toFixed(2)} | ${d.spearman_err_sigma.toFixed(2)} / ${d.miscalibration_area.toFixed(3)} / ${d.ence.toFixed(3)} / ${d.nll.toFixed(2)} | ${published} |`,
-      );
-      headline.push([`BH low data ${(fraction * 100).toFixed(1)} % (${n} reactions), R²`, pm(d.per_seed_r2), fraction === 0.05 ? '≥ 0.70' : '', published]);
     }
-    json.bh_lowdata = lowdata;
-    md.push('', `The default on ${SEEDS} seeds, the other kind on ${ENSEMBLE_SEEDS}.`, '');
-    part.sections['bh-lowdata'] = { json, md, headline };
   });
 
   // ---- Buchwald–Hartwig, out-of-sample additives ------------------------------------------------
@@ -433,7 +443,7 @@ async function main() {
       md.push(
         `| ${split.name} | ${split.additives.map((a) => `${a} ${nameOf.get(a)}`).join('; ')} | ${train.length} / ${split.test.length} | ${results.gp!.report.r2.toFixed(3)} | ${results['mpnn-ensemble']!.report.r2.toFixed(3)} | ${primary} | ${d.spearmanErrorSigma.toFixed(2)} / ${d.miscalibrationArea.toFixed(3)} |`,
       );
-      part.sections['bh-additive'] = { json: { bh_additive: additive }, md: [], headline: [] };
+      part.sections['bh-additive'] = { json: { bh_additive: additive }, md: [...md, ''], headline: [] };
       emit();
     }
     md.push('', `Mean R² of the four groups: default ${avg(defaultR2).toFixed(3)}, GP ${avg(byKind.gp).toFixed(3)}, ensemble ${avg(byKind['mpnn-ensemble']).toFixed(3)}.`, '');
@@ -446,43 +456,50 @@ async function main() {
 
   // ---- direct arylation -------------------------------------------------------------------------
   await timed('da', async () => {
-    const md = [
-      '### Direct arylation (Shields 2021, 1,728 reactions), random 70/30 and low data',
-      '',
-      '| training set | n | GP R² | ensemble R² | default | default MAE / RMSE | default ρ / miscal. / ENCE / NLL |',
-      '|---|---|---|---|---|---|---|',
-    ];
-    const daJson: Record<string, unknown> = {};
-    const json: Record<string, unknown> = {};
-    const headline: string[][] = [];
-    const sizes: [string, number][] = [['70 %', Math.round(0.7 * da.y.length)], ...FRACTIONS.map((f): [string, number] => [`${(f * 100).toFixed(1)} %`, Math.round(f * da.y.length)])];
+    const all: { label: string; n: number; primary: Kind; runs: Record<Kind, Run[]> }[] = [];
+    const render = () => {
+      const md = [
+        '### Direct arylation (Shields 2021, 1,728 reactions), low data and random 70/30',
+        '',
+        '| training set | n | GP R² | ensemble R² | default | default MAE / RMSE | default ρ / miscal. / ENCE / NLL | seeds (default / other) |',
+        '|---|---|---|---|---|---|---|---|',
+      ];
+      const daJson: Record<string, unknown> = {};
+      const json: Record<string, unknown> = {};
+      const headline: string[][] = [];
+      for (const { label, n, primary, runs } of all) {
+        if (runs[primary].length === 0) continue;
+        const s = Object.fromEntries(KINDS.filter((k) => runs[k].length > 0).map((k) => [k, summarise(runs[k])]));
+        const d = s[primary]!;
+        const other = KINDS.find((k) => k !== primary)!;
+        const key = label === '70 %' ? 'random' : `lowdata_${label.replace(' %', '').replace('.', '_')}pct`;
+        daJson[key] = { n, default: primary, ...s };
+        json[`da_${key}_r2`] = d.r2;
+        md.push(
+          `| ${label} | ${n} | ${pm(runs.gp.map((r) => r.report.r2))} | ${pm(runs['mpnn-ensemble'].map((r) => r.report.r2))} | ${primary} | ` +
+            `${d.mae.toFixed(2)} / ${d.rmse.toFixed(2)} | ${d.spearman_err_sigma.toFixed(2)} / ${d.miscalibration_area.toFixed(3)} / ${d.ence.toFixed(3)} / ${d.nll.toFixed(2)} | ${runs[primary].length} / ${runs[other].length} |`,
+        );
+        headline.push([`DA ${label === '70 %' ? 'random 70/30' : `low data ${label}`} (${n} reactions), R² (${runs[primary].length} seeds)`, pm(d.per_seed_r2), '', '']);
+      }
+      json.da = daJson;
+      md.push('');
+      part.sections.da = { json, md, headline };
+      emit();
+    };
+    const sizes: [string, number][] = [...FRACTIONS.map((f): [string, number] => [`${(f * 100).toFixed(1)} %`, Math.round(f * da.y.length)]), ['70 %', Math.round(0.7 * da.y.length)]];
     for (const [label, n] of sizes) {
-      const runs: Record<Kind, Run[]> = { gp: [], 'mpnn-ensemble': [] };
-      const primary = defaultKind(da.schema, n);
+      const entry = { label, n, primary: defaultKind(da.schema, n), runs: { gp: [], 'mpnn-ensemble': [] } as Record<Kind, Run[]> };
+      all.push(entry);
       for (let seed = 1; seed <= SEEDS; seed++) {
         const { train, test } = randomSplit(da.y.length, seed);
         for (const kind of KINDS) {
-          const limit = kind === primary ? SEEDS : label === '70 %' ? COMPARE_SEEDS : ENSEMBLE_SEEDS;
+          const limit = kind === entry.primary ? SEEDS : label === '70 %' ? COMPARE_SEEDS : ENSEMBLE_SEEDS;
           if (seed > limit) continue;
-          runs[kind].push(await run(da, kind, train.slice(0, n), test, seed, `da ${label} ${seed}/${SEEDS}`));
+          entry.runs[kind].push(await run(da, kind, train.slice(0, n), test, seed, `da ${label} ${seed}/${SEEDS}`));
+          render();
         }
       }
-      const s = Object.fromEntries(KINDS.filter((k) => runs[k].length > 0).map((k) => [k, summarise(runs[k])]));
-      const d = s[primary]!;
-      const key = label === '70 %' ? 'random' : `lowdata_${label.replace(' %', '').replace('.', '_')}pct`;
-      daJson[key] = { n, default: primary, ...s };
-      json[`da_${key}_r2`] = d.r2;
-      md.push(
-        `| ${label} | ${n} | ${pm(runs.gp.map((r) => r.report.r2))} | ${pm(runs['mpnn-ensemble'].map((r) => r.report.r2))} | ${primary} | ` +
-          `${d.mae.toFixed(2)} / ${d.rmse.toFixed(2)} | ${d.spearman_err_sigma.toFixed(2)} / ${d.miscalibration_area.toFixed(3)} / ${d.ence.toFixed(3)} / ${d.nll.toFixed(2)} |`,
-      );
-      headline.push([`DA ${label === '70 %' ? 'random 70/30' : `low data ${label}`} (${n} reactions), R²`, pm(d.per_seed_r2), '', '']);
-      json.da = daJson;
-      part.sections.da = { json, md: [...md, ''], headline };
-      emit();
     }
-    md.push('', `The default on ${SEEDS} seeds; the other kind on ${COMPARE_SEEDS} seeds at 70 % and ${ENSEMBLE_SEEDS} at the low-data sizes.`, '');
-    part.sections.da = { json, md, headline };
   });
 
   if (args.tag) {
