@@ -18,6 +18,8 @@ import type { ResultExpectations } from '../lab-adapters/result-payload.js';
 import { choiceMatcher, type Parameter } from '../planner/parameters.js';
 import { BayesianRecommender } from '../planner/bayesian-recommender.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
+import { DiscoveryRecommender } from '../discovery/discovery-recommender.js';
+import { forwardLoaderFor } from './discovery-forward.js';
 import type { ModelView, Recommender } from '../planner/recommender.js';
 import { SearchSpace, type SpaceDefinition } from '../planner/space.js';
 import { readCsv } from '../util/csv.js';
@@ -67,6 +69,18 @@ export function recommenderFor(spec: CampaignSpec): Recommender {
   const planner = spec.planner;
   if (planner.strategy === 'random') return new RandomDesign();
   if (planner.strategy === 'diverse') return new DiverseDesign();
+  if (planner.strategy === 'discovery') {
+    const forward = forwardLoaderFor(spec);
+    const reactants = planner.discovery?.reactants;
+    return new DiscoveryRecommender({
+      initialResults: planner.initial_results ?? spec.budget.batch,
+      acquisition: planner.discovery?.acquisition ?? 'information',
+      penaltyLength: planner.penalty_length,
+      initialDesign: planner.initial_design,
+      ...(forward ? { forward } : {}),
+      model: reactants ? { reactantRoles: reactants } : {},
+    });
+  }
   return new BayesianRecommender({
     acquisition: {
       name: planner.acquisition,

@@ -12,6 +12,7 @@ export function checkSpec(spec: CampaignSpec, issues: IssueList): void {
   checkLab(spec, params, issues);
   checkBudget(spec, issues);
   checkObjective(spec, issues);
+  checkDiscovery(spec, issues);
 }
 
 function checkParameters(spec: CampaignSpec, issues: IssueList): void {
@@ -173,6 +174,25 @@ function checkObjective(spec: CampaignSpec, issues: IssueList): void {
   if (goal !== undefined && bounds !== undefined && (goal < bounds[0] || goal > bounds[1])) {
     issues.add(['objective', 'goal'], `goal ${goal} lies outside the bounds [${bounds[0]}, ${bounds[1]}]`);
   }
+}
+
+/** A discovery campaign learns whether combinations react: its objective is that outcome, 1 or 0. */
+function checkDiscovery(spec: CampaignSpec, issues: IssueList): void {
+  const { planner, objective } = spec;
+  if (planner.strategy !== 'discovery') {
+    if (planner.discovery !== undefined) issues.add(['planner', 'discovery'], `discovery settings need planner.strategy: discovery (it is ${planner.strategy})`);
+    return;
+  }
+  if (objective.direction !== 'maximize') {
+    issues.add(['objective', 'direction'], 'a discovery campaign\'s objective is whether a combination reacted (1) or not (0): direction must be maximize');
+  }
+  if (objective.bounds === undefined || objective.bounds[0] !== 0 || objective.bounds[1] !== 1) {
+    issues.add(['objective', 'bounds'], 'a discovery campaign\'s objective is whether a combination reacted (1) or not (0): give bounds: [0, 1]');
+  }
+  const roles = Object.keys(spec.space.substances);
+  (planner.discovery?.reactants ?? []).forEach((role, i) => {
+    if (!roles.includes(role)) issues.add(['planner', 'discovery', 'reactants', i], `"${role}" is not a substance role (roles: ${listChoices(roles)})`);
+  });
 }
 
 function unknownParameter(name: string, params: Map<string, ParameterInfo>): string {

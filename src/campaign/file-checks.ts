@@ -23,6 +23,15 @@ export async function checkFiles(spec: CampaignSpec, issues: IssueList): Promise
     const table = await openTable(spec, scope.file, ['space', 'scope', 'file'], issues);
     if (table !== undefined) checkScopeTable(table, scope.columns, params, issues);
   }
+  const forwardModel = spec.planner.discovery?.forward_model;
+  if (typeof forwardModel === 'string') {
+    const path = resolveSpecPath(spec, forwardModel);
+    try {
+      await access(path);
+    } catch {
+      issues.add(['planner', 'discovery', 'forward_model'], `file not found: ${path}`);
+    }
+  }
   const lab = spec.lab;
   switch (lab.type) {
     case 'simulator':

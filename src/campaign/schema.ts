@@ -107,7 +107,7 @@ const budgetSchema = z.strictObject({
 
 const plannerSchema = z
   .strictObject({
-    strategy: z.enum(['bayesian', 'diverse', 'random']).default('bayesian'),
+    strategy: z.enum(['bayesian', 'diverse', 'random', 'discovery']).default('bayesian'),
     initial_design: z.enum(['diverse', 'random']).default('diverse'),
     initial_results: z.int().positive().optional(),
     acquisition: z.enum(['ei', 'ucb', 'pi', 'thompson', 'max_sigma', 'greedy']).default('ucb'),
@@ -119,6 +119,14 @@ const plannerSchema = z
     stop_when_exhausted: z
       .union([z.literal(false), z.strictObject({ ei_below: finite.positive(), rounds: z.int().positive().default(3) })])
       .default(false),
+    discovery: z
+      .strictObject({
+        reactants: z.array(identifier).min(1).optional(),
+        acquisition: z.enum(['information', 'uncertainty']).default('information'),
+        forward_model: z.union([nonEmpty, z.literal(false)]).optional(),
+      })
+      .optional()
+      .describe('Settings of the discovery strategy (docs/discovery.md): which substance roles react, the acquisition, the forward model file'),
     retraining: z
       .strictObject({
         every_results: z.int().positive().optional(),

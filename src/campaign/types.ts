@@ -53,8 +53,11 @@ export type InitialDesign = 'diverse' | 'random';
 export type AcquisitionName = 'ei' | 'ucb' | 'pi' | 'thompson' | 'max_sigma' | 'greedy';
 
 export interface PlannerSpec {
-  /** 'bayesian': the model once enough results exist; 'diverse' / 'random': model-free throughout. */
-  strategy: 'bayesian' | 'diverse' | 'random';
+  /**
+   * 'bayesian': the model once enough results exist; 'diverse' / 'random': model-free throughout;
+   * 'discovery': map which combinations react (a binary objective), by active learning.
+   */
+  strategy: 'bayesian' | 'diverse' | 'random' | 'discovery';
   /** How the first experiments are chosen, before any model. */
   initial_design: InitialDesign;
   /** Results needed before the model takes over; default one batch. */
@@ -72,6 +75,17 @@ export interface PlannerSpec {
   asynchronous: boolean;
   /** End the campaign early when the largest expected improvement stays below `ei_below` (target units) for `rounds` planning rounds. */
   stop_when_exhausted: false | { ei_below: number; rounds: number };
+  /** Settings of the discovery strategy. */
+  discovery?: DiscoverySpec;
+}
+
+export interface DiscoverySpec {
+  /** Substance roles that react (the forward model's input); default every substance role. */
+  reactants?: string[];
+  /** 'information': expected information gain (BALD); 'uncertainty': entropy of the predicted outcome. */
+  acquisition: 'information' | 'uncertainty';
+  /** Forward model file, relative to the campaign file; default the shipped one; false: none. */
+  forward_model?: string | false;
 }
 
 export interface SimulatorLabSpec {

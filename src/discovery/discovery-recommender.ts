@@ -1,0 +1,124 @@
+/**
+ * The planning strategy of a discovery campaign (in the spirit of Granda et al., Nature 559, 377
+ * (2018)): the goal is a map of which combinations react, not one best reaction. A space-filling
+ * initial design first; then every round the reactivity classifier is refitted to all outcomes,
+ * and the batch is the combinations whose outcome would teach the model most — largest expected
+ * information gain about its weights (BALD), or largest predictive entropy — damped near
+ * experiments in flight or already chosen, so a batch spreads over the space.
+ *
+ * The objective's value is the outcome: ≥ 0.5 reacted (1), below not (0).
+ */
+import { DEFAULT_PENALTY_LENGTH, selectBatch } from '../planner/batch-selection.js';
+import { CandidateDistance } from '../planner/distance.js';
+import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
+import type { Observation, PlanningContext, Proposal, Recommendation, Recommender } from '../planner/recommender.js';
+import type { SearchSpace } from '../planner/space.js';
+import { DiscoveryModel, type DiscoveryModelOptions, type Outcome } from './discovery-model.js';
+import type { ForwardOracle } from './forward-annotations.js';
+import { binaryEntropy } from './reactivity-model.js';
+
+export type DiscoveryAcquisition = 'information' | 'uncertainty';
+
+export interface DiscoverySettings {
+  /** Results needed before the classifier takes over from the initial design. */
+  initialResults: number;
+  acquisition?: DiscoveryAcquisition;
+  /** Batch diversity: penalisation length in candidate distance (0 = off). */
+  penaltyLength?: number;
+  initialDesign?: 'diverse' | 'random';
+  /** Loads the forward model (reading its file is the caller's business); absent: no forward features. */
+  forward?: () => Promise<ForwardOracle>;
+  model?: DiscoveryModelOptions;
+}
+
+/** The observed outcomes of a campaign as the model reads them (values are oriented, larger = better). */
+export function outcomesOf(observations: readonly Observation[], direction: 'maximize' | 'minimize'): Outcome[] {
+  const sign = direction === 'maximize' ? 1 : -1;
+  return observations.map((o) => ({ candidate: o.candidate, reacted: sign * o.value >= 0.5 }));
+}
+
+export class DiscoveryRecommender implements Recommender {
+  readonly name: string;
+  private readonly initial: DiverseDesign | RandomDesign;
+  private built?: { space: SearchSpace; model: Promise<DiscoveryModel> };
+  private distanceCache?: { space: SearchSpace; distance: CandidateDistance };
+
+  constructor(private readonly settings: DiscoverySettings) {
+    this.name = `discovery-${settings.acquisition ?? 'information'}`;
+    this.initial = settings.initialDesign === 'random' ? new RandomDesign() : new DiverseDesign();
+  }
+
+  /** The space's model (forward predictions and features are computed once per space). */
+  modelFor(space: SearchSpace): Promise<DiscoveryModel> {
+    if (this.built?.space !== space) {
+      const model = (async () => DiscoveryModel.build(space, this.settings.forward ? await this.settings.forward() : undefined, this.settings.model))();
+      this.built = { space, model };
+    }
+    return this.built.model;
+  }
+
+  async recommend(context: PlanningContext): Promise<Recommendation> {
+    const discovery = await this.modelFor(context.space);
+    if (context.observations.length < this.settings.initialResults) {
+      const proposals = this.initial.pick(context).map((p) => ({
+        ...p,
+        reason: `${p.reason}; initial design until ${this.settings.initialResults} results exist${productNote(discovery, p.candidate)}`,
+      }));
+      return { proposals };
+    }
+
+    const eligible: number[] = [];
+    for (let i = 0; i < context.space.size; i++) if (!context.taken.has(i)) eligible.push(i);
+    if (eligible.length === 0) return { proposals: [] };
+
+    const outcomes = outcomesOf(context.observations, context.direction);
+    const reactivity = discovery.fit(outcomes);
+    const predicted = discovery.predict(reactivity, eligible);
+    const acquisition = this.settings.acquisition ?? 'information';
+    const scores = acquisition === 'information' ? predicted.information : Float64Array.from(predicted.probability, binaryEntropy);
+
+    const picks = selectBatch({
+      candidates: eligible,
+      scores,
+      pending: context.pending,
+      count: context.count,
+      distance: this.distanceFor(context.space),
+      lengthScale: this.settings.penaltyLength ?? DEFAULT_PENALTY_LENGTH,
+    });
+    const position = new Map(eligible.map((c, i) => [c, i]));
+    const reacted = outcomes.filter((o) => o.reacted).length;
+    const proposals: Proposal[] = picks.map((pick, k) => {
+      const i = position.get(pick.candidate)!;
+      const p = predicted.probability[i]!;
+      const sd = predicted.probabilitySd[i]!;
+      const what = acquisition === 'information' ? 'expected information' : 'outcome entropy';
+      const damped = pick.penalty < 0.99 ? `, damped ×${pick.penalty.toFixed(2)} for closeness to experiments in flight or chosen` : '';
+      return {
+        candidate: pick.candidate,
+        rank: k + 1,
+        strategy: this.name,
+        mean: p,
+        sigma: sd,
+        acquisition: pick.score,
+        reason:
+          `${what} ${pick.score.toFixed(3)} nats: P(reacts) ${p.toFixed(2)} ± ${sd.toFixed(2)} ` +
+          `(classifier on ${outcomes.length} results, ${reacted} reacted)${damped}${productNote(discovery, pick.candidate)}`,
+      };
+    });
+    return { proposals };
+  }
+
+  private distanceFor(space: SearchSpace): CandidateDistance {
+    if (this.initial instanceof DiverseDesign) return this.initial.distanceFor(space);
+    if (this.distanceCache?.space !== space) this.distanceCache = { space, distance: new CandidateDistance(space) };
+    return this.distanceCache.distance;
+  }
+}
+
+/** "; forward model: P (p 0.93)" — what the combination should give if it reacts. */
+function productNote(model: DiscoveryModel, candidate: number): string {
+  const forward = model.forward?.candidates[candidate];
+  if (!forward) return '';
+  const top = forward.products[0];
+  return top ? `; forward model: ${top.product} (p ${top.probability.toFixed(2)})` : '; forward model: no product (no known reaction centre applies)';
+}
