@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `athanor` command. */
 import { Command, InvalidArgumentError } from 'commander';
+import { registerChainsCommand } from './cli/chains-command.js';
 import { reportError } from './cli/errors.js';
 import { registerLabSimCommand } from './cli/lab-sim-command.js';
 import { registerPredictCommands } from './cli/predict-command.js';
@@ -70,6 +71,7 @@ program
 registerTokenCommand(program);
 registerLabSimCommand(program);
 registerPredictCommands(program);
+registerChainsCommand(program);
 
 program
   .command('status')
