@@ -1,6 +1,7 @@
 /** `athanor run FILE`: a whole campaign in this process, against the lab its file names. */
 import { loadCampaignFile, applyOverrides } from '../campaign/index.js';
 import { summarizeCampaign, openCampaign, type CampaignRunner } from '../agent/index.js';
+import { summarizeDiscovery, type DiscoverySummary } from '../agent/discovery-summary.js';
 import { getCampaign, openDatabase, resolveHome } from '../db/index.js';
 import { formatParameters, formatSummary, formatValue } from './format.js';
 import { UsageError } from './errors.js';
@@ -78,6 +79,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
 
     const finished = await getCampaign(database.db, campaign.id);
     const summary = await summarizeCampaign(database.db, finished ?? campaign, runner.runtime.reference);
+    const discovery = await summarizeDiscovery(database.db, campaign.id, runner.spec, runner.runtime);
     if (options.json) {
       process.stdout.write(
         `${JSON.stringify({
@@ -91,13 +93,26 @@ export async function runCommand(file: string | undefined, options: RunOptions):
           firstMaxAt: summary.firstMaxAt,
           top1Threshold: summary.reference?.top1Threshold ?? null,
           counts: summary.counts,
+          ...(discovery ? { discovery } : {}),
         })}\n`,
       );
     } else {
       process.stdout.write(`\n${formatSummary(summary, database.location)}\n`);
+      if (discovery) process.stdout.write(`${formatDiscovery(discovery)}\n`);
     }
     return end.status === 'failed' ? 1 : 0;
   } finally {
     await database.close();
   }
+}
+
+function formatDiscovery(d: DiscoverySummary): string {
+  const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const lines = [
+    `  reactivity    ${d.reacted} of ${d.experiments} experiments reacted; the map says ${d.predictedReactive} of ${d.candidates.toLocaleString('en')} combinations react`,
+  ];
+  if (d.accuracy !== null && d.majorityAccuracy !== null) {
+    lines.push(`  map accuracy  ${percent(d.accuracy)} of the dataset's combinations right after exploring ${percent(d.experiments / d.candidates)} (the majority outcome everywhere: ${percent(d.majorityAccuracy)})`);
+  }
+  return lines.join('\n');
 }

@@ -58,6 +58,11 @@ export class DatasetSimulator extends SimulatedLab {
     return referenceOf([...this.table.values()], quantity, direction, this.options.source);
   }
 
+  /** The dataset's values for a candidate key (the mean of replicate rows), when it has a row. */
+  lookup(key: string): Readonly<Record<string, number>> | undefined {
+    return this.table.get(key);
+  }
+
   protected describe(): string {
     return `${this.table.size} dataset candidates from ${this.options.source}`;
   }
