@@ -210,6 +210,9 @@ describe('a discovery campaign through the agent', () => {
       expect(e.proposal.strategy).toBe('discovery-information');
       expect(e.proposal.reason).toMatch(/P\(reacts\) \d\.\d\d ± \d\.\d\d/);
       expect(e.proposal.reason).toMatch(/forward model: \S+ \(p \d\.\d\d\)/);
+      const top = e.proposal.products?.[0];
+      expect(top && canonicalSmiles(top.smiles)).toBe(top?.smiles);
+      expect(e.proposal.reason).toContain(top!.smiles);
       expect(e.proposal.mean).toBeGreaterThanOrEqual(0);
       expect(e.proposal.mean).toBeLessThanOrEqual(1);
     }

@@ -182,6 +182,7 @@ export class CampaignSteps {
           ...(p.mean !== undefined ? { mean: p.mean } : {}),
           ...(p.sigma !== undefined ? { sigma: p.sigma } : {}),
           ...(p.acquisition !== undefined ? { acquisition: p.acquisition } : {}),
+          ...(p.products ? { products: p.products } : {}),
         },
       })),
       {

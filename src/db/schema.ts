@@ -72,6 +72,8 @@ export interface ProposalInfo {
   mean?: number;
   sigma?: number;
   acquisition?: number;
+  /** What the candidate should give, best first (discovery campaigns: the forward model's products). */
+  products?: { smiles: string; probability: number }[];
 }
 
 export const experiments = pgTable('experiments', {

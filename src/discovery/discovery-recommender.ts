@@ -11,7 +11,7 @@
 import { DEFAULT_PENALTY_LENGTH, selectBatch } from '../planner/batch-selection.js';
 import { CandidateDistance } from '../planner/distance.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
-import type { Observation, PlanningContext, Proposal, Recommendation, Recommender } from '../planner/recommender.js';
+import type { Observation, PlanningContext, PredictedProductInfo, Proposal, Recommendation, Recommender } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
 import { DiscoveryModel, type DiscoveryModelOptions, type Outcome } from './discovery-model.js';
 import type { ForwardOracle } from './forward-annotations.js';
@@ -62,6 +62,7 @@ export class DiscoveryRecommender implements Recommender {
     if (context.observations.length < this.settings.initialResults) {
       const proposals = this.initial.pick(context).map((p) => ({
         ...p,
+        ...productsOf(discovery, p.candidate),
         reason: `${p.reason}; initial design until ${this.settings.initialResults} results exist${productNote(discovery, p.candidate)}`,
       }));
       return { proposals };
@@ -100,6 +101,7 @@ export class DiscoveryRecommender implements Recommender {
         mean: p,
         sigma: sd,
         acquisition: pick.score,
+        ...productsOf(discovery, pick.candidate),
         reason:
           `${what} ${pick.score.toFixed(3)} nats: P(reacts) ${p.toFixed(2)} ± ${sd.toFixed(2)} ` +
           `(classifier on ${outcomes.length} results, ${reacted} reacted)${damped}${productNote(discovery, pick.candidate)}`,
@@ -113,6 +115,11 @@ export class DiscoveryRecommender implements Recommender {
     if (this.distanceCache?.space !== space) this.distanceCache = { space, distance: new CandidateDistance(space) };
     return this.distanceCache.distance;
   }
+}
+
+function productsOf(model: DiscoveryModel, candidate: number): { products?: PredictedProductInfo[] } {
+  const products = model.forward?.candidates[candidate]?.products;
+  return products && products.length > 0 ? { products: products.map((p) => ({ smiles: p.product, probability: p.probability })) } : {};
 }
 
 /** "; forward model: P (p 0.93)" — what the combination should give if it reacts. */

@@ -43,6 +43,14 @@ export interface Proposal {
   mean?: number;
   sigma?: number;
   acquisition?: number;
+  /** What the candidate should give, best first (discovery: the forward model's products). */
+  products?: PredictedProductInfo[];
+}
+
+export interface PredictedProductInfo {
+  /** canonical SMILES */
+  smiles: string;
+  probability: number;
 }
 
 export interface Recommendation {

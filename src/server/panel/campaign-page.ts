@@ -25,6 +25,13 @@ function moleculeImg(smiles: string, name: string, size: 'small' | 'large' = 'sm
   return html`<img class="mol" src="${src}" width="${w}" height="${h}" alt="structure of ${name}">`;
 }
 
+/** A discovery proposal's expected product, drawn: what the combination should give if it reacts. */
+function predictedProduct(e: ExperimentRow) {
+  const top = e.proposal.products?.[0];
+  if (!top) return '';
+  return html`<br><span class="muted small">→ predicted product (p ${top.probability.toFixed(2)})</span><br>${moleculeImg(top.smiles, `the predicted product ${top.smiles}`)}`;
+}
+
 function badge(status: string) {
   return html`<span class="badge status-${status}">${status}</span>`;
 }
@@ -126,7 +133,7 @@ ${
 <thead><tr><th scope="col">#</th><th scope="col">Candidate</th><th scope="col" class="num">Predicted</th><th scope="col" class="num">σ</th><th scope="col" class="num">Acquisition</th><th scope="col">Why</th><th scope="col">Status</th></tr></thead>
 <tbody>${shown.map(
         (e) => html`<tr><td class="num">${e.seq}</td>
-<td><span class="small">${substanceNames(d.spec, e)}</span><br><span class="muted small">${conditionsOf(d.spec, e)}</span></td>
+<td><span class="small">${substanceNames(d.spec, e)}</span><br><span class="muted small">${conditionsOf(d.spec, e)}</span>${predictedProduct(e)}</td>
 <td class="num">${withUnit(e.proposal.mean, unit)}</td><td class="num">${fmt(e.proposal.sigma)}</td><td class="num">${fmt(e.proposal.acquisition, 3)}</td>
 <td><span class="small">${e.proposal.strategy} · rank ${e.proposal.rank}</span><br><span class="small">${e.proposal.reason}</span></td>
 <td>${badge(e.status)}</td></tr>`,
