@@ -1,6 +1,6 @@
 /**
- * Candidate outcomes for a list of recorded reactions, with which candidates give the recorded
- * product: the ranker's training and evaluation data.
+ * Candidate outcomes for recorded reactions, with the recorded product: the ranker's training and
+ * evaluation data.
  */
 import { canonicalOrNull } from '../../chem/smiles.js';
 import { withMolecule } from '../../chem/parse.js';
@@ -16,6 +16,20 @@ export interface CandidateRecord {
   candidates: Candidate[];
 }
 
+/** The candidates of one recorded reaction; null when its recorded product is not a SMILES. */
+export function candidateRecord(reaction: RecordedReaction, index: number, generator: CandidateGenerator): CandidateRecord | null {
+  const product = canonicalOrNull(reaction.product);
+  if (!product) return null;
+  try {
+    const graph = readReactionGraph(reaction.reactants);
+    const candidates = withMolecule(reaction.reactants, (mol) => generator.generate(graph, mol));
+    return { index, reactants: reaction.reactants, product, candidates };
+  } catch {
+    // a reactant set RDKit cannot read has no candidates; it counts as a miss in evaluation
+    return { index, reactants: reaction.reactants, product, candidates: [] };
+  }
+}
+
 export function buildCandidateSet(
   reactions: readonly RecordedReaction[],
   generator: CandidateGenerator,
@@ -24,16 +38,8 @@ export function buildCandidateSet(
   const records: CandidateRecord[] = [];
   reactions.forEach((reaction, index) => {
     if (index % 250 === 0) onProgress?.(index, reactions.length);
-    const product = canonicalOrNull(reaction.product);
-    if (!product) return;
-    try {
-      const graph = readReactionGraph(reaction.reactants);
-      const candidates = withMolecule(reaction.reactants, (mol) => generator.generate(graph, mol));
-      records.push({ index, reactants: reaction.reactants, product, candidates });
-    } catch {
-      // a reactant set RDKit cannot read has no candidates; it counts as a miss in evaluation
-      records.push({ index, reactants: reaction.reactants, product, candidates: [] });
-    }
+    const record = candidateRecord(reaction, index, generator);
+    if (record) records.push(record);
   });
   onProgress?.(reactions.length, reactions.length);
   return records;

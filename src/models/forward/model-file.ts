@@ -19,7 +19,10 @@ export const SHIPPED_FORWARD_MODEL = fileURLToPath(new URL('../../../models/forw
 export interface ForwardTrainingInfo {
   reactions: number;
   templatesFrom: number;
+  /** total: preparationSeconds (templates and candidates) + rankerSeconds */
   seconds: number;
+  preparationSeconds: number;
+  rankerSeconds: number;
   epochs: number;
   bestEpoch: number;
   heldOutTop1: number;

@@ -6,18 +6,19 @@
  * reactions.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { FEATURIZER_VERSION } from '../../chem/index.js';
 import { currentBackend } from '../backend.js';
 import { rngFor, shuffled } from '../../util/random.js';
-import { buildCandidateSet, type CandidateRecord } from './candidate-set.js';
+import { candidateRecord, type CandidateRecord } from './candidate-set.js';
 import { CandidateGenerator } from './candidates.js';
-import { prepareRecords } from './examples.js';
+import { prepareReaction } from './examples.js';
 import { encodeForwardModel } from './model-file.js';
 import { parseRecordedReactions } from './recorded-reaction.js';
 import { templateSlotsFor } from './ranker-features.js';
-import type { RankerConfig } from './ranker-network.js';
+import type { RankerConfig, RankerExample } from './ranker-network.js';
 import { extractTemplateSet, type TemplateSet } from './template-set.js';
 import { DEFAULT_RANKER_SCHEDULE, trainRanker, type RankerProgress, type RankerSchedule } from './train-ranker.js';
 
@@ -44,6 +45,8 @@ interface Manifest {
   featurizer: string;
   reactions: number;
   complete: boolean;
+  /** wall time of template extraction and candidate generation, counted in the training time of every model trained from them */
+  preparationSeconds: number;
 }
 
 export async function trainForwardModel(options: ForwardTrainingOptions): Promise<{ bytes: Uint8Array; heldOutTop1: number; seconds: number }> {
@@ -62,51 +65,70 @@ export async function trainForwardModel(options: ForwardTrainingOptions): Promis
 
   let set: TemplateSet;
   let own: Map<number, { general: number; specific: number }>;
-  let records: CandidateRecord[];
+  let preparationSeconds: number;
+  const prepared: RankerExample[] = [];
+  let templateSlots = new Map<number, number>();
+  // records are featurised as they stream past: the candidates of 10,000 reactions do not fit in one string
+  const consume = (record: CandidateRecord): void => {
+    try {
+      const { example } = prepareReaction(record.reactants, record.candidates, set, { cap: settings.cap, templateSlots }, own.get(record.index), record.product);
+      if (example.gold?.some(Boolean)) prepared.push(example);
+    } catch {
+      // reactants RDKit cannot featurise give no example
+    }
+  };
   if (reusable) {
     log(`reusing templates and candidates from ${options.workDir}`);
+    preparationSeconds = manifest.preparationSeconds;
     const saved = JSON.parse(readFileSync(extractionPath, 'utf8')) as { set: TemplateSet; own: { index: number; general: number; specific: number }[] };
     set = saved.set;
     own = new Map(saved.own.map((o) => [o.index, o]));
-    records = readFileSync(candidatesPath, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as CandidateRecord);
+    templateSlots = templateSlotsFor(set, settings.minTemplateCount);
+    let count = 0;
+    for await (const line of createInterface({ input: createReadStream(candidatesPath), crlfDelay: Infinity })) {
+      if (line === '') continue;
+      consume(JSON.parse(line) as CandidateRecord);
+      if (++count % 1000 === 0) log(`  featurised ${count} reactions`);
+    }
   } else {
     log(`extracting templates from ${reactions.length} reactions`);
     const extraction = extractTemplateSet(reactions, (done, total) => log(`  templates ${done}/${total}`));
     set = extraction.set;
     own = new Map(extraction.reactions.map((r) => [r.index, { general: r.general, specific: r.specific }]));
+    templateSlots = templateSlotsFor(set, settings.minTemplateCount);
     log(`${set.general.length} general and ${set.specific.length} specific templates; ${extraction.failures.length} reactions without a usable edit`);
     writeFileSync(extractionPath, JSON.stringify({ set, own: [...own].map(([index, o]) => ({ index, ...o })) }));
     const generator = new CandidateGenerator(set);
     const t0 = Date.now();
-    records = buildCandidateSet(reactions, generator, (done, total) => {
-      const rate = done / Math.max(1e-3, (Date.now() - t0) / 1000);
-      log(`  candidates ${done}/${total} (${rate.toFixed(1)} reactions/s)`);
+    writeFileSync(candidatesPath, '');
+    reactions.forEach((reaction, index) => {
+      if (index % 250 === 0) log(`  candidates ${index}/${reactions.length} (${(index / Math.max(1e-3, (Date.now() - t0) / 1000)).toFixed(1)} reactions/s)`);
+      const record = candidateRecord(reaction, index, generator);
+      if (!record) return;
+      appendFileSync(candidatesPath, `${JSON.stringify(record)}\n`);
+      consume(record);
     });
     generator.dispose();
-    writeFileSync(candidatesPath, '');
-    for (const record of records) appendFileSync(candidatesPath, `${JSON.stringify(record)}\n`);
-    writeFileSync(manifestPath, JSON.stringify({ dataHash, featurizer: FEATURIZER_VERSION, reactions: reactions.length, complete: true } satisfies Manifest));
+    preparationSeconds = (Date.now() - started) / 1000;
+    writeFileSync(manifestPath, JSON.stringify({ dataHash, featurizer: FEATURIZER_VERSION, reactions: reactions.length, complete: true, preparationSeconds } satisfies Manifest));
   }
 
-  const templateSlots = templateSlotsFor(set, settings.minTemplateCount);
-  const prepared = prepareRecords(records, set, { cap: settings.cap, templateSlots }, own).filter((p) => p.example.gold?.some(Boolean));
+  const rankerStarted = Date.now();
   log(`${prepared.length} reactions with the recorded product among their candidates`);
   const order = shuffled(prepared, rngFor(seed, 'forward-held-out'));
   const heldOutCount = Math.round(order.length * settings.heldOutFraction);
   const config: RankerConfig = { hidden: settings.hidden, depth: settings.depth, templateSlots: templateSlots.size + 1 };
   const schedule = { ...DEFAULT_RANKER_SCHEDULE, ...options.schedule };
   const trained = await trainRanker(
-    order.slice(heldOutCount).map((p) => p.example),
-    order.slice(0, heldOutCount).map((p) => p.example),
+    order.slice(heldOutCount),
+    order.slice(0, heldOutCount),
     config,
     schedule,
     seed,
     (p: RankerProgress) => log(`  epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(3)}, held-out top-1 ${(100 * p.heldOutTop1).toFixed(1)} % (${p.seconds.toFixed(0)} s)`),
   );
-  const seconds = (Date.now() - started) / 1000;
+  const rankerSeconds = (Date.now() - rankerStarted) / 1000;
+  const seconds = preparationSeconds + rankerSeconds;
   const bytes = encodeForwardModel(
     {
       config,
@@ -117,6 +139,8 @@ export async function trainForwardModel(options: ForwardTrainingOptions): Promis
         reactions: order.length - heldOutCount,
         templatesFrom: reactions.length,
         seconds,
+        preparationSeconds,
+        rankerSeconds,
         epochs: trained.epochs,
         bestEpoch: trained.bestEpoch,
         heldOutTop1: trained.heldOutTop1,
