@@ -13,19 +13,22 @@ export function formatParameters(parameters: Record<string, string | number>): s
     .join(', ');
 }
 
-export function formatSummary(summary: CampaignSummary, location: string): string {
+/** `findings`: lines that replace the best-result ones (a discovery campaign reports its map instead). */
+export function formatSummary(summary: CampaignSummary, location: string, findings?: string[]): string {
   const { counts } = summary;
   const lines = [
     `Campaign ${summary.campaignId} "${summary.name}": ${summary.status}${summary.outcome ? ` (${summary.outcome})` : ''}`,
     `  experiments   ${summary.experiments} of ${summary.budget} (${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.dispatched + counts.running} in the lab)`,
   ];
-  if (summary.best) {
+  if (findings) {
+    lines.push(...findings);
+  } else if (summary.best) {
     lines.push(`  best ${summary.target.padEnd(8)} ${formatValue(summary.best.value, summary.unit)} at experiment ${summary.best.experiment}`);
     lines.push(`    conditions  ${formatParameters(summary.best.parameters)}`);
   } else {
     lines.push(`  best ${summary.target.padEnd(8)} no result yet`);
   }
-  if (summary.reference) {
+  if (summary.reference && !findings) {
     const r = summary.reference;
     const randomDraws = ((r.count + 1) / (r.top1Count + 1)).toFixed(1);
     lines.push(

@@ -2,7 +2,7 @@
 import { loadCampaignFile, applyOverrides } from '../campaign/index.js';
 import { summarizeCampaign, openCampaign, type CampaignRunner } from '../agent/index.js';
 import { summarizeDiscovery, type DiscoverySummary } from '../agent/discovery-summary.js';
-import { getCampaign, openDatabase, resolveHome } from '../db/index.js';
+import { getCampaign, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { formatParameters, formatSummary, formatValue } from './format.js';
 import { UsageError } from './errors.js';
 
@@ -18,7 +18,7 @@ export interface RunOptions {
 }
 
 /** One line per finished batch, with the best value so far. */
-function watchProgress(runner: CampaignRunner, out: (line: string) => void): void {
+function watchProgress(runner: CampaignRunner, out: (line: string) => void, db: Db): void {
   const { spec } = runner;
   const started = Date.now();
   let lastReported = -1;
@@ -31,8 +31,14 @@ function watchProgress(runner: CampaignRunner, out: (line: string) => void): voi
       lastReported = p.finished;
       const unit = spec.objective.unit ?? null;
       const best = p.best ? `best ${spec.objective.target} ${formatValue(p.best.value, unit)} (experiment ${p.best.seq}: ${formatParameters(p.best.parameters)})` : 'no result yet';
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      out(`[${String(p.finished).padStart(4)}/${spec.budget.experiments}] ${best}  ${seconds} s`);
+      const line = (what: string) => out(`[${String(p.finished).padStart(4)}/${spec.budget.experiments}] ${what}  ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (spec.planner.strategy !== 'discovery') return line(best);
+      // a discovery campaign's progress is its map of the space, not a best result
+      return summarizeDiscovery(db, runner.campaignId, spec, runner.runtime).then((d) => {
+        if (!d) return line(best);
+        const accuracy = d.accuracy === null ? '' : `, ${(100 * d.accuracy).toFixed(1)} % of it right`;
+        line(`${d.reacted} reacted; the map says ${d.predictedReactive} of ${d.candidates} react${accuracy}`);
+      });
     });
   });
 }
@@ -64,7 +70,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
     if (options.resume && !resumed && !options.quiet) log('No unfinished campaign from this file: starting a new one.');
     if (!options.quiet) {
       log(`${resumed ? 'Resuming' : 'Running'} campaign ${campaign.id} "${campaign.name}": ${runner.runtime.space.size.toLocaleString('en')} candidates, budget ${campaign.budget}, batch ${campaign.batchSize}, lab ${runner.runtime.lab.name}`);
-      watchProgress(runner, log);
+      watchProgress(runner, log, database.db);
     }
     const interrupt = () => {
       log(`Interrupted: the campaign is saved; continue it with --resume or --campaign ${campaign.id}`);
@@ -97,8 +103,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
         })}\n`,
       );
     } else {
-      process.stdout.write(`\n${formatSummary(summary, database.location)}\n`);
-      if (discovery) process.stdout.write(`${formatDiscovery(discovery)}\n`);
+      process.stdout.write(`\n${formatSummary(summary, database.location, discovery ? formatDiscovery(discovery) : undefined)}\n`);
     }
     return end.status === 'failed' ? 1 : 0;
   } finally {
@@ -106,7 +111,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
   }
 }
 
-function formatDiscovery(d: DiscoverySummary): string {
+function formatDiscovery(d: DiscoverySummary): string[] {
   const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
   const lines = [
     `  reactivity    ${d.reacted} of ${d.experiments} experiments reacted; the map says ${d.predictedReactive} of ${d.candidates.toLocaleString('en')} combinations react`,
@@ -114,5 +119,5 @@ function formatDiscovery(d: DiscoverySummary): string {
   if (d.accuracy !== null && d.majorityAccuracy !== null) {
     lines.push(`  map accuracy  ${percent(d.accuracy)} of the dataset's combinations right after exploring ${percent(d.experiments / d.candidates)} (the majority outcome everywhere: ${percent(d.majorityAccuracy)})`);
   }
-  return lines.join('\n');
+  return lines;
 }
