@@ -7,7 +7,7 @@
  * measured results already stored and a model version trained on them, so retrains are of a
  * realistic size (warm starts, a full retrain every 10th version) rather than toy fits.
  *
- *   npm run bench:service [-- --campaigns 100 --seconds 90 --prior-results 150 --modes worker,main]
+ *   npm run bench:service [-- --campaigns 100 --seconds 120 --prior-results 150 --modes worker,main]
  *
  * The embedded database (PGlite) by default, results in bench/results/service.*; with
  * `--database-url postgresql://…` on PostgreSQL (a throwaway database is created and dropped on
@@ -30,7 +30,7 @@ import { datasetCampaign, datasetPath, machine, quantile, writeResults } from '.
 const { values: args } = parseArgs({
   options: {
     campaigns: { type: 'string', default: '100' },
-    seconds: { type: 'string', default: '90' },
+    seconds: { type: 'string', default: '120' },
     'latency-ms': { type: 'string', default: '1000' },
     batch: { type: 'string', default: '5' },
     'retrain-every': { type: 'string', default: '5' },
