@@ -209,7 +209,8 @@ describe('a discovery campaign through the agent', () => {
     for (const e of second) {
       expect(e.proposal.strategy).toBe('discovery-information');
       expect(e.proposal.reason).toMatch(/P\(reacts\) \d\.\d\d ± \d\.\d\d/);
-      expect(e.proposal.reason).toMatch(/forward model: \S+ \(p \d\.\d\d\)/);
+      // the forward model's product, or the one a lab already observed from the same reactants
+      expect(e.proposal.reason).toMatch(/forward model: \S+ \(p \d\.\d\d\)|observed from these reactants: \S+/);
       const top = e.proposal.products?.[0];
       expect(top && canonicalSmiles(top.smiles)).toBe(top?.smiles);
       expect(e.proposal.reason).toContain(top!.smiles);
@@ -221,6 +222,17 @@ describe('a discovery campaign through the agent', () => {
     expect(summary!.experiments).toBe(20);
     expect(summary!.candidates).toBe(990);
     expect(summary!.accuracy).toBeGreaterThan(0.5);
+    // the simulator reports the observed product of every reacted experiment
+    expect(summary!.productsObserved).toBeGreaterThan(0);
+    expect(summary!.forwardAgreed).toBeLessThanOrEqual(summary!.productsObserved);
+
+    // an observed product stands for its reactants in every combination that shares them
+    const model = await (runner.runtime.recommender as DiscoveryRecommender).modelFor(runner.runtime.space);
+    const reactants = model.forward!.candidates[0]!.reactants;
+    const sibling = model.forward!.candidates.findIndex((c, i) => i > 0 && c.reactants === reactants);
+    const observed = model.observedProducts([{ candidate: 0, reacted: true, product: 'OC(=O)c1ccccc1' }]);
+    expect(model.expectedProducts(sibling, observed)[0]).toEqual({ smiles: 'O=C(O)c1ccccc1', probability: 1, observed: true });
+    expect(model.expectedProducts(sibling, new Map())[0]!.observed).toBe(false);
     expect(mapAccuracy([1, 0, 1], [1, 1, 1])).toBeCloseTo(2 / 3, 12);
   }, 180_000);
 });

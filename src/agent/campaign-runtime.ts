@@ -113,6 +113,7 @@ export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions):
         source: file,
         keyOfRow: (row) => space.keyOfRow(row, lab.columns),
         results: lab.results,
+        ...(lab.product ? { productColumn: lab.product } : {}),
         ...(bounds ? { bounds } : {}),
         noiseSd: lab.noise_sd,
         latencyMs: lab.latency_ms,

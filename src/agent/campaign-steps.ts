@@ -146,7 +146,10 @@ export class CampaignSteps {
     for (const o of await listObservations(this.db, this.campaignId)) {
       const index = space.indexOfKey(o.candidateKey);
       const value = o.values[this.target];
-      if (index !== undefined && value !== undefined) observations.push({ candidate: index, value: sign * value });
+      const product = (o.raw as { product?: unknown } | null)?.product;
+      if (index !== undefined && value !== undefined) {
+        observations.push({ candidate: index, value: sign * value, ...(typeof product === 'string' && product !== '' ? { product } : {}) });
+      }
     }
     const round = Math.max(0, ...experiments.map((e) => e.batch)) + 1;
     const model = this.runtime.model?.view();

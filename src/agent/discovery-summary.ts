@@ -9,6 +9,7 @@ import { listObservations, type Db } from '../db/index.js';
 import { mapAccuracy } from '../discovery/discovery-model.js';
 import { DiscoveryRecommender, outcomesOf } from '../discovery/discovery-recommender.js';
 import { DatasetSimulator } from '../lab-adapters/dataset-simulator.js';
+import type { Observation } from '../planner/recommender.js';
 import type { CampaignRuntime } from './campaign-runtime.js';
 
 export interface DiscoverySummary {
@@ -21,21 +22,28 @@ export interface DiscoverySummary {
   accuracy: number | null;
   /** The same for the majority outcome everywhere: what a map that learnt nothing would score. */
   majorityAccuracy: number | null;
+  /** Reacted experiments whose lab reported a product, and how many of those the forward model's top product matched. */
+  productsObserved: number;
+  forwardAgreed: number;
 }
 
 export async function summarizeDiscovery(db: Db, campaignId: string, spec: CampaignSpec, runtime: CampaignRuntime): Promise<DiscoverySummary | null> {
   const { recommender, space, lab } = runtime;
   if (!(recommender instanceof DiscoveryRecommender)) return null;
-  const observations = [];
+  const observations: Observation[] = [];
   for (const o of await listObservations(db, campaignId)) {
     const candidate = space.indexOfKey(o.candidateKey);
     const value = o.values[spec.objective.target];
-    if (candidate !== undefined && value !== undefined) observations.push({ candidate, value });
+    const product = (o.raw as { product?: unknown } | null)?.product;
+    if (candidate !== undefined && value !== undefined) observations.push({ candidate, value, ...(typeof product === 'string' && product !== '' ? { product } : {}) });
   }
   const outcomes = outcomesOf(observations, spec.objective.direction);
   const model = await recommender.modelFor(space);
   const { reacts } = model.reactivityMap(outcomes);
+  const agreement = model.forwardAgreement(outcomes);
   const summary: DiscoverySummary = {
+    productsObserved: agreement.observed,
+    forwardAgreed: agreement.agreed,
     candidates: space.size,
     experiments: outcomes.length,
     reacted: outcomes.filter((o) => o.reacted).length,

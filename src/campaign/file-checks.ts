@@ -40,6 +40,9 @@ export async function checkFiles(spec: CampaignSpec, issues: IssueList): Promise
       if (table === undefined) break;
       checkDatasetColumns(table, lab.columns, params, issues);
       checkResultColumns(table, lab.results, issues);
+      if (lab.type === 'simulator' && lab.product !== undefined && !table.header.includes(lab.product)) {
+        issues.add(['lab', 'product'], missingColumn(lab.product, table));
+      }
       break;
     }
   }

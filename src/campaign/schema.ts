@@ -144,6 +144,7 @@ const simulatorLabSchema = z.strictObject({
   dataset: nonEmpty,
   columns: columnsSchema,
   results: z.record(identifier, nonEmpty),
+  product: nonEmpty.optional().describe("Column holding the observed product's SMILES (reported in each result's raw payload; discovery campaigns show it)"),
   noise_sd: finite.nonnegative().default(0),
   latency_ms: finite.nonnegative().default(0),
   failure_rate: finite.min(0).max(1).default(0),

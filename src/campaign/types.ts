@@ -96,6 +96,8 @@ export interface SimulatorLabSpec {
   columns: Record<string, string>;
   /** Measured quantity → dataset column; includes objective.target. */
   results: Record<string, string>;
+  /** Column with the observed product's SMILES, reported in each result's raw payload. */
+  product?: string;
   noise_sd: number;
   latency_ms: number;
   failure_rate: number;

@@ -116,6 +116,9 @@ function formatDiscovery(d: DiscoverySummary): string[] {
   const lines = [
     `  reactivity    ${d.reacted} of ${d.experiments} experiments reacted; the map says ${d.predictedReactive} of ${d.candidates.toLocaleString('en')} combinations react`,
   ];
+  if (d.productsObserved > 0) {
+    lines.push(`  products      the forward model's top product was the one observed in ${d.forwardAgreed} of ${d.productsObserved} reacted experiments that reported a product`);
+  }
   if (d.accuracy !== null && d.majorityAccuracy !== null) {
     lines.push(`  map accuracy  ${percent(d.accuracy)} of the dataset's combinations right after exploring ${percent(d.experiments / d.candidates)} (the majority outcome everywhere: ${percent(d.majorityAccuracy)})`);
   }

@@ -73,7 +73,7 @@ export interface ProposalInfo {
   sigma?: number;
   acquisition?: number;
   /** What the candidate should give, best first (discovery campaigns: the forward model's products). */
-  products?: { smiles: string; probability: number }[];
+  products?: { smiles: string; probability: number; observed?: boolean }[];
 }
 
 export const experiments = pgTable('experiments', {

@@ -3,6 +3,7 @@
  * model's uncertainty) and what it gives (the forward model's products). Built once per space;
  * `fit` retrains the reactivity classifier on the outcomes so far, in milliseconds.
  */
+import { canonicalOrNull } from '../chem/index.js';
 import type { SearchSpace } from '../planner/space.js';
 import { candidateFeatures, type CandidateFeatures, type FeatureOptions } from './features.js';
 import { annotateSpace, type ForwardAnnotations, type ForwardOracle } from './forward-annotations.js';
@@ -11,6 +12,15 @@ import { ReactivityModel, type ReactivityModelOptions, type ReactivityPrediction
 export interface Outcome {
   candidate: number;
   reacted: boolean;
+  /** The product the lab observed, when it reported one. */
+  product?: string;
+}
+
+export interface ExpectedProduct {
+  smiles: string;
+  probability: number;
+  /** true: a lab observed it from the same reactants; false: the forward model's prediction. */
+  observed: boolean;
 }
 
 export interface DiscoveryModelOptions extends FeatureOptions, ReactivityModelOptions {
@@ -47,6 +57,44 @@ export class DiscoveryModel {
 
   predict(model: ReactivityModel, candidates: readonly number[]): ReactivityPrediction {
     return model.predict(candidates.map((c) => this.features.rows[c]!));
+  }
+
+  /**
+   * What each candidate should give: the product a lab observed from the same reactants when there
+   * is one (conditions may change it, but an observation beats a prediction), else the forward
+   * model's ranked products. `observed` is from observedProducts().
+   */
+  expectedProducts(candidate: number, observed: ReadonlyMap<string, string>): ExpectedProduct[] {
+    const forward = this.forward?.candidates[candidate];
+    if (!forward) return [];
+    const seen = observed.get(forward.reactants);
+    const predicted = forward.products.map((p) => ({ smiles: p.product, probability: p.probability, observed: false }));
+    if (!seen) return predicted;
+    return [{ smiles: seen, probability: 1, observed: true }, ...predicted.filter((p) => p.smiles !== seen)];
+  }
+
+  /** Reactant set → the product observed from it (canonical; the latest report wins). */
+  observedProducts(outcomes: readonly Outcome[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const o of outcomes) {
+      const reactants = this.forward?.candidates[o.candidate]?.reactants;
+      const product = o.product && o.reacted ? canonicalOrNull(o.product) : null;
+      if (reactants !== undefined && product) out.set(reactants, product);
+    }
+    return out;
+  }
+
+  /** How often the forward model's top product is what the lab observed (reacted experiments that report a product). */
+  forwardAgreement(outcomes: readonly Outcome[]): { agreed: number; observed: number } {
+    let agreed = 0;
+    let observed = 0;
+    for (const o of outcomes) {
+      const product = o.product && o.reacted ? canonicalOrNull(o.product) : null;
+      if (!product) continue;
+      observed++;
+      if (this.forward?.candidates[o.candidate]?.products[0]?.product === product) agreed++;
+    }
+    return { agreed, observed };
   }
 
   /**

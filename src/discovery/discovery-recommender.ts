@@ -13,7 +13,7 @@ import { CandidateDistance } from '../planner/distance.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
 import type { Observation, PlanningContext, PredictedProductInfo, Proposal, Recommendation, Recommender } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
-import { DiscoveryModel, type DiscoveryModelOptions, type Outcome } from './discovery-model.js';
+import { DiscoveryModel, type DiscoveryModelOptions, type ExpectedProduct, type Outcome } from './discovery-model.js';
 import type { ForwardOracle } from './forward-annotations.js';
 import { binaryEntropy } from './reactivity-model.js';
 
@@ -34,7 +34,7 @@ export interface DiscoverySettings {
 /** The observed outcomes of a campaign as the model reads them (values are oriented, larger = better). */
 export function outcomesOf(observations: readonly Observation[], direction: 'maximize' | 'minimize'): Outcome[] {
   const sign = direction === 'maximize' ? 1 : -1;
-  return observations.map((o) => ({ candidate: o.candidate, reacted: sign * o.value >= 0.5 }));
+  return observations.map((o) => ({ candidate: o.candidate, reacted: sign * o.value >= 0.5, ...(o.product ? { product: o.product } : {}) }));
 }
 
 export class DiscoveryRecommender implements Recommender {
@@ -59,11 +59,14 @@ export class DiscoveryRecommender implements Recommender {
 
   async recommend(context: PlanningContext): Promise<Recommendation> {
     const discovery = await this.modelFor(context.space);
+    const outcomes = outcomesOf(context.observations, context.direction);
+    const observed = discovery.observedProducts(outcomes);
+    const products = (candidate: number) => discovery.expectedProducts(candidate, observed);
     if (context.observations.length < this.settings.initialResults) {
       const proposals = this.initial.pick(context).map((p) => ({
         ...p,
-        ...productsOf(discovery, p.candidate),
-        reason: `${p.reason}; initial design until ${this.settings.initialResults} results exist${productNote(discovery, p.candidate)}`,
+        ...productsField(products(p.candidate)),
+        reason: `${p.reason}; initial design until ${this.settings.initialResults} results exist${productNote(discovery, products(p.candidate))}`,
       }));
       return { proposals };
     }
@@ -72,7 +75,6 @@ export class DiscoveryRecommender implements Recommender {
     for (let i = 0; i < context.space.size; i++) if (!context.taken.has(i)) eligible.push(i);
     if (eligible.length === 0) return { proposals: [] };
 
-    const outcomes = outcomesOf(context.observations, context.direction);
     const reactivity = discovery.fit(outcomes);
     const predicted = discovery.predict(reactivity, eligible);
     const acquisition = this.settings.acquisition ?? 'information';
@@ -101,10 +103,10 @@ export class DiscoveryRecommender implements Recommender {
         mean: p,
         sigma: sd,
         acquisition: pick.score,
-        ...productsOf(discovery, pick.candidate),
+        ...productsField(products(pick.candidate)),
         reason:
           `${what} ${pick.score.toFixed(3)} nats: P(reacts) ${p.toFixed(2)} ± ${sd.toFixed(2)} ` +
-          `(classifier on ${outcomes.length} results, ${reacted} reacted)${damped}${productNote(discovery, pick.candidate)}`,
+          `(classifier on ${outcomes.length} results, ${reacted} reacted)${damped}${productNote(discovery, products(pick.candidate))}`,
       };
     });
     return { proposals };
@@ -117,15 +119,14 @@ export class DiscoveryRecommender implements Recommender {
   }
 }
 
-function productsOf(model: DiscoveryModel, candidate: number): { products?: PredictedProductInfo[] } {
-  const products = model.forward?.candidates[candidate]?.products;
-  return products && products.length > 0 ? { products: products.map((p) => ({ smiles: p.product, probability: p.probability })) } : {};
+function productsField(products: ExpectedProduct[]): { products?: PredictedProductInfo[] } {
+  return products.length > 0 ? { products: products.map((p) => ({ smiles: p.smiles, probability: p.probability, ...(p.observed ? { observed: true } : {}) })) } : {};
 }
 
-/** "; forward model: P (p 0.93)" — what the combination should give if it reacts. */
-function productNote(model: DiscoveryModel, candidate: number): string {
-  const forward = model.forward?.candidates[candidate];
-  if (!forward) return '';
-  const top = forward.products[0];
-  return top ? `; forward model: ${top.product} (p ${top.probability.toFixed(2)})` : '; forward model: no product (no known reaction centre applies)';
+/** "; forward model: P (p 0.93)", or what a lab saw from the same reactants. */
+function productNote(model: DiscoveryModel, products: ExpectedProduct[]): string {
+  if (!model.forward) return '';
+  const top = products[0];
+  if (!top) return '; forward model: no product (no known reaction centre applies)';
+  return top.observed ? `; observed from these reactants: ${top.smiles}` : `; forward model: ${top.smiles} (p ${top.probability.toFixed(2)})`;
 }

@@ -16,6 +16,8 @@ export interface DatasetSimulatorOptions {
   keyOfRow: (row: Record<string, string>) => string | null;
   /** Measured quantity → column. */
   results: Record<string, string>;
+  /** Column with the observed product (a SMILES), reported as `raw.product` when the row has one. */
+  productColumn?: string;
   /** Noisy values are clipped into these bounds (a yield is never below 0 %). */
   bounds?: Record<string, [number, number]>;
   noiseSd?: number;
@@ -47,6 +49,7 @@ export interface DatasetReference {
 
 export class DatasetSimulator extends SimulatedLab {
   private readonly table = new Map<string, Record<string, number>>();
+  private readonly products = new Map<string, string>();
 
   constructor(private readonly options: DatasetSimulatorOptions) {
     super({ ...options, name: options.name ?? 'dataset-simulator' });
@@ -71,7 +74,8 @@ export class DatasetSimulator extends SimulatedLab {
     const truth = this.table.get(job.key);
     const raw = { key: job.key, source: this.options.source };
     if (!truth) return { failure: `the dataset ${this.options.source} has no row for ${job.key}`, raw };
-    return { values: truth, raw };
+    const product = this.products.get(job.key);
+    return { values: truth, raw: product ? { ...raw, product } : raw };
   }
 
   private indexRows(): void {
@@ -87,6 +91,8 @@ export class DatasetSimulator extends SimulatedLab {
         else complete = false;
       }
       if (!complete) continue;
+      const product = this.options.productColumn ? row[this.options.productColumn]?.trim() : undefined;
+      if (product && !this.products.has(key)) this.products.set(key, product);
       const slot = sums.get(key) ?? { sums: {}, n: 0 };
       for (const [q, v] of Object.entries(values)) slot.sums[q] = (slot.sums[q] ?? 0) + v;
       slot.n++;

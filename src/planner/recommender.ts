@@ -5,6 +5,8 @@ export interface Observation {
   candidate: number;
   /** The objective's value, already oriented so that larger is better. */
   value: number;
+  /** The product the lab observed (SMILES), when it reported one (`raw.product`). */
+  product?: string;
 }
 
 /** The campaign's current surrogate, as the planner sees it: a predictive distribution over candidates. */
@@ -51,6 +53,8 @@ export interface PredictedProductInfo {
   /** canonical SMILES */
   smiles: string;
   probability: number;
+  /** A lab observed it (from the same reactants), rather than a model predicting it. */
+  observed?: boolean;
 }
 
 export interface Recommendation {

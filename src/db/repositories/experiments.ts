@@ -116,12 +116,14 @@ export interface ObservationRow {
   candidateKey: string;
   parameters: Record<string, string | number>;
   values: Record<string, number>;
+  /** The lab's raw payload (e.g. an observed product). */
+  raw: unknown;
 }
 
 /** Completed experiments with their results, in the order they were planned, excluding operator exclusions. */
 export async function listObservations(db: DbOrTx, campaignId: string): Promise<ObservationRow[]> {
   return db
-    .select({ seq: experiments.seq, candidateKey: experiments.candidateKey, parameters: experiments.parameters, values: results.values })
+    .select({ seq: experiments.seq, candidateKey: experiments.candidateKey, parameters: experiments.parameters, values: results.values, raw: results.raw })
     .from(results)
     .innerJoin(experiments, eq(results.experimentId, experiments.id))
     .where(and(eq(results.campaignId, campaignId), sql`${results.excludedReason} is null`))

@@ -149,7 +149,7 @@ export const experimentSchema = z
       mean: z.number().optional(),
       sigma: z.number().optional(),
       acquisition: z.number().optional(),
-      products: z.array(z.object({ smiles: z.string(), probability: z.number() })).optional().describe("What the candidate should give, best first (discovery campaigns: the forward model's products)"),
+      products: z.array(z.object({ smiles: z.string(), probability: z.number(), observed: z.boolean().optional() })).optional().describe("What the candidate should give, best first (discovery campaigns: the forward model's products)"),
     }),
     dispatchCount: z.int(),
     failureReason: z.string().nullable(),

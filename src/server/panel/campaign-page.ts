@@ -29,7 +29,8 @@ function moleculeImg(smiles: string, name: string, size: 'small' | 'large' = 'sm
 function predictedProduct(e: ExperimentRow) {
   const top = e.proposal.products?.[0];
   if (!top) return '';
-  return html`<br><span class="muted small">→ predicted product (p ${top.probability.toFixed(2)})</span><br>${moleculeImg(top.smiles, `the predicted product ${top.smiles}`)}`;
+  const what = top.observed ? 'observed from these reactants' : `predicted product (p ${top.probability.toFixed(2)})`;
+  return html`<br><span class="muted small">→ ${what}</span><br>${moleculeImg(top.smiles, `the expected product ${top.smiles}`)}`;
 }
 
 function badge(status: string) {
