@@ -32,6 +32,9 @@ export class UnknownCandidateError extends Error {
 /** Why a campaign has no model to ask: its strategy needs none, or none has been trained yet. */
 export function noModelReason(campaign: CampaignRow): string {
   const planner = (campaign.spec as unknown as CampaignSpec).planner as { strategy?: string; initial_design?: string };
+  if (planner.strategy === 'discovery') {
+    return 'no stored model: a discovery campaign refits its reactivity classifier from the results at every planning round; its proposals carry P(reacts) ± σ and the expected products';
+  }
   if (planner.strategy && planner.strategy !== 'bayesian') {
     return `no model: this campaign's planner strategy (${planner.strategy}) works without one, so none is trained`;
   }
