@@ -157,6 +157,7 @@ export interface TemplateOutcome {
   /** reactant atoms matched by the template's centre, in template order */
   centreAtoms: number[];
   edit: GraphEdit;
+  /** canonical SMILES of the product ('' when products were not asked for) */
   product: string;
   productAtoms: number[];
 }
@@ -175,7 +176,9 @@ export class TemplateLibrary {
   }
 
   /** Every distinct product the templates give for these reactants, one outcome per (template, site). */
-  apply(graph: ReactionGraph, mol: RDKitMol, options: { maxMatchesPerTemplate?: number } = {}): TemplateOutcome[] {
+  apply(graph: ReactionGraph, mol: RDKitMol, options: { maxMatchesPerTemplate?: number; products?: boolean } = {}): TemplateOutcome[] {
+    // writing and canonicalising the product is most of the cost; callers that only need the edits skip it
+    const withProducts = options.products ?? true;
     const neighbours = neighbourLists(graph);
     const present = new Set(graph.atoms.map((_, atom) => atomPrimitive(graph, atom, neighbours[atom]!.length, true)));
     const bonds = new Map(graph.bonds.map((b) => [bondKey(b.a, b.b), b.order]));
@@ -195,6 +198,10 @@ export class TemplateLibrary {
         const key = `${site}|${JSON.stringify(edit.bonds)}`;
         if (seenSites.has(key)) continue;
         seenSites.add(key);
+        if (!withProducts) {
+          outcomes.push({ template: index, centreAtoms, edit, product: '', productAtoms: [] });
+          continue;
+        }
         const anchor = match[template.anchor]!;
         const molecule = moleculeContaining(applyEdit(graph, edit), anchor);
         if (!molecule.smiles) continue;

@@ -32,7 +32,7 @@ export class CandidateGenerator {
 
   generate(graph: ReactionGraph, mol: RDKitMol): Candidate[] {
     const specificByEdit = new Map<string, number[]>();
-    for (const outcome of this.specific.apply(graph, mol)) {
+    for (const outcome of this.specific.apply(graph, mol, { products: false })) {
       const key = editKey(outcome.edit);
       const list = specificByEdit.get(key);
       if (list) list.push(outcome.template);
