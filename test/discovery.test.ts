@@ -2,6 +2,8 @@
  * Discovery campaigns and stepwise chains, with real RDKit, the real forward model (tfjs) and the
  * Buchwald–Hartwig reactivity table shipped with the examples.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSpace, openCampaign } from '../src/agent/index.js';
@@ -235,4 +237,65 @@ describe('a discovery campaign through the agent', () => {
     expect(model.expectedProducts(sibling, new Map())[0]!.observed).toBe(false);
     expect(mapAccuracy([1, 0, 1], [1, 1, 1])).toBeCloseTo(2 / 3, 12);
   }, 180_000);
+});
+
+describe('discovery over an inventory drawn as unordered sets', () => {
+  it('makes each pair of reagents one candidate, whatever order a table lists it in', async () => {
+    const shelf = { ethylamine: 'CCN', benzylamine: 'NCc1ccccc1', 'acetyl chloride': 'CC(=O)Cl', 'benzoyl chloride': 'O=C(Cl)c1ccccc1', ethanol: 'CCO', hexane: 'CCCCCC' };
+    const acylating = new Set(['acetyl chloride', 'benzoyl chloride']);
+    const names = Object.keys(shelf);
+    // a small simulated reactivity table: an acyl chloride reacts with an amine or an alcohol;
+    // every other row lists its pair in the opposite order to the inventory's
+    const rows = ['first,second,reacted'];
+    names.forEach((a, i) =>
+      names.slice(i + 1).forEach((b) => {
+        const reacts = acylating.has(a) !== acylating.has(b) && ![a, b].includes('hexane');
+        rows.push(rows.length % 2 ? `${a},${b},${reacts ? 1 : 0}` : `${b},${a},${reacts ? 1 : 0}`);
+      }),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'athanor-inventory-'));
+    writeFileSync(join(dir, 'pairs.csv'), `${rows.join('\n')}\n`);
+    const inventory = Object.entries(shelf).map(([name, smiles]) => `      ${JSON.stringify(name)}: '${smiles}'`).join('\n');
+    const text = `name: pairs
+objective: { target: reacted, bounds: [0, 1] }
+space:
+  substances:
+    first: &shelf
+${inventory}
+    second: *shelf
+  unordered: [[first, second]]
+budget: { experiments: 6, batch: 3 }
+planner: { strategy: discovery }
+lab:
+  type: simulator
+  dataset: pairs.csv
+  columns: { first: first, second: second }
+  results: { reacted: reacted }
+`;
+    try {
+      const pairs = await parseCampaignSpec(text, { baseDir: dir, fileName: 'pairs.yaml' });
+      const space = await buildSpace(pairs);
+      expect(space.size).toBe(15); // 6 choose 2
+      const key = space.keyOfRow({ first: 'benzoyl chloride', second: 'ethylamine' }, { first: 'first', second: 'second' });
+      expect(key).toBe(space.keyOfRow({ first: 'ethylamine', second: 'benzoyl chloride' }, { first: 'first', second: 'second' }));
+      expect(space.indexOfKey(key!)).toBeDefined();
+      expect(space.keyOfRow({ first: 'ethanol', second: 'ethanol' }, { first: 'first', second: 'second' })).not.toBeNull();
+
+      const model = DiscoveryModel.build(space, oracle);
+      // "the set contains ethanol" is one feature, whichever slot ethanol is in
+      const column = model.features.names.indexOf('first∋ethanol');
+      expect(column).toBeGreaterThanOrEqual(0);
+      const withEthanol = Array.from({ length: space.size }, (_, i) => i).filter((i) => Object.values(space.substancesOf(i)).includes('CCO'));
+      expect(withEthanol).toHaveLength(5);
+      for (const i of withEthanol) expect(model.features.rows[i]!.index).toContain(column);
+      // the forward model reacts the pair: an amide from an amine and an acyl chloride
+      const amide = space.indexOfKey(key!)!;
+      expect(model.forward!.candidates[amide]!.products[0]!.product).toBe(canonicalSmiles('CCNC(=O)c1ccccc1'));
+
+      const mismatched = text.replace('    second: *shelf', "    second: { ethanol: 'CCO', hexane: 'CCCCCC' }");
+      await expect(parseCampaignSpec(mismatched, { baseDir: dir, fileName: 'pairs.yaml' })).rejects.toThrow(/must have the same choices/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

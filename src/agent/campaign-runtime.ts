@@ -53,6 +53,7 @@ export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
   await initChem();
   const definition: SpaceDefinition = {
     parameters: spaceParameters(spec),
+    ...(spec.space.unordered ? { unordered: spec.space.unordered } : {}),
     forbidden: spec.space.forbidden.map((rule) =>
       Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])),
     ),

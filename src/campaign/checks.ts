@@ -13,6 +13,28 @@ export function checkSpec(spec: CampaignSpec, issues: IssueList): void {
   checkBudget(spec, issues);
   checkObjective(spec, issues);
   checkDiscovery(spec, issues);
+  checkUnordered(spec, issues);
+}
+
+/** An unordered group is one inventory drawn several times: substance roles with the same choices. */
+function checkUnordered(spec: CampaignSpec, issues: IssueList): void {
+  const seen = new Set<string>();
+  (spec.space.unordered ?? []).forEach((group, g) => {
+    const first = spec.space.substances[group[0] ?? ''];
+    group.forEach((role, k) => {
+      const at: PathSegment[] = ['space', 'unordered', g, k];
+      const choices = spec.space.substances[role];
+      if (choices === undefined) {
+        issues.add(at, `"${role}" is not a substance role (roles: ${listChoices(Object.keys(spec.space.substances))})`);
+        return;
+      }
+      if (seen.has(role)) issues.add(at, `"${role}" is in more than one unordered group`);
+      seen.add(role);
+      if (first !== undefined && k > 0 && JSON.stringify(Object.entries(choices)) !== JSON.stringify(Object.entries(first))) {
+        issues.add(at, `"${role}" must have the same choices, in the same order, as "${group[0]}" (an unordered group draws from one inventory; YAML anchors help: &inventory / *inventory)`);
+      }
+    });
+  });
 }
 
 function checkParameters(spec: CampaignSpec, issues: IssueList): void {

@@ -98,6 +98,10 @@ const spaceSchema = z.strictObject({
   categorical: z.record(identifier, z.array(nonEmpty)).default({}),
   forbidden: z.array(forbiddenRuleSchema).default([]),
   scope: scopeSchema.optional(),
+  unordered: z
+    .array(z.array(identifier).min(2, 'a group needs at least two roles'))
+    .optional()
+    .describe('Groups of substance roles with the same choices that draw from one inventory: a candidate is a set of reagents (order does not matter, none twice)'),
 });
 
 const budgetSchema = z.strictObject({

@@ -41,6 +41,8 @@ export interface SpaceSpec {
   forbidden: ForbiddenRule[];
   /** When set, the space is the rows of this table rather than the full grid. */
   scope?: ScopeSpec;
+  /** Groups of substance roles (same choices) whose choices form a set: order-free, no repeats. */
+  unordered?: string[][];
 }
 
 export interface BudgetSpec {

@@ -36,15 +36,25 @@ type Column = { name: string; value: (candidate: number) => number };
 export function candidateFeatures(space: SearchSpace, forward: ForwardAnnotations | undefined, options: FeatureOptions = {}): CandidateFeatures {
   const groups: Column[][] = [];
   const identities: Column[][] = [];
-  space.parameters.forEach((parameter, j) => {
-    const identity = identityColumns(space, parameter, j);
+  // the roles of an unordered group are one factor: "the set contains this reagent", whichever slot
+  const grouped = new Set(space.unordered.flat());
+  const factors = [...space.unordered.map((g) => [...g]), ...space.parameters.flatMap((_, j) => (grouped.has(j) ? [] : [[j]]))].sort((a, b) => a[0]! - b[0]!);
+  for (const slots of factors) {
+    const parameter = space.parameters[slots[0]!]!;
+    const identity = identityColumns(space, parameter, slots);
     if (identity.length > 0) groups.push(identity);
     if (identity.length > 1) identities.push(identity);
+    if (slots.length > 1 && options.interactions !== false) {
+      // which two reagents of the set meet is the heart of pairwise reactivity
+      const within: Column[] = [];
+      identity.forEach((a, x) => identity.slice(x + 1).forEach((b) => within.push({ name: `${a.name}&${b.name}`, value: (i) => Math.min(1, a.value(i) * b.value(i)) })));
+      if (within.length > 0) groups.push(within);
+    }
     if (parameter.kind === 'substance' && options.structure !== false) {
-      const structure = structureColumns(space, parameter, j);
+      const structure = structureColumns(space, parameter, slots);
       if (structure.length > 0) groups.push(structure);
     }
-  });
+  }
   if (options.interactions !== false) {
     // whether a reaction works often hangs on a pair (this base with that substrate), which a sum
     // of per-choice effects cannot say; pairs never seen stay at the prior
@@ -77,7 +87,9 @@ export function candidateFeatures(space: SearchSpace, forward: ForwardAnnotation
   return { rows, dimension: columns.length, names: columns.map((c) => c.name) };
 }
 
-function identityColumns(space: SearchSpace, parameter: Parameter, j: number): Column[] {
+/** `slots`: the parameter's index, or the indices of its unordered group (values then count the slots). */
+function identityColumns(space: SearchSpace, parameter: Parameter, slots: number[]): Column[] {
+  const j = slots[0]!;
   if (parameter.kind === 'numeric') {
     const min = Math.min(...parameter.values);
     const span = Math.max(...parameter.values) - min;
@@ -86,10 +98,13 @@ function identityColumns(space: SearchSpace, parameter: Parameter, j: number): C
   }
   const labels = parameter.kind === 'substance' ? parameter.choices.map((c) => c.name) : parameter.values;
   if (labels.length < 2) return [];
+  if (slots.length > 1) {
+    return labels.map((label, code) => ({ name: `${parameter.name}∋${label}`, value: (i) => slots.reduce((n, s) => n + (space.code(i, s) === code ? 1 : 0), 0) }));
+  }
   return labels.map((label, code) => ({ name: `${parameter.name}=${label}`, value: (i) => (space.code(i, j) === code ? 1 : 0) }));
 }
 
-function structureColumns(space: SearchSpace, parameter: Extract<Parameter, { kind: 'substance' }>, j: number): Column[] {
+function structureColumns(space: SearchSpace, parameter: Extract<Parameter, { kind: 'substance' }>, slots: number[]): Column[] {
   if (parameter.choices.length < 3) return []; // with two choices the identity column says it all
   const fps = parameter.choices.map((c) => morganFingerprint(c.smiles, { radius: 1, nBits: 1024 }));
   const seen = new Set<string>();
@@ -101,7 +116,7 @@ function structureColumns(space: SearchSpace, parameter: Extract<Parameter, { ki
     // a bit set on a single choice duplicates that choice's identity column
     if (pattern.indexOf('1') === pattern.lastIndexOf('1')) continue;
     seen.add(pattern);
-    columns.push({ name: `${parameter.name}:bit${bit}`, value: (i) => fps[space.code(i, j)]![bit]! });
+    columns.push({ name: `${parameter.name}:bit${bit}`, value: (i) => slots.reduce((n, s) => n + fps[space.code(i, s)]![bit]!, 0) });
   }
   return columns;
 }

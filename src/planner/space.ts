@@ -20,6 +20,12 @@ export interface SpaceDefinition {
   parameters: Parameter[];
   forbidden?: ForbiddenCombination[];
   scope?: ScopeTable;
+  /**
+   * Groups of substance parameters that draw from one inventory (identical choices): a candidate
+   * is a set of reagents, so within a group the order does not matter and no reagent appears
+   * twice. Kept in canonical form: choice codes strictly increasing along the group.
+   */
+  unordered?: string[][];
 }
 
 export class SpaceError extends Error {}
@@ -35,6 +41,8 @@ export class SearchSpace {
   private readonly codes: Int32Array;
   private readonly keyIndex = new Map<string, number>();
   private readonly matchers: ((value: ParameterValue) => number)[];
+  /** Parameter indices of each unordered group. */
+  readonly unordered: readonly (readonly number[])[];
 
   constructor(definition: SpaceDefinition) {
     this.parameters = definition.parameters;
@@ -42,6 +50,13 @@ export class SearchSpace {
     for (const p of this.parameters) {
       if (choiceCount(p) === 0) throw new SpaceError(`parameter ${p.name} has no values`);
     }
+    this.unordered = (definition.unordered ?? []).map((group) =>
+      group.map((name) => {
+        const j = this.parameters.findIndex((p) => p.name === name);
+        if (j < 0) throw new SpaceError(`an unordered group names an unknown parameter: ${name}`);
+        return j;
+      }),
+    );
     this.matchers = this.parameters.map(choiceMatcher);
     const forbidden = (definition.forbidden ?? []).map((f) => this.compileForbidden(f));
     const codes = definition.scope
@@ -107,7 +122,22 @@ export class SearchSpace {
       if (code < 0) return null;
       codes.push(code);
     }
+    // a table may list a group's reagents in any order: the candidate is the sorted set
+    for (const group of this.unordered) {
+      const sorted = group.map((j) => codes[j] as number).sort((a, b) => a - b);
+      group.forEach((j, k) => {
+        codes[j] = sorted[k] as number;
+      });
+    }
     return codes;
+  }
+
+  /** Within each unordered group, codes strictly increase (no reagent twice, one order per set). */
+  private canonicalSet(codes: ArrayLike<number>): boolean {
+    for (const group of this.unordered) {
+      for (let k = 1; k < group.length; k++) if ((codes[group[k] as number] as number) <= (codes[group[k - 1] as number] as number)) return false;
+    }
+    return true;
   }
 
   private compileForbidden(combination: ForbiddenCombination): (codes: ArrayLike<number>) => boolean {
@@ -149,7 +179,7 @@ export class SearchSpace {
         current[j] = rest % radix;
         rest = Math.floor(rest / radix);
       }
-      if (forbidden.some((f) => f(current))) continue;
+      if (forbidden.some((f) => f(current)) || !this.canonicalSet(current)) continue;
       out.set(current, n * width);
       n++;
     }
@@ -169,6 +199,10 @@ export class SearchSpace {
       }
       if (forbidden.some((f) => f(codes))) {
         this.skippedScopeRows.push({ row: r + 2, reason: 'forbidden combination' });
+        return;
+      }
+      if (!this.canonicalSet(codes)) {
+        this.skippedScopeRows.push({ row: r + 2, reason: 'the same reagent twice in an unordered group' });
         return;
       }
       const key = codes.join(',');
