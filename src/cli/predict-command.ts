@@ -132,6 +132,8 @@ async function trainForwardCommand(file: string, options: { out: string; workDir
     ...(options.hidden !== undefined ? { hidden: options.hidden } : {}),
     ...(options.epochs !== undefined ? { schedule: { epochs: options.epochs } } : {}),
     log,
+    // a checkpoint per improving epoch: a long run that is interrupted still leaves its best model
+    onCheckpoint: (bytes) => writeFileSync(resolve(options.out), bytes),
   });
   writeFileSync(resolve(options.out), result.bytes);
   log(`wrote ${options.out} (${(result.bytes.length / 1e6).toFixed(2)} MB) in ${result.seconds.toFixed(0)} s; held-out top-1 ${(100 * result.heldOutTop1).toFixed(1)} %`);

@@ -36,6 +36,8 @@ export interface ForwardTrainingOptions {
   heldOutFraction?: number;
   schedule?: Partial<RankerSchedule>;
   log?: (line: string) => void;
+  /** the model so far, each time the held-out accuracy improves */
+  onCheckpoint?: (bytes: Uint8Array) => void;
 }
 
 export const DEFAULT_FORWARD_CONFIG = { hidden: 96, depth: 3, cap: 100, minTemplateCount: 5, heldOutFraction: 0.05 };
@@ -77,6 +79,8 @@ export async function trainForwardModel(options: ForwardTrainingOptions): Promis
       // reactants RDKit cannot featurise give no example
     }
   };
+  // ranker time: featurising the examples (when candidates come from the cache) and training
+  let rankerStarted = Date.now();
   if (reusable) {
     log(`reusing templates and candidates from ${options.workDir}`);
     preparationSeconds = manifest.preparationSeconds;
@@ -110,15 +114,34 @@ export async function trainForwardModel(options: ForwardTrainingOptions): Promis
     });
     generator.dispose();
     preparationSeconds = (Date.now() - started) / 1000;
+    rankerStarted = Date.now();
     writeFileSync(manifestPath, JSON.stringify({ dataHash, featurizer: FEATURIZER_VERSION, reactions: reactions.length, complete: true, preparationSeconds } satisfies Manifest));
   }
 
-  const rankerStarted = Date.now();
   log(`${prepared.length} reactions with the recorded product among their candidates`);
   const order = shuffled(prepared, rngFor(seed, 'forward-held-out'));
   const heldOutCount = Math.round(order.length * settings.heldOutFraction);
   const config: RankerConfig = { hidden: settings.hidden, depth: settings.depth, templateSlots: templateSlots.size + 1 };
   const schedule = { ...DEFAULT_RANKER_SCHEDULE, ...options.schedule };
+  const header = (seconds: number, epochs: number, bestEpoch: number, heldOutTop1: number) => ({
+    config,
+    cap: settings.cap,
+    templates: set,
+    templateSlots: [...templateSlots],
+    training: {
+      reactions: order.length - heldOutCount,
+      templatesFrom: reactions.length,
+      seconds: preparationSeconds + seconds,
+      preparationSeconds,
+      rankerSeconds: seconds,
+      epochs,
+      bestEpoch,
+      heldOutTop1,
+      backend: currentBackend(),
+      source: options.source,
+      seed,
+    },
+  });
   const trained = await trainRanker(
     order.slice(heldOutCount),
     order.slice(0, heldOutCount),
@@ -126,31 +149,11 @@ export async function trainForwardModel(options: ForwardTrainingOptions): Promis
     schedule,
     seed,
     (p: RankerProgress) => log(`  epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(3)}, held-out top-1 ${(100 * p.heldOutTop1).toFixed(1)} % (${p.seconds.toFixed(0)} s)`),
+    (params, epoch, top1) => options.onCheckpoint?.(encodeForwardModel(header((Date.now() - rankerStarted) / 1000, epoch, epoch, top1), params)),
   );
   const rankerSeconds = (Date.now() - rankerStarted) / 1000;
   const seconds = preparationSeconds + rankerSeconds;
-  const bytes = encodeForwardModel(
-    {
-      config,
-      cap: settings.cap,
-      templates: set,
-      templateSlots: [...templateSlots],
-      training: {
-        reactions: order.length - heldOutCount,
-        templatesFrom: reactions.length,
-        seconds,
-        preparationSeconds,
-        rankerSeconds,
-        epochs: trained.epochs,
-        bestEpoch: trained.bestEpoch,
-        heldOutTop1: trained.heldOutTop1,
-        backend: currentBackend(),
-        source: options.source,
-        seed,
-      },
-    },
-    trained.params,
-  );
+  const bytes = encodeForwardModel(header(rankerSeconds, trained.epochs, trained.bestEpoch, trained.heldOutTop1), trained.params);
   trained.params.dispose();
   return { bytes, heldOutTop1: trained.heldOutTop1, seconds };
 }

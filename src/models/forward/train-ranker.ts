@@ -40,6 +40,8 @@ export async function trainRanker(
   schedule: RankerSchedule,
   seed: number,
   onProgress?: (progress: RankerProgress) => void,
+  /** called with the parameters each time the held-out top-1 improves (e.g. to write a checkpoint) */
+  onBest?: (params: Parameters, epoch: number, heldOutTop1: number) => void,
 ): Promise<TrainedRanker> {
   const rng = rngFor(seed, 'forward-ranker');
   const params = createRankerParameters(config, rng);
@@ -68,7 +70,10 @@ export async function trainRanker(
     }
     const top1 = heldOut.length > 0 ? topKAccuracy(params, config, heldOut, 1) : 0;
     onProgress?.({ epoch, epochs: schedule.epochs, loss: lossSum / Math.max(1, batches), heldOutTop1: top1, seconds: (Date.now() - started) / 1000 });
-    if (top1 > best.top1) best = { epoch, top1, snapshot: params.snapshot() };
+    if (top1 > best.top1) {
+      best = { epoch, top1, snapshot: params.snapshot() };
+      onBest?.(params, epoch, top1);
+    }
     else if (epoch - best.epoch >= schedule.patience) break;
   }
   params.restore(best.snapshot);
