@@ -78,10 +78,19 @@ describe('athanor serve --demo (what npm start runs)', () => {
       expect(service.output()).toContain('sign in with this operator token');
       token = service.token();
       expect(token).toBeDefined();
-      const health = await getJson(`${service.url}/api/health`);
+      // The campaigns start beside the server: the demo runs within moments of it listening.
+      let health = await getJson(`${service.url}/api/health`);
+      for (let i = 0; i < 100 && health.body.activeCampaigns !== 1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        health = await getJson(`${service.url}/api/health`);
+      }
       expect(health).toMatchObject({ status: 200, body: { ok: true, database: 'pglite', activeCampaigns: 1 } });
 
-      const list = await getJson(`${service.url}/api/campaigns`);
+      let list = await getJson(`${service.url}/api/campaigns`);
+      for (let i = 0; i < 100 && list.body.campaigns[0]?.status !== 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        list = await getJson(`${service.url}/api/campaigns`);
+      }
       expect(list.body.campaigns).toHaveLength(1);
       const [demo] = list.body.campaigns;
       expect(demo.name).toMatch(/^Demo: /);

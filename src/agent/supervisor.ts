@@ -93,17 +93,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
     return this.leases.owner;
   }
 
-  /** Starts what it can now, then keeps looking every poll interval until shutdown. */
+  /**
+   * Keeps looking every poll interval until shutdown; resolves once the campaigns it could take
+   * at first run here (never rejects: a campaign that cannot start is logged and tried again).
+   */
   async start(): Promise<void> {
     await this.changes.init();
-    await this.discover();
     if (this.closing) return;
-    this.timer = setInterval(() => void this.tick(), this.pollIntervalMs);
-  }
-
-  /** Starts every unfinished campaign nobody else runs (once; `start` keeps doing it). */
-  async startAll(): Promise<void> {
-    await this.discover();
+    this.timer ??= setInterval(() => void this.tick(), this.pollIntervalMs);
+    void this.tick();
+    await this.discovering;
   }
 
   /** Runs the campaign here if its lease can be taken (API: a campaign just created). */

@@ -86,7 +86,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     );
     log.info({ campaign: demo.id }, 'demo campaign created on the dataset simulator');
   }
-  await supervisor.start();
+  // The campaigns start beside the server: with many of them that takes a while, and the panel,
+  // the API and /metrics answer meanwhile.
+  void supervisor.start().then(() => log.info({ campaigns: supervisor.active }, 'supervisor running'));
   const firstToken = await firstTokenIfNone(database.db);
   if (firstToken) log.info({ name: FIRST_TOKEN_NAME }, 'created the first operator token');
 
