@@ -28,6 +28,14 @@ export function forwardLoaderFor(spec: CampaignSpec): (() => Promise<ForwardOrac
 async function load(path: string | undefined): Promise<ForwardOracle> {
   const [{ initTensorBackend }, { ForwardPredictor }] = await Promise.all([import('../models/backend.js'), import('../models/forward/predictor.js')]);
   await initTensorBackend({ log: null });
-  const predictor = ForwardPredictor.load(path);
+  let predictor: ReturnType<typeof ForwardPredictor.load>;
+  try {
+    predictor = ForwardPredictor.load(path);
+  } catch (error) {
+    throw new Error(
+      `cannot load the forward model ${path ?? '(the shipped one)'}: ${(error as Error).message}; ` +
+        'name another with planner.discovery.forward_model, or set it to false to plan without one',
+    );
+  }
   return (reactants) => predictor.predict(reactants, { topK: 3 });
 }
