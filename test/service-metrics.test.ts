@@ -96,7 +96,9 @@ describe('GET /metrics', () => {
         const text = await (await scrape()).text();
         const retrains = text.match(/^athanor_retrain_duration_seconds_count\{mode="full",where="worker",trigger="results"\} (\d+)$/m);
         const errors = text.match(/^athanor_lab_errors_total\{operation="[a-z]+",kind="[a-z]+"\} (\d+)$/m);
-        return supervisor.runner(ids.simulated) === undefined && Number(retrains?.[1]) >= 1 && Number(errors?.[1]) >= 1 ? text : undefined;
+        // (a report is counted once its result is stored and the runner has told the supervisor)
+        const finished = supervisor.runner(ids.simulated) === undefined && value(text, 'athanor_lab_results_total{outcome="stored"}') === 9;
+        return finished && Number(retrains?.[1]) >= 1 && Number(errors?.[1]) >= 1 ? text : undefined;
       },
       60_000,
     );
