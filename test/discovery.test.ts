@@ -2,6 +2,7 @@
  * Discovery campaigns and stepwise chains, with real RDKit, the real forward model (tfjs) and the
  * Buchwald–Hartwig reactivity table shipped with the examples.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { ForwardPredictor } from '../src/models/forward/predictor.js';
 import { RandomDesign } from '../src/planner/initial-design.js';
 import type { SearchSpace } from '../src/planner/space.js';
 import { readCsv } from '../src/util/csv.js';
-import { EXAMPLES, tempHome } from './helpers.js';
+import { EXAMPLES, ROOT, tempHome } from './helpers.js';
 
 /** The forward model the tests run on: the shipped one, unless this names another file (a development model). */
 const FORWARD_MODEL: string | undefined = process.env.ATHANOR_TEST_FORWARD_MODEL;
@@ -159,6 +160,25 @@ describe('stepwise chains', () => {
     expect(chains[0]!.steps.map((s) => s.product)).toEqual([canonicalSmiles('CC(=O)NCCO'), canonicalSmiles(target)]);
     expect(new Set(chains.map((c) => c.product)).size).toBe(chains.length);
   }, 120_000);
+
+  it('are proposed by `athanor chains`, one JSON object per chain', () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'athanor.js'), 'chains', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const ok = cli(['--inventory', 'NCCO,CC(=O)Cl', '--target', 'CC(=O)NCCOC(C)=O', '--steps', '2', '--top', '2', '--json']);
+    expect(ok.status).toBe(0);
+    const chains = ok.stdout.trim().split('\n').map((line) => JSON.parse(line) as { rank: number; product: string; score: number; probability: number; similarity: number; steps: unknown[] });
+    expect(chains.map((c) => c.rank)).toEqual([1, 2]);
+    for (const c of chains) {
+      expect(canonicalSmiles(c.product)).toBe(c.product);
+      expect(c.score).toBeCloseTo(c.probability * c.similarity, 12);
+      expect(c.steps).toHaveLength(2);
+    }
+    const neither = cli(['--inventory', 'NCCO,CC(=O)Cl']);
+    expect(neither.status).toBe(2);
+    expect(neither.stderr).toMatch(/exactly one of --target SMILES and --novel/);
+    const bad = cli(['--inventory', 'NCCO,C1CC(', '--novel']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/C1CC\(/);
+  }, 240_000);
 
   it('scores novelty against the inventory', () => {
     const inventory = ['NCCO', 'CC(=O)Cl'];
