@@ -23,6 +23,7 @@ import { ForwardPredictor } from '../src/models/forward/predictor.js';
 import { RandomDesign } from '../src/planner/initial-design.js';
 import type { SearchSpace } from '../src/planner/space.js';
 import { readCsv } from '../src/util/csv.js';
+import { startHarness, type Harness } from './api-harness.js';
 import { EXAMPLES, ROOT, tempHome } from './helpers.js';
 
 /** The forward model the tests run on: the shipped one, unless this names another file (a development model). */
@@ -320,5 +321,28 @@ lab:
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+});
+
+describe('stepwise chains over HTTP', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('GET /api/reactions/chains answers any reader; bad input is a 400 naming the field', async () => {
+    const query = (q: string) => h.json(`/api/reactions/chains?${q}`, { token: h.tokens.viewer });
+    const ok = await query(`inventory=${encodeURIComponent('NCCO,CC(=O)Cl,O=C(Cl)c1ccccc1')}&target=${encodeURIComponent('CC(=O)NCCOC(=O)c1ccccc1')}&steps=2&top=2`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.chains[0].product).toBe(canonicalSmiles('CC(=O)NCCOC(=O)c1ccccc1'));
+    expect(ok.body.chains[0].score).toBeCloseTo(ok.body.chains[0].probability * ok.body.chains[0].value, 12);
+    const bad = await query(`inventory=${encodeURIComponent('NCCO,C1CC(')}&novel=true`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('inventory');
+    const neither = await query(`inventory=${encodeURIComponent('NCCO,CCO')}`);
+    expect(neither.status).toBe(400);
   }, 60_000);
 });

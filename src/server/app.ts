@@ -28,6 +28,7 @@ import { experimentRoutes } from './routes/experiments.js';
 import { modelRoutes } from './routes/models.js';
 import { moleculeRoutes } from './routes/molecules.js';
 import { reactionRoutes } from './routes/reactions.js';
+import { chainRoutes } from './routes/chains.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { resultRoutes } from './routes/results.js';
 import { sessionRoutes } from './routes/session.js';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   modelRoutes(api, services);
   moleculeRoutes(api);
   reactionRoutes(api);
+  chainRoutes(api);
   eventRoutes(api, services);
   openApiRoutes(app, api);
 
