@@ -21,6 +21,8 @@ export interface Candidate {
   specific: number[];
 }
 
+const MIN_PRODUCT_ATOMS = 2;
+
 export class CandidateGenerator {
   private readonly general: TemplateLibrary;
   private readonly specific: TemplateLibrary;
@@ -41,6 +43,8 @@ export class CandidateGenerator {
     const seen = new Set<string>();
     const candidates: Candidate[] = [];
     for (const outcome of this.general.apply(graph, mol)) {
+      // a lone atom or ion (the chloride an acylation releases) is never the major product
+      if (outcome.productAtoms.length < MIN_PRODUCT_ATOMS) continue;
       const key = editKey(outcome.edit);
       // two general templates can spell the same change (e.g. from symmetric sites); keep one
       if (seen.has(key)) continue;
