@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSpace, openCampaign } from '../src/agent/index.js';
 import { summarizeDiscovery } from '../src/agent/discovery-summary.js';
 import { CampaignSpecError, loadCampaignFile, parseCampaignSpec, campaignSpecToYaml, resolveSpecPath, type CampaignSpec } from '../src/campaign/index.js';
-import { canonicalSmiles, initChem } from '../src/chem/index.js';
+import { canonicalSmiles, initChem, morganFingerprint, tanimoto } from '../src/chem/index.js';
 import { searchChains } from '../src/discovery/chains.js';
 import { DiscoveryModel, mapAccuracy } from '../src/discovery/discovery-model.js';
 import { DiscoveryRecommender } from '../src/discovery/discovery-recommender.js';
@@ -133,7 +133,7 @@ describe('discovery loop on the Buchwald–Hartwig reactivity table (990 combina
 });
 
 describe('stepwise chains', () => {
-  it('gives sanitised products, each step feeding the next, scored as probability × similarity', () => {
+  it('gives sanitised products, each step feeding the next, scored as probability × similarity³', () => {
     const inventory = ['NCCO', 'CC(=O)Cl', 'O=C(Cl)c1ccccc1'];
     const target = 'CC(=O)NCCOC(=O)c1ccccc1';
     const { chains, predictions } = searchChains({ inventory, goal: { target }, oracle, maxSteps: 3, beamWidth: 4, limit: 8 });
@@ -151,6 +151,8 @@ describe('stepwise chains', () => {
       const probability = chain.steps.reduce((p, s) => p * s.probability, 1);
       expect(chain.probability).toBeCloseTo(probability, 12);
       expect(chain.score).toBeCloseTo(chain.probability * chain.value, 12);
+      expect(chain.value).toBeCloseTo(chain.closeness ** 3, 12);
+      expect(chain.closeness).toBeCloseTo(tanimoto(morganFingerprint(chain.product), morganFingerprint(target)), 12);
       expect(chain.value).toBeGreaterThan(0);
       expect(chain.value).toBeLessThanOrEqual(1);
     }
@@ -166,11 +168,11 @@ describe('stepwise chains', () => {
     const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'athanor.js'), 'chains', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     const ok = cli(['--inventory', 'NCCO,CC(=O)Cl', '--target', 'CC(=O)NCCOC(C)=O', '--steps', '2', '--top', '2', '--json']);
     expect(ok.status).toBe(0);
-    const chains = ok.stdout.trim().split('\n').map((line) => JSON.parse(line) as { rank: number; product: string; score: number; probability: number; similarity: number; steps: unknown[] });
+    const chains = ok.stdout.trim().split('\n').map((line) => JSON.parse(line) as { rank: number; product: string; score: number; probability: number; value: number; similarity: number; steps: unknown[] });
     expect(chains.map((c) => c.rank)).toEqual([1, 2]);
     for (const c of chains) {
       expect(canonicalSmiles(c.product)).toBe(c.product);
-      expect(c.score).toBeCloseTo(c.probability * c.similarity, 12);
+      expect(c.score).toBeCloseTo(c.probability * c.similarity ** 3, 12);
       expect(c.steps).toHaveLength(2);
     }
     const neither = cli(['--inventory', 'NCCO,CC(=O)Cl']);

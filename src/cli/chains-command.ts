@@ -1,7 +1,7 @@
 /**
  * `athanor chains --inventory "NCCO,CC(=O)Cl,O=C(Cl)c1ccccc1" --target "CC(=O)NCCOC(=O)c1ccccc1"`:
  * two- and three-step sequences from an inventory, by applying the forward model step after step,
- * ranked by probability × similarity to the target (or × novelty with --novel). See
+ * ranked by probability × similarity³ to the target (or × novelty with --novel). See
  * docs/discovery.md for how chains are scored.
  */
 import { readFileSync } from 'node:fs';
@@ -103,11 +103,11 @@ async function chainsCommand(options: ChainsOptions): Promise<number> {
     const valueName = options.target ? 'similarity' : 'novelty';
     chains.forEach((chain, i) => {
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ rank: i + 1, product: chain.product, score: chain.score, probability: chain.probability, [valueName]: chain.value, steps: chain.steps })}\n`);
+        process.stdout.write(`${JSON.stringify({ rank: i + 1, product: chain.product, score: chain.score, probability: chain.probability, value: chain.value, [valueName]: chain.closeness, steps: chain.steps })}\n`);
         return;
       }
       process.stdout.write(
-        `${i + 1}. ${chain.product}  score ${chain.score.toFixed(3)} = probability ${chain.probability.toFixed(3)} × ${valueName} ${chain.value.toFixed(3)}\n`,
+        `${i + 1}. ${chain.product}  score ${chain.score.toFixed(3)} = probability ${chain.probability.toFixed(3)} × ${options.target ? `similarity ${chain.closeness.toFixed(3)}³` : `novelty ${chain.closeness.toFixed(3)}`}\n`,
       );
       chain.steps.forEach((step, k) => {
         process.stdout.write(`   step ${k + 1}: ${step.reactants.join(' + ')} → ${step.product}  (p ${step.probability.toFixed(2)})\n`);

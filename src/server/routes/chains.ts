@@ -19,7 +19,8 @@ const chainSchema = z.object({
   product: z.string().describe('Canonical SMILES of the final product'),
   score: z.number().describe('probability × value'),
   probability: z.number().describe("Product of the steps' probabilities"),
-  value: z.number().describe('Similarity to the target, or novelty against the inventory'),
+  closeness: z.number().describe('Similarity of the final product to the target, or its novelty against the inventory'),
+  value: z.number().describe('What the final product is worth: similarity³ toward a target, novelty otherwise'),
   steps: z.array(
     z.object({
       reactants: z.array(z.string()),
@@ -38,7 +39,7 @@ export function chainRoutes(api: ApiBuilder): void {
       path: '/api/reactions/chains',
       tag: 'reactions',
       summary: 'Propose two- and three-step reaction sequences from an inventory',
-      description: "The forward model applied step after step; each chain scored by its probability × its final product's similarity to the target (or novelty). Scoring and search: docs/discovery.md.",
+      description: "The forward model applied step after step; each chain scored by its probability × its final product's similarity³ to the target (or novelty). Scoring and search: docs/discovery.md.",
       access: 'read',
       query: chainsQuery,
       responses: {
