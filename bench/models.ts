@@ -250,9 +250,9 @@ async function main() {
     for (const p of parts) {
       Object.assign(merged.sections, p.sections);
       Object.assign(merged.seconds, p.seconds);
-      for (const [k, v] of Object.entries(p.settings)) merged.settings[k] = merged.settings[k] === undefined || merged.settings[k] === v ? v : `${String(merged.settings[k])} / ${String(v)}`;
     }
-    const reproduce = parts.map((p) => `\`${String(p.settings.command)}\``).join(' and ') + ` (in parallel), then \`npm run bench:models -- --merge ${args.merge}\``;
+    merged.settings = { runs: Object.fromEntries(tags.map((t, i) => [t, parts[i]!.settings])) };
+    const reproduce = parts.map((p) => `\`${String(p.settings.command)}\``).join(' and ') + ` (separate processes, which may run at the same time), then \`npm run bench:models -- --merge ${args.merge}\``;
     const { json, md } = render(merged, reproduce);
     writeResults('models', json, md);
     return;
