@@ -16,7 +16,8 @@ import { DiscoveryModel, mapAccuracy } from '../src/discovery/discovery-model.js
 import { DiscoveryRecommender } from '../src/discovery/discovery-recommender.js';
 import type { ForwardOracle } from '../src/discovery/forward-annotations.js';
 import { runOfflineDiscovery } from '../src/discovery/offline-loop.js';
-import { gaussHermite, ReactivityModel, sparseRow } from '../src/discovery/reactivity-model.js';
+import { ReactivityModel, sparseRow } from '../src/discovery/reactivity-model.js';
+import { gaussHermite } from '../src/util/gauss-hermite.js';
 import { listExperiments, openDatabase, type Database } from '../src/db/index.js';
 import { initTensorBackend } from '../src/models/backend.js';
 import { ForwardPredictor } from '../src/models/forward/predictor.js';

@@ -11,6 +11,7 @@
  * candidate, never a d×d one. The features carry the chemistry (features.ts).
  */
 import { cholesky, solveLower, solveUpperTransposed } from '../models/linalg.js';
+import { standardNormalRule } from '../util/gauss-hermite.js';
 
 /** A feature row: the indices of its non-zero columns and their values. */
 export interface SparseRow {
@@ -195,53 +196,21 @@ function multiply(matrix: Float64Array, vector: Float64Array, n: number): Float6
   return out;
 }
 
-// Gauss–Hermite nodes and weights (20 points, for ∫ e^{-t²} g(t) dt): the logit is Gaussian under
-// the Laplace posterior, so the predictive probability and expected entropy are 1-D integrals.
-const HERMITE = gaussHermite(20);
+// The logit is Gaussian under the Laplace posterior, so the predictive probability and the
+// expected entropy are 1-D Gaussian expectations.
+const RULE = standardNormalRule(20);
 
 function averageOverLogit(mean: number, sd: number): { probability: number; secondMoment: number; expectedEntropy: number } {
   let probability = 0;
   let secondMoment = 0;
   let expectedEntropy = 0;
-  for (const [t, weight] of HERMITE) {
-    const p = sigmoid(mean + Math.SQRT2 * sd * t);
+  for (const [z, weight] of RULE) {
+    const p = sigmoid(mean + sd * z);
     probability += weight * p;
     secondMoment += weight * p * p;
     expectedEntropy += weight * binaryEntropy(p);
   }
-  const norm = Math.sqrt(Math.PI);
-  return { probability: probability / norm, secondMoment: secondMoment / norm, expectedEntropy: expectedEntropy / norm };
-}
-
-/** Nodes and weights by Newton's method on the orthonormal Hermite recurrence (Numerical Recipes' gauher). */
-export function gaussHermite(n: number): [number, number][] {
-  const out: [number, number][] = [];
-  let z = 0;
-  for (let i = 0; i < (n + 1) >> 1; i++) {
-    if (i === 0) z = Math.sqrt(2 * n + 1) - 1.85575 * (2 * n + 1) ** -0.16667;
-    else if (i === 1) z -= (1.14 * n ** 0.426) / z;
-    else if (i === 2) z = 1.86 * z - 0.86 * out[0]![0];
-    else if (i === 3) z = 1.91 * z - 0.91 * out[1]![0];
-    else z = 2 * z - out[i - 2]![0];
-    let derivative = 0;
-    for (let iteration = 0; iteration < 100; iteration++) {
-      let p1 = Math.PI ** -0.25;
-      let p2 = 0;
-      for (let j = 1; j <= n; j++) {
-        const p3 = p2;
-        p2 = p1;
-        p1 = z * Math.sqrt(2 / j) * p2 - Math.sqrt((j - 1) / j) * p3;
-      }
-      derivative = Math.sqrt(2 * n) * p2;
-      const previous = z;
-      z = previous - p1 / derivative;
-      if (Math.abs(z - previous) < 1e-14) break;
-    }
-    out.push([z, 2 / (derivative * derivative)]);
-  }
-  const mirrored = out.map(([t, w]) => [-t, w] as [number, number]);
-  // odd n has a node at 0, which must not be counted twice
-  return [...out, ...(n % 2 === 1 ? mirrored.slice(0, -1) : mirrored)];
+  return { probability, secondMoment, expectedEntropy };
 }
 
 export function sigmoid(t: number): number {

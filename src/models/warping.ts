@@ -6,6 +6,7 @@
  * returned mean and σ are those of the (skewed) distribution in target units. Its σ then grows
  * with the predicted value, as the measurement noise of yields does.
  */
+import { standardNormalRule } from '../util/gauss-hermite.js';
 
 export interface Warping {
   lambda: number;
@@ -67,50 +68,17 @@ export function unwarp(w: Warping, z: number): number {
   return yeoJohnsonInverse(z * w.scale + w.shift, w.lambda) * w.spread;
 }
 
-// 20-point Gauss–Hermite rule for E[f(Z)], Z ~ N(0, 1): roots of the Hermite polynomial by
-// Newton's method from the usual asymptotic starting points (Numerical Recipes' gauher), mirrored.
-const NODES: number[] = [];
-const WEIGHTS: number[] = [];
-{
-  const n = 20;
-  const roots: number[] = [];
-  for (let i = 0; i < n / 2; i++) {
-    let x =
-      i === 0 ? Math.sqrt(2 * n + 1) - 1.85575 * (2 * n + 1) ** (-1 / 6)
-      : i === 1 ? roots[0]! - (1.14 * n ** 0.426) / roots[0]!
-      : i === 2 ? 1.86 * roots[1]! - 0.86 * roots[0]!
-      : i === 3 ? 1.91 * roots[2]! - 0.91 * roots[1]!
-      : 2 * roots[i - 1]! - roots[i - 2]!;
-    let derivative = 0;
-    for (let iteration = 0; iteration < 100; iteration++) {
-      // orthonormal Hermite recurrence
-      let p1 = Math.PI ** -0.25;
-      let p2 = 0;
-      for (let j = 1; j <= n; j++) {
-        const p3 = p2;
-        p2 = p1;
-        p1 = x * Math.sqrt(2 / j) * p2 - Math.sqrt((j - 1) / j) * p3;
-      }
-      derivative = Math.sqrt(2 * n) * p2;
-      const step = p1 / derivative;
-      x -= step;
-      if (Math.abs(step) < 1e-14) break;
-    }
-    roots.push(x);
-    const weight = 2 / (derivative * derivative) / Math.sqrt(Math.PI);
-    NODES.push(x * Math.SQRT2, -x * Math.SQRT2);
-    WEIGHTS.push(weight, weight);
-  }
-}
+// 20-point Gauss–Hermite rule for E[f(Z)], Z ~ N(0, 1)
+const RULE = standardNormalRule(20);
 
 /** Mean and σ in target units of warped-unit N(mu, sigma²). */
 export function unwarpMoments(w: Warping, mu: number, sigma: number): { mean: number; sd: number } {
   let m1 = 0;
   let m2 = 0;
-  for (let i = 0; i < NODES.length; i++) {
-    const v = unwarp(w, mu + sigma * NODES[i]!);
-    m1 += WEIGHTS[i]! * v;
-    m2 += WEIGHTS[i]! * v * v;
+  for (const [z, weight] of RULE) {
+    const v = unwarp(w, mu + sigma * z);
+    m1 += weight * v;
+    m2 += weight * v * v;
   }
   return { mean: m1, sd: Math.sqrt(Math.max(m2 - m1 * m1, 0)) };
 }
