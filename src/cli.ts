@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `athanor` command. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer, positiveInt } from './cli/arguments.js';
 import { registerChainsCommand } from './cli/chains-command.js';
 import { reportError } from './cli/errors.js';
 import { registerLabSimCommand } from './cli/lab-sim-command.js';
@@ -11,17 +12,6 @@ import { serveCommand } from './cli/serve-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
 import { openDatabase, resolveHome } from './db/index.js';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
-  return n;
-}
 
 const program = new Command()
   .name('athanor')

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SmilesError } from '../chem/errors.js';
+import { positiveInt } from './arguments.js';
 import { UsageError } from './errors.js';
 
 interface ChainsOptions {
@@ -28,11 +29,6 @@ function stepsArg(value: string): number {
   return n;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 export function registerChainsCommand(program: Command): void {
   program

@@ -6,9 +6,10 @@
  * `athanor train-forward FILE` trains the model from atom-mapped reactions.
  */
 import { createInterface } from 'node:readline';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { positiveInt } from './arguments.js';
 import { SmilesError } from '../chem/errors.js';
 import { UsageError } from './errors.js';
 
@@ -18,11 +19,6 @@ interface PredictOptions {
   model?: string;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 export function registerPredictCommands(program: Command): void {
   program
@@ -109,7 +105,6 @@ function round(p: number): number {
 }
 
 async function trainForwardCommand(file: string, options: { out: string; workDir: string; seed: number; epochs?: number; hidden?: number }): Promise<number> {
-  const { readFileSync } = await import('node:fs');
   let data: string;
   try {
     data = readFileSync(resolve(file), 'utf8');

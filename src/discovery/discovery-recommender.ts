@@ -11,7 +11,7 @@
 import { DEFAULT_PENALTY_LENGTH, selectBatch } from '../planner/batch-selection.js';
 import { CandidateDistance } from '../planner/distance.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
-import type { Observation, PlanningContext, PredictedProductInfo, Proposal, Recommendation, Recommender } from '../planner/recommender.js';
+import { untriedCandidates, type Observation, type PlanningContext, type PredictedProductInfo, type Proposal, type Recommendation, type Recommender } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
 import { DiscoveryModel, type DiscoveryModelOptions, type ExpectedProduct, type Outcome } from './discovery-model.js';
 import type { ForwardOracle } from './forward-annotations.js';
@@ -71,8 +71,7 @@ export class DiscoveryRecommender implements Recommender {
       return { proposals };
     }
 
-    const eligible: number[] = [];
-    for (let i = 0; i < context.space.size; i++) if (!context.taken.has(i)) eligible.push(i);
+    const eligible = untriedCandidates(context);
     if (eligible.length === 0) return { proposals: [] };
 
     const reactivity = discovery.fit(outcomes);

@@ -8,7 +8,7 @@ import { describeAcquisition, expectedImprovement, scoreCandidates, type Acquisi
 import { DEFAULT_PENALTY_LENGTH, selectBatch } from './batch-selection.js';
 import { CandidateDistance } from './distance.js';
 import { DiverseDesign, RandomDesign } from './initial-design.js';
-import type { PlanningContext, Proposal, Recommendation, Recommender } from './recommender.js';
+import { untriedCandidates, type PlanningContext, type Proposal, type Recommendation, type Recommender } from './recommender.js';
 import type { SearchSpace } from './space.js';
 
 export interface BayesianSettings {
@@ -51,8 +51,7 @@ export class BayesianRecommender implements Recommender {
       return { proposals };
     }
 
-    const eligible: number[] = [];
-    for (let i = 0; i < context.space.size; i++) if (!context.taken.has(i)) eligible.push(i);
+    const eligible = untriedCandidates(context);
     if (eligible.length === 0) return { proposals: [] };
 
     const sign = context.direction === 'maximize' ? 1 : -1;

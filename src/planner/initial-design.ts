@@ -1,14 +1,9 @@
 /** Designs that need no model: used before any result exists (and, until a model is ready, after). */
 import { rngFor, shuffled } from '../util/random.js';
 import { CandidateDistance } from './distance.js';
-import type { PlanningContext, Proposal, Recommendation, Recommender } from './recommender.js';
+import { untriedCandidates, type PlanningContext, type Proposal, type Recommendation, type Recommender } from './recommender.js';
 import type { SearchSpace } from './space.js';
 
-function available(context: PlanningContext): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < context.space.size; i++) if (!context.taken.has(i)) out.push(i);
-  return out;
-}
 
 /** Uniform random choice among candidates not yet taken. */
 export class RandomDesign implements Recommender {
@@ -20,7 +15,7 @@ export class RandomDesign implements Recommender {
 
   pick(context: PlanningContext): Proposal[] {
     const rng = rngFor(context.seed, 'random-design', context.round);
-    return shuffled(available(context), rng)
+    return shuffled(untriedCandidates(context), rng)
       .slice(0, context.count)
       .map((candidate, i) => ({ candidate, rank: i + 1, strategy: this.name, reason: 'random draw from the untried candidates' }));
   }
@@ -47,7 +42,7 @@ export class DiverseDesign implements Recommender {
   pick(context: PlanningContext): Proposal[] {
     const distance = this.distanceFor(context.space);
     const rng = rngFor(context.seed, 'diverse-design', context.round);
-    const pool = shuffled(available(context), rng);
+    const pool = shuffled(untriedCandidates(context), rng);
     const anchors = [...context.taken];
     const nearest = new Float64Array(pool.length).fill(Number.POSITIVE_INFINITY);
     for (const anchor of anchors) updateNearest(pool, nearest, anchor, distance);

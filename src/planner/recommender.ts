@@ -18,6 +18,13 @@ export interface ModelView {
   predict(candidates: number[]): Promise<{ mean: Float64Array; sigma: Float64Array }>;
 }
 
+/** Candidates the context allows proposing now, in space order. */
+export function untriedCandidates(context: PlanningContext): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < context.space.size; i++) if (!context.taken.has(i)) out.push(i);
+  return out;
+}
+
 export interface PlanningContext {
   space: SearchSpace;
   /** How many candidates to propose now. */

@@ -11,7 +11,7 @@ import { useRdkit } from '../runtime.js';
 import { applyEdit, moleculeContaining, type GraphEdit } from './edit.js';
 import { writeComponents } from './line-notation.js';
 import { bondKey, neighbourLists, type BondOrder, type ReactionGraph } from './reaction-graph.js';
-import { chargeText } from './write-smiles.js';
+import { BOND_SYMBOL, chargeText } from './write-smiles.js';
 
 export interface TemplateBondChange {
   a: number;
@@ -84,7 +84,7 @@ export function extractTemplate(source: TemplateSource, radius = 1): ReactionTem
 
   const components = writeComponents(
     { atomCount: graph.atoms.length, neighbours },
-    { atom: primitive, bond: (order) => SMARTS_BOND[order], rank: (atom) => rank.get(atom)! },
+    { atom: primitive, bond: (order) => BOND_SYMBOL[order], rank: (atom) => rank.get(atom)! },
     (atom) => pattern.has(atom),
   );
   const queryOrder = components.flatMap((c) => c.atoms);
@@ -114,8 +114,6 @@ export function templateKey(template: ReactionTemplate): string {
   const atoms = template.atoms.map((a) => `${a.atom}:${a.hydrogens}:${a.charge}`).join(',');
   return `${template.smarts}>>${bonds}|${atoms}|${template.anchor}`;
 }
-
-const SMARTS_BOND: Record<BondOrder, string> = { 1: '-', 1.5: ':', 2: '=', 3: '#' };
 
 /**
  * Centre atoms are pinned down (element, aromaticity, hydrogens, heavy degree, charge) so the
@@ -152,6 +150,21 @@ function canonicalRanks(atoms: number[], label: (atom: number) => string, edges:
   return new Map(ordered.map((atom, index) => [atom, index]));
 }
 
+/** What template matching reads off the reactants; computed once when several libraries are applied. */
+export interface ReactantSite {
+  /** the centre-atom primitives present, for the cheap pre-filter */
+  present: ReadonlySet<string>;
+  bonds: ReadonlyMap<string, BondOrder>;
+}
+
+export function reactantSite(graph: ReactionGraph): ReactantSite {
+  const neighbours = neighbourLists(graph);
+  return {
+    present: new Set(graph.atoms.map((_, atom) => atomPrimitive(graph, atom, neighbours[atom]!.length, true))),
+    bonds: new Map(graph.bonds.map((b) => [bondKey(b.a, b.b), b.order])),
+  };
+}
+
 export interface TemplateOutcome {
   template: number;
   /** reactant atoms matched by the template's centre, in template order */
@@ -176,12 +189,10 @@ export class TemplateLibrary {
   }
 
   /** Every distinct product the templates give for these reactants, one outcome per (template, site). */
-  apply(graph: ReactionGraph, mol: RDKitMol, options: { maxMatchesPerTemplate?: number; products?: boolean } = {}): TemplateOutcome[] {
+  apply(graph: ReactionGraph, mol: RDKitMol, options: { maxMatchesPerTemplate?: number; products?: boolean; site?: ReactantSite } = {}): TemplateOutcome[] {
     // writing and canonicalising the product is most of the cost; callers that only need the edits skip it
     const withProducts = options.products ?? true;
-    const neighbours = neighbourLists(graph);
-    const present = new Set(graph.atoms.map((_, atom) => atomPrimitive(graph, atom, neighbours[atom]!.length, true)));
-    const bonds = new Map(graph.bonds.map((b) => [bondKey(b.a, b.b), b.order]));
+    const { present, bonds } = options.site ?? reactantSite(graph);
     const outcomes: TemplateOutcome[] = [];
     const details = JSON.stringify({ maxMatches: options.maxMatchesPerTemplate ?? 200 });
     this.templates.forEach((template, index) => {
@@ -216,7 +227,7 @@ export class TemplateLibrary {
   }
 }
 
-function editAt(template: ReactionTemplate, match: number[], graph: ReactionGraph, bonds: Map<string, BondOrder>): GraphEdit | null {
+function editAt(template: ReactionTemplate, match: number[], graph: ReactionGraph, bonds: ReadonlyMap<string, BondOrder>): GraphEdit | null {
   const atoms = [];
   for (const change of template.atoms) {
     const atom = match[change.atom]!;

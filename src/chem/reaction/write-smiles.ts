@@ -8,7 +8,8 @@ import { neighbourLists } from './reaction-graph.js';
 import { writeComponents } from './line-notation.js';
 
 const AROMATIC_SYMBOLS = new Set(['B', 'C', 'N', 'O', 'P', 'S', 'Se', 'As', 'Te']);
-const BOND_SYMBOL: Record<BondOrder, string> = { 1: '-', 1.5: ':', 2: '=', 3: '#' };
+/** SMILES and SMARTS spell bond orders alike. */
+export const BOND_SYMBOL: Record<BondOrder, string> = { 1: '-', 1.5: ':', 2: '=', 3: '#' };
 
 export function componentSmiles(graph: ReactionGraph, include?: (atom: number) => boolean): { smiles: string; atoms: number[] }[] {
   const neighbours = neighbourLists(graph);

@@ -29,18 +29,3 @@ export function candidateRecord(reaction: RecordedReaction, index: number, gener
     return { index, reactants: reaction.reactants, product, candidates: [] };
   }
 }
-
-export function buildCandidateSet(
-  reactions: readonly RecordedReaction[],
-  generator: CandidateGenerator,
-  onProgress?: (done: number, total: number) => void,
-): CandidateRecord[] {
-  const records: CandidateRecord[] = [];
-  reactions.forEach((reaction, index) => {
-    if (index % 250 === 0) onProgress?.(index, reactions.length);
-    const record = candidateRecord(reaction, index, generator);
-    if (record) records.push(record);
-  });
-  onProgress?.(reactions.length, reactions.length);
-  return records;
-}

@@ -5,7 +5,7 @@
  */
 import type { GraphEdit } from '../../chem/reaction/edit.js';
 import type { ReactionGraph } from '../../chem/reaction/reaction-graph.js';
-import { TemplateLibrary } from '../../chem/reaction/templates.js';
+import { reactantSite, TemplateLibrary } from '../../chem/reaction/templates.js';
 import type { RDKitMol } from '../../chem/rdkit.js';
 import type { TemplateSet } from './template-set.js';
 
@@ -33,8 +33,9 @@ export class CandidateGenerator {
   }
 
   generate(graph: ReactionGraph, mol: RDKitMol): Candidate[] {
+    const site = reactantSite(graph);
     const specificByEdit = new Map<string, number[]>();
-    for (const outcome of this.specific.apply(graph, mol, { products: false })) {
+    for (const outcome of this.specific.apply(graph, mol, { products: false, site })) {
       const key = editKey(outcome.edit);
       const list = specificByEdit.get(key);
       if (list) list.push(outcome.template);
@@ -42,7 +43,7 @@ export class CandidateGenerator {
     }
     const seen = new Set<string>();
     const candidates: Candidate[] = [];
-    for (const outcome of this.general.apply(graph, mol)) {
+    for (const outcome of this.general.apply(graph, mol, { site })) {
       // a lone atom or ion (the chloride an acylation releases) is never the major product
       if (outcome.productAtoms.length < MIN_PRODUCT_ATOMS) continue;
       const key = editKey(outcome.edit);

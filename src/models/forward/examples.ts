@@ -4,10 +4,9 @@
  * products with probabilities.
  */
 import { molecularGraphAsWritten } from '../../chem/index.js';
-import { readReactionGraph } from '../../chem/reaction/reaction-graph.js';
+import type { ReactionGraph } from '../../chem/reaction/reaction-graph.js';
 import type { Candidate } from './candidates.js';
-import type { CandidateRecord } from './candidate-set.js';
-import { candidateFeatures, moleculeOfAtoms, selectCandidates, setPrecedent, type Precedent } from './ranker-features.js';
+import { candidateFeatures, reactantContext, selectCandidates, setPrecedent, type Precedent } from './ranker-features.js';
 import type { RankerExample } from './ranker-network.js';
 import type { TemplateSet } from './template-set.js';
 
@@ -24,37 +23,28 @@ export interface PreparedReaction {
   product?: string;
 }
 
-export function prepareReaction(reactants: string, candidates: readonly Candidate[], set: TemplateSet, options: ExampleOptions, own?: { general: number; specific: number }, product?: string): PreparedReaction {
-  const graph = readReactionGraph(reactants);
-  const molecule = moleculeOfAtoms(graph);
+/** `graph` is readReactionGraph(reactants), which the caller has already parsed. */
+export function prepareReaction(
+  reactants: string,
+  graph: ReactionGraph,
+  candidates: readonly Candidate[],
+  set: TemplateSet,
+  options: ExampleOptions,
+  own?: { general: number; specific: number },
+  product?: string,
+): PreparedReaction {
+  const context = reactantContext(graph);
   const precedent: Precedent = setPrecedent(set, own);
   const kept = selectCandidates(candidates, precedent, options.cap);
   return {
     example: {
       graph: molecularGraphAsWritten(reactants),
-      candidates: kept.map((c) => candidateFeatures(graph, molecule, c, precedent, options.templateSlots)),
+      candidates: kept.map((c) => candidateFeatures(context, c, precedent, options.templateSlots)),
       ...(product !== undefined ? { gold: kept.map((c) => c.product === product) } : {}),
     },
     candidates: kept,
     ...(product !== undefined ? { product } : {}),
   };
-}
-
-export function prepareRecords(
-  records: readonly CandidateRecord[],
-  set: TemplateSet,
-  options: ExampleOptions,
-  ownTemplates?: ReadonlyMap<number, { general: number; specific: number }>,
-): PreparedReaction[] {
-  const prepared: PreparedReaction[] = [];
-  for (const record of records) {
-    try {
-      prepared.push(prepareReaction(record.reactants, record.candidates, set, options, ownTemplates?.get(record.index), record.product));
-    } catch {
-      // reactants RDKit cannot featurise: no example (and a miss in evaluation)
-    }
-  }
-  return prepared;
 }
 
 export interface RankedProduct {

@@ -61,9 +61,9 @@ export class ForwardPredictor {
    */
   predict(reactants: string, options: PredictOptions = {}): ForwardPrediction[] {
     const text = normaliseReactionInput(reactants);
-    const graph = readReactionGraph(text);
+    const graph = readWholeInput(text);
     const candidates = withMolecule(text, (mol) => this.generator.generate(graph, mol));
-    const prepared = prepareReaction(text, candidates, this.model.header.templates, { cap: this.model.header.cap, templateSlots: this.templateSlots });
+    const prepared = prepareReaction(text, graph, candidates, this.model.header.templates, { cap: this.model.header.cap, templateSlots: this.templateSlots });
     if (prepared.candidates.length === 0) return [];
     const [scores] = scoreExamples(this.model.params, this.model.header.config, [prepared.example]);
     return rankProducts(prepared.candidates, scores!)
@@ -88,20 +88,28 @@ export function normaliseReactionInput(input: string): string {
   const text = input.trim();
   if (text === '') throw new SmilesError(input, 'is empty: give reactant SMILES such as "CCO.CC(=O)Cl"');
   const parts = text.split('>');
-  if (parts.length === 1) return validated(text);
+  if (parts.length === 1) return checkedDots(text);
   if (parts.length !== 3) throw new SmilesError(input, 'is not "reactants" or "reactants>reagents>"');
   const [reactants, reagents, products] = parts as [string, string, string];
   if (products.trim() !== '') throw new SmilesError(input, 'already names products; give only reactants (and reagents)');
-  return validated([reactants, reagents].filter((p) => p.trim() !== '').join('.'));
+  return checkedDots([reactants, reagents].filter((p) => p.trim() !== '').join('.'));
 }
 
-function validated(text: string): string {
-  for (const molecule of text.split('.')) {
-    if (molecule === '') throw new SmilesError(text, 'has an empty molecule between dots');
-    // parse each molecule on its own so the error names the one at fault
-    withMolecule(molecule, () => undefined);
-  }
+function checkedDots(text: string): string {
+  if (text.split('.').some((molecule) => molecule === '')) throw new SmilesError(text, 'has an empty molecule between dots');
   return text;
+}
+
+/** The reactants' graph; when RDKit refuses them, the error names the molecule at fault. */
+function readWholeInput(text: string): ReactionGraph {
+  try {
+    return readReactionGraph(text);
+  } catch (error) {
+    if (!(error instanceof SmilesError)) throw error;
+    // parsed again one molecule at a time only to say which one is wrong
+    for (const molecule of text.split('.')) withMolecule(molecule, () => undefined);
+    throw error;
+  }
 }
 
 function drawingOf(graph: ReactionGraph, candidate: Candidate): { drawing: string; changedAtoms: number[] } {

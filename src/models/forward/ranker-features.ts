@@ -50,14 +50,25 @@ export function selectCandidates(candidates: readonly Candidate[], precedent: Pr
   return scored.slice(0, cap).map(({ c }) => c);
 }
 
+/** What every candidate of one reaction is described against: its graph, bonds and molecules. */
+export interface ReactantContext {
+  graph: ReactionGraph;
+  /** order of each reactant bond, by bondKey */
+  orders: ReadonlyMap<string, number>;
+  /** molecule (connected component) of each atom */
+  molecule: Int32Array;
+}
+
+export function reactantContext(graph: ReactionGraph): ReactantContext {
+  return { graph, orders: new Map(graph.bonds.map((b) => [bondKey(b.a, b.b), b.order as number])), molecule: moleculeOfAtoms(graph) };
+}
+
 export function candidateFeatures(
-  graph: ReactionGraph,
-  molecule: Int32Array,
+  { graph, orders, molecule }: ReactantContext,
   candidate: Candidate,
   precedent: Precedent,
   templateSlots: ReadonlyMap<number, number>,
 ): CandidateFeatures {
-  const orders = new Map(graph.bonds.map((b) => [bondKey(b.a, b.b), b.order as number]));
   const bonds = candidate.edit.bonds.map((b): [number, number, number, number] => [
     b.a,
     b.b,
@@ -89,7 +100,7 @@ export function candidateFeatures(
 }
 
 /** Which molecule (connected component) of the reactants each atom belongs to. */
-export function moleculeOfAtoms(graph: ReactionGraph): Int32Array {
+function moleculeOfAtoms(graph: ReactionGraph): Int32Array {
   const parent = Int32Array.from(graph.atoms, (_, i) => i);
   const find = (x: number): number => {
     while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;

@@ -34,6 +34,14 @@ export interface RankerExample {
 const BOND_ONE_HOT = 2 * BOND_ORDER_SLOTS.length;
 const ATOM_ONE_HOT = HYDROGEN_DELTAS.length + CHARGE_DELTAS.length;
 
+/** A row of `size` zeros with ones at two positions (two one-hot codes side by side). */
+function twoHot(size: number, first: number, second: number): number[] {
+  const row = new Array<number>(size).fill(0);
+  row[first] = 1;
+  row[second] = 1;
+  return row;
+}
+
 export function createRankerParameters(config: RankerConfig, rng: Rng): Parameters {
   const params = new Parameters();
   addMpnnParameters(params, config, rng);
@@ -105,18 +113,12 @@ export class RankerBatch {
           bondU.push(atomBase + u);
           bondV.push(atomBase + v);
           bondCandidate.push(candidate);
-          const row = new Array<number>(BOND_ONE_HOT).fill(0);
-          row[oldSlot] = 1;
-          row[BOND_ORDER_SLOTS.length + newSlot] = 1;
-          bondOneHot.push(...row);
+          bondOneHot.push(...twoHot(BOND_ONE_HOT, oldSlot, BOND_ORDER_SLOTS.length + newSlot));
         }
         for (const [a, hSlot, qSlot] of features.atoms) {
           atomIndex.push(atomBase + a);
           atomCandidate.push(candidate);
-          const row = new Array<number>(ATOM_ONE_HOT).fill(0);
-          row[hSlot] = 1;
-          row[HYDROGEN_DELTAS.length + qSlot] = 1;
-          atomOneHot.push(...row);
+          atomOneHot.push(...twoHot(ATOM_ONE_HOT, hSlot, HYDROGEN_DELTAS.length + qSlot));
         }
         candidateReaction.push(r);
         templateSlot.push(Math.min(features.templateSlot, templateSlots - 1));

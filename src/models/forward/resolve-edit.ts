@@ -7,7 +7,7 @@
  */
 import { canonicalOrNull } from '../../chem/smiles.js';
 import { applyEdit, bondOrderSums, moleculesOf, type AtomChange, type BondChange, type GraphEdit } from '../../chem/reaction/edit.js';
-import type { BondOrder, ReactionGraph } from '../../chem/reaction/reaction-graph.js';
+import { bondKey, type BondOrder, type ReactionGraph } from '../../chem/reaction/reaction-graph.js';
 import type { RecordedReaction } from './recorded-reaction.js';
 
 export interface ResolvedEdit {
@@ -39,13 +39,13 @@ export function resolveRecordedEdit(graph: ReactionGraph, recorded: RecordedReac
     const formed = new Map<string, BondChange>();
     for (const bond of recorded.formed) {
       const change = { a: indexOf(bond.a), b: indexOf(bond.b), order: toBondOrder(bond.order) };
-      formed.set(pairKey(change.a, change.b), change);
+      formed.set(bondKey(change.a, change.b), change);
     }
     bondChanges = [...formed.values()];
     for (const bond of recorded.broken) {
       const a = indexOf(bond.a);
       const b = indexOf(bond.b);
-      if (!formed.has(pairKey(a, b))) bondChanges.push({ a, b, order: 0 });
+      if (!formed.has(bondKey(a, b))) bondChanges.push({ a, b, order: 0 });
     }
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
@@ -139,8 +139,4 @@ function minimalEdit(graph: ReactionGraph, edit: GraphEdit): GraphEdit {
 function toBondOrder(order: number): BondOrder | 0 {
   if (order === 0 || order === 1 || order === 1.5 || order === 2 || order === 3) return order;
   throw new Error(`unsupported bond order ${order}`);
-}
-
-function pairKey(a: number, b: number): string {
-  return a < b ? `${a}-${b}` : `${b}-${a}`;
 }

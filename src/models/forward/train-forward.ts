@@ -10,6 +10,7 @@ import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, 
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { FEATURIZER_VERSION } from '../../chem/index.js';
+import { readReactionGraph } from '../../chem/reaction/reaction-graph.js';
 import { currentBackend } from '../backend.js';
 import { rngFor, shuffled } from '../../util/random.js';
 import { candidateRecord, type CandidateRecord } from './candidate-set.js';
@@ -73,7 +74,7 @@ export async function trainForwardModel(options: ForwardTrainingOptions): Promis
   // records are featurised as they stream past: the candidates of 10,000 reactions do not fit in one string
   const consume = (record: CandidateRecord): void => {
     try {
-      const { example } = prepareReaction(record.reactants, record.candidates, set, { cap: settings.cap, templateSlots }, own.get(record.index), record.product);
+      const { example } = prepareReaction(record.reactants, readReactionGraph(record.reactants), record.candidates, set, { cap: settings.cap, templateSlots }, own.get(record.index), record.product);
       if (example.gold?.some(Boolean)) prepared.push(example);
     } catch {
       // reactants RDKit cannot featurise give no example
