@@ -10,7 +10,6 @@ import { createCampaign, listModelVersions, loadLatestModelVersion, openDatabase
 import {
   atomAttributions,
   DEFAULT_ENSEMBLE_CONFIG,
-  DEFAULT_GP_CONFIG,
   DeepEnsembleSurrogate,
   defaultSurrogate,
   FitAbortedError,
@@ -25,7 +24,6 @@ import {
   type ReactionInput,
   type Surrogate,
 } from '../src/models/index.js';
-import { decodeContainer, encodeContainer } from '../src/models/serialization.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { EXAMPLES, tempHome } from './helpers.js';
@@ -151,24 +149,6 @@ describe.each([
     const report = await next.fit(pick([...train, ...query]), { seed: 2, warmStart: model });
     expect(report.trainingSize).toBe(train.length + query.length);
     expectConsistent((await next.predict(query.map((i) => bh.inputs[i]!))).yield!, query.length);
-  });
-});
-
-describe('the GP', () => {
-  it('restores a model saved before the fingerprint radius was a setting with the radius it was fitted with', async () => {
-    const legacy = new GaussianProcessSurrogate(BH_SCHEMA, { ...DEFAULT_GP_CONFIG, fingerprintRadius: 2 });
-    await legacy.fit(pick(train), { seed: 1 });
-    const saved = await legacy.save();
-    const { header, tensors } = decodeContainer<{ config: Record<string, unknown> }>(saved.weights);
-    delete header.config.fingerprintRadius;
-    const restored = await loadSurrogate(BH_SCHEMA, { ...saved, weights: encodeContainer(header, tensors) });
-    const inputs = [...query.map((i) => bh.inputs[i]!), ...far(query.slice(0, 5))];
-    const expected = (await legacy.predict(inputs)).yield!;
-    expect(Array.from((await restored.predict(inputs)).yield!.mean)).toEqual(Array.from(expected.mean));
-    // the radius matters: read with today's default the same data would predict otherwise
-    header.config.fingerprintRadius = DEFAULT_GP_CONFIG.fingerprintRadius;
-    const reread = await loadSurrogate(BH_SCHEMA, { ...saved, weights: encodeContainer(header, tensors) });
-    expect(Array.from((await reread.predict(inputs)).yield!.mean)).not.toEqual(Array.from(expected.mean));
   });
 });
 

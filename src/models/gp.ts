@@ -44,23 +44,9 @@ export interface GpConfig {
   warmIterations: number;
   /** model Yeo–Johnson-warped targets (skewed yields) instead of merely standardised ones */
   warpTargets: boolean;
-  /**
-   * Morgan radius of the role similarity. 1 (atoms and their neighbours) predicts substances the
-   * campaign has not tried better than 2 and is as good on tried ones (docs/models.md); models
-   * saved before this setting existed used 2 and are restored with it.
-   */
-  fingerprintRadius: number;
 }
 
-export const DEFAULT_GP_CONFIG: GpConfig = {
-  maxOptimizationPoints: 400,
-  maxIterations: 60,
-  warmIterations: 20,
-  warpTargets: true,
-  fingerprintRadius: 1,
-};
-/** What a saved model without the setting was fitted with. */
-const LEGACY_FINGERPRINT_RADIUS = 2;
+export const DEFAULT_GP_CONFIG: GpConfig = { maxOptimizationPoints: 400, maxIterations: 60, warmIterations: 20, warpTargets: true };
 
 type FactorValue = string | number;
 
@@ -107,7 +93,7 @@ export class GaussianProcessSurrogate implements Surrogate {
     readonly schema: ModelSchema,
     readonly config: GpConfig = DEFAULT_GP_CONFIG,
   ) {
-    this.factors = factorsOf(schema, config.fingerprintRadius);
+    this.factors = factorsOf(schema);
     if (this.factors.length === 0) throw new ModelError('the search space has no parameters to model');
   }
 
@@ -273,7 +259,7 @@ export class GaussianProcessSurrogate implements Surrogate {
     const { header } = decodeContainer<GpHeader>(saved.weights);
     if (header.kind !== 'gp') throw new ModelError(`not a GP model: ${header.kind}`);
     if (header.schemaKey !== schemaKey(schema)) throw new ModelError('the saved model was trained on a different search space or targets');
-    const model = new GaussianProcessSurrogate(schema, { ...header.config, fingerprintRadius: header.config.fingerprintRadius ?? LEGACY_FINGERPRINT_RADIUS });
+    const model = new GaussianProcessSurrogate(schema, header.config);
     model.trainingValues = header.trainingValues;
     model.metrics = header.metrics;
     model.backend = header.backend;
