@@ -18,6 +18,7 @@ import {
   initTensorBackend,
   loadSurrogate,
   ModelError,
+  RoutedSurrogate,
   type EnsembleConfig,
   type ModelSchema,
   type Posterior,
@@ -87,6 +88,7 @@ function expectConsistent(p: Posterior, n: number) {
 describe.each([
   ['gp', () => new GaussianProcessSurrogate(BH_SCHEMA)],
   ['mpnn-ensemble', () => new DeepEnsembleSurrogate(BH_SCHEMA, TINY)],
+  ['mpnn-ensemble+gp', () => new RoutedSurrogate(BH_SCHEMA, new DeepEnsembleSurrogate(BH_SCHEMA, TINY), new GaussianProcessSurrogate(BH_SCHEMA))],
 ] as [string, () => Surrogate][])('%s surrogate', (kind, make) => {
   let model: Surrogate;
   beforeAll(async () => {
@@ -233,9 +235,38 @@ it('leaves no tensor memory behind: weights live as arrays between calls', () =>
 });
 
 describe('the default surrogate', () => {
-  it('is the GP for a campaign start and the graph ensemble for large data sets', () => {
+  it('is the GP for a campaign start and the graph ensemble, routed to the GP for novel substances, for large data sets', () => {
     expect(defaultSurrogate(BH_SCHEMA, 10).kind).toBe('gp');
     expect(defaultSurrogate(BH_SCHEMA, GP_MAX_TRAINING_SIZE).kind).toBe('gp');
-    expect(defaultSurrogate(BH_SCHEMA, GP_MAX_TRAINING_SIZE + 1).kind).toBe('mpnn-ensemble');
+    expect(defaultSurrogate(BH_SCHEMA, GP_MAX_TRAINING_SIZE + 1).kind).toBe('mpnn-ensemble+gp');
+  });
+});
+
+describe('the routed surrogate', () => {
+  it("answers with the ensemble where every substance was seen and with the GP where one was not, and attributes through its graph part", async () => {
+    const novelAdditive: ReactionInput[] = query.slice(0, 6).map((i) => ({ ...bh.inputs[i]!, substances: { ...bh.inputs[i]!.substances, additive: FAR.additive! } }));
+    const seen = query.map((i) => bh.inputs[i]!);
+    const graph = new DeepEnsembleSurrogate(BH_SCHEMA, TINY);
+    const gp = new GaussianProcessSurrogate(BH_SCHEMA);
+    await graph.fit(pick(train), { seed: 5 });
+    await gp.fit(pick(train), { seed: 5 });
+    const routed = new RoutedSurrogate(BH_SCHEMA, new DeepEnsembleSurrogate(BH_SCHEMA, TINY), new GaussianProcessSurrogate(BH_SCHEMA));
+    const report = await routed.fit(pick(train), { seed: 5 });
+    expect(report.metrics).toHaveProperty('gp_cv_r2');
+    const inputs = [...seen, ...novelAdditive];
+    // novel: some role holds a substance none of the 80 training reactions has
+    const known = (role: string, smiles: string) => train.some((i) => bh.inputs[i]!.substances[role] === smiles);
+    const novel = inputs.map((input) => BH_SCHEMA.roles.some((role) => !known(role, input.substances[role]!)));
+    expect(novel.slice(seen.length).every(Boolean)).toBe(true);
+    expect(novel.slice(0, seen.length).filter((x) => !x).length).toBeGreaterThan(20);
+    const p = (await routed.predict(inputs)).yield!;
+    const fromGraph = (await graph.predict(inputs)).yield!;
+    const fromGp = (await gp.predict(inputs)).yield!;
+    for (const key of ['mean', 'sigma', 'epistemic'] as const) {
+      expect(Array.from(p[key])).toEqual(inputs.map((_, i) => (novel[i] ? fromGp : fromGraph)[key][i]));
+    }
+    expect(inputs.map((input) => routed.isNovel(input))).toEqual(novel);
+    const attributions = await atomAttributions(routed, seen[0]!, 'yield');
+    expect(attributions.additive!.atoms).toHaveLength(molecularGraph(seen[0]!.substances.additive!).numAtoms);
   });
 });

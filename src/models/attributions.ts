@@ -9,16 +9,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DeepEnsembleSurrogate } from './ensemble.js';
+import { RoutedSurrogate } from './routed.js';
 import { reactionArrays } from './featurize/reaction-table.js';
 import { SparseGraphLayout } from './graph-layout.js';
 import { forwardReactions } from './reaction-model.js';
 import { ModelError, type ReactionInput, type Surrogate } from './types.js';
 
 export async function atomAttributions(
-  model: Surrogate,
+  surrogate: Surrogate,
   input: ReactionInput,
   target: string,
 ): Promise<Record<string, { smiles: string; atoms: number[] }>> {
+  // a routed model's graph part is the one with atoms
+  const model = surrogate instanceof RoutedSurrogate ? surrogate.graph : surrogate;
   if (!(model instanceof DeepEnsembleSurrogate)) {
     throw new ModelError(`a ${model.kind} model has no atom-level inputs; atom attributions need a graph model (mpnn-ensemble)`);
   }

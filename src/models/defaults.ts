@@ -6,19 +6,22 @@
  * second per fit; around 400–800 they tie; from about a thousand the ensemble is the better model
  * (BH 70 %: ≈ 0.02 R² ahead on every seed, the kind that meets the R² and calibration targets; DA
  * 70 %: ≈ 0.01 R² ahead, miscalibration area 0.10 against 0.17) and the GP's cubic cost starts to
- * bite.
+ * bite — on the substances it was trained on. For a candidate with a substance no result contains
+ * the GP is still the better judge (Ahneman's out-of-sample additive sets), so above the switch-over
+ * size a campaign gets both, routed per candidate (routed.ts).
  */
 import { FEATURIZER_VERSION } from '../chem/index.js';
 import { initTensorBackend } from './backend.js';
 import { DeepEnsembleSurrogate } from './ensemble.js';
 import { GaussianProcessSurrogate } from './gp.js';
+import { RoutedSurrogate } from './routed.js';
 import { ModelError, type ModelSchema, type SavedModel, type Surrogate } from './types.js';
 
-/** Training sizes up to this get the GP; larger ones the ensemble. */
+/** Training sizes up to this get the GP; larger ones the ensemble, with the GP for novel substances. */
 export const GP_MAX_TRAINING_SIZE = 1000;
 
 export function defaultSurrogate(schema: ModelSchema, trainingSize: number): Surrogate {
-  return trainingSize <= GP_MAX_TRAINING_SIZE ? new GaussianProcessSurrogate(schema) : new DeepEnsembleSurrogate(schema);
+  return trainingSize <= GP_MAX_TRAINING_SIZE ? new GaussianProcessSurrogate(schema) : new RoutedSurrogate(schema);
 }
 
 export async function loadSurrogate(schema: ModelSchema, saved: SavedModel): Promise<Surrogate> {
@@ -31,6 +34,8 @@ export async function loadSurrogate(schema: ModelSchema, saved: SavedModel): Pro
       return GaussianProcessSurrogate.restore(schema, saved);
     case 'mpnn-ensemble':
       return DeepEnsembleSurrogate.restore(schema, saved);
+    case RoutedSurrogate.KIND:
+      return RoutedSurrogate.restore(schema, saved);
     default:
       throw new ModelError(`unknown model kind ${saved.kind}`);
   }

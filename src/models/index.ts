@@ -18,4 +18,5 @@ export { initTensorBackend, selectBackend, currentBackend, type BackendChoice, t
 export { atomAttributions } from './attributions.js';
 export { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, type GpConfig } from './gp.js';
 export { DeepEnsembleSurrogate, DEFAULT_ENSEMBLE_CONFIG, type EnsembleConfig } from './ensemble.js';
+export { RoutedSurrogate } from './routed.js';
 export { evaluatePredictions, type RegressionReport } from './metrics.js';

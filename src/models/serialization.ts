@@ -11,11 +11,12 @@
 const MAGIC = [0x41, 0x54, 0x48, 0x4d]; // ATHM
 const FORMAT_VERSION = 1;
 
-export type TensorData = Float32Array | Float64Array | Int32Array;
+/** uint8: opaque bytes, e.g. the weights of a model nested in another */
+export type TensorData = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 interface TensorEntry {
   name: string;
-  dtype: 'float32' | 'float64' | 'int32';
+  dtype: 'float32' | 'float64' | 'int32' | 'uint8';
   offset: number;
   length: number;
 }
@@ -26,7 +27,7 @@ export interface Container<H> {
 }
 
 function dtypeOf(t: TensorData): TensorEntry['dtype'] {
-  return t instanceof Float32Array ? 'float32' : t instanceof Float64Array ? 'float64' : 'int32';
+  return t instanceof Float32Array ? 'float32' : t instanceof Float64Array ? 'float64' : t instanceof Int32Array ? 'int32' : 'uint8';
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -64,11 +65,12 @@ export function decodeContainer<H>(bytes: Uint8Array): Container<H> {
   const tensors = new Map<string, TensorData>();
   for (const entry of parsed.tensors) {
     const start = dataStart + entry.offset;
-    const width = entry.dtype === 'float64' ? 8 : 4;
+    const width = { float64: 8, float32: 4, int32: 4, uint8: 1 }[entry.dtype];
     // copy into a fresh, aligned buffer: `bytes` may be a view at any offset (e.g. from a driver)
     // (Uint8Array's slice copies; a Node Buffer's (e.g. from gunzipSync) would return a view)
     const copy = Uint8Array.prototype.slice.call(bytes, start, start + entry.length * width).buffer;
-    tensors.set(entry.name, entry.dtype === 'float32' ? new Float32Array(copy) : entry.dtype === 'float64' ? new Float64Array(copy) : new Int32Array(copy));
+    const typed = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array }[entry.dtype];
+    tensors.set(entry.name, new typed(copy));
   }
   return { header: parsed.header, tensors };
 }
