@@ -10,6 +10,7 @@ import { createCampaign, listModelVersions, loadLatestModelVersion, openDatabase
 import {
   atomAttributions,
   DEFAULT_ENSEMBLE_CONFIG,
+  DEFAULT_GP_CONFIG,
   DeepEnsembleSurrogate,
   defaultSurrogate,
   FitAbortedError,
@@ -18,6 +19,7 @@ import {
   initTensorBackend,
   loadSurrogate,
   ModelError,
+  NOVEL_SUBSTANCE_GP_CONFIG,
   RoutedSurrogate,
   type EnsembleConfig,
   type ModelSchema,
@@ -25,6 +27,7 @@ import {
   type ReactionInput,
   type Surrogate,
 } from '../src/models/index.js';
+import { decodeContainer, encodeContainer } from '../src/models/serialization.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { EXAMPLES, tempHome } from './helpers.js';
@@ -88,7 +91,7 @@ function expectConsistent(p: Posterior, n: number) {
 describe.each([
   ['gp', () => new GaussianProcessSurrogate(BH_SCHEMA)],
   ['mpnn-ensemble', () => new DeepEnsembleSurrogate(BH_SCHEMA, TINY)],
-  ['mpnn-ensemble+gp', () => new RoutedSurrogate(BH_SCHEMA, new DeepEnsembleSurrogate(BH_SCHEMA, TINY), new GaussianProcessSurrogate(BH_SCHEMA))],
+  ['mpnn-ensemble+gp', () => new RoutedSurrogate(BH_SCHEMA, new DeepEnsembleSurrogate(BH_SCHEMA, TINY))],
 ] as [string, () => Surrogate][])('%s surrogate', (kind, make) => {
   let model: Surrogate;
   beforeAll(async () => {
@@ -151,6 +154,24 @@ describe.each([
     const report = await next.fit(pick([...train, ...query]), { seed: 2, warmStart: model });
     expect(report.trainingSize).toBe(train.length + query.length);
     expectConsistent((await next.predict(query.map((i) => bh.inputs[i]!))).yield!, query.length);
+  });
+});
+
+describe('the GP', () => {
+  it('restores a model saved before the fingerprint radius was a setting with the radius it was fitted with', async () => {
+    const legacy = new GaussianProcessSurrogate(BH_SCHEMA, { ...DEFAULT_GP_CONFIG, fingerprintRadius: 2 });
+    await legacy.fit(pick(train), { seed: 1 });
+    const saved = await legacy.save();
+    const { header, tensors } = decodeContainer<{ config: Record<string, unknown> }>(saved.weights);
+    delete header.config.fingerprintRadius;
+    const restored = await loadSurrogate(BH_SCHEMA, { ...saved, weights: encodeContainer(header, tensors) });
+    const inputs = [...query.map((i) => bh.inputs[i]!), ...far(query.slice(0, 5))];
+    const expected = (await legacy.predict(inputs)).yield!;
+    expect(Array.from((await restored.predict(inputs)).yield!.mean)).toEqual(Array.from(expected.mean));
+    // the radius matters: read with another one the same data would predict otherwise
+    header.config.fingerprintRadius = 1;
+    const reread = await loadSurrogate(BH_SCHEMA, { ...saved, weights: encodeContainer(header, tensors) });
+    expect(Array.from((await reread.predict(inputs)).yield!.mean)).not.toEqual(Array.from(expected.mean));
   });
 });
 
@@ -247,10 +268,10 @@ describe('the routed surrogate', () => {
     const novelAdditive: ReactionInput[] = query.slice(0, 6).map((i) => ({ ...bh.inputs[i]!, substances: { ...bh.inputs[i]!.substances, additive: FAR.additive! } }));
     const seen = query.map((i) => bh.inputs[i]!);
     const graph = new DeepEnsembleSurrogate(BH_SCHEMA, TINY);
-    const gp = new GaussianProcessSurrogate(BH_SCHEMA);
+    const gp = new GaussianProcessSurrogate(BH_SCHEMA, NOVEL_SUBSTANCE_GP_CONFIG);
     await graph.fit(pick(train), { seed: 5 });
     await gp.fit(pick(train), { seed: 5 });
-    const routed = new RoutedSurrogate(BH_SCHEMA, new DeepEnsembleSurrogate(BH_SCHEMA, TINY), new GaussianProcessSurrogate(BH_SCHEMA));
+    const routed = new RoutedSurrogate(BH_SCHEMA, new DeepEnsembleSurrogate(BH_SCHEMA, TINY));
     const report = await routed.fit(pick(train), { seed: 5 });
     expect(report.metrics).toHaveProperty('gp_cv_r2');
     const inputs = [...seen, ...novelAdditive];

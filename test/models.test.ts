@@ -303,7 +303,7 @@ describe('numerics', () => {
 
   it('the GP marginal-likelihood gradient matches finite differences', () => {
     const schema = { roles: ['halide'], numeric: [{ name: 't', values: [0, 50, 100] }], categorical: [{ name: 's', values: ['a', 'b'] }], targets: ['y'] };
-    const factors = factorsOf(schema);
+    const factors = factorsOf(schema, 1);
     const halides = ['Clc1ccccc1', 'Brc1ccccc1', 'Ic1ccccc1', 'Brc1ccncc1'];
     const rng = rngFor(8, 'gp-grad');
     const inputs = Array.from({ length: 14 }, (_, i) => ({ substances: { halide: halides[i % 4]! }, conditions: { t: 100 * rng(), s: i % 3 ? 'a' : 'b' } }));

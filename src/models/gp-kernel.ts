@@ -2,7 +2,8 @@
  * The kernel of the reaction Gaussian process. A reaction is a tuple of factors (each role's
  * molecule, each numeric and each categorical condition); every factor f has a distance d_f in
  * [0, 1]-ish units and a kernel k_f = exp(−d_f / ℓ_f^p):
- *   roles:        d = 1 − Tanimoto(Morgan),  p = 1   (exp of a Tanimoto kernel, positive definite)
+ *   roles:        d = 1 − Tanimoto(Morgan),  p = 1   (exp of a Tanimoto kernel, positive definite;
+ *                                             radius from GpConfig.fingerprintRadius)
  *   numeric:      d = Δx² / 2 on [-1, 1],     p = 2   (squared exponential)
  *   categorical:  d = [a ≠ b],                p = 1
  * and the reaction kernel is
@@ -22,11 +23,13 @@ export interface Factor {
   kind: FactorKind;
   /** exponent of the length scale */
   power: 1 | 2;
+  /** roles: the Morgan radius of the fingerprints compared */
+  radius?: number;
 }
 
-export function factorsOf(schema: ModelSchema): Factor[] {
+export function factorsOf(schema: ModelSchema, fingerprintRadius: number): Factor[] {
   return [
-    ...schema.roles.map((name): Factor => ({ name, kind: 'role', power: 1 })),
+    ...schema.roles.map((name): Factor => ({ name, kind: 'role', power: 1, radius: fingerprintRadius })),
     ...schema.numeric.map((p): Factor => ({ name: p.name, kind: 'numeric', power: 2 })),
     ...schema.categorical.map((p): Factor => ({ name: p.name, kind: 'categorical', power: 1 })),
   ];
@@ -48,8 +51,9 @@ export function factorValues(schema: ModelSchema, factors: Factor[], input: Reac
   });
 }
 
-function distance(kind: FactorKind, a: FactorValue, b: FactorValue): number {
-  if (kind === 'role') return 1 - moleculeSimilarity(a as string, b as string);
+function distance(factor: Factor, a: FactorValue, b: FactorValue): number {
+  const kind = factor.kind;
+  if (kind === 'role') return 1 - moleculeSimilarity(a as string, b as string, factor.radius!);
   if (kind === 'numeric') return ((a as number) - (b as number)) ** 2 / 2;
   return a === b ? 0 : 1;
 }
@@ -88,7 +92,7 @@ export function distanceTables(factors: Factor[], a: CodedInputs, b: CodedInputs
     const va = a.values[i]!;
     const vb = b.values[i]!;
     const table = new Float64Array(va.length * vb.length);
-    va.forEach((x, r) => vb.forEach((y, c) => (table[r * vb.length + c] = distance(f.kind, x, y))));
+    va.forEach((x, r) => vb.forEach((y, c) => (table[r * vb.length + c] = distance(f, x, y))));
     return table;
   });
 }

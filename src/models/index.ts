@@ -16,7 +16,7 @@ export { schemaFromSpace, reactionInputOf } from './schema.js';
 export { defaultSurrogate, loadSurrogate, GP_MAX_TRAINING_SIZE } from './defaults.js';
 export { initTensorBackend, selectBackend, currentBackend, type BackendChoice, type BackendCandidate } from './backend.js';
 export { atomAttributions } from './attributions.js';
-export { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, type GpConfig } from './gp.js';
+export { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, NOVEL_SUBSTANCE_GP_CONFIG, type GpConfig } from './gp.js';
 export { DeepEnsembleSurrogate, DEFAULT_ENSEMBLE_CONFIG, type EnsembleConfig } from './ensemble.js';
 export { RoutedSurrogate } from './routed.js';
 export { evaluatePredictions, type RegressionReport } from './metrics.js';

@@ -5,14 +5,14 @@
  * enough there: with thousands of results the ensemble is the better model on the chemistry it
  * was trained on (Buchwald–Hartwig random 70/30: R² 0.957 against 0.936) and the worse one on
  * substances it was not (Ahneman's out-of-sample additive sets: the GP's similarity kernel
- * extrapolates more cautiously). A lab that adds a new additive plate after a thousand results
+ * extrapolates more cautiously, best on radius-1 fingerprints: NOVEL_SUBSTANCE_GP_CONFIG). A lab that adds a new additive plate after a thousand results
  * gets the ensemble's accuracy on what it knows and the GP's judgement on what it does not.
  *
  * Fitting costs both fits (the GP's is about a tenth of the ensemble's); scoring costs the
  * ensemble's plus the GP's on the novel candidates only.
  */
 import { DeepEnsembleSurrogate } from './ensemble.js';
-import { GaussianProcessSurrogate } from './gp.js';
+import { GaussianProcessSurrogate, NOVEL_SUBSTANCE_GP_CONFIG } from './gp.js';
 import { checkTrainingData, schemaKey } from './schema.js';
 import { decodeContainer, encodeContainer } from './serialization.js';
 import { ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
@@ -36,7 +36,7 @@ export class RoutedSurrogate implements Surrogate {
   constructor(
     readonly schema: ModelSchema,
     readonly graph: DeepEnsembleSurrogate = new DeepEnsembleSurrogate(schema),
-    readonly gp: GaussianProcessSurrogate = new GaussianProcessSurrogate(schema),
+    readonly gp: GaussianProcessSurrogate = new GaussianProcessSurrogate(schema, NOVEL_SUBSTANCE_GP_CONFIG),
   ) {}
 
   /** Routes between two models already fitted on `trainingInputs` (what fit() would produce). */

@@ -1,22 +1,23 @@
 /**
- * Tanimoto similarity of molecules on Morgan fingerprints (radius 2, 2,048 bits), bit-packed so
- * that a comparison is 64 popcounts. The empty role ('') is its own kind of "molecule": similar
- * (1) to itself and to nothing else.
+ * Tanimoto similarity of molecules on Morgan fingerprints (2,048 bits, radius chosen by the
+ * caller), bit-packed so that a comparison is 64 popcounts. The empty role ('') is its own kind of
+ * "molecule": similar (1) to itself and to nothing else.
  */
 import { morganFingerprint } from '../../chem/index.js';
 
 const packed = new Map<string, Uint32Array>();
 
-function words(smiles: string): Uint32Array {
-  let w = packed.get(smiles);
+function words(smiles: string, radius: number): Uint32Array {
+  const key = `${radius}\u0000${smiles}`;
+  let w = packed.get(key);
   if (!w) {
-    const bits = morganFingerprint(smiles, { radius: 2, nBits: 2048 });
+    const bits = morganFingerprint(smiles, { radius, nBits: 2048 });
     w = new Uint32Array(bits.length / 32);
     bits.forEach((bit, i) => {
       if (bit) w![i >>> 5] = w![i >>> 5]! | (1 << (i & 31));
     });
     if (packed.size > 50_000) packed.clear();
-    packed.set(smiles, w);
+    packed.set(key, w);
   }
   return w;
 }
@@ -27,11 +28,11 @@ function popcount(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-export function moleculeSimilarity(a: string, b: string): number {
+export function moleculeSimilarity(a: string, b: string, radius: number): number {
   if (a === b) return 1;
   if (a === '' || b === '') return 0;
-  const wa = words(a);
-  const wb = words(b);
+  const wa = words(a, radius);
+  const wb = words(b, radius);
   let both = 0;
   let either = 0;
   for (let i = 0; i < wa.length; i++) {
