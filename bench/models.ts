@@ -239,7 +239,7 @@ function render(part: Part, reproduce: string): { json: Record<string, unknown>;
   const m = part.machine;
   const md = [
     `Surrogate benchmark, backend **${part.backend}**. Machine: ${m.cpu}, ${m.cores} cores (shared with other work while it ran), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. ` +
-      `Default surrogate: GP up to ${GP_MAX_TRAINING_SIZE} training results, graph-network ensemble above (\`src/models/defaults.ts\`).`,
+      `Default surrogate: GP up to ${GP_MAX_TRAINING_SIZE} training results; above, the graph-network ensemble, routed to a GP for candidates holding a substance no training reaction has (\`src/models/defaults.ts\`, \`routed.ts\`).`,
     '',
     '| figure | measured (default surrogate) | target | published |',
     '|---|---|---|---|',
