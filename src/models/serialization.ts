@@ -26,6 +26,8 @@ export interface Container<H> {
   tensors: Map<string, TensorData>;
 }
 
+const TYPED = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array } as const;
+
 function dtypeOf(t: TensorData): TensorEntry['dtype'] {
   return t instanceof Float32Array ? 'float32' : t instanceof Float64Array ? 'float64' : t instanceof Int32Array ? 'int32' : 'uint8';
 }
@@ -65,11 +67,10 @@ export function decodeContainer<H>(bytes: Uint8Array): Container<H> {
   const tensors = new Map<string, TensorData>();
   for (const entry of parsed.tensors) {
     const start = dataStart + entry.offset;
-    const width = { float64: 8, float32: 4, int32: 4, uint8: 1 }[entry.dtype];
+    const typed = TYPED[entry.dtype];
     // copy into a fresh, aligned buffer: `bytes` may be a view at any offset (e.g. from a driver)
     // (Uint8Array's slice copies; a Node Buffer's (e.g. from gunzipSync) would return a view)
-    const copy = Uint8Array.prototype.slice.call(bytes, start, start + entry.length * width).buffer;
-    const typed = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array }[entry.dtype];
+    const copy = Uint8Array.prototype.slice.call(bytes, start, start + entry.length * typed.BYTES_PER_ELEMENT).buffer;
     tensors.set(entry.name, new typed(copy));
   }
   return { header: parsed.header, tensors };
