@@ -8,8 +8,7 @@
  *
  * The objective's value is the outcome: ≥ 0.5 reacted (1), below not (0).
  */
-import { DEFAULT_PENALTY_LENGTH, selectBatch } from '../planner/batch-selection.js';
-import { CandidateDistance } from '../planner/distance.js';
+import { BatchSelector, dampingNote } from '../planner/batch-selector.js';
 import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
 import { untriedCandidates, type Observation, type PlanningContext, type PredictedProductInfo, type Proposal, type Recommendation, type Recommender } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
@@ -40,12 +39,13 @@ export function outcomesOf(observations: readonly Observation[], direction: 'max
 export class DiscoveryRecommender implements Recommender {
   readonly name: string;
   private readonly initial: DiverseDesign | RandomDesign;
+  private readonly batch: BatchSelector;
   private built?: { space: SearchSpace; model: Promise<DiscoveryModel> };
-  private distanceCache?: { space: SearchSpace; distance: CandidateDistance };
 
   constructor(private readonly settings: DiscoverySettings) {
     this.name = `discovery-${settings.acquisition ?? 'information'}`;
     this.initial = settings.initialDesign === 'random' ? new RandomDesign() : new DiverseDesign();
+    this.batch = new BatchSelector(this.initial, settings.penaltyLength);
   }
 
   /** The space's model (forward predictions and features are computed once per space). */
@@ -79,22 +79,11 @@ export class DiscoveryRecommender implements Recommender {
     const acquisition = this.settings.acquisition ?? 'information';
     const scores = acquisition === 'information' ? predicted.information : Float64Array.from(predicted.probability, binaryEntropy);
 
-    const picks = selectBatch({
-      candidates: eligible,
-      scores,
-      pending: context.pending,
-      count: context.count,
-      distance: this.distanceFor(context.space),
-      lengthScale: this.settings.penaltyLength ?? DEFAULT_PENALTY_LENGTH,
-    });
-    const position = new Map(eligible.map((c, i) => [c, i]));
     const reacted = outcomes.filter((o) => o.reacted).length;
-    const proposals: Proposal[] = picks.map((pick, k) => {
-      const i = position.get(pick.candidate)!;
-      const p = predicted.probability[i]!;
-      const sd = predicted.probabilitySd[i]!;
-      const what = acquisition === 'information' ? 'expected information' : 'outcome entropy';
-      const damped = pick.penalty < 0.99 ? `, damped ×${pick.penalty.toFixed(2)} for closeness to experiments in flight or chosen` : '';
+    const what = acquisition === 'information' ? 'expected information' : 'outcome entropy';
+    const proposals: Proposal[] = this.batch.select(context, eligible, scores).map((pick, k) => {
+      const p = predicted.probability[pick.index]!;
+      const sd = predicted.probabilitySd[pick.index]!;
       return {
         candidate: pick.candidate,
         rank: k + 1,
@@ -105,16 +94,10 @@ export class DiscoveryRecommender implements Recommender {
         ...productsField(products(pick.candidate)),
         reason:
           `${what} ${pick.score.toFixed(3)} nats: P(reacts) ${p.toFixed(2)} ± ${sd.toFixed(2)} ` +
-          `(classifier on ${outcomes.length} results, ${reacted} reacted)${damped}${productNote(discovery, products(pick.candidate))}`,
+          `(classifier on ${outcomes.length} results, ${reacted} reacted)${dampingNote(pick)}${productNote(discovery, products(pick.candidate))}`,
       };
     });
     return { proposals };
-  }
-
-  private distanceFor(space: SearchSpace): CandidateDistance {
-    if (this.initial instanceof DiverseDesign) return this.initial.distanceFor(space);
-    if (this.distanceCache?.space !== space) this.distanceCache = { space, distance: new CandidateDistance(space) };
-    return this.distanceCache.distance;
   }
 }
 

@@ -55,12 +55,11 @@ export class RoutedSurrogate implements Surrogate {
     const gpReport = await this.gp.fit(data, { ...options, warmStart: warm?.gp, onProgress: share(0, 0.1) });
     const graphReport = await this.graph.fit(data, { ...options, warmStart: warm?.graph, onProgress: share(0.1, 0.9) });
     this.seen = seenSubstances(this.schema, data.inputs);
-    const gpMetrics = Object.fromEntries(Object.entries(gpReport.metrics).map(([name, value]) => [`gp_${name}`, value]));
     return {
       kind: this.kind,
       trainingSize: data.inputs.length,
       seconds: (performance.now() - started) / 1000,
-      metrics: { ...graphReport.metrics, ...gpMetrics },
+      metrics: combinedMetrics(graphReport.metrics, gpReport.metrics),
     };
   }
 
@@ -103,7 +102,7 @@ export class RoutedSurrogate implements Surrogate {
       featurizerVersion: graph.featurizerVersion,
       backend: graph.backend,
       trainingSize: graph.trainingSize,
-      metrics: { ...graph.metrics, ...Object.fromEntries(Object.entries(gp.metrics).map(([name, value]) => [`gp_${name}`, value])) },
+      metrics: combinedMetrics(graph.metrics, gp.metrics),
       weights: encodeContainer(header, new Map([['graph', graph.weights], ['gp', gp.weights]])),
     };
   }
@@ -117,6 +116,11 @@ export class RoutedSurrogate implements Surrogate {
     model.seen = new Map(Object.entries(header.seen).map(([role, substances]) => [role, new Set(substances)]));
     return model;
   }
+}
+
+/** The ensemble's metrics under their own names, the GP's as gp_name. */
+function combinedMetrics(graph: Record<string, number>, gp: Record<string, number>): Record<string, number> {
+  return { ...graph, ...Object.fromEntries(Object.entries(gp).map(([name, value]) => [`gp_${name}`, value])) };
 }
 
 function seenSubstances(schema: ModelSchema, inputs: ReactionInput[]): Map<string, Set<string>> {

@@ -5,11 +5,9 @@
  */
 import { rngFor } from '../util/random.js';
 import { describeAcquisition, expectedImprovement, scoreCandidates, type AcquisitionSettings } from './acquisition.js';
-import { DEFAULT_PENALTY_LENGTH, selectBatch } from './batch-selection.js';
-import { CandidateDistance } from './distance.js';
+import { BatchSelector, dampingNote } from './batch-selector.js';
 import { DiverseDesign, RandomDesign } from './initial-design.js';
 import { untriedCandidates, type PlanningContext, type Proposal, type Recommendation, type Recommender } from './recommender.js';
-import type { SearchSpace } from './space.js';
 
 export interface BayesianSettings {
   acquisition: AcquisitionSettings;
@@ -28,17 +26,12 @@ function format(value: number): string {
 export class BayesianRecommender implements Recommender {
   readonly name: string;
   private readonly initial: DiverseDesign | RandomDesign;
-  private distanceCache?: { space: SearchSpace; distance: CandidateDistance };
+  private readonly batch: BatchSelector;
 
   constructor(private readonly settings: BayesianSettings) {
     this.name = `bayes-${settings.acquisition.name}`;
     this.initial = settings.initialDesign === 'random' ? new RandomDesign() : new DiverseDesign();
-  }
-
-  private distanceFor(space: SearchSpace): CandidateDistance {
-    if (this.initial instanceof DiverseDesign) return this.initial.distanceFor(space);
-    if (this.distanceCache?.space !== space) this.distanceCache = { space, distance: new CandidateDistance(space) };
-    return this.distanceCache.distance;
+    this.batch = new BatchSelector(this.initial, settings.penaltyLength);
   }
 
   async recommend(context: PlanningContext): Promise<Recommendation> {
@@ -67,21 +60,10 @@ export class BayesianRecommender implements Recommender {
       if (ei > maxExpectedImprovement) maxExpectedImprovement = ei;
     }
 
-    const picks = selectBatch({
-      candidates: eligible,
-      scores,
-      pending: context.pending,
-      count: context.count,
-      distance: this.distanceFor(context.space),
-      lengthScale: this.settings.penaltyLength ?? DEFAULT_PENALTY_LENGTH,
-    });
-    const position = new Map(eligible.map((c, i) => [c, i]));
     const what = describeAcquisition(this.settings.acquisition);
-    const proposals: Proposal[] = picks.map((pick, k) => {
-      const i = position.get(pick.candidate) as number;
-      const mean = predicted.mean[i] as number;
-      const sigma = predicted.sigma[i] as number;
-      const damped = pick.penalty < 0.99 ? `, damped ×${pick.penalty.toFixed(2)} for closeness to experiments in flight or chosen` : '';
+    const proposals: Proposal[] = this.batch.select(context, eligible, scores).map((pick, k) => {
+      const mean = predicted.mean[pick.index] as number;
+      const sigma = predicted.sigma[pick.index] as number;
       return {
         candidate: pick.candidate,
         rank: k + 1,
@@ -89,7 +71,7 @@ export class BayesianRecommender implements Recommender {
         mean,
         sigma,
         acquisition: pick.score,
-        reason: `${what} ${format(pick.score)} (predicted ${format(mean)} ± ${format(sigma)}, model v${model.version} ${model.kind})${damped}`,
+        reason: `${what} ${format(pick.score)} (predicted ${format(mean)} ± ${format(sigma)}, model v${model.version} ${model.kind})${dampingNote(pick)}`,
       };
     });
     return { proposals, maxExpectedImprovement };
