@@ -1,7 +1,6 @@
 // src/models building blocks against the real tfjs (wasm backend) and RDKit.js: backend choice,
 // graph batching, message passing invariances, metrics, and that training lowers the loss.
 import * as tf from '@tensorflow/tfjs';
-import { determinant, Matrix, solve as solveMatrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ATOM_FDIM, BOND_FDIM, initChem, molecularGraph } from '../src/chem/index.js';
 import { initTensorBackend, selectBackend, type BackendCandidate } from '../src/models/backend.js';
@@ -9,8 +8,7 @@ import { padGraphs } from '../src/models/featurize/batching.js';
 import { packGraphs, type GraphPack } from '../src/models/featurize/graph-pack.js';
 import { DenseGraphLayout, SparseGraphLayout } from '../src/models/graph-layout.js';
 import { cholesky, invertLower, solveLower, solveUpperTransposed } from '../src/models/linalg.js';
-import { codeInputs, crossCovariance, distanceTables, factorsOf, factorValues, kernelTables, vectorToHyper } from '../src/models/gp-kernel.js';
-import { negativeLogSubstanceCv, substanceBlocks } from '../src/models/gp-substance-cv.js';
+import { codeInputs, distanceTables, factorsOf, factorValues } from '../src/models/gp-kernel.js';
 import { defaultHyper, defaultPriors, hyperToVector, negativeLogPosterior } from '../src/models/gp-likelihood.js';
 import { ence, miscalibrationArea, probit, r2, spearman } from '../src/models/metrics.js';
 import { addMpnnParameters, encodeMolecules, type MpnnConfig } from '../src/models/mpnn.js';
@@ -323,53 +321,6 @@ describe('numerics', () => {
       down[k] = down[k]! - h;
       expect(gradient[k]).toBeCloseTo((f(up).value - f(down).value) / (2 * h), 5);
     });
-  });
-
-  it('the GP leave-one-substance-out gradient matches finite differences, and its value is the held-out density of each substance', () => {
-    const schema = { roles: ['halide', 'base'], numeric: [{ name: 't', values: [0, 50, 100] }], categorical: [], targets: ['y'] };
-    const factors = factorsOf(schema, 1);
-    const halides = ['Clc1ccccc1', 'Brc1ccccc1', 'Ic1ccccc1', 'Brc1ccncc1'];
-    const bases = ['CN(C)C', 'CCN(CC)CC', ''];
-    const rng = rngFor(9, 'gp-cv-grad');
-    const inputs = Array.from({ length: 15 }, (_, i) => ({ substances: { halide: halides[i % 4]!, ...(bases[i % 3] ? { base: bases[i % 3]! } : {}) }, conditions: { t: 100 * rng() } }));
-    const coded = codeInputs(factors, inputs.map((x) => factorValues(schema, factors, x)));
-    const distances = distanceTables(factors, coded, coded);
-    const y = Float64Array.from(inputs, () => normal(rng));
-    const blocks = substanceBlocks(factors, coded);
-    // four halides, two bases (rows without a base are no block)
-    expect(blocks.map((b) => b.length).sort()).toEqual([3, 4, 4, 4, 5, 5]);
-    const theta = hyperToVector(defaultHyper(factors)).map((v) => v + 0.3 * normal(rng));
-    const noPrior = defaultPriors(factors).map(() => ({ mean: 0, sd: 1e9 }));
-    const f = (t: Float64Array) => negativeLogSubstanceCv(factors, coded, distances, y, noPrior, t, blocks);
-    const { gradient, value } = f(theta);
-    theta.forEach((_, k) => {
-      const h = 1e-5;
-      const up = Float64Array.from(theta);
-      const down = Float64Array.from(theta);
-      up[k] = up[k]! + h;
-      down[k] = down[k]! - h;
-      expect(gradient[k]).toBeCloseTo((f(up).value - f(down).value) / (2 * h), 5);
-    });
-    // the closed form against refitting without each block: Σ_B −log N(y_B; μ₋B, Σ₋B), per row
-    const h = vectorToHyper(theta, factors.length);
-    const k = crossCovariance(coded, coded, kernelTables(factors, distances, h), h);
-    const covariance = (rows: number[], cols: number[]) => rows.map((i) => cols.map((j) => k[i * coded.n + j]! + (i === j ? Math.exp(h.logNoise) : 0)));
-    let total = 0;
-    let counted = 0;
-    for (const block of blocks) {
-      const rest = Array.from(y, (_, i) => i).filter((i) => !block.includes(i));
-      const kRest = new Matrix(covariance(rest, rest));
-      const kCross = new Matrix(covariance(block, rest));
-      const solve = solveMatrix(kRest, Matrix.columnVector(rest.map((i) => y[i]!)));
-      const mean = kCross.mmul(solve).to1DArray();
-      const cov = new Matrix(covariance(block, block)).sub(kCross.mmul(solveMatrix(kRest, kCross.transpose())));
-      const residual = Matrix.columnVector(block.map((i, u) => y[i]! - mean[u]!));
-      const quad = residual.transpose().mmul(solveMatrix(cov, residual)).get(0, 0);
-      const logDet = Math.log(determinant(cov));
-      total += 0.5 * quad + 0.5 * logDet + 0.5 * block.length * Math.log(2 * Math.PI);
-      counted += block.length;
-    }
-    expect(value).toBeCloseTo(total / counted, 6);
   });
 
   it('calibration metrics: a calibrated Gaussian scores well, an overconfident one badly', () => {

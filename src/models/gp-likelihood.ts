@@ -38,44 +38,39 @@ export function defaultHyper(factors: Factor[]): KernelHyper {
   );
 }
 
-/** The training covariance of one hyperparameter vector, factorised, with α = K⁻¹y and K⁻¹. */
-export interface KernelFactorisation {
-  h: KernelHyper;
-  tables: Float64Array[];
-  l: Float64Array;
-  alpha: Float64Array;
-  kinv: Float64Array;
-}
-
-/** null when K is not positive definite even with jitter (the optimiser then backs off). */
-export function factoriseKernel(factors: Factor[], inputs: CodedInputs, distances: Float64Array[], y: Float64Array, theta: Float64Array): KernelFactorisation | null {
+/**
+ * −(log marginal likelihood + log prior) / n and its gradient. `distances` are the factor distance
+ * tables of the training inputs against themselves.
+ */
+export function negativeLogPosterior(
+  factors: Factor[],
+  inputs: CodedInputs,
+  distances: Float64Array[],
+  y: Float64Array,
+  priors: Prior[],
+  theta: Float64Array,
+): { value: number; gradient: Float64Array } {
   const n = inputs.n;
-  const h = vectorToHyper(theta, factors.length);
+  const F = factors.length;
+  const h = vectorToHyper(theta, F);
   const tables = kernelTables(factors, distances, h);
   const k = crossCovariance(inputs, inputs, tables, h);
   const noise = Math.exp(h.logNoise);
   for (let i = 0; i < n; i++) k[i * n + i] = k[i * n + i]! + noise;
-  let l: Float64Array;
+  let factor: { l: Float64Array };
   try {
-    l = choleskyWithJitter(k, n, 1).l;
+    factor = choleskyWithJitter(k, n, 1);
   } catch (error) {
-    if (error instanceof NotPositiveDefiniteError) return null;
+    if (error instanceof NotPositiveDefiniteError) return { value: Number.POSITIVE_INFINITY, gradient: new Float64Array(theta.length) };
     throw error;
   }
+  const { l } = factor;
   const alpha = solveUpperTransposed(l, n, solveLower(l, n, y));
+  const logMl = -0.5 * y.reduce((s, v, i) => s + v * alpha[i]!, 0) - 0.5 * logDetFromCholesky(l, n) - 0.5 * n * Math.log(2 * Math.PI);
   const kinv = inverseFromInverseFactor(invertLower(l, n), n);
-  return { h, tables, l, alpha, kinv };
-}
 
-/**
- * Σ_ij W_ij · dK_ij/dθ for every log hyperparameter θ, for a symmetric n × n weight matrix W
- * (an objective's derivative in K): the chain rule both objectives below share.
- */
-export function kernelGradient(factors: Factor[], inputs: CodedInputs, distances: Float64Array[], fk: KernelFactorisation, weights: Float64Array): Float64Array {
-  const n = inputs.n;
-  const F = factors.length;
-  const { h, tables } = fk;
-  const grad = new Float64Array(2 * F + 2);
+  // d logML / dθ = ½ Σ_ij (αα^T − K⁻¹)_ij · dK_ij/dθ
+  const grad = new Float64Array(theta.length);
   const productVariance = Math.exp(h.logProductVariance);
   const factorVariance = h.logFactorVariance.map(Math.exp);
   const scale = factors.map((f, i) => f.power * Math.exp(-f.power * h.logLength[i]!));
@@ -84,8 +79,7 @@ export function kernelGradient(factors: Factor[], inputs: CodedInputs, distances
   const df = new Float64Array(F);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      // the lower triangle stands for both (i, j) and (j, i)
-      const w = weights[i * n + j]! * (i === j ? 1 : 2);
+      const w = (alpha[i]! * alpha[j]! - kinv[i * n + j]!) * (i === j ? 0.5 : 1);
       let product = productVariance;
       for (let f = 0; f < F; f++) {
         const cell = inputs.codes[f]![i]! * widths[f]! + inputs.codes[f]![j]!;
@@ -102,46 +96,16 @@ export function kernelGradient(factors: Factor[], inputs: CodedInputs, distances
     }
   }
   let trace = 0;
-  for (let i = 0; i < n; i++) trace += weights[i * n + i]!;
-  grad[2 * F + 1] = Math.exp(h.logNoise) * trace;
-  return grad;
-}
+  for (let i = 0; i < n; i++) trace += alpha[i]! * alpha[i]! - kinv[i * n + i]!;
+  grad[2 * F + 1] = 0.5 * noise * trace;
 
-/** −(objective + log prior) / n with its gradient, from an objective to maximise and its gradient. */
-export function withLogPrior(priors: Prior[], theta: Float64Array, n: number, objective: number, gradient: Float64Array): { value: number; gradient: Float64Array } {
   let logPrior = 0;
-  const grad = Float64Array.from(gradient);
   priors.forEach((p, i) => {
     const z = (theta[i]! - p.mean) / p.sd;
     logPrior -= 0.5 * z * z;
     grad[i] = grad[i]! - (theta[i]! - p.mean) / (p.sd * p.sd);
   });
-  return { value: -(objective + logPrior) / n, gradient: grad.map((g) => -g / n) };
-}
-
-export const INFEASIBLE = (size: number) => ({ value: Number.POSITIVE_INFINITY, gradient: new Float64Array(size) });
-
-/**
- * −(log marginal likelihood + log prior) / n and its gradient. `distances` are the factor distance
- * tables of the training inputs against themselves.
- */
-export function negativeLogPosterior(
-  factors: Factor[],
-  inputs: CodedInputs,
-  distances: Float64Array[],
-  y: Float64Array,
-  priors: Prior[],
-  theta: Float64Array,
-): { value: number; gradient: Float64Array } {
-  const n = inputs.n;
-  const fk = factoriseKernel(factors, inputs, distances, y, theta);
-  if (!fk) return INFEASIBLE(theta.length);
-  const { l, alpha, kinv } = fk;
-  const logMl = -0.5 * y.reduce((s, v, i) => s + v * alpha[i]!, 0) - 0.5 * logDetFromCholesky(l, n) - 0.5 * n * Math.log(2 * Math.PI);
-  // d logML / dK = ½ (αα^T − K⁻¹)
-  const weights = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) weights[i * n + j] = 0.5 * (alpha[i]! * alpha[j]! - kinv[i * n + j]!);
-  return withLogPrior(priors, theta, n, logMl, kernelGradient(factors, inputs, distances, fk, weights));
+  return { value: -(logMl + logPrior) / n, gradient: grad.map((g) => -g / n) };
 }
 
 export { hyperToVector };

@@ -28,7 +28,6 @@ import {
   type KernelHyper,
 } from './gp-kernel.js';
 import { defaultHyper, defaultPriors, negativeLogPosterior } from './gp-likelihood.js';
-import { negativeLogSubstanceCv, substanceBlocks } from './gp-substance-cv.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } from './linalg.js';
 import { mean as average, r2, rmse } from './metrics.js';
@@ -53,12 +52,6 @@ export interface GpConfig {
    * this setting existed used 2 and are restored with it.
    */
   fingerprintRadius: number;
-  /**
-   * What the hyperparameters maximise: the marginal likelihood, or the predictive density of each
-   * substance's results with that substance left out (gp-substance-cv.ts) — for a GP asked about
-   * substances it has not seen. Models saved before this setting existed used the first.
-   */
-  hyperObjective: 'marginal-likelihood' | 'leave-substance-out';
 }
 
 export const DEFAULT_GP_CONFIG: GpConfig = {
@@ -67,11 +60,10 @@ export const DEFAULT_GP_CONFIG: GpConfig = {
   warmIterations: 20,
   warpTargets: true,
   fingerprintRadius: 2,
-  hyperObjective: 'marginal-likelihood',
 };
 
 /** The GP that answers for candidates holding a substance no result contains (routed.ts). */
-export const NOVEL_SUBSTANCE_GP_CONFIG: GpConfig = { ...DEFAULT_GP_CONFIG, fingerprintRadius: 1, hyperObjective: 'leave-substance-out' };
+export const NOVEL_SUBSTANCE_GP_CONFIG: GpConfig = { ...DEFAULT_GP_CONFIG, fingerprintRadius: 1 };
 /** What a saved model without the setting was fitted with. */
 const LEGACY_FINGERPRINT_RADIUS = 2;
 
@@ -179,13 +171,10 @@ export class GaussianProcessSurrogate implements Surrogate {
     const distances = distanceTables(this.factors, coded, coded);
     const ySubset = Float64Array.from(subset, (k) => y[k]!);
     const priors = defaultPriors(this.factors);
-    const blocks = this.config.hyperObjective === 'leave-substance-out' ? substanceBlocks(this.factors, coded) : [];
     const { x } = minimizeLbfgs(
       (theta) => {
         if (options.signal?.aborted) throw new FitAbortedError();
-        return blocks.length > 0
-          ? negativeLogSubstanceCv(this.factors, coded, distances, ySubset, priors, theta, blocks)
-          : negativeLogPosterior(this.factors, coded, distances, ySubset, priors, theta);
+        return negativeLogPosterior(this.factors, coded, distances, ySubset, priors, theta);
       },
       hyperToVector(start),
       { maxIterations: iterations, lower: -12, upper: 8 },
@@ -289,11 +278,7 @@ export class GaussianProcessSurrogate implements Surrogate {
     const { header } = decodeContainer<GpHeader>(saved.weights);
     if (header.kind !== 'gp') throw new ModelError(`not a GP model: ${header.kind}`);
     if (header.schemaKey !== schemaKey(schema)) throw new ModelError('the saved model was trained on a different search space or targets');
-    const model = new GaussianProcessSurrogate(schema, {
-      ...header.config,
-      fingerprintRadius: header.config.fingerprintRadius ?? LEGACY_FINGERPRINT_RADIUS,
-      hyperObjective: header.config.hyperObjective ?? 'marginal-likelihood',
-    });
+    const model = new GaussianProcessSurrogate(schema, { ...header.config, fingerprintRadius: header.config.fingerprintRadius ?? LEGACY_FINGERPRINT_RADIUS });
     model.trainingValues = header.trainingValues;
     model.metrics = header.metrics;
     model.backend = header.backend;
