@@ -12,7 +12,6 @@ import { serveCommand } from './cli/serve-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
 import { openDatabase, resolveHome } from './db/index.js';
 
-
 const program = new Command()
   .name('athanor')
   .description('Autonomous experiment planner for chemistry: closed-loop campaigns against robots and simulators.')

@@ -29,7 +29,6 @@ function stepsArg(value: string): number {
   return n;
 }
 
-
 export function registerChainsCommand(program: Command): void {
   program
     .command('chains')

@@ -19,7 +19,6 @@ interface PredictOptions {
   model?: string;
 }
 
-
 export function registerPredictCommands(program: Command): void {
   program
     .command('predict')

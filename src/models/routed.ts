@@ -5,8 +5,9 @@
  * enough there: with thousands of results the ensemble is the better model on the chemistry it
  * was trained on (Buchwald–Hartwig random 70/30: R² 0.957 against 0.936) and the worse one on
  * substances it was not (Ahneman's out-of-sample additive sets: the GP's similarity kernel
- * extrapolates more cautiously, best on radius-1 fingerprints: NOVEL_SUBSTANCE_GP_CONFIG). A lab that adds a new additive plate after a thousand results
- * gets the ensemble's accuracy on what it knows and the GP's judgement on what it does not.
+ * extrapolates more cautiously, best on radius-1 fingerprints: NOVEL_SUBSTANCE_GP_CONFIG). A lab
+ * that adds a new additive plate after a thousand results gets the ensemble's accuracy on what it
+ * knows and the GP's judgement on what it does not.
  *
  * Fitting costs both fits (the GP's is about a tenth of the ensemble's); scoring costs the
  * ensemble's plus the GP's on the novel candidates only.
