@@ -116,7 +116,11 @@ export const results = pgTable('results', {
   receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 }, (t) => [uniqueIndex('results_experiment_uq').on(t.experimentId), index('results_campaign_idx').on(t.campaignId)]);
 
-/** Results that could not be matched to a live experiment: kept and reported, never dropped (invariant 3). */
+/**
+ * Results that could not be matched to a live experiment: kept and reported, never dropped
+ * (invariant 3). Always in the campaign the report was sent to (its URL, its lab's key), whatever
+ * experiment id it names: rows without one are from before reports were scoped to campaigns.
+ */
 export const quarantinedResults = pgTable('quarantined_results', {
   id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
   campaignId: uuid('campaign_id'),
@@ -125,7 +129,7 @@ export const quarantinedResults = pgTable('quarantined_results', {
   raw: jsonb('raw').notNull(),
   source: text('source').notNull(),
   receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-});
+}, (t) => [index('quarantined_results_campaign_idx').on(t.campaignId, t.receivedAt)]);
 
 export const modelVersions = pgTable('model_versions', {
   id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
@@ -171,6 +175,11 @@ export const apiTokens = pgTable('api_tokens', {
   tokenHash: text('token_hash').notNull(),
   /** The token's first characters, so a person can tell their tokens apart in a list. */
   prefix: text('prefix').notNull(),
+  /**
+   * The campaigns a lab token may report results for and read (null: bound to none, see
+   * src/auth/tenancy.ts). Kept as ids, not a join table: deleting a campaign must never widen a token.
+   */
+  campaignIds: jsonb('campaign_ids').$type<string[]>(),
   createdAt: createdAt(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
