@@ -1,2 +1,3 @@
 export { allows, isTokenRole, TOKEN_ROLES, type Permission } from './roles.js';
+export { campaignAccess, reachableCampaigns, type CampaignAccess } from './tenancy.js';
 export { authenticateToken, hashToken, issueToken, TOKEN_PREFIX, type IssuedToken, type Principal } from './tokens.js';

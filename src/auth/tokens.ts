@@ -21,15 +21,19 @@ export interface Principal {
   /** The token's name: recorded as the actor of what it does. */
   name: string;
   role: TokenRole;
+  /** The campaigns a lab token is bound to; null when unbound (src/auth/tenancy.ts says what that allows). */
+  campaignIds: readonly string[] | null;
 }
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export async function issueToken(db: Db, name: string, role: TokenRole): Promise<IssuedToken> {
+export async function issueToken(db: Db, name: string, role: TokenRole, options: { campaignIds?: readonly string[] } = {}): Promise<IssuedToken> {
+  const campaignIds = options.campaignIds && options.campaignIds.length > 0 ? [...new Set(options.campaignIds.map((id) => id.toLowerCase()))] : null;
+  if (campaignIds && role !== 'lab') throw new Error('only lab tokens are bound to campaigns');
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const row = await insertApiToken(db, { name, role, tokenHash: hashToken(token), prefix: token.slice(0, 10) });
+  const row = await insertApiToken(db, { name, role, tokenHash: hashToken(token), prefix: token.slice(0, 10), campaignIds });
   return { token, row };
 }
 
@@ -42,5 +46,5 @@ export async function authenticateToken(db: Db, token: string): Promise<Principa
   if (!row) return undefined;
   const now = new Date();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await touchApiToken(db, row.id, now);
-  return { tokenId: row.id, name: row.name, role: row.role };
+  return { tokenId: row.id, name: row.name, role: row.role, campaignIds: row.campaignIds ?? null };
 }

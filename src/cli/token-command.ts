@@ -1,7 +1,7 @@
 /** `athanor token create|list|revoke`: API tokens for the HTTP API and the control panel. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { issueToken, TOKEN_ROLES } from '../auth/index.js';
-import { listApiTokens, openDatabase, resolveHome, revokeApiTokens, type TokenRole } from '../db/index.js';
+import { bindApiTokens, getCampaign, listApiTokens, openDatabase, resolveHome, revokeApiTokens, type Db, type TokenRole } from '../db/index.js';
 import { UsageError } from './errors.js';
 
 function tokenName(value: string): string {
@@ -20,17 +20,46 @@ async function withDatabase<T>(home: string | undefined, action: (db: Awaited<Re
   }
 }
 
-export async function createTokenCommand(options: { role: TokenRole; name?: string; home?: string; json?: boolean }): Promise<number> {
+function campaignId(value: string, previous: string[] = []): string[] {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new InvalidArgumentError('a campaign id (UUID)');
+  return [...previous, value.toLowerCase()];
+}
+
+/** Every id names a campaign of this database: a token is never bound to a typo. */
+async function requireCampaigns(db: Db, ids: readonly string[]): Promise<void> {
+  for (const id of ids) if (!(await getCampaign(db, id))) throw new UsageError(`no campaign has the id ${id}`);
+}
+
+export async function createTokenCommand(options: { role: TokenRole; name?: string; home?: string; json?: boolean; campaign?: string[] }): Promise<number> {
   const name = options.name ?? `${options.role}-${new Date().toISOString().slice(0, 10)}`;
-  const issued = await withDatabase(options.home, (db) => issueToken(db, name, options.role));
+  const campaignIds = options.campaign ?? [];
+  if (campaignIds.length > 0 && options.role !== 'lab') throw new UsageError('--campaign binds lab tokens only: viewer and operator tokens reach every campaign');
+  if (options.role === 'lab' && campaignIds.length === 0) {
+    throw new UsageError('a lab token must be bound to the campaigns it reports to: add --campaign <id> (once per campaign)');
+  }
+  const issued = await withDatabase(options.home, async (db) => {
+    await requireCampaigns(db, campaignIds);
+    return issueToken(db, name, options.role, { campaignIds });
+  });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ id: issued.row.id, name, role: options.role, token: issued.token })}\n`);
+    process.stdout.write(`${JSON.stringify({ id: issued.row.id, name, role: options.role, token: issued.token, campaigns: issued.row.campaignIds ?? [] })}\n`);
   } else {
+    const bound = campaignIds.length > 0 ? ` for campaign${campaignIds.length === 1 ? '' : 's'} ${campaignIds.join(', ')}` : '';
     process.stdout.write(
-      `Created ${options.role} token "${name}". It is shown only this once; keep it somewhere safe:\n\n  ${issued.token}\n\n` +
+      `Created ${options.role} token "${name}"${bound}. It is shown only this once; keep it somewhere safe:\n\n  ${issued.token}\n\n` +
         'Sign in to the control panel with it, or send it as "Authorization: Bearer <token>" to the API.\n',
     );
   }
+  return 0;
+}
+
+export async function bindTokenCommand(nameOrId: string, options: { home?: string; campaign: string[] }): Promise<number> {
+  const count = await withDatabase(options.home, async (db) => {
+    await requireCampaigns(db, options.campaign);
+    return bindApiTokens(db, nameOrId, options.campaign);
+  });
+  if (count === 0) throw new UsageError(`no live lab token has the name or id "${nameOrId}"`);
+  process.stdout.write(`Bound ${count} lab token${count === 1 ? '' : 's'} "${nameOrId}" to ${options.campaign.join(', ')}.\n`);
   return 0;
 }
 
@@ -41,6 +70,7 @@ export async function listTokensCommand(options: { home?: string; json?: boolean
     name: r.name,
     role: r.role,
     prefix: r.prefix,
+    campaigns: r.role === 'lab' ? (r.campaignIds ?? []) : null,
     createdAt: r.createdAt.toISOString(),
     lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
     revokedAt: r.revokedAt?.toISOString() ?? null,
@@ -50,7 +80,8 @@ export async function listTokensCommand(options: { home?: string; json?: boolean
   else {
     for (const t of shown) {
       const state = t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`;
-      process.stdout.write(`${t.prefix}…  ${t.role.padEnd(8)} ${t.name.padEnd(24)} ${state}\n`);
+      const bound = t.campaigns ? `  campaigns: ${t.campaigns.length > 0 ? t.campaigns.join(', ') : 'none (bind it with athanor token bind)'}` : '';
+      process.stdout.write(`${t.prefix}…  ${t.role.padEnd(8)} ${t.name.padEnd(24)} ${state}${bound}\n`);
     }
   }
   return 0;
@@ -71,9 +102,18 @@ export function registerTokenCommand(program: Command): Command {
     .description('create a token and print it once; only its hash is stored')
     .addOption(new Option('--role <role>', 'what the token may do').choices([...TOKEN_ROLES]).makeOptionMandatory())
     .option('--name <name>', 'who holds it; recorded with every action it makes (default: <role>-<date>)', tokenName)
-    .option('--json', 'print {id, name, role, token} as JSON')
+    .option('--campaign <id>', 'lab tokens: a campaign it may read and report results to (repeat for several; required for lab tokens)', campaignId)
+    .option('--json', 'print {id, name, role, token, campaigns} as JSON')
     .action(async (options, command: Command) => {
       process.exitCode = await createTokenCommand({ ...options, ...command.optsWithGlobals() });
+    });
+  token
+    .command('bind')
+    .description('bind live lab tokens with this name (or the token with this id) to more campaigns')
+    .argument('<name-or-id>')
+    .requiredOption('--campaign <id>', 'a campaign the token may read and report results to (repeat for several)', campaignId)
+    .action(async (nameOrId: string, options, command: Command) => {
+      process.exitCode = await bindTokenCommand(nameOrId, { ...options, ...command.optsWithGlobals() });
     });
   token
     .command('list')

@@ -13,6 +13,7 @@ import type { ServerEnv } from './env.js';
 import { errorHandler } from './errors.js';
 import { EventFeed } from './event-feed.js';
 import { authenticate } from './middleware/authenticate.js';
+import { campaignScope } from './middleware/campaign-scope.js';
 import { limitBodies } from './middleware/body-limit.js';
 import { sameOriginForCookies } from './middleware/same-origin.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -69,6 +70,8 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   // Reading an oversized body to answer 413 politely is done for known callers only.
   app.use('*', limitBodies<ServerEnv>(maxBodyBytes, (c) => c.get('principal') !== undefined));
   app.use('*', sameOriginForCookies({ alwaysFor: (path) => path === '/signin' || path === '/api/session' }));
+  // A lab token reaches only the campaigns it is bound to (src/auth/tenancy.ts).
+  app.use('*', campaignScope());
 
   const api = new ApiBuilder(app);
   api.define(

@@ -2,6 +2,8 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { apiTokens, type TokenRole } from '../schema.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
 export interface NewApiToken {
@@ -9,6 +11,8 @@ export interface NewApiToken {
   role: TokenRole;
   tokenHash: string;
   prefix: string;
+  /** Lab tokens: the campaigns it is bound to. */
+  campaignIds?: string[] | null;
 }
 
 export async function insertApiToken(db: DbOrTx, token: NewApiToken): Promise<ApiTokenRow> {
@@ -38,12 +42,29 @@ export async function countLiveApiTokens(db: DbOrTx): Promise<number> {
 
 /** Revokes every live token with this name or id; returns how many. */
 export async function revokeApiTokens(db: DbOrTx, nameOrId: string): Promise<number> {
-  const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId);
+  const byId = UUID.test(nameOrId);
   const rows = await db
     .update(apiTokens)
     .set({ revokedAt: new Date() })
     .where(and(byId ? eq(apiTokens.id, nameOrId) : eq(apiTokens.name, nameOrId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
+  return rows.length;
+}
+
+/**
+ * Binds every live lab token with this name or id to more campaigns (kept with those it already
+ * has); returns how many tokens changed. Only lab tokens are bound: other roles reach every campaign.
+ */
+export async function bindApiTokens(db: DbOrTx, nameOrId: string, campaignIds: readonly string[]): Promise<number> {
+  const byId = UUID.test(nameOrId);
+  const ids = campaignIds.map((id) => id.toLowerCase());
+  const rows = await db
+    .select()
+    .from(apiTokens)
+    .where(and(byId ? eq(apiTokens.id, nameOrId) : eq(apiTokens.name, nameOrId), eq(apiTokens.role, 'lab'), isNull(apiTokens.revokedAt)));
+  for (const row of rows) {
+    await db.update(apiTokens).set({ campaignIds: [...new Set([...(row.campaignIds ?? []), ...ids])] }).where(eq(apiTokens.id, row.id));
+  }
   return rows.length;
 }
 

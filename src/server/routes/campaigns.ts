@@ -8,6 +8,7 @@ import {
   stopCampaign,
   validateCampaignText,
 } from '../../agent/index.js';
+import { reachableCampaigns } from '../../auth/index.js';
 import type { SourceFormat } from '../../campaign/index.js';
 import { lastEventOf, listCampaigns } from '../../db/index.js';
 import { apiError } from '../errors.js';
@@ -42,7 +43,8 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
       responses: { 200: { description: 'Campaign summaries', schema: z.object({ campaigns: z.array(summarySchema) }) } },
     },
     async (c) => {
-      const rows = await listCampaigns(db);
+      const principal = c.get('principal');
+      const rows = principal ? reachableCampaigns(principal, await listCampaigns(db)) : [];
       const last = await lastEventOf(db, rows.map((r) => r.id));
       const campaigns = await Promise.all(
         rows.map(async (row) => {
