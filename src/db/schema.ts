@@ -185,6 +185,22 @@ export const apiTokens = pgTable('api_tokens', {
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
 }, (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_name_idx').on(t.name)]);
 
+/**
+ * Control-panel sessions. Signing in with a token creates one; the cookie holds only a random
+ * session secret (256 bits), stored here as its SHA-256, so the token itself never sits in a
+ * browser. Expiry and revocation are the server's: a copied cookie dies with its row.
+ */
+export const sessions = pgTable('sessions', {
+  /** SHA-256 of the session secret the cookie carries, hex. */
+  idHash: text('id_hash').primaryKey(),
+  /** The token signed in with: the session acts as it, and dies with it. */
+  tokenId: uuid('token_id').notNull().references(() => apiTokens.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** Set by signing out (or revoking the token): the session no longer authenticates. */
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [index('sessions_token_idx').on(t.tokenId), index('sessions_expires_idx').on(t.expiresAt)]);
+
 export type CampaignCommandType = 'pause' | 'resume' | 'stop' | 'cancel-experiment';
 
 /**
