@@ -14,7 +14,8 @@ export function specHash(spec: CampaignSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
 }
 
-function moleculesOf(spec: CampaignSpec): MoleculeFacts[] {
+/** Facts of every substance of the space, recorded with the campaign (initChem must have been awaited). */
+export function moleculesOf(spec: CampaignSpec): MoleculeFacts[] {
   const seen = new Map<string, MoleculeFacts>();
   for (const choices of Object.values(spec.space.substances)) {
     for (const smiles of Object.values(choices)) {
@@ -39,8 +40,9 @@ export interface OpenedCampaign {
   resumed: boolean;
 }
 
-export async function createNewCampaign(db: Db, spec: CampaignSpec, source: string, actor: string): Promise<CampaignRow> {
-  await initChem();
+/** `molecules`: the substances' facts when already computed (off this thread), else computed here. */
+export async function createNewCampaign(db: Db, spec: CampaignSpec, source: string, actor: string, molecules?: MoleculeFacts[]): Promise<CampaignRow> {
+  if (!molecules) await initChem();
   return createCampaign(
     db,
     {
@@ -53,7 +55,7 @@ export async function createNewCampaign(db: Db, spec: CampaignSpec, source: stri
       budget: spec.budget.experiments,
       batchSize: spec.budget.batch,
     },
-    moleculesOf(spec),
+    molecules ?? moleculesOf(spec),
     actor,
   );
 }

@@ -22,12 +22,13 @@ import {
   type CampaignRow,
   type Db,
   type ExperimentRow,
+  type MoleculeFacts,
   type StoreOutcome,
 } from '../db/index.js';
 import { parseCsvText } from '../util/csv-text.js';
 import type { CampaignRunner } from './campaign-runner.js';
 import { forwardToLeaseHolder } from './campaign-commands.js';
-import { createNewCampaign } from './open-campaign.js';
+import { createNewCampaign, moleculesOf } from './open-campaign.js';
 
 export type OperatorErrorKind = 'not_found' | 'conflict' | 'invalid';
 
@@ -101,6 +102,8 @@ export interface NewCampaignRequest {
   format?: SourceFormat;
   /** Relative paths in the file (datasets, scope tables) resolve here, and must stay inside it. */
   baseDir: string;
+  /** The largest grid accepted (the service's ATHANOR_MAX_CANDIDATES; default the campaign file's own). */
+  maxCandidates?: number;
 }
 
 /** Validates a campaign file's text and records the campaign; the caller starts it. */
@@ -109,10 +112,33 @@ export async function createCampaignFromText(ctx: OperatorContext, request: NewC
   return createNewCampaign(ctx.db, spec, request.text, ctx.actor);
 }
 
+/**
+ * Records a campaign whose file was validated elsewhere (the service checks files on a worker
+ * thread, with the molecules' facts: checkCampaignText), so that nothing heavy runs here.
+ */
+export async function createCampaignFromChecked(ctx: OperatorContext, checked: CheckedCampaign, text: string): Promise<CampaignRow> {
+  return createNewCampaign(ctx.db, checked.spec, text, ctx.actor, checked.molecules);
+}
+
+export interface CheckedCampaign {
+  spec: CampaignSpec;
+  molecules: MoleculeFacts[];
+}
+
+/** validateCampaignText, plus the facts of every substance the campaign records with it. */
+export async function checkCampaignText(request: NewCampaignRequest): Promise<CheckedCampaign> {
+  const spec = await validateCampaignText(request);
+  return { spec, molecules: moleculesOf(spec) };
+}
+
 /** Every problem of a campaign file at once, with its field path and line, as OperatorError('invalid'). */
 export async function validateCampaignText(request: NewCampaignRequest): Promise<CampaignSpec> {
   try {
-    const spec = await parseCampaignSpec(request.text, { baseDir: request.baseDir, ...(request.format ? { format: request.format } : {}) });
+    const spec = await parseCampaignSpec(request.text, {
+      baseDir: request.baseDir,
+      ...(request.format ? { format: request.format } : {}),
+      ...(request.maxCandidates !== undefined ? { maxCandidates: request.maxCandidates } : {}),
+    });
     confineFiles(spec, request.baseDir);
     return spec;
   } catch (error) {

@@ -24,6 +24,9 @@ export function formatIssue(issue: CampaignIssue): string {
   return `${where}${line}: ${issue.message}`;
 }
 
+/** Problems listed at most; the rest are counted in one last issue. */
+export const MAX_REPORTED_ISSUES = 100;
+
 /** Every validation failure of a campaign file, all at once: a chemist fixing a file should see
  * the whole list rather than one error per run. */
 export class CampaignSpecError extends Error {
@@ -31,9 +34,13 @@ export class CampaignSpecError extends Error {
   readonly fileName: string | undefined;
 
   constructor(issues: CampaignIssue[], fileName?: string) {
-    super(issues.map(formatIssue).join('\n'));
+    // A file with 20,000 unknown keys needs the first ones fixed, not a 2 MB answer.
+    const shown = issues.length > MAX_REPORTED_ISSUES
+      ? [...issues.slice(0, MAX_REPORTED_ISSUES), { path: '', message: `… and ${issues.length - MAX_REPORTED_ISSUES} more problems` }]
+      : issues;
+    super(shown.map(formatIssue).join('\n'));
     this.name = 'CampaignSpecError';
-    this.issues = issues;
+    this.issues = shown;
     this.fileName = fileName;
   }
 }

@@ -7,6 +7,7 @@ import { CampaignSpecError, IssueList, formatPath, type CampaignIssue, type Path
 import { checkFiles } from './file-checks.js';
 import { detectFormat, parseSource, type ParsedSource, type SourceFormat } from './line-map.js';
 import { campaignSpecSchema } from './schema.js';
+import { checkSpaceSize, DEFAULT_MAX_CANDIDATES } from './space-size.js';
 import type { CampaignSpec } from './types.js';
 import { translateZodIssues } from './zod-issues.js';
 
@@ -17,6 +18,8 @@ export interface ParseOptions {
   format?: SourceFormat;
   /** For messages and format detection only; nothing is read from it. */
   fileName?: string;
+  /** The largest grid accepted (default DEFAULT_MAX_CANDIDATES; the service reads ATHANOR_MAX_CANDIDATES). */
+  maxCandidates?: number;
 }
 
 /** Reads, parses and validates a campaign file. `source` is the text as read, for recording
@@ -52,6 +55,7 @@ export async function parseCampaignSpec(text: string, opts: ParseOptions): Promi
   const spec: CampaignSpec = { ...shaped.data, baseDir: resolve(opts.baseDir) };
   const issues = new IssueList();
   checkSpec(spec, issues);
+  checkSpaceSize(spec, opts.maxCandidates ?? DEFAULT_MAX_CANDIDATES, issues);
   await initChem();
   checkSubstances(spec, issues);
   await checkFiles(spec, issues);

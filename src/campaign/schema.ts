@@ -104,9 +104,13 @@ const spaceSchema = z.strictObject({
     .describe('Groups of substance roles with the same choices that draw from one inventory: a candidate is a set of reagents (order does not matter, none twice)'),
 });
 
+/** A budget beyond these is a typo, not a plan (and batch selection grows with the batch). */
+export const MAX_BUDGET_EXPERIMENTS = 1_000_000;
+export const MAX_BATCH = 1_000;
+
 const budgetSchema = z.strictObject({
-  experiments: z.int().positive(),
-  batch: z.int().positive(),
+  experiments: z.int().positive().max(MAX_BUDGET_EXPERIMENTS),
+  batch: z.int().positive().max(MAX_BATCH),
 });
 
 const plannerSchema = z
@@ -255,7 +259,7 @@ export const campaignSpecSchema = z.strictObject({
   objective: objectiveSchema,
   space: spaceSchema.describe('Parameters (substances by role, numeric, categorical), forbidden combinations, optional scope table'),
   budget: budgetSchema.describe('How many experiments in all, and how many the planner proposes at a time'),
-  seed: z.int().default(0).describe('Seed for every random choice of the campaign'),
+  seed: z.int32().default(0).describe('Seed for every random choice of the campaign (a 32-bit integer)'),
   planner: plannerSchema.default(() => plannerSchema.parse({})),
   lab: labSchema.describe('Where experiments run; discriminated by type'),
 });

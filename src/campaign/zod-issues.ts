@@ -10,6 +10,9 @@ export interface RawIssue {
   message: string;
 }
 
+/** Unknown fields named one by one in a map; the rest are counted. */
+const MAX_UNKNOWN_FIELDS = 100;
+
 export function translateZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, data: unknown): RawIssue[] {
   return issues.flatMap((issue) => translate(issue, schema, data));
 }
@@ -20,7 +23,10 @@ function translate(issue: z.core.$ZodIssue, schema: z.ZodType, data: unknown): R
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeys(schema, path);
-      return issue.keys.map((key) => ({ path: [...path, key], message: unknownFieldMessage(key, known) }));
+      // each is compared with every allowed name for a "did you mean": only as many as are shown
+      const named = issue.keys.slice(0, MAX_UNKNOWN_FIELDS).map((key) => ({ path: [...path, key], message: unknownFieldMessage(key, known) }));
+      const rest = issue.keys.length - named.length;
+      return rest > 0 ? [...named, { path, message: `… and ${rest} more unknown fields` }] : named;
     }
     case 'invalid_type':
       if (value === undefined) return [{ path, message: 'required field is missing' }];

@@ -11,6 +11,7 @@ import type { Supervisor } from '../agent/index.js';
 import type { Database } from '../db/index.js';
 import type { ServerEnv } from './env.js';
 import { errorHandler } from './errors.js';
+import type { HeavyWork } from './heavy-work/index.js';
 import { EventFeed } from './event-feed.js';
 import { authenticate } from './middleware/authenticate.js';
 import { campaignScope } from './middleware/campaign-scope.js';
@@ -55,12 +56,15 @@ export interface AppDeps {
   logError?: (error: Error, where: string) => void;
   /** The service's Prometheus metrics, served at GET /metrics (src/server/metrics.ts). */
   metrics?: MetricsText;
+  /** Worker threads for CPU-heavy requests (default: one pool per process, settings from the environment). */
+  heavyWork?: HeavyWork;
 }
 
 export function createApp(deps: AppDeps): Hono<ServerEnv> {
   const { database, supervisor, maxBodyBytes = 1_000_000 } = deps;
   const feed = deps.feed ?? new EventFeed(database.db);
   const services = new Services(database, supervisor, feed, deps.models ?? storedModels(), deps.dataDir ?? DEFAULT_DATA_DIR);
+  if (deps.heavyWork) services.work = deps.heavyWork;
 
   const app = new Hono<ServerEnv>();
   app.onError(errorHandler((error, c) => deps.logError?.(error, `${c.req.method} ${c.req.path}`)));
@@ -91,8 +95,8 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   resultRoutes(api, services);
   modelRoutes(api, services);
   moleculeRoutes(api);
-  reactionRoutes(api);
-  chainRoutes(api);
+  reactionRoutes(api, services);
+  chainRoutes(api, services);
   eventRoutes(api, services);
   openApiRoutes(app, api);
 

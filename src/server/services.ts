@@ -7,6 +7,7 @@ import type { SearchSpace } from '../planner/space.js';
 import type { ServerEnv } from './env.js';
 import { apiError } from './errors.js';
 import type { EventFeed } from './event-feed.js';
+import { sharedHeavyWork, type HeavyWork } from './heavy-work/index.js';
 import type { ModelAccess } from './model-access.js';
 
 export interface CampaignView extends CampaignSummary {
@@ -17,6 +18,8 @@ export interface CampaignView extends CampaignSummary {
 export class Services {
   readonly db: Db;
   private readonly spaces = new Map<string, Promise<SearchSpace>>();
+  /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
+  work: HeavyWork = sharedHeavyWork();
 
   constructor(
     readonly database: Database,

@@ -29,6 +29,23 @@ export interface ForwardPrediction {
 export interface PredictOptions {
   /** how many products to return (default 5) */
   topK?: number;
+  /**
+   * Refuse reactants with more heavy atoms than this (all molecules together) before any template
+   * is matched: matching grows with size far faster than linearly, and the model never saw
+   * reactions that large (USPTO-15K's largest has 98). Default: no limit.
+   */
+  maxHeavyAtoms?: number;
+}
+
+/** The reactants are larger than the caller allows (PredictOptions.maxHeavyAtoms). */
+export class ReactantsTooLargeError extends Error {
+  override readonly name = 'ReactantsTooLargeError';
+  constructor(
+    readonly heavyAtoms: number,
+    readonly limit: number,
+  ) {
+    super(`the reactants have ${heavyAtoms} heavy atoms, more than the limit of ${limit}`);
+  }
 }
 
 export class ForwardPredictor {
@@ -62,6 +79,8 @@ export class ForwardPredictor {
   predict(reactants: string, options: PredictOptions = {}): ForwardPrediction[] {
     const text = normaliseReactionInput(reactants);
     const graph = readWholeInput(text);
+    const heavyAtoms = graph.atoms.filter((atom) => atom.symbol !== 'H').length;
+    if (options.maxHeavyAtoms !== undefined && heavyAtoms > options.maxHeavyAtoms) throw new ReactantsTooLargeError(heavyAtoms, options.maxHeavyAtoms);
     const candidates = withMolecule(text, (mol) => this.generator.generate(graph, mol));
     const prepared = prepareReaction(text, graph, candidates, this.model.header.templates, { cap: this.model.header.cap, templateSlots: this.templateSlots });
     if (prepared.candidates.length === 0) return [];

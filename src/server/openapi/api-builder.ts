@@ -7,6 +7,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { Permission } from '../../auth/index.js';
 import type { ServerEnv } from '../env.js';
+import { findUnsafeText } from '../../util/safe-text.js';
 import { apiError, type ApiIssue } from '../errors.js';
 import { requirePermission } from '../middleware/require-permission.js';
 import { errorSchema } from './schemas.js';
@@ -61,12 +62,22 @@ function issuesOf(error: z.ZodError): ApiIssue[] {
 }
 
 function validate<T extends z.ZodType>(schema: T, value: unknown, code: string, status: 400 | 422 = 400): z.output<T> {
+  refuseUnsafeText(value, code);
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = issuesOf(parsed.error);
   const first = issues[0];
   const message = issues.length === 1 && first ? first.message : issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
   throw apiError(status, code, message, first?.path || undefined, issues.length > 1 ? issues : undefined);
+}
+
+/** NUL bytes and unpaired surrogates anywhere in a request (values and keys): no field may store them. */
+function refuseUnsafeText(value: unknown, code: string): void {
+  const issues = findUnsafeText(value).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const first = issues[0];
+  if (!first) return;
+  const message = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  throw apiError(400, code, message, first.path || undefined, issues.length > 1 ? issues : undefined);
 }
 
 /** The JSON body; undefined when there is none at all (routes whose body is optional accept that). */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { campaignSpecSchema } from '../../campaign/index.js';
+import { safeText } from '../../util/safe-text.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -85,11 +86,14 @@ export const settingsBody = z
   })
   .refine((b) => b.budget !== undefined || b.planner !== undefined, 'give budget and/or planner');
 
-export const stopBody = z.strictObject({ reason: z.string().max(500).optional() }).optional();
+/** Why an operator did something: stored in events, shown in the panel and the log. */
+const reasonText = safeText({ max: 500, multiline: true });
 
-export const reasonBody = z.strictObject({ reason: z.string().trim().min(1, 'say why').max(500) });
+export const stopBody = z.strictObject({ reason: reasonText.optional() }).optional();
 
-export const cancelBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
+export const reasonBody = z.strictObject({ reason: reasonText.trim().min(1, 'say why') });
+
+export const cancelBody = z.strictObject({ reason: reasonText.trim().optional() }).optional();
 
 const resultEntry = z.strictObject({
   experiment: z.union([z.int().positive(), z.string().regex(UUID, 'an experiment UUID')]).describe('Experiment number in the campaign, or its UUID'),

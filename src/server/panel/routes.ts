@@ -9,6 +9,7 @@ import type { ServerEnv } from '../env.js';
 import { endSession, startSession } from '../routes/session.js';
 import type { Services } from '../services.js';
 import { loadCampaignPage } from './campaign-data.js';
+import { localPath } from './local-path.js';
 import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-page.js';
 import { predictPage } from './predict-page.js';
 import { forwardPredictor } from '../forward-access.js';
@@ -18,9 +19,7 @@ import { campaignListPage, campaignRows, newCampaignPage, notFoundPage, signInPa
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Only same-site paths: a crafted ?next= must not send a person elsewhere after signing in. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/';
-}
+const safeNext = (next: unknown): string => localPath(next);
 
 function signedIn(c: Context<ServerEnv>): Principal | Response {
   const principal = c.get('principal');

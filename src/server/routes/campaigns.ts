@@ -2,11 +2,10 @@
 import { z } from 'zod';
 import {
   changeSettings,
-  createCampaignFromText,
+  createCampaignFromChecked,
   pauseCampaign,
   resumeCampaign,
   stopCampaign,
-  validateCampaignText,
 } from '../../agent/index.js';
 import { reachableCampaigns } from '../../auth/index.js';
 import type { SourceFormat } from '../../campaign/index.js';
@@ -98,10 +97,11 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
       responses: {
         200: { description: 'The file is valid', schema: z.object({ valid: z.literal(true), spec: z.record(z.string(), z.unknown()) }) },
         422: { description: 'Problems, in `error.issues`', schema: errorSchema },
+        503: { description: 'The checking workers are busy, or the check ran over the time limit (Retry-After)', schema: errorSchema },
       },
     },
     async (c) => {
-      const spec = await validateCampaignText({ text: await c.req.text(), format: formatOf(c.req.header('content-type')), baseDir: services.dataDir });
+      const { spec } = await services.work.checkCampaign({ text: await c.req.text(), format: formatOf(c.req.header('content-type')), baseDir: services.dataDir });
       const { baseDir: _hidden, ...shown } = spec;
       return c.json({ valid: true, spec: shown });
     },
@@ -121,12 +121,14 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
       responses: {
         201: { description: 'Created and started', schema: summarySchema },
         422: { description: 'The campaign file is invalid; `error.issues` lists every problem with its path and line', schema: errorSchema },
+        503: { description: 'The checking workers are busy, or the check ran over the time limit (Retry-After)', schema: errorSchema },
       },
     },
     async (c) => {
       const text = await c.req.text();
       if (text.trim() === '') throw apiError(422, 'invalid_campaign', 'the body is empty: send a campaign file', 'body');
-      const row = await createCampaignFromText(services.operator(c), { text, format: formatOf(c.req.header('content-type')), baseDir: services.dataDir });
+      const checked = await services.work.checkCampaign({ text, format: formatOf(c.req.header('content-type')), baseDir: services.dataDir });
+      const row = await createCampaignFromChecked(services.operator(c), checked, text);
       await supervisor.run(row);
       c.header('location', `/api/campaigns/${row.id}`);
       return c.json(await services.view(await services.campaign(row.id)), 201);

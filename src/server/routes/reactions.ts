@@ -1,10 +1,9 @@
 /** Forward prediction over HTTP: ranked products of reactants, with the atoms each product changed. */
 import { z } from 'zod';
-import { SmilesError } from '../../chem/index.js';
-import { apiError } from '../errors.js';
-import { forwardPredictor } from '../forward-access.js';
+import { MAX_PREDICTION_HEAVY_ATOMS } from '../heavy-work/index.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { errorSchema } from '../openapi/schemas.js';
+import type { Services } from '../services.js';
 
 export const predictionQuery = z.object({
   reactants: z.string().min(1).max(2_000).describe('Reactant SMILES, "." between molecules; reagents may follow as `reactants>reagents>`'),
@@ -20,30 +19,24 @@ export const predictedProductSchema = z.object({
   changedAtoms: z.array(z.int()).describe('Atoms of `drawing` whose bonds, hydrogens or charge changed'),
 });
 
-export function reactionRoutes(api: ApiBuilder): void {
+export function reactionRoutes(api: ApiBuilder, services: Services): void {
   api.define(
     {
       method: 'get',
       path: '/api/reactions/predict',
       tag: 'reactions',
       summary: 'Predict the major products of reactants',
-      description: 'Templates extracted from USPTO-15K propose candidates; a graph network ranks them (docs/forward-prediction.md). Products always sanitise.',
+      description:
+        'Templates extracted from USPTO-15K propose candidates; a graph network ranks them (docs/forward-prediction.md). Products always sanitise. ' +
+        `Runs on a worker thread: at most ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms in all (400 \`too_large\` beyond), and within the service's time limit (503 with Retry-After beyond it, or when the workers are busy).`,
       access: 'read',
       query: predictionQuery,
       responses: {
         200: { description: 'Ranked products (empty when no template applies)', schema: z.object({ reactants: z.string(), products: z.array(predictedProductSchema) }) },
-        400: { description: 'The reactants are not valid SMILES', schema: errorSchema },
-        503: { description: 'No forward model is installed', schema: errorSchema },
+        400: { description: `The reactants are not valid SMILES, or have more than ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms`, schema: errorSchema },
+        503: { description: 'No forward model is installed; or the workers are busy or the prediction ran over the time limit (Retry-After says when to ask again)', schema: errorSchema },
       },
     },
-    async (c, { query }) => {
-      const predictor = await forwardPredictor();
-      try {
-        return c.json({ reactants: query.reactants, products: predictor.predict(query.reactants, { topK: query.top }) });
-      } catch (error) {
-        if (error instanceof SmilesError) throw apiError(400, 'invalid_smiles', error.message, 'reactants');
-        throw error;
-      }
-    },
+    async (c, { query }) => c.json({ reactants: query.reactants, products: await services.work.predict(query.reactants, query.top) }),
   );
 }

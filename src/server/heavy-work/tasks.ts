@@ -1,0 +1,121 @@
+/**
+ * The CPU-heavy work of HTTP requests — forward prediction, chain search, checking a campaign
+ * file — as plain data in, plain data out, so that it can run on a worker thread (worker.ts).
+ * Input the work refuses (bad SMILES, molecules over the size limits, an invalid campaign file)
+ * comes back as a TaskFailure: the fields of the API's error shape, with its HTTP status.
+ */
+import { checkCampaignText, OperatorError, type CheckedCampaign, type NewCampaignRequest } from '../../agent/operator-actions.js';
+import { canonicalSmiles, describeMolecule, initChem, SmilesError } from '../../chem/index.js';
+import { searchChains, type ChainSearchResult } from '../../discovery/chains.js';
+import { initTensorBackend } from '../../models/backend.js';
+import { ForwardModelMissingError } from '../../models/forward/model-file.js';
+import { ForwardPredictor, ReactantsTooLargeError, type ForwardPrediction } from '../../models/forward/predictor.js';
+
+/** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
+export const MAX_PREDICTION_HEAVY_ATOMS = 100;
+/** Heavy atoms of each inventory reagent of a chain search: products of three steps stay within prediction size. */
+export const MAX_CHAIN_REAGENT_HEAVY_ATOMS = 50;
+/** Inventory reagents of one chain search: the first step alone predicts every pair (30 → 435 predictions). */
+export const MAX_CHAIN_INVENTORY = 30;
+
+export type HeavyTask =
+  | { kind: 'predict'; reactants: string; top: number }
+  | { kind: 'chains'; inventory: string[]; target?: string; steps: number; top: number }
+  | { kind: 'campaign'; request: NewCampaignRequest };
+
+export interface HeavyResults {
+  predict: ForwardPrediction[];
+  chains: ChainSearchResult;
+  campaign: CheckedCampaign;
+}
+
+export type HeavyResult = HeavyResults[HeavyTask['kind']];
+
+export interface TaskFailure {
+  status: 400 | 404 | 409 | 422 | 503;
+  code: string;
+  message: string;
+  field?: string;
+  issues?: { path: string; message: string; line?: number }[];
+}
+
+/** A refusal the task itself decided on (the worker sends its fields back as a TaskFailure). */
+export class TaskRefusal extends Error {
+  constructor(readonly failure: TaskFailure) {
+    super(failure.message);
+  }
+}
+
+let predictor: Promise<ForwardPredictor> | undefined;
+
+/** The shipped forward model, loaded once per worker on its first prediction. */
+function forwardModel(): Promise<ForwardPredictor> {
+  predictor ??= (async () => {
+    await initChem();
+    await initTensorBackend({ log: null });
+    return ForwardPredictor.load();
+  })();
+  predictor.catch(() => (predictor = undefined)); // a later request may try again
+  return predictor;
+}
+
+export async function runTask(task: HeavyTask): Promise<HeavyResult> {
+  switch (task.kind) {
+    case 'predict':
+      return (await forwardModel()).predict(task.reactants, { topK: task.top, maxHeavyAtoms: MAX_PREDICTION_HEAVY_ATOMS });
+    case 'chains':
+      return chains(task);
+    case 'campaign':
+      return checkCampaignText(task.request);
+  }
+}
+
+async function chains(task: Extract<HeavyTask, { kind: 'chains' }>): Promise<ChainSearchResult> {
+  await initChem();
+  const named = [...task.inventory.map((smiles) => ['inventory', smiles] as const), ...(task.target ? [['target', task.target] as const] : [])];
+  for (const [field, smiles] of named) {
+    const heavyAtoms = describeWithField(smiles, field).heavyAtoms;
+    if (field === 'inventory' && heavyAtoms > MAX_CHAIN_REAGENT_HEAVY_ATOMS) {
+      throw new TaskRefusal({
+        status: 400,
+        code: 'too_large',
+        field,
+        message: `inventory reagent ${smiles} has ${heavyAtoms} heavy atoms, more than the limit of ${MAX_CHAIN_REAGENT_HEAVY_ATOMS}`,
+      });
+    }
+  }
+  const model = await forwardModel();
+  return searchChains({
+    inventory: task.inventory,
+    goal: task.target ? { target: task.target } : { novelty: true },
+    oracle: (reactants) => model.predict(reactants, { topK: 3 }),
+    maxSteps: task.steps,
+    limit: task.top,
+  });
+}
+
+function describeWithField(smiles: string, field: string): ReturnType<typeof describeMolecule> {
+  try {
+    canonicalSmiles(smiles);
+    return describeMolecule(smiles);
+  } catch (error) {
+    if (error instanceof SmilesError) throw new TaskRefusal({ status: 400, code: 'invalid_smiles', message: error.message, field });
+    throw error;
+  }
+}
+
+const OPERATOR_STATUS = { not_found: 404, conflict: 409, invalid: 422 } as const;
+
+/** The refusal an error stands for, or undefined for a fault (reported as one). */
+export function failureOf(error: unknown, task: HeavyTask): TaskFailure | undefined {
+  if (error instanceof TaskRefusal) return error.failure;
+  if (error instanceof ReactantsTooLargeError) {
+    return { status: 400, code: 'too_large', field: 'reactants', message: `${error.message}: predictions are limited to ${error.limit} heavy atoms in all` };
+  }
+  if (error instanceof SmilesError) return { status: 400, code: 'invalid_smiles', message: error.message, field: task.kind === 'predict' ? 'reactants' : 'inventory' };
+  if (error instanceof ForwardModelMissingError) return { status: 503, code: 'no_forward_model', message: error.message };
+  if (error instanceof OperatorError) {
+    return { status: OPERATOR_STATUS[error.kind], code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.issues ? { issues: error.issues } : {}) };
+  }
+  return undefined;
+}
