@@ -10,6 +10,7 @@ import { campaignSpecSchema } from './schema.js';
 import { checkSpaceSize, DEFAULT_MAX_CANDIDATES } from './space-size.js';
 import type { CampaignSpec } from './types.js';
 import { translateZodIssues } from './zod-issues.js';
+import { findUnsafeLines, findUnsafeText } from '../util/safe-text.js';
 
 export interface ParseOptions {
   /** Directory that relative paths in the spec resolve against (made absolute). */
@@ -49,6 +50,12 @@ export async function parseCampaignSpec(text: string, opts: ParseOptions): Promi
   };
 
   if (parsed.data === null || parsed.data === undefined) fail([{ path: [], message: 'the file is empty' }]);
+  // The values go into jsonb and the file is stored as written: neither can hold a NUL or a lone
+  // surrogate. Values first, so the issue names the field; then the rest of the text (comments).
+  const unsafe = findUnsafeText(parsed.data);
+  if (unsafe.length > 0) fail(unsafe);
+  const unsafeLines = findUnsafeLines(text);
+  if (unsafeLines.length > 0) throw new CampaignSpecError(unsafeLines.map((u) => ({ path: '', message: u.message, line: u.line })), fileName);
   const shaped = campaignSpecSchema.safeParse(parsed.data);
   if (!shaped.success) fail(translateZodIssues(shaped.error.issues, campaignSpecSchema, parsed.data));
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../util/safe-text.js';
 import type { CampaignFileSpec } from './types.js';
 
 /* The shape of a campaign file. Only what one field (or one object) can check on its own lives
@@ -254,8 +255,8 @@ export const labSchema = z.discriminatedUnion('type', [
 ]);
 
 export const campaignSpecSchema = z.strictObject({
-  name: nonEmpty,
-  description: z.string().optional(),
+  name: safeText({ max: 200 }).trim().min(1, 'must not be empty'),
+  description: safeText({ max: 10_000, multiline: true }).optional(),
   objective: objectiveSchema,
   space: spaceSchema.describe('Parameters (substances by role, numeric, categorical), forbidden combinations, optional scope table'),
   budget: budgetSchema.describe('How many experiments in all, and how many the planner proposes at a time'),
