@@ -8,6 +8,7 @@ import type { ServerEnv } from './env.js';
 import { apiError } from './errors.js';
 import type { EventFeed } from './event-feed.js';
 import { sharedHeavyWork, type HeavyWork } from './heavy-work/index.js';
+import { sharedHeavyWork, type HeavyWork } from './heavy-work/index.js';
 import type { ModelAccess } from './model-access.js';
 
 export interface CampaignView extends CampaignSummary {
@@ -18,6 +19,8 @@ export interface CampaignView extends CampaignSummary {
 export class Services {
   readonly db: Db;
   private readonly spaces = new Map<string, Promise<SearchSpace>>();
+  /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
+  work: HeavyWork = sharedHeavyWork();
   /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
   work: HeavyWork = sharedHeavyWork();
 
