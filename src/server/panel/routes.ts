@@ -12,8 +12,7 @@ import { loadCampaignPage } from './campaign-data.js';
 import { localPath } from './local-path.js';
 import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-page.js';
 import { predictPage } from './predict-page.js';
-import { forwardPredictor } from '../forward-access.js';
-import { SmilesError } from '../../chem/index.js';
+import { HTTPException } from 'hono/http-exception';
 import { campaignListPage, campaignRows, newCampaignPage, notFoundPage, signInPage, type ListEntry } from './pages.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -80,10 +79,14 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services): void {
     const reactants = (c.req.query('reactants') ?? '').trim();
     if (!reactants) return c.html(predictPage(principal, { reactants }));
     try {
-      const products = (await forwardPredictor()).predict(reactants, { topK: 5 });
+      const products = await services.work.predict(reactants, 5);
       return c.html(predictPage(principal, { reactants, products }));
     } catch (error) {
-      if (error instanceof SmilesError) return c.html(predictPage(principal, { reactants, error: error.message }), 400);
+      // refused input (bad SMILES, too large) and a busy or over-time worker: said on the page
+      if (error instanceof HTTPException) {
+        const body = (await error.getResponse().clone().json()) as { error: { message: string } };
+        return c.html(predictPage(principal, { reactants, error: body.error.message }), error.status);
+      }
       throw error;
     }
   });
