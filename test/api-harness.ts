@@ -26,12 +26,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { models?: ModelAccess } = {}): Promise<Harness> {
+export async function startHarness(options: { models?: ModelAccess; sessionHours?: number } = {}): Promise<Harness> {
   const { home, cleanup } = tempHome('athanor-api-');
   const database = await openDatabase({ home });
   const supervisor = new Supervisor(database.db, home);
   const feed = new EventFeed(database.db, 100);
-  const app = createApp({ database, supervisor, feed, dataDir: EXAMPLES, logError: (error) => console.error(error), ...(options.models ? { models: options.models } : {}) });
+  const app = createApp({ database, supervisor, feed, dataDir: EXAMPLES, logError: (error) => console.error(error), ...(options.models ? { models: options.models } : {}), ...(options.sessionHours ? { sessionHours: options.sessionHours } : {}) });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });

@@ -70,7 +70,8 @@ describe('auth', () => {
     const res = await h.call('/api/session', { method: 'POST', headers: { ...json, origin: h.url }, body: JSON.stringify({ token: h.tokens.viewer }), token: null });
     expect(res.status).toBe(200);
     const setCookie = res.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(/^athanor_session=ath_/);
+    expect(setCookie).toMatch(/^athanor_session=[A-Za-z0-9_-]{43};/); // a session id, not the token
+    expect(setCookie).not.toContain(h.tokens.viewer);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
     const cookie = setCookie.split(';')[0]!;

@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createNewCampaign, MainThreadTrainer, ServiceMetrics, Supervisor, WorkerTrainingPool } from '../agent/index.js';
 import { ServiceSettingsError, serviceSettingsFromEnv, type ServiceSettings } from '../agent/service-settings.js';
-import { issueToken } from '../auth/index.js';
+import { issueToken, sessionHoursFromEnv } from '../auth/index.js';
 import { loadCampaignFile } from '../campaign/index.js';
 import { countLiveApiTokens, listCampaigns, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { createApp } from '../server/app.js';
@@ -50,6 +50,15 @@ function settingsFromEnv(): ServiceSettings {
   }
 }
 
+/** A setting read from the environment that is wrong is the user's to fix: a usage error (exit 2). */
+function usageErrorOf<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 export async function serveCommand(options: ServeOptions): Promise<number> {
   // Logs go to stderr as JSON lines; stdout keeps the lines meant for people.
   const log = pino({ name: 'athanor' }, pino.destination(2));
@@ -57,6 +66,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const host = options.host ?? process.env.ATHANOR_HOST ?? '127.0.0.1';
   const port = options.port ?? Number(process.env.ATHANOR_PORT ?? 7340);
   const settings = settingsFromEnv();
+  const sessionHours = usageErrorOf(sessionHoursFromEnv);
   const database = await openDatabase({ home });
   log.info({ database: database.location, kind: database.kind }, 'database ready');
 
@@ -98,6 +108,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     supervisor,
     feed,
     metrics,
+    sessionHours,
     ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
     logError: (err, where) => log.error({ err, where }, 'request failed'),
   });

@@ -11,3 +11,4 @@ export * from './repositories/panel-queries.js';
 export * from './repositories/model-versions.js';
 export * from './repositories/leases.js';
 export * from './repositories/campaign-commands.js';
+export * from './repositories/sessions.js';

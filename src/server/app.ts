@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Supervisor } from '../agent/index.js';
+import { DEFAULT_SESSION_HOURS } from '../auth/index.js';
 import type { Database } from '../db/index.js';
 import type { ServerEnv } from './env.js';
 import { errorHandler } from './errors.js';
@@ -58,10 +59,12 @@ export interface AppDeps {
   metrics?: MetricsText;
   /** Worker threads for CPU-heavy requests (default: one pool per process, settings from the environment). */
   heavyWork?: HeavyWork;
+  /** How long a panel session lasts, in hours (default 12; `serve` reads ATHANOR_SESSION_HOURS). */
+  sessionHours?: number;
 }
 
 export function createApp(deps: AppDeps): Hono<ServerEnv> {
-  const { database, supervisor, maxBodyBytes = 1_000_000 } = deps;
+  const { database, supervisor, maxBodyBytes = 1_000_000, sessionHours = DEFAULT_SESSION_HOURS } = deps;
   const feed = deps.feed ?? new EventFeed(database.db);
   const services = new Services(database, supervisor, feed, deps.models ?? storedModels(), deps.dataDir ?? DEFAULT_DATA_DIR);
   if (deps.heavyWork) services.work = deps.heavyWork;
@@ -89,7 +92,7 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
     },
     (c) => c.json({ ok: true, database: database.kind, activeCampaigns: supervisor.active }),
   );
-  sessionRoutes(api, services);
+  sessionRoutes(api, services, sessionHours);
   campaignRoutes(api, services);
   experimentRoutes(api, services);
   resultRoutes(api, services);
@@ -126,6 +129,6 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   if (deps.metrics) metricsRoutes(app, api, deps.metrics);
 
   assetRoutes(app);
-  panelRoutes(app, services);
+  panelRoutes(app, services, sessionHours);
   return app;
 }

@@ -10,5 +10,5 @@ export interface ServerEnv {
   };
 }
 
-/** The panel's session cookie: the token itself, HTTP-only so page scripts never see it. */
+/** The panel's session cookie: a server-side session's random id (never the token), HTTP-only. */
 export const SESSION_COOKIE = 'athanor_session';

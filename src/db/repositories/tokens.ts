@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { revokeSessionsOfTokens } from './sessions.js';
 import { apiTokens, type TokenRole } from '../schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,6 +49,8 @@ export async function revokeApiTokens(db: DbOrTx, nameOrId: string): Promise<num
     .set({ revokedAt: new Date() })
     .where(and(byId ? eq(apiTokens.id, nameOrId) : eq(apiTokens.name, nameOrId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
+  // Its panel sessions end with it (they would not authenticate anyway: see findLiveSession).
+  await revokeSessionsOfTokens(db, rows.map((r) => r.id));
   return rows.length;
 }
 

@@ -1,4 +1,4 @@
-/** The control panel's pages: server-rendered HTML, signed in with a token kept in an HTTP-only cookie. */
+/** The control panel's pages: server-rendered HTML, signed in with a token for a server-side session (an HTTP-only cookie). */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
@@ -6,7 +6,7 @@ import { authenticateToken, type Principal } from '../../auth/index.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import { getCampaign, lastEventOf, listCampaigns } from '../../db/index.js';
 import type { ServerEnv } from '../env.js';
-import { endSession, startSession } from '../routes/session.js';
+import { signIn, signOut } from '../routes/session.js';
 import type { Services } from '../services.js';
 import { loadCampaignPage } from './campaign-data.js';
 import { localPath } from './local-path.js';
@@ -52,7 +52,7 @@ async function editorTemplate(dataDir: string): Promise<string> {
     .replace(/^(\s*)latency_ms: 0$/m, '$1latency_ms: 800   # simulated time per experiment, so the page can be watched');
 }
 
-export function panelRoutes(app: Hono<ServerEnv>, services: Services): void {
+export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHours: number): void {
   app.get('/signin', (c) => {
     if (c.get('principal')) return c.redirect(safeNext(c.req.query('next')), 303);
     return c.html(signInPage({ next: safeNext(c.req.query('next')) }));
@@ -64,12 +64,12 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services): void {
     const next = safeNext(form.next);
     const principal = token ? await authenticateToken(services.db, token) : undefined;
     if (!principal) return c.html(signInPage({ next, error: 'This token is unknown or has been revoked.' }), 401);
-    startSession(c, token);
+    await signIn(c, services.db, principal, sessionHours);
     return c.redirect(next, 303);
   });
 
-  app.post('/signout', (c) => {
-    endSession(c);
+  app.post('/signout', async (c) => {
+    await signOut(c, services.db);
     return c.redirect('/signin', 303);
   });
 
