@@ -66,30 +66,34 @@ function storageContract(open: () => Promise<Database>) {
       expect(first?.seq).toBe(1);
       expect(second?.seq).toBe(2);
       await markDispatching(database.db, first!.id);
-      const stored = await storeResult(database.db, { experimentId: first!.id, values: { yield: 42 }, raw: { y: 42 }, source: 'test' });
-      const again = await storeResult(database.db, { experimentId: first!.id, values: { yield: 43 }, raw: { y: 43 }, source: 'test' });
+      const stored = await storeResult(database.db, { campaignId: campaign.id, experimentId: first!.id, values: { yield: 42 }, raw: { y: 42 }, source: 'test' });
+      const again = await storeResult(database.db, { campaignId: campaign.id, experimentId: first!.id, values: { yield: 43 }, raw: { y: 43 }, source: 'test' });
       expect(stored.outcome).toBe('stored');
       expect(again.outcome).toBe('duplicate');
 
-      const unknown = await storeResult(database.db, { experimentId: randomUUID(), values: { yield: 1 }, raw: {}, source: 'test' });
+      const unknownId = randomUUID();
+      const unknown = await storeResult(database.db, { campaignId: campaign.id, experimentId: unknownId, values: { yield: 1 }, raw: {}, source: 'test' });
       expect(unknown.outcome).toBe('quarantined');
-      const garbage = await storeResult(database.db, { experimentId: 'not-a-uuid', values: { yield: 1 }, raw: {}, source: 'test' });
+      const garbage = await storeResult(database.db, { campaignId: campaign.id, experimentId: 'not-a-uuid', values: { yield: 1 }, raw: {}, source: 'test' });
       expect(garbage.outcome).toBe('quarantined');
 
       await markCancelled(database.db, second!.id, 'test', 'operator changed their mind');
-      const late = await storeResult(database.db, { experimentId: second!.id, values: { yield: 5 }, raw: { late: true }, source: 'test' });
+      const late = await storeResult(database.db, { campaignId: campaign.id, experimentId: second!.id, values: { yield: 5 }, raw: { late: true }, source: 'test' });
       expect(late).toEqual({ outcome: 'quarantined', reason: 'the experiment was already cancelled' });
-      expect((await listQuarantined(database.db, campaign.id)).map((q) => q.raw)).toEqual([{ late: true }]);
+      // every report is quarantined in the campaign it was sent to, the unknown ids too
+      const kept = await listQuarantined(database.db, campaign.id);
+      expect(kept.map((q) => q.experimentId).sort()).toEqual([unknownId, 'not-a-uuid', second!.id].sort());
+      expect(kept.find((q) => q.experimentId === second!.id)?.raw).toEqual({ late: true });
 
       const [third] = await insertPlannedBatch(database.db, campaign.id, [
         { id: randomUUID(), candidateKey: 'c', parameters: { x: 'c' }, substances: {}, proposal: { strategy: 'test', rank: 1, reason: 'test' } },
       ]);
-      expect((await recordFailureReport(database.db, { experimentId: third!.id, reason: 'clogged needle', raw: {}, source: 'test' })).outcome).toBe('failed');
-      expect((await recordFailureReport(database.db, { experimentId: third!.id, reason: 'clogged needle', raw: {}, source: 'test' })).outcome).toBe('duplicate');
+      expect((await recordFailureReport(database.db, { campaignId: campaign.id, experimentId: third!.id, reason: 'clogged needle', raw: {}, source: 'test' })).outcome).toBe('failed');
+      expect((await recordFailureReport(database.db, { campaignId: campaign.id, experimentId: third!.id, reason: 'clogged needle', raw: {}, source: 'test' })).outcome).toBe('duplicate');
 
       // failure reports: unknown or already finished experiments are quarantined, repeats collapse
-      expect((await recordFailureReport(database.db, { experimentId: randomUUID(), reason: 'x', raw: {}, source: 'test' })).outcome).toBe('quarantined');
-      expect((await recordFailureReport(database.db, { experimentId: first!.id, reason: 'late failure', raw: { f: 1 }, source: 'test' })).outcome).toBe('quarantined');
+      expect((await recordFailureReport(database.db, { campaignId: campaign.id, experimentId: randomUUID(), reason: 'x', raw: {}, source: 'test' })).outcome).toBe('quarantined');
+      expect((await recordFailureReport(database.db, { campaignId: campaign.id, experimentId: first!.id, reason: 'late failure', raw: { f: 1 }, source: 'test' })).outcome).toBe('quarantined');
 
       const counts = await countByStatus(database.db, campaign.id);
       expect(counts).toMatchObject({ completed: 1, cancelled: 1, failed: 1, planned: 0 });

@@ -124,7 +124,7 @@ interface Outcome {
 }
 
 /** What the runner does with a result: check it against the objective, then store it once. */
-function storingHandler(outcomes: Outcome[]) {
+function storingHandler(campaignId: string, outcomes: Outcome[]) {
   return async (result: LabResult): Promise<void> => {
     try {
       checkResultValues(result, EXPECT);
@@ -137,7 +137,7 @@ function storingHandler(outcomes: Outcome[]) {
       outcomes.push({ experimentId: result.experimentId, outcome: 'failed' });
       return;
     }
-    const stored = await storeResult(database.db, { experimentId: result.experimentId, values: result.values, raw: result.raw, source: 'lab:test' });
+    const stored = await storeResult(database.db, { campaignId, experimentId: result.experimentId, values: result.values, raw: result.raw, source: 'lab:test' });
     outcomes.push({ experimentId: result.experimentId, outcome: stored.outcome });
   };
 }
@@ -348,7 +348,7 @@ describe.each(kinds)('lab adapter conformance: $name', (kind) => {
     const campaign = await campaignWith(n);
     fixture = await kind.make(campaign, slow);
     const outcomes: Outcome[] = [];
-    await fixture.adapter.start(storingHandler(outcomes));
+    await fixture.adapter.start(storingHandler(campaign.id, outcomes));
     if (fixture.adapter instanceof MqttRobotAdapter) {
       const adapter = fixture.adapter;
       await until(async () => expect((await adapter.health()).ok).toBe(true));
@@ -439,7 +439,7 @@ describe.each(kinds)('lab adapter conformance: $name', (kind) => {
       expect((await down.adapter.health()).ok).toBe(false);
     } else {
       const outcomes: Outcome[] = [];
-      await down.adapter.start(storingHandler(outcomes));
+      await down.adapter.start(storingHandler(campaign.id, outcomes));
       await down.adapter.dispatch(order);
       await until(() => expect(outcomes).toEqual([{ experimentId: order.id, outcome: 'failed' }]));
       const [row] = await database.db.select().from(experimentsTable).where(eq(experimentsTable.id, order.id));
@@ -484,7 +484,7 @@ describe('file drop specifics', () => {
     const folder = join(home, `files-partial-${randomUUID()}`);
     const adapter = new FileDropAdapter({ labId: campaign.id, folder, capacity: 5, batchWindowMs: 10, pollIntervalMs: 30, settleMs: 400, plateWells: 96, expectations: EXPECT });
     const outcomes: Outcome[] = [];
-    await adapter.start(storingHandler(outcomes));
+    await adapter.start(storingHandler(campaign.id, outcomes));
     try {
       for (const order of campaign.orders) await adapter.dispatch(order);
       // one worklist for the batch, and its plate map
@@ -555,7 +555,7 @@ describe('MQTT specifics', () => {
     const adapter = new MqttRobotAdapter({ labId: campaign.id, brokerUrl: BROKER, topicPrefix: prefix, capacity: CAPACITY, clientId, requestTimeoutMs: 2000, reconnectMs: 200, expectations: EXPECT });
     const outcomes: Outcome[] = [];
     try {
-      await adapter.start(storingHandler(outcomes));
+      await adapter.start(storingHandler(campaign.id, outcomes));
       await until(async () => expect((await adapter.health()).ok).toBe(true));
       const [a, b] = campaign.orders as [ExperimentOrder, ExperimentOrder];
       await adapter.dispatch(a);

@@ -22,6 +22,7 @@ import { CAMPAIGN_MACHINE_VERSION, campaignMachine } from './campaign-machine.js
 import { recommenderFor, type CampaignRuntime } from './campaign-runtime.js';
 import { CampaignSteps } from './campaign-steps.js';
 import { LeaseLostError } from './campaign-leases.js';
+import { quarantineGuard, quarantineLimiter } from './quarantine-limit.js';
 
 type CampaignActor = Actor<typeof campaignMachine>;
 
@@ -60,6 +61,8 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
   private settle!: (end: CampaignEnd) => void;
   /** Resolves when the campaign reaches a final state and its last snapshot is written. */
   readonly done: Promise<CampaignEnd>;
+  /** Limits quarantine writes from this campaign's lab (a RetryLaterError makes the lab send again later). */
+  quarantineLimiter = quarantineLimiter();
 
   constructor(
     private readonly db: Db,
@@ -201,8 +204,10 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
 
   private async onLabResult(result: LabResult): Promise<void> {
     const source = `lab:${this.runtime.lab.name}`;
+    // Whatever id the lab names, its report belongs to this campaign: an id of another campaign is quarantined here.
+    const guard = quarantineGuard(this.quarantineLimiter, 'lab', `the lab ${this.runtime.lab.name}`);
     if (result.status === 'failed') {
-      const recorded = await recordFailureReport(this.db, { experimentId: result.experimentId, reason: result.reason, raw: result.raw, source });
+      const recorded = await recordFailureReport(this.db, { campaignId: this.campaignId, experimentId: result.experimentId, reason: result.reason, raw: result.raw, source }, guard);
       this.emit('result', recorded.outcome === 'quarantined' ? { outcome: 'quarantined', reason: recorded.reason } : { outcome: 'failed', seq: recorded.seq, reason: result.reason });
     } else {
       // Every lab's results pass here: a value the objective forbids is refused before storage.
@@ -213,7 +218,7 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
         if (error instanceof RefusedResultError) this.emit('result', { outcome: 'refused', reason: error.message });
         throw error;
       }
-      const stored = await storeResult(this.db, { experimentId: result.experimentId, values: result.values, raw: result.raw, source });
+      const stored = await storeResult(this.db, { campaignId: this.campaignId, experimentId: result.experimentId, values: result.values, raw: result.raw, source }, guard);
       this.emit('result', {
         outcome: stored.outcome,
         values: result.values,

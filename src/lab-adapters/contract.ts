@@ -81,3 +81,19 @@ export class RefusedResultError extends Error {
     super(message);
   }
 }
+
+/**
+ * The result was not recorded now and was not refused: the sender should send it again after
+ * `retryAfterSeconds` (HTTP 429 with Retry-After; other protocols redeliver later). Used by rate
+ * limits, e.g. on quarantine writes.
+ */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

@@ -5,7 +5,15 @@
  * that fails is refused with a specific code and field; nothing of it is stored.
  */
 import { z } from 'zod';
+import { findUnsafeText } from '../util/safe-text.js';
 import { RefusedResultError, type LabResult } from './contract.js';
+
+/**
+ * How deep a result payload may nest. A result is a flat object with a few small ones inside;
+ * the database's jsonb refuses (and its parser spends a long time on) much deeper documents, which
+ * then failed as "retry later" for ever.
+ */
+export const MAX_RESULT_DEPTH = 32;
 
 /** What the campaign expects of a completed result: given to adapters by the runtime. */
 export interface ResultExpectations {
@@ -35,6 +43,7 @@ export type ResultPayload = z.infer<typeof resultPayloadSchema>;
 
 /** Turns a decoded payload into a LabResult, or throws RefusedResultError naming the field. */
 export function parseResultPayload(payload: unknown, expectations?: ResultExpectations): LabResult {
+  checkStorable(payload);
   const parsed = resultPayloadSchema.safeParse(payload);
   if (!parsed.success) throw refusalFromZod(parsed.error, payload);
   const data = parsed.data;
@@ -44,6 +53,37 @@ export function parseResultPayload(payload: unknown, expectations?: ResultExpect
       : { experimentId: data.experimentId, status: 'failed', reason: data.reason, raw: payload };
   if (expectations) checkResultValues(result, expectations);
   return result;
+}
+
+/**
+ * Refuses what the database cannot keep, before anything tries: nesting deeper than
+ * MAX_RESULT_DEPTH, NUL bytes and unpaired surrogates anywhere (values, keys, extra fields).
+ * Retrying cannot make such a payload storable, so it is refused (4xx), not deferred.
+ */
+export function checkStorable(payload: unknown): void {
+  const depth = depthOver(payload, MAX_RESULT_DEPTH);
+  if (depth !== undefined) {
+    throw new RefusedResultError('too_deep', `the result nests deeper than ${MAX_RESULT_DEPTH} levels (at ${depth}); send a flat object`, depth);
+  }
+  const [unsafe] = findUnsafeText(payload, 1);
+  if (unsafe) {
+    const field = unsafe.path.join('.');
+    throw new RefusedResultError('invalid_text', `${field || 'the result'}: ${unsafe.message}`, field || undefined);
+  }
+}
+
+/** The path of the first value nested deeper than `max`, or undefined (an explicit stack: never the call stack). */
+function depthOver(value: unknown, max: number): string | undefined {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.value === null || typeof node.value !== 'object') continue;
+    if (node.depth >= max) return node.path || '(top)';
+    for (const [key, child] of Object.entries(node.value)) {
+      stack.push({ value: child, depth: node.depth + 1, path: node.path ? `${node.path}.${key}` : key });
+    }
+  }
+  return undefined;
 }
 
 /** The objective's rules for a completed result: the target is there and inside the bounds. */

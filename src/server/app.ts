@@ -38,6 +38,7 @@ import { sessionRoutes } from './routes/session.js';
 import { Services } from './services.js';
 import { createLabCallbacksApp } from './lab-callbacks.js';
 import { metricsRoutes, type MetricsText } from './metrics.js';
+import type { RateLimit } from '../util/rate-limit.js';
 
 /** The example campaigns and their datasets ship with the package: the default data folder. */
 export const DEFAULT_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
@@ -57,6 +58,8 @@ export interface AppDeps {
   logError?: (error: Error, where: string) => void;
   /** The service's Prometheus metrics, served at GET /metrics (src/server/metrics.ts). */
   metrics?: MetricsText;
+  /** Quarantine writes allowed per API token (default DEFAULT_QUARANTINE_LIMIT, src/agent/quarantine-limit.ts). */
+  quarantineLimit?: RateLimit;
   /** Worker threads for CPU-heavy requests (default: one pool per process, settings from the environment). */
   heavyWork?: HeavyWork;
   /** How long a panel session lasts, in hours (default 12; `serve` reads ATHANOR_SESSION_HOURS). */
@@ -95,7 +98,7 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   sessionRoutes(api, services, sessionHours);
   campaignRoutes(api, services);
   experimentRoutes(api, services);
-  resultRoutes(api, services);
+  resultRoutes(api, services, deps.quarantineLimit ? { quarantineLimit: deps.quarantineLimit } : {});
   modelRoutes(api, services);
   moleculeRoutes(api);
   reactionRoutes(api, services);

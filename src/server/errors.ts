@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { OperatorError } from '../agent/index.js';
+import { RetryLaterError } from '../lab-adapters/contract.js';
 import { SmilesError } from '../chem/index.js';
 
 export interface ApiIssue {
@@ -31,6 +32,12 @@ export function errorHandler(logInternal: (error: Error, c: Context) => void = (
     }
     if (error instanceof OperatorError) {
       return apiError(OPERATOR_STATUS[error.kind], error.code, error.message, error.field, error.issues).getResponse();
+    }
+    if (error instanceof RetryLaterError) {
+      return new Response(JSON.stringify({ error: { code: error.code, message: error.message } }), {
+        status: 429,
+        headers: { 'content-type': 'application/json', 'retry-after': String(error.retryAfterSeconds) },
+      });
     }
     if (error instanceof SmilesError) return apiError(400, 'invalid_smiles', error.message, 'smiles').getResponse();
     logInternal(error, c);

@@ -4,7 +4,7 @@
  * reply. Two bindings serve it over HTTP: the service's Hono sub-app (src/server/lab-callbacks.ts)
  * and the loopback listener an `athanor run` process opens for itself (loopback-listener.ts).
  */
-import { RefusedResultError, type LabResult } from '../contract.js';
+import { RefusedResultError, RetryLaterError, type LabResult } from '../contract.js';
 import { describeError, labLogger, type Logger } from '../log.js';
 import { parseResultJson, type ResultExpectations } from '../result-payload.js';
 import { verifySignature } from './signature.js';
@@ -49,7 +49,7 @@ export interface CallbackRequest {
 }
 
 export interface CallbackReply {
-  status: 200 | 400 | 401 | 404 | 413 | 422 | 503;
+  status: 200 | 400 | 401 | 404 | 413 | 422 | 429 | 503;
   body: { accepted: true; experimentId: string } | { error: { code: string; message: string; field?: string } };
   headers?: Record<string, string>;
 }
@@ -82,6 +82,10 @@ export async function handleResultCallback(endpoint: CallbackEndpoint | undefine
     await endpoint.accept(result);
   } catch (error) {
     if (error instanceof RefusedResultError) return refuse(STATUS_OF[error.code] ?? 422, error.code, error.message, error.field);
+    if (error instanceof RetryLaterError) {
+      log.warn({ labId: request.labId, code: error.code, status: 429 }, `callback deferred: ${error.message}`);
+      return { status: 429, body: { error: { code: error.code, message: error.message } }, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+    }
     log.error({ labId: request.labId, error: describeError(error) }, 'could not record a result; the lab should retry');
     return { status: 503, body: { error: { code: 'not_ready', message: 'the result could not be recorded now; retry later' } }, headers: { 'Retry-After': '5' } };
   }

@@ -1,17 +1,26 @@
 /** Results: list, enter by hand, upload a CSV, exclude from training (or include again), quarantine. */
+import type { Context } from 'hono';
 import { z } from 'zod';
-import { recordResults, resultsFromCsv, setExclusion } from '../../agent/index.js';
+import { ingestResults, quarantineGuard, quarantineLimiter, readResultsCsv, setExclusion } from '../../agent/index.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import { listQuarantinedOf, listResults } from '../../db/index.js';
+import type { ServerEnv } from '../env.js';
 import { apiError } from '../errors.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, entryOutcomeSchema, errorSchema, experimentParams, reasonBody, refValue, resultSchema, resultsBody } from '../openapi/schemas.js';
 import type { Services } from '../services.js';
+import type { RateLimit } from '../../util/rate-limit.js';
 
 const outcomes = z.object({ results: z.array(entryOutcomeSchema) });
 
-export function resultRoutes(api: ApiBuilder, services: Services): void {
+export function resultRoutes(api: ApiBuilder, services: Services, options: { quarantineLimit?: RateLimit } = {}): void {
   const { db } = services;
+  // One bucket per API token: a token that keeps reporting unknown experiments is slowed down (429), not stored without end.
+  const limiter = quarantineLimiter(options.quarantineLimit);
+  const guardFor = (c: Context<ServerEnv>) => {
+    const principal = c.get('principal');
+    return quarantineGuard(limiter, principal?.tokenId ?? 'anonymous', `the token "${principal?.name ?? '?'}"`);
+  };
 
   api.define(
     {
@@ -46,7 +55,7 @@ export function resultRoutes(api: ApiBuilder, services: Services): void {
     async (c, { params, body }) => {
       await services.campaign(params.id);
       const via = c.get('principal')?.role === 'lab' ? 'lab-token' : 'manual';
-      return c.json({ results: await recordResults(services.operator(c), params.id, body.results, via) });
+      return c.json({ results: await ingestResults(services.operator(c), params.id, body.results, { via, guard: guardFor(c) }) });
     },
   );
 
@@ -68,8 +77,8 @@ export function resultRoutes(api: ApiBuilder, services: Services): void {
       const campaign = await services.campaign(params.id);
       const text = await c.req.text();
       if (text.trim() === '') throw apiError(422, 'invalid_csv', 'the body is empty: send the CSV text', 'body');
-      const entries = resultsFromCsv(campaign.spec as unknown as CampaignSpec, text);
-      return c.json({ results: await recordResults(services.operator(c), campaign.id, entries, 'csv') });
+      const entries = await readResultsCsv(campaign.spec as unknown as CampaignSpec, text);
+      return c.json({ results: await ingestResults(services.operator(c), campaign.id, entries, { via: 'csv', guard: guardFor(c) }) });
     },
   );
 

@@ -1,0 +1,234 @@
+/**
+ * Results entered through the API (by hand, from a lab token, from a CSV upload): checked, then
+ * stored exactly once in batched transactions, without holding the event loop. On the embedded
+ * database every statement runs on the event loop's own thread and a chain of awaited queries
+ * never lets other requests in, so the work is cut into batches (a few statements each) with a
+ * turn of the event loop between them: /api/health and every other request keep answering while
+ * thousands of rows are stored. PostgreSQL takes the same path (fewer round trips there too).
+ *
+ * Every entry belongs to the campaign it was sent to: a number or id that is not one of its
+ * experiments is quarantined in that campaign (and listed there), never stored anywhere else.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parse } from 'csv-parse';
+import type { CampaignIssue, CampaignSpec } from '../campaign/index.js';
+import { experimentIndex, getCampaign, IN_FLIGHT, storeResults, type IncomingReport, type QuarantineGuard, type StoreOutcome } from '../db/index.js';
+import { RetryLaterError } from '../lab-adapters/contract.js';
+import { parseDecimal } from '../util/decimal.js';
+import { findUnsafeLines } from '../util/safe-text.js';
+import { OperatorError, type ExperimentRef, type OperatorContext } from './operator-actions.js';
+
+export interface ResultEntry {
+  /** UUID, or the experiment's number in the campaign. */
+  experiment: ExperimentRef;
+  values: Record<string, number>;
+}
+
+export interface EntryOutcome {
+  experiment: ExperimentRef;
+  outcome: StoreOutcome['outcome'];
+  seq?: number;
+  reason?: string;
+}
+
+/** Entries stored per transaction: each batch is a handful of statements, a few milliseconds on PGlite. */
+export const RESULT_BATCH = 200;
+/** Entries checked (or CSV characters read) between two turns of the event loop. */
+const CHECK_BATCH = 500;
+const CSV_PIECE = 32 * 1024;
+
+/** Names a result may carry: the objective's target and what the lab reports. */
+export function measuredQuantities(spec: CampaignSpec): string[] {
+  const names = new Set([spec.objective.target]);
+  if ('results' in spec.lab && spec.lab.results) for (const k of Object.keys(spec.lab.results)) names.add(k);
+  return [...names];
+}
+
+/** Problems of one entry's values: missing target, unknown names, non-numbers, outside the objective's bounds. */
+function valueIssues(spec: CampaignSpec, known: readonly string[], values: Record<string, unknown>, where: string): CampaignIssue[] {
+  const issues: CampaignIssue[] = [];
+  const { target, bounds } = spec.objective;
+  if (values[target] === undefined) issues.push({ path: `${where}.${target}`, message: `the objective's target "${target}" is required` });
+  for (const [name, value] of Object.entries(values)) {
+    if (!known.includes(name)) {
+      issues.push({ path: `${where}.${name}`, message: `not a measured quantity of this campaign (${known.join(', ')})` });
+    } else if (typeof value !== 'number' || !Number.isFinite(value)) {
+      issues.push({ path: `${where}.${name}`, message: 'must be a finite number' });
+    } else if (name === target && bounds && (value < bounds[0] || value > bounds[1])) {
+      issues.push({ path: `${where}.${name}`, message: `must lie within the objective's bounds [${bounds[0]}, ${bounds[1]}]` });
+    }
+  }
+  return issues;
+}
+
+export interface IngestOptions {
+  /** How the results came: 'manual', 'lab-token', 'csv' (recorded as the source, with the actor). */
+  via?: string;
+  /** The rate limit on quarantine writes (src/agent/quarantine-limit.ts). */
+  guard?: QuarantineGuard;
+}
+
+/**
+ * Stores results entered through the API, each exactly once (a repeat is a duplicate; an entry for
+ * an experiment that is not this campaign's, or that was cancelled or failed, is quarantined in
+ * this campaign). Every entry is checked first: when any is invalid, none is stored. When the
+ * quarantine rate limit stops a request part way, what was stored stays stored and a resend
+ * stores nothing twice (and quarantines nothing twice).
+ */
+export async function ingestResults(ctx: OperatorContext, campaignId: string, entries: readonly ResultEntry[], options: IngestOptions = {}): Promise<EntryOutcome[]> {
+  const via = options.via ?? 'manual';
+  const campaign = await getCampaign(ctx.db, campaignId);
+  if (!campaign) throw new OperatorError('not_found', 'campaign_not_found', `no campaign has the id ${campaignId}`, 'id');
+  const spec = campaign.spec as unknown as CampaignSpec;
+  const known = measuredQuantities(spec);
+  const issues: CampaignIssue[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    issues.push(...valueIssues(spec, known, entries[i]!.values, `results[${i}]`));
+    if (i % CHECK_BATCH === CHECK_BATCH - 1) await nextTurn();
+  }
+  if (issues.length > 0) throw new OperatorError('invalid', 'invalid_results', summarize(issues), issues[0]?.path, issues);
+
+  const index = await experimentIndex(ctx.db, campaign.id);
+  const byId = new Map(index.map((e) => [e.id, e]));
+  const bySeq = new Map(index.map((e) => [e.seq, e]));
+  const source = `${via}:${ctx.actor}`;
+  const reports: IncomingReport[] = entries.map((entry) => {
+    const experiment = typeof entry.experiment === 'number' ? bySeq.get(entry.experiment) : byId.get(entry.experiment.toLowerCase());
+    // An unknown reference still goes to storeResults, which quarantines it in this campaign (invariant 3).
+    const experimentId = experiment?.id ?? (typeof entry.experiment === 'number' ? `${campaign.id}#${entry.experiment}` : entry.experiment);
+    return { experimentId, values: entry.values, raw: { entered: via, by: ctx.actor, values: entry.values }, source };
+  });
+
+  const outcomes: EntryOutcome[] = [];
+  const runner = ctx.runnerOf(campaign.id);
+  try {
+    for (let start = 0; start < reports.length; start += RESULT_BATCH) {
+      const stored = await storeResults(ctx.db, campaign.id, reports.slice(start, start + RESULT_BATCH), options.guard);
+      for (const [k, outcome] of stored.entries()) {
+        const entry = entries[start + k]!;
+        outcomes.push({
+          experiment: entry.experiment,
+          outcome: outcome.outcome,
+          ...('seq' in outcome ? { seq: outcome.seq } : {}),
+          ...(outcome.outcome === 'quarantined' ? { reason: outcome.reason } : {}),
+        });
+        // Measured while the lab still holds it (by hand, or a robot reporting with its token
+        // rather than through its adapter): free the lab's place, or a simulator stays "full"
+        // and refuses the next dispatches. A lab that has finished it answers false: harmless.
+        const experiment = byId.get(reports[start + k]!.experimentId);
+        if (outcome.outcome === 'stored' && runner && experiment && IN_FLIGHT.includes(experiment.status)) {
+          await runner.runtime.lab.cancel(experiment.id).catch(() => false);
+        }
+      }
+      if (start + RESULT_BATCH < reports.length) await nextTurn();
+    }
+  } catch (error) {
+    if (error instanceof RetryLaterError && outcomes.length > 0) {
+      throw new RetryLaterError(error.code, `${outcomes.length} of ${entries.length} entries were recorded before the limit; ${error.message}`, error.retryAfterSeconds);
+    }
+    throw error;
+  } finally {
+    if (outcomes.length > 0) runner?.noteActivity();
+  }
+  return outcomes;
+}
+
+function summarize(issues: readonly CampaignIssue[], limit = 50): string {
+  const shown = issues.slice(0, limit).map((i) => `${i.line !== undefined ? `line ${i.line}: ` : ''}${i.path}: ${i.message}`);
+  return issues.length > limit ? `${shown.join('\n')}\n… and ${issues.length - limit} more` : shown.join('\n');
+}
+
+const EXPERIMENT_COLUMNS = ['experiment', 'experiment_id', 'seq'];
+
+/**
+ * Reads an uploaded CSV (a column naming the experiment, one per measured quantity) into entries,
+ * or every problem with its line. Parsed a piece at a time with turns of the event loop between
+ * pieces, so a large upload does not hold other requests. Numbers must be written as decimals
+ * (`0x10`, `Infinity` are errors) and every column name must be unique.
+ */
+export async function readResultsCsv(spec: CampaignSpec, text: string): Promise<ResultEntry[]> {
+  const invalid = (issues: CampaignIssue[]) => new OperatorError('invalid', 'invalid_csv', summarize(issues), issues[0]?.path, issues);
+  const unsafe = findUnsafeLines(text, 3);
+  if (unsafe.length > 0) throw invalid(unsafe.map((u) => ({ path: 'file', message: u.message, line: u.line })));
+  let records: { cells: string[]; line: number }[];
+  try {
+    records = await parseCsvPieces(text);
+  } catch (error) {
+    throw new OperatorError('invalid', 'invalid_csv', `the CSV cannot be read: ${(error as Error).message}`, 'file');
+  }
+  const header = records.shift()?.cells ?? [];
+  const known = measuredQuantities(spec);
+  const issues: CampaignIssue[] = [];
+  const seen = new Set<string>();
+  for (const name of header) {
+    if (name !== '' && seen.has(name)) issues.push({ path: `header.${name}`, message: `the column "${name}" appears more than once`, line: 1 });
+    seen.add(name);
+  }
+  const idIndex = header.findIndex((h) => EXPERIMENT_COLUMNS.includes(h));
+  const idColumn = header[idIndex];
+  if (idColumn === undefined) issues.push({ path: 'header', message: `needs a column naming the experiment (${EXPERIMENT_COLUMNS.join(' or ')})` });
+  for (const h of new Set(header)) {
+    if (h !== '' && h !== idColumn && !known.includes(h)) issues.push({ path: `header.${h}`, message: `not a measured quantity of this campaign (${known.join(', ')})` });
+  }
+  if (records.length === 0) issues.push({ path: 'rows', message: 'the CSV has no rows' });
+  if (issues.length > 0 || idColumn === undefined) throw invalid(issues);
+
+  const entries: ResultEntry[] = [];
+  for (const [i, { cells, line }] of records.entries()) {
+    const ref = cells[idIndex] ?? '';
+    const experiment: ExperimentRef = /^\d+$/.test(ref) ? Number(ref) : ref;
+    if (ref === '') issues.push({ path: `rows[${i}].${idColumn}`, message: 'is empty', line });
+    const values: Record<string, number> = {};
+    for (const [c, cell] of cells.entries()) {
+      const column = header[c] ?? '';
+      if (c === idIndex || cell === '') continue;
+      if (column === '') {
+        issues.push({ path: `rows[${i}]`, message: `a value ("${clip(cell)}") in column ${c + 1}, which has no name`, line });
+        continue;
+      }
+      const value = parseDecimal(cell);
+      if (value === undefined) issues.push({ path: `rows[${i}].${column}`, message: `"${clip(cell)}" is not a decimal number`, line });
+      else values[column] = value;
+    }
+    for (const issue of valueIssues(spec, known, values, `rows[${i}]`)) issues.push({ ...issue, line });
+    entries.push({ experiment, values });
+    if (i % CHECK_BATCH === CHECK_BATCH - 1) await nextTurn();
+  }
+  if (issues.length > 0) throw invalid(issues);
+  return entries;
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** csv-parse's streaming parser fed a piece at a time, a turn of the event loop after each. */
+async function parseCsvPieces(text: string): Promise<{ cells: string[]; line: number }[]> {
+  const records: { cells: string[]; line: number }[] = [];
+  const parser = parse({ bom: true, skip_empty_lines: true, trim: true, info: true });
+  let failure: Error | undefined;
+  parser.on('readable', () => {
+    for (let r = parser.read() as { record: string[]; info: { lines: number } } | null; r !== null; r = parser.read() as typeof r) {
+      records.push({ cells: r.record, line: r.info.lines });
+    }
+  });
+  const ended = new Promise<void>((resolve) => {
+    parser.on('end', resolve);
+    parser.on('error', (error: Error) => {
+      failure = error;
+      resolve();
+    });
+  });
+  for (let at = 0; at < text.length && !failure; ) {
+    let end = Math.min(text.length, at + CSV_PIECE);
+    // never between the two halves of a surrogate pair (each half alone would be written as U+FFFD)
+    if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+    parser.write(text.slice(at, end));
+    at = end;
+    await nextTurn();
+  }
+  if (!failure) parser.end();
+  await ended;
+  if (failure) throw failure;
+  return records;
+}
