@@ -33,6 +33,7 @@ const PUBLISHED: Record<string, Published> = {
   deoxyfluorination: { rows: 740, best: 106, candidates: 740, roles: { alcohol: 37, sulfonyl_fluoride: 5, base: 4 } },
   'amide-coupling': { rows: 960, best: 98.71, candidates: 960, roles: { amine: 10, activator: 8, base: 4, solvent: 3 } },
   'imidazole-arylation': { rows: 1536, best: 110.28, candidates: 1536, roles: { aryl_bromide: 8, imidazole: 8, ligand: 24 } },
+  'cpa-thiol-addition': { rows: 1075, best: 3.134624572, candidates: 1075, roles: { catalyst: 43, imine: 5, thiol: 5 } },
   'ni-borylation': { rows: 1578, best: 100, candidates: 1578, roles: { substrate: 33, ligand: 24, solvent: 2 } },
   'fullerene-adducts': { rows: 246, best: 0.953133, candidates: 216, roles: {}, numeric: { reaction_time: 6, sultine_equivalents: 6, temperature: 6 } },
 };
