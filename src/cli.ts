@@ -16,6 +16,7 @@ const program = new Command()
   .name('athanor')
   .description('Autonomous experiment planner for chemistry: closed-loop campaigns against robots and simulators.')
   .option('--home <dir>', 'Athanor home: embedded database and lab journals (env ATHANOR_HOME, default ./.athanor)')
+  .option('--config <file>', 'service configuration: data folders, lab profiles, secrets (env ATHANOR_CONFIG, default <home>/service.yaml)')
   .showHelpAfterError()
   .exitOverride((error) => {
     // commander's own usage errors are the user's to fix: exit 2
@@ -33,6 +34,7 @@ program
   .option('--campaign <id>', 'continue this campaign')
   .option('--json', 'print the summary as one JSON object on the last line of stdout (progress goes to stderr)')
   .option('--quiet', 'print only the summary')
+  .option('--data-dir <dir>', "a folder the campaign's files may be in, besides the campaign file's own folder and the home (repeatable)", (dir: string, dirs: string[] = []) => [...dirs, dir])
   .action(async (file: string | undefined, options, command: Command) => {
     process.exitCode = await runCommand(file, { ...options, ...command.optsWithGlobals() });
   });

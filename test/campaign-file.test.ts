@@ -311,7 +311,7 @@ describe('rejected campaign files', () => {
     const issues = await issuesOf(json);
     expect(issues).toEqual([
       { path: 'budget.experiments', line: 5, message: 'must be > 0, got 0' },
-      { path: 'lab.type', line: 6, message: 'unknown type "robot"; expected one of "simulator", "emulator", "analytic", "http", "mqtt", "files"' },
+      { path: 'lab.type', line: 6, message: 'unknown type "robot"; expected one of "simulator", "emulator", "analytic", "http", "mqtt", "files", "profile"' },
     ]);
   });
 

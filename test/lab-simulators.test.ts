@@ -19,7 +19,7 @@ import { holdOutError, type TrainingPoint } from '../src/lab-adapters/emulator/r
 import { choiceMatcher } from '../src/planner/parameters.js';
 import type { SearchSpace } from '../src/planner/space.js';
 import { readCsv } from '../src/util/csv.js';
-import { EXAMPLES, tempHome } from './helpers.js';
+import { EXAMPLES, ROOT, tempHome } from './helpers.js';
 
 const { home, cleanup } = tempHome('athanor-lab-simulators-');
 let database: Database;
@@ -94,7 +94,8 @@ describe('emulator', () => {
     const file = join(home, 'no-xphos.csv');
     const text = readFileSync(join(EXAMPLES, 'data', 'direct_arylation.csv'), 'utf8').split('\n');
     writeFileSync(file, text.filter((line, i) => i === 0 || !line.includes(',XPhos,')).join('\n'));
-    const spec = await parse(withLab(`  type: emulator\n  dataset: ${file}\n  columns: { base: Base_SMILES, ligand: Ligand_SMILES, solvent: Solvent_SMILES, concentration: Concentration, temperature: Temp_C }\n  results: { yield: yield }`));
+    // the dataset is in the test's own folder: a data folder of this campaign besides the examples
+    const spec = await parseCampaignSpec(withLab(`  type: emulator\n  dataset: ${file}\n  columns: { base: Base_SMILES, ligand: Ligand_SMILES, solvent: Solvent_SMILES, concentration: Concentration, temperature: Temp_C }\n  results: { yield: yield }`), { baseDir: EXAMPLES, fileName: 'test.yaml', dataFolders: [home] });
     const runtime = await buildRuntime(spec, { campaignId: randomUUID(), home });
     const lab = runtime.lab as EmulatorLab;
     expect(lab).toBeInstanceOf(EmulatorLab);
@@ -189,7 +190,8 @@ describe.each([
 describe('campaign files with the new lab types', () => {
   it('reads every robot example, and builds its lab (nothing connects before the campaign starts)', async () => {
     for (const file of ['direct-arylation-robot-http.yaml', 'direct-arylation-robot-http-callback.yaml', 'direct-arylation-robot-mqtt.yaml', 'direct-arylation-files.yaml']) {
-      const { spec } = await loadCampaignFile(join(EXAMPLES, file));
+      // as `athanor run` reads them from the repository: the default home (./.athanor) is a data folder
+      const { spec } = await loadCampaignFile(join(EXAMPLES, file), { dataFolders: [join(ROOT, '.athanor')] });
       expect(['http', 'mqtt', 'files']).toContain(spec.lab.type);
     }
     process.env.ATHANOR_LAB_SECRET ??= 'test key';

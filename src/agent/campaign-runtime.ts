@@ -4,7 +4,7 @@
  * stays pure.
  */
 import { join } from 'node:path';
-import { CampaignSpecError, labCapacity, resolveSpecPath, spaceParameters, type CampaignSpec } from '../campaign/index.js';
+import { CampaignSpecError, confinedSpecPath, LAB_PROFILE_HINT, labCapacity, spaceParameters, type CampaignSpec, type RobotLabSpec } from '../campaign/index.js';
 import { initChem } from '../chem/index.js';
 import { canonicalOrNull } from '../chem/index.js';
 import { AnalyticLab } from '../lab-adapters/analytic-lab.js';
@@ -23,6 +23,7 @@ import { forwardLoaderFor } from './discovery-forward.js';
 import type { ModelView, Recommender } from '../planner/recommender.js';
 import { SearchSpace, type SpaceDefinition } from '../planner/space.js';
 import { readCsv } from '../util/csv.js';
+import { ServiceConfig, ServiceConfigError } from './service-config.js';
 
 /** The campaign's surrogate as the agent keeps it: trained in the retraining step, read by planning. */
 export interface CampaignModel {
@@ -59,7 +60,7 @@ export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
     ),
   };
   if (spec.space.scope) {
-    const file = resolveSpecPath(spec, spec.space.scope.file);
+    const file = await confinedSpecPath(spec, ['space', 'scope', 'file'], spec.space.scope.file);
     const { rows } = await readCsv(file);
     definition.scope = { rows, columns: spec.space.scope.columns, source: file };
   }
@@ -98,6 +99,8 @@ export interface RuntimeOptions {
   campaignId: string;
   /** Athanor home: simulated labs keep their journals under it. */
   home: string;
+  /** Lab profiles and secrets the administrator registered (service-config.ts); default none. */
+  config?: ServiceConfig;
 }
 
 export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions): Promise<CampaignRuntime> {
@@ -106,7 +109,7 @@ export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions):
   const lab = spec.lab;
   switch (lab.type) {
     case 'simulator': {
-      const file = resolveSpecPath(spec, lab.dataset);
+      const file = await confinedSpecPath(spec, ['lab', 'dataset'], lab.dataset);
       const { rows } = await readCsv(file);
       const bounds = spec.objective.bounds ? { [spec.objective.target]: spec.objective.bounds } : undefined;
       const simulator = new DatasetSimulator({
@@ -141,6 +144,18 @@ export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions):
     case 'mqtt':
     case 'files':
       return { space, recommender: recommenderFor(spec), lab: await robotLab(spec, lab, capacity, options), capacity };
+    case 'profile': {
+      // the profile as registered now: an administrator's change applies at the next start
+      const profile = (options.config ?? new ServiceConfig()).profiles[lab.profile];
+      if (!profile) throw new CampaignSpecError([{ path: 'lab.profile', message: `no lab profile "${lab.profile}" is registered; ${LAB_PROFILE_HINT}` }]);
+      const merged: RobotLabSpec = {
+        ...profile,
+        ...(lab.capacity !== undefined ? { capacity: lab.capacity } : {}),
+        ...(lab.experiment_timeout_s !== undefined ? { experiment_timeout_s: lab.experiment_timeout_s } : {}),
+      };
+      const profileCapacity = merged.capacity ?? spec.budget.batch;
+      return { space, recommender: recommenderFor(spec), lab: await robotLab(spec, merged, profileCapacity, options, lab.profile), capacity: profileCapacity };
+    }
   }
 }
 
@@ -163,12 +178,25 @@ function fromEnv(variable: string, field: string): string {
   return value;
 }
 
+/** A secret's value: from the environment variable a campaign file names, or registered by name. */
+function secretOf(options: RuntimeOptions, source: { env?: string | undefined; name?: string | undefined }, fields: { env: string; name: string }): string {
+  if (source.env !== undefined) return fromEnv(source.env, fields.env);
+  try {
+    return (options.config ?? new ServiceConfig()).secret(source.name ?? '');
+  } catch (error) {
+    if (error instanceof ServiceConfigError) throw new CampaignSpecError([{ path: `lab.${fields.name}`, message: error.message }]);
+    throw error;
+  }
+}
+
 function hostAndPort(text: string): { host: string; port: number } {
   const at = text.lastIndexOf(':');
   return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
 }
 
-async function robotLab(spec: CampaignSpec, lab: LabOf<'http' | 'mqtt' | 'files'>, capacity: number, options: RuntimeOptions): Promise<LabAdapter> {
+/** `profile`: the registered profile `lab` comes from, whose folder the administrator chose; a
+ * campaign file's own folder must be inside its data folders. */
+async function robotLab(spec: CampaignSpec, lab: RobotLabSpec, capacity: number, options: RuntimeOptions, profile?: string): Promise<LabAdapter> {
   const labId = options.campaignId;
   const expectations = expectationsOf(spec);
   let adapter: LabAdapter;
@@ -181,11 +209,11 @@ async function robotLab(spec: CampaignSpec, lab: LabOf<'http' | 'mqtt' | 'files'
       expectations,
       requestTimeoutMs: lab.request_timeout_ms,
       pollIntervalMs: lab.poll_interval_ms,
-      ...(lab.auth ? { auth: { header: lab.auth.header, value: fromEnv(lab.auth.value_env, 'auth.value_env') } } : {}),
+      ...(lab.auth ? { auth: { header: lab.auth.header, value: secretOf(options, { env: lab.auth.value_env, name: lab.auth.secret }, { env: 'auth.value_env', name: 'auth.secret' }) } } : {}),
       ...(lab.results === 'callback'
         ? {
             callback: {
-              secret: fromEnv(lab.secret_env ?? '', 'secret_env'),
+              secret: secretOf(options, { env: lab.secret_env, name: lab.callback_secret }, { env: 'secret_env', name: 'callback_secret' }),
               ...(lab.callback_url ? { publicUrl: lab.callback_url } : {}),
               ...(lab.callback_listen ? { listen: hostAndPort(lab.callback_listen) } : {}),
             },
@@ -202,14 +230,16 @@ async function robotLab(spec: CampaignSpec, lab: LabOf<'http' | 'mqtt' | 'files'
       expectations,
       requestTimeoutMs: lab.request_timeout_ms,
       ...(lab.username !== undefined ? { username: lab.username } : {}),
-      ...(lab.password_env ? { password: fromEnv(lab.password_env, 'password_env') } : {}),
+      ...(lab.password_env || lab.password_secret
+        ? { password: secretOf(options, { env: lab.password_env, name: lab.password_secret }, { env: 'password_env', name: 'password_secret' }) }
+        : {}),
       ...(lab.client_id ? { clientId: lab.client_id } : {}),
     });
   } else {
     const { FileDropAdapter } = await import('../lab-adapters/files/file-drop-adapter.js');
     adapter = new FileDropAdapter({
       labId,
-      folder: resolveSpecPath(spec, lab.folder),
+      folder: profile !== undefined ? lab.folder : await confinedSpecPath(spec, ['lab', 'folder'], lab.folder),
       capacity,
       expectations,
       batchWindowMs: lab.batch_window_ms,
@@ -249,7 +279,7 @@ function analyticLab(spec: CampaignSpec, lab: LabOf<'analytic'>, parameters: rea
 }
 
 async function emulatorLab(spec: CampaignSpec, lab: LabOf<'emulator'>, parameters: readonly Parameter[], capacity: number, options: RuntimeOptions): Promise<EmulatorLab> {
-  const file = resolveSpecPath(spec, lab.dataset);
+  const file = await confinedSpecPath(spec, ['lab', 'dataset'], lab.dataset);
   const { rows } = await readCsv(file);
   const dimensions = parameters.map((p) => ({ name: p.name, kind: p.kind }));
   const decoders = parameters.map((p) => cellDecoder(p));

@@ -3,7 +3,7 @@
  * `planner.discovery.forward_model` (or the shipped USPTO-15K model) once per file and process, and
  * handed to the planner as a plain function, so the planner itself never touches files.
  */
-import { resolveSpecPath, type CampaignSpec } from '../campaign/index.js';
+import { confinedSpecPath, type CampaignSpec } from '../campaign/index.js';
 import type { ForwardOracle } from '../discovery/forward-annotations.js';
 
 const loaded = new Map<string, Promise<ForwardOracle>>();
@@ -12,8 +12,9 @@ const loaded = new Map<string, Promise<ForwardOracle>>();
 export function forwardLoaderFor(spec: CampaignSpec): (() => Promise<ForwardOracle>) | undefined {
   const setting = spec.planner.discovery?.forward_model;
   if (setting === false) return undefined;
-  const path = setting === undefined ? undefined : resolveSpecPath(spec, setting);
-  return () => {
+  return async () => {
+    // confined each time it is asked for, before the cache: a link swapped in since is refused
+    const path = setting === undefined ? undefined : await confinedSpecPath(spec, ['planner', 'discovery', 'forward_model'], setting);
     const key = path ?? '(shipped)';
     let oracle = loaded.get(key);
     if (!oracle) {

@@ -9,9 +9,13 @@ import { createCampaign, findResumable, getCampaign, type CampaignRow, type Db, 
 import { SurrogateCampaignModel, type CampaignModelOptions } from './campaign-model.js';
 import { buildRuntime } from './campaign-runtime.js';
 import { CampaignRunner } from './campaign-runner.js';
+import type { ServiceConfig } from './service-config.js';
 
+/** Identifies a campaign file's content for --resume; where its files may be is not part of it
+ * (campaigns recorded before dataFolders existed keep their hash). */
 export function specHash(spec: CampaignSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+  const { dataFolders: _where, ...content } = spec;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
 /** Facts of every substance of the space, recorded with the campaign (initChem must have been awaited). */
@@ -61,9 +65,9 @@ export async function createNewCampaign(db: Db, spec: CampaignSpec, source: stri
 }
 
 /** `modelOptions`: where the surrogate trains and by which retraining policy (the service passes a worker pool). */
-export async function runnerFor(db: Db, campaign: CampaignRow, home: string, modelOptions: CampaignModelOptions = {}): Promise<CampaignRunner> {
+export async function runnerFor(db: Db, campaign: CampaignRow, home: string, modelOptions: CampaignModelOptions = {}, config?: ServiceConfig): Promise<CampaignRunner> {
   const spec = campaign.spec as unknown as CampaignSpec;
-  const runtime = await buildRuntime(spec, { campaignId: campaign.id, home });
+  const runtime = await buildRuntime(spec, { campaignId: campaign.id, home, ...(config ? { config } : {}) });
   if (spec.planner.strategy === 'bayesian') {
     const model = new SurrogateCampaignModel(db, campaign.id, spec, runtime.space, modelOptions);
     await model.load();
@@ -81,6 +85,8 @@ export interface OpenRequest {
   campaignId?: string;
   home: string;
   actor: string;
+  /** Lab profiles and secrets the administrator registered (service-config.ts). */
+  config?: ServiceConfig;
 }
 
 export async function openCampaign(db: Db, request: OpenRequest): Promise<OpenedCampaign> {
@@ -96,5 +102,5 @@ export async function openCampaign(db: Db, request: OpenRequest): Promise<Opened
     if (!request.spec) throw new Error('a campaign file is needed to start a new campaign');
     campaign = await createNewCampaign(db, request.spec, request.source ?? '', request.actor);
   }
-  return { campaign, runner: await runnerFor(db, campaign, request.home), resumed };
+  return { campaign, runner: await runnerFor(db, campaign, request.home, {}, request.config), resumed };
 }

@@ -5,9 +5,8 @@
  * when). Failures are OperatorErrors whose `kind` a caller maps to its own vocabulary (HTTP
  * status, exit code).
  */
-import { isAbsolute, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import { campaignSpecSchema, parseCampaignSpec, resolveSpecPath, type BudgetSpec, type CampaignSpec, type PlannerSpec, type SourceFormat, CampaignSpecError, type CampaignIssue } from '../campaign/index.js';
+import { campaignSpecSchema, confinedSpecPath, parseCampaignSpec, type CampaignOrigin, type LabProfiles, type BudgetSpec, type CampaignSpec, type PlannerSpec, type SourceFormat, CampaignSpecError, type CampaignIssue } from '../campaign/index.js';
 import {
   appendEvent,
   FINISHED_STATUSES,
@@ -100,8 +99,16 @@ async function forwardIfElsewhere(ctx: OperatorContext, campaign: CampaignRow, c
 export interface NewCampaignRequest {
   text: string;
   format?: SourceFormat;
-  /** Relative paths in the file (datasets, scope tables) resolve here, and must stay inside it. */
+  /** Relative paths in the file (datasets, scope tables) resolve here, and must stay inside it
+   * or inside one of dataFolders. */
   baseDir: string;
+  /** Further folders the campaign's files may be in (the service's configured data folders). */
+  dataFolders?: readonly string[];
+  /** 'api' (the default here): robots only through registered lab profiles, no environment
+   * variable names nor listen addresses (campaign/lab-access.ts). */
+  origin?: CampaignOrigin;
+  /** Lab profiles the administrator registered. */
+  profiles?: LabProfiles;
   /** The largest grid accepted (the service's ATHANOR_MAX_CANDIDATES; default the campaign file's own). */
   maxCandidates?: number;
 }
@@ -138,8 +145,10 @@ export async function validateCampaignText(request: NewCampaignRequest): Promise
       baseDir: request.baseDir,
       ...(request.format ? { format: request.format } : {}),
       ...(request.maxCandidates !== undefined ? { maxCandidates: request.maxCandidates } : {}),
+      ...(request.dataFolders ? { dataFolders: request.dataFolders } : {}),
+      ...(request.profiles ? { profiles: request.profiles } : {}),
+      origin: request.origin ?? 'api',
     });
-    confineFiles(spec, request.baseDir);
     return spec;
   } catch (error) {
     if (error instanceof CampaignSpecError) {
@@ -148,18 +157,6 @@ export async function validateCampaignText(request: NewCampaignRequest): Promise
     }
     throw error;
   }
-}
-
-/** A campaign sent over the network must not read files outside the folder it was given. */
-function confineFiles(spec: CampaignSpec, baseDir: string): void {
-  const inside = (path: string) => {
-    const rel = relative(resolve(baseDir), resolveSpecPath(spec, path));
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-  };
-  const issues: CampaignIssue[] = [];
-  if ('dataset' in spec.lab && !inside(spec.lab.dataset)) issues.push({ path: 'lab.dataset', message: 'must be a file inside the data folder of the service' });
-  if (spec.space.scope && !inside(spec.space.scope.file)) issues.push({ path: 'space.scope.file', message: 'must be a file inside the data folder of the service' });
-  if (issues.length > 0) throw new CampaignSpecError(issues);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,6 +210,14 @@ export async function changeSettings(ctx: OperatorContext, campaignId: string, c
   const spec = campaign.spec as unknown as CampaignSpec;
   const budget = parsePart('budget', campaignSpecSchema.shape.budget, { ...spec.budget, ...change.budget });
   const planner = parsePart('planner', campaignSpecSchema.shape.planner, { ...spec.planner, ...change.planner });
+  const forwardModel = planner.discovery?.forward_model;
+  if (typeof forwardModel === 'string' && forwardModel !== spec.planner.discovery?.forward_model) {
+    // a path like any other of the campaign: inside its data folders, judged before anything is read
+    await confinedSpecPath(spec, ['planner', 'discovery', 'forward_model'], forwardModel).catch((error: unknown) => {
+      if (error instanceof CampaignSpecError) throw new OperatorError('invalid', 'invalid_settings', error.message, 'planner.discovery.forward_model', error.issues);
+      throw error;
+    });
+  }
   const updated: CampaignSpec = { ...spec, budget, planner };
   const changes: Record<string, unknown> = {};
   if (JSON.stringify(budget) !== JSON.stringify(spec.budget)) changes.budget = { from: spec.budget, to: budget };

@@ -20,6 +20,7 @@ import type { CampaignRunner } from './campaign-runner.js';
 import { CommandInbox } from './command-inbox.js';
 import { InstrumentedLab } from './instrumented-lab.js';
 import { runnerFor } from './open-campaign.js';
+import type { ServiceConfig } from './service-config.js';
 import { OutsideChanges } from './outside-changes.js';
 import type { RetrainingPolicy } from './retraining-policy.js';
 import type { ServiceMetrics, MetricsSource } from './service-metrics.js';
@@ -46,6 +47,8 @@ export interface SupervisorOptions {
   /** Where surrogates train (the service: a worker pool); default this thread. */
   trainer?: SurrogateTrainer;
   metrics?: ServiceMetrics;
+  /** Lab profiles and secrets the administrator registered (service-config.ts). */
+  config?: ServiceConfig;
 }
 
 /** Campaigns started at once. */
@@ -238,7 +241,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
 
   private async startRunner(campaign: CampaignRow): Promise<CampaignRunner | undefined> {
     const id = campaign.id;
-    const { metrics, trainer, retraining } = this.options;
+    const { metrics, trainer, retraining, config } = this.options;
     let runner: CampaignRunner | undefined;
     try {
       runner = await runnerFor(this.db, campaign, this.home, {
@@ -252,7 +255,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
           metrics?.retrainFailures.inc();
           this.log.warn({ campaign: id, err: error }, 'retraining failed; the previous model stays');
         },
-      });
+      }, config);
       runner.runtime.fence = () => this.leases.fence(id);
       if (metrics) {
         runner.runtime.lab = new InstrumentedLab(runner.runtime.lab, {

@@ -1,6 +1,6 @@
 import type { IssueList, PathSegment } from './errors.js';
 import { sameNumber, specParameters } from './parameters.js';
-import type { CampaignSpec, ParameterInfo } from './types.js';
+import type { CampaignSpec, ParameterInfo, RobotLabSpec } from './types.js';
 
 /* Checks that relate one part of a valid-shaped spec to another: no chemistry, no files. */
 
@@ -134,25 +134,44 @@ function checkLab(spec: CampaignSpec, params: Map<string, ParameterInfo>, issues
       checkAnalytic(spec, lab.function, params, issues);
       break;
     case 'http':
-      if (lab.results === 'callback' && lab.secret_env === undefined) {
-        issues.add(['lab', 'secret_env'], 'required when results: callback (the variable holding the key callbacks are signed with)');
-      }
-      if (lab.results === 'poll') {
-        for (const field of ['secret_env', 'callback_url', 'callback_listen'] as const) {
-          if (lab[field] !== undefined) issues.add(['lab', field], 'only used with results: callback');
-        }
-      }
-      break;
     case 'mqtt':
-      if (lab.password_env !== undefined && lab.username === undefined) issues.add(['lab', 'password_env'], 'a password needs a username');
-      break;
     case 'files':
-      checkWorklistColumns(params, issues);
+      checkRobotLab(lab, params, issues);
       break;
+    case 'profile':
+      break; // checked against the registered profiles (lab-access.ts)
     default: {
       const never: never = lab;
       throw new Error(`unhandled lab type ${String((never as { type: unknown }).type)}`);
     }
+  }
+}
+
+/** A robot lab's own settings, in a campaign file or a lab profile (`at`: where its fields are). */
+export function checkRobotLab(lab: RobotLabSpec, params: Map<string, ParameterInfo>, issues: IssueList, at: PathSegment[] = ['lab']): void {
+  switch (lab.type) {
+    case 'http':
+      if (lab.secret_env !== undefined && lab.callback_secret !== undefined) {
+        issues.add([...at, 'callback_secret'], 'give secret_env or callback_secret, not both');
+      }
+      if (lab.results === 'callback' && lab.secret_env === undefined && lab.callback_secret === undefined) {
+        issues.add([...at, 'secret_env'], 'required when results: callback (the variable holding the key callbacks are signed with; or callback_secret: a registered secret)');
+      }
+      if (lab.results === 'poll') {
+        for (const field of ['secret_env', 'callback_secret', 'callback_url', 'callback_listen'] as const) {
+          if (lab[field] !== undefined) issues.add([...at, field], 'only used with results: callback');
+        }
+      }
+      break;
+    case 'mqtt':
+      if (lab.password_env !== undefined && lab.password_secret !== undefined) issues.add([...at, 'password_secret'], 'give password_env or password_secret, not both');
+      for (const field of ['password_env', 'password_secret'] as const) {
+        if (lab[field] !== undefined && lab.username === undefined) issues.add([...at, field], 'a password needs a username');
+      }
+      break;
+    case 'files':
+      checkWorklistColumns(params, issues);
+      break;
   }
 }
 

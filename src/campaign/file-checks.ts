@@ -1,9 +1,8 @@
 import { access } from 'node:fs/promises';
 import { readCsv, type CsvRow } from '../util/csv.js';
-import type { IssueList, PathSegment } from './errors.js';
+import { formatPath, type IssueList, type PathSegment } from './errors.js';
 import { cellMatcher } from './match.js';
 import { specParameters } from './parameters.js';
-import { resolveSpecPath } from './resolve.js';
 import type { CampaignSpec, ParameterInfo } from './types.js';
 
 /* Checks against the tables a spec names: that they exist, have the columns the spec maps to,
@@ -16,27 +15,29 @@ interface Table {
   rows: CsvRow[];
 }
 
-export async function checkFiles(spec: CampaignSpec, issues: IssueList): Promise<void> {
+/** `confined`: the real path of each path field inside the data folders, by dotted field
+ * (confine.ts); a field missing from it was refused and is not opened. */
+export async function checkFiles(spec: CampaignSpec, issues: IssueList, confined: ReadonlyMap<string, string>): Promise<void> {
   const params = new Map(specParameters(spec).map((p) => [p.name, p]));
   const scope = spec.space.scope;
   if (scope !== undefined) {
-    const table = await openTable(spec, scope.file, ['space', 'scope', 'file'], issues);
+    const table = await openTable(confined, ['space', 'scope', 'file'], issues);
     if (table !== undefined) checkScopeTable(table, scope.columns, params, issues);
   }
-  const forwardModel = spec.planner.discovery?.forward_model;
-  if (typeof forwardModel === 'string') {
-    const path = resolveSpecPath(spec, forwardModel);
+  const forwardModelAt = ['planner', 'discovery', 'forward_model'];
+  const forwardModel = confined.get(formatPath(forwardModelAt));
+  if (forwardModel !== undefined) {
     try {
-      await access(path);
+      await access(forwardModel);
     } catch {
-      issues.add(['planner', 'discovery', 'forward_model'], `file not found: ${path}`);
+      issues.add(forwardModelAt, `file not found: ${forwardModel}`);
     }
   }
   const lab = spec.lab;
   switch (lab.type) {
     case 'simulator':
     case 'emulator': {
-      const table = await openTable(spec, lab.dataset, ['lab', 'dataset'], issues);
+      const table = await openTable(confined, ['lab', 'dataset'], issues);
       if (table === undefined) break;
       checkDatasetColumns(table, lab.columns, params, issues);
       checkResultColumns(table, lab.results, issues);
@@ -48,8 +49,9 @@ export async function checkFiles(spec: CampaignSpec, issues: IssueList): Promise
   }
 }
 
-async function openTable(spec: CampaignSpec, file: string, at: PathSegment[], issues: IssueList): Promise<Table | undefined> {
-  const path = resolveSpecPath(spec, file);
+async function openTable(confined: ReadonlyMap<string, string>, at: PathSegment[], issues: IssueList): Promise<Table | undefined> {
+  const path = confined.get(formatPath(at));
+  if (path === undefined) return undefined;
   try {
     await access(path);
   } catch {

@@ -22,14 +22,20 @@ export type {
   HttpLabSpec,
   MqttLabSpec,
   FilesLabSpec,
+  ProfileLabSpec,
+  RobotLabSpec,
   SpaceSpec,
 } from './types.js';
 export { CampaignSpecError, type CampaignIssue } from './errors.js';
-export { campaignSpecSchema, labSchema, MAX_RANGE_VALUES, type CampaignSpecInput } from './schema.js';
+export { campaignSpecSchema, labSchema, robotLabSchema, MAX_RANGE_VALUES, type CampaignSpecInput } from './schema.js';
 export { loadCampaignFile, parseCampaignSpec, type ParseOptions } from './load.js';
 export { applyOverrides, type SpecOverrides } from './overrides.js';
 export { resolveSpecPath } from './resolve.js';
+export { confinedSpecPath, specDataFolders, specPaths, type SpecPath } from './confine.js';
+export { LAB_PROFILE_HINT, type CampaignOrigin, type LabProfiles } from './lab-access.js';
+export { checkRobotLab } from './checks.js';
 export { specParameters, spaceParameters, labCapacity } from './parameters.js';
 export { cellMatcher, plannerParameter, type ChoiceValue } from './match.js';
 export { campaignSpecToYaml } from './stringify.js';
 export type { SourceFormat } from './line-map.js';
+export { substanceWarnings, type SubstanceWarning } from './chem-checks.js';

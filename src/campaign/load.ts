@@ -4,7 +4,9 @@ import { initChem } from '../chem/index.js';
 import { checkSubstances } from './chem-checks.js';
 import { checkSpec } from './checks.js';
 import { CampaignSpecError, IssueList, formatPath, type CampaignIssue, type PathSegment } from './errors.js';
+import { confineSpecPaths } from './confine.js';
 import { checkFiles } from './file-checks.js';
+import { checkLabAccess, type CampaignOrigin, type LabProfiles } from './lab-access.js';
 import { detectFormat, parseSource, type ParsedSource, type SourceFormat } from './line-map.js';
 import { campaignSpecSchema } from './schema.js';
 import { checkSpaceSize, DEFAULT_MAX_CANDIDATES } from './space-size.js';
@@ -19,13 +21,23 @@ export interface ParseOptions {
   format?: SourceFormat;
   /** For messages and format detection only; nothing is read from it. */
   fileName?: string;
+  /** Folders besides baseDir that the campaign's files (datasets, scope tables, forward models,
+   * file-drop folders) may be in; nothing outside baseDir and these is opened (confine.ts). */
+  dataFolders?: readonly string[];
+  /** 'api' for a campaign sent to the service: registered lab profiles only (lab-access.ts). Default 'file'. */
+  origin?: CampaignOrigin;
+  /** Lab profiles the administrator registered, for `lab: {type: profile}`. */
+  profiles?: LabProfiles;
   /** The largest grid accepted (default DEFAULT_MAX_CANDIDATES; the service reads ATHANOR_MAX_CANDIDATES). */
   maxCandidates?: number;
 }
 
 /** Reads, parses and validates a campaign file. `source` is the text as read, for recording
  * alongside the campaign. */
-export async function loadCampaignFile(path: string): Promise<{ spec: CampaignSpec; source: string }> {
+export async function loadCampaignFile(
+  path: string,
+  options: Pick<ParseOptions, 'dataFolders' | 'profiles'> = {},
+): Promise<{ spec: CampaignSpec; source: string }> {
   const absolute = resolve(path);
   let source: string;
   try {
@@ -35,7 +47,7 @@ export async function loadCampaignFile(path: string): Promise<{ spec: CampaignSp
     throw new CampaignSpecError([{ path: '', message: `cannot read campaign file ${absolute}: ${why}` }], basename(absolute));
   }
   source = source.replace(/^\uFEFF/, '');
-  const spec = await parseCampaignSpec(source, { baseDir: dirname(absolute), fileName: basename(absolute) });
+  const spec = await parseCampaignSpec(source, { ...options, baseDir: dirname(absolute), fileName: basename(absolute) });
   return { spec, source };
 }
 
@@ -59,13 +71,18 @@ export async function parseCampaignSpec(text: string, opts: ParseOptions): Promi
   const shaped = campaignSpecSchema.safeParse(parsed.data);
   if (!shaped.success) fail(translateZodIssues(shaped.error.issues, campaignSpecSchema, parsed.data));
 
-  const spec: CampaignSpec = { ...shaped.data, baseDir: resolve(opts.baseDir) };
+  const baseDir = resolve(opts.baseDir);
+  const dataFolders = [...new Set([baseDir, ...(opts.dataFolders ?? []).map((f) => resolve(f))])];
+  const spec: CampaignSpec = { ...shaped.data, baseDir, dataFolders };
   const issues = new IssueList();
   checkSpec(spec, issues);
+  checkLabAccess(spec, issues, opts.origin ?? 'file', opts.profiles);
   checkSpaceSize(spec, opts.maxCandidates ?? DEFAULT_MAX_CANDIDATES, issues);
+  // before anything is read: only paths inside the data folders reach the file checks
+  const confined = await confineSpecPaths(spec, issues);
   await initChem();
   checkSubstances(spec, issues);
-  await checkFiles(spec, issues);
+  await checkFiles(spec, issues, confined);
   if (!issues.empty) fail(issues.items);
   return spec;
 }

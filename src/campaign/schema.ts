@@ -177,6 +177,10 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7412 (port 0: any free port)');
 const experimentTimeout = finite.positive().optional();
+/** A secret or lab profile the administrator registered in the service's configuration. */
+const registeredName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a registered name (letters, digits, _ . -, up to 64)');
 
 const httpLabSchema = z.strictObject({
   type: z.literal('http'),
@@ -184,13 +188,16 @@ const httpLabSchema = z.strictObject({
   auth: z
     .strictObject({
       header: nonEmpty.default('Authorization'),
-      value_env: envName,
+      value_env: envName.optional(),
+      secret: registeredName.optional().describe('A secret registered in the service configuration, instead of value_env'),
     })
+    .refine((a) => (a.value_env === undefined) !== (a.secret === undefined), 'give value_env or secret (one of them)')
     .optional(),
   results: z.enum(['poll', 'callback']).default('poll'),
   poll_interval_ms: z.int().positive().default(1000),
   request_timeout_ms: z.int().positive().default(10_000),
   secret_env: envName.optional(),
+  callback_secret: registeredName.optional().describe('A secret registered in the service configuration holding the callback key, instead of secret_env'),
   callback_url: urlWith(['http', 'https']).optional(),
   callback_listen: hostPort.optional(),
   experiment_timeout_s: experimentTimeout,
@@ -206,6 +213,7 @@ const mqttLabSchema = z.strictObject({
     .default('athanor/lab'),
   username: z.string().optional(),
   password_env: envName.optional(),
+  password_secret: registeredName.optional().describe('A secret registered in the service configuration holding the password, instead of password_env'),
   client_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -').optional(),
   request_timeout_ms: z.int().positive().default(5000),
   experiment_timeout_s: experimentTimeout,
@@ -244,6 +252,18 @@ const analyticLabSchema = z.strictObject({
   capacity: z.int().positive().optional(),
 });
 
+const profileLabSchema = z
+  .strictObject({
+    type: z.literal('profile'),
+    profile: registeredName,
+    capacity: z.int().positive().optional(),
+    experiment_timeout_s: experimentTimeout,
+  })
+  .describe('A robot lab the administrator registered in the service configuration (its URL, broker or folder and its secrets live there)');
+
+/** What a lab profile in the service's configuration may be. */
+export const robotLabSchema = z.discriminatedUnion('type', [httpLabSchema, mqttLabSchema, filesLabSchema]);
+
 /** New lab types are new members here (and of LabSpec in types.ts). */
 export const labSchema = z.discriminatedUnion('type', [
   simulatorLabSchema,
@@ -252,6 +272,7 @@ export const labSchema = z.discriminatedUnion('type', [
   httpLabSchema,
   mqttLabSchema,
   filesLabSchema,
+  profileLabSchema,
 ]);
 
 export const campaignSpecSchema = z.strictObject({

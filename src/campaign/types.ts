@@ -141,14 +141,17 @@ export interface HttpLabSpec {
   type: 'http';
   /** Base URL of the robot's API (http or https). */
   url: string;
-  /** Sent with every request to the robot: header name and the variable holding its value. */
-  auth?: { header: string; value_env: string };
+  /** Sent with every request to the robot: header name and where its value comes from, an
+   * environment variable (`value_env`) or a secret the administrator registered (`secret`). */
+  auth?: { header: string; value_env?: string; secret?: string };
   /** How results come back: Athanor polls the robot, or the robot posts signed callbacks. */
   results: 'poll' | 'callback';
   poll_interval_ms: number;
   request_timeout_ms: number;
-  /** Variable holding the HMAC key callbacks are signed with (required for callbacks). */
+  /** Variable holding the HMAC key callbacks are signed with (this or callback_secret, for callbacks). */
   secret_env?: string;
+  /** Registered secret (service configuration) holding the HMAC key callbacks are signed with. */
+  callback_secret?: string;
   /** Where robots post results when that is not this process's own listener (e.g. the service). */
   callback_url?: string;
   /** host:port the callback listener binds; default 127.0.0.1:0 when callback_url is unset. */
@@ -166,6 +169,8 @@ export interface MqttLabSpec {
   topic_prefix: string;
   username?: string;
   password_env?: string;
+  /** Registered secret (service configuration) holding the password. */
+  password_secret?: string;
   client_id?: string;
   request_timeout_ms: number;
   experiment_timeout_s?: number;
@@ -188,8 +193,22 @@ export interface FilesLabSpec {
   capacity?: number;
 }
 
+/** A robot lab the administrator registered in the service's configuration (docs/operations.md):
+ * its address, folder and secrets live there, not in the campaign file. */
+export interface ProfileLabSpec {
+  type: 'profile';
+  /** The registered lab profile's id. */
+  profile: string;
+  /** Overrides the profile's capacity for this campaign. */
+  capacity?: number;
+  experiment_timeout_s?: number;
+}
+
+/** Robot labs: what a lab profile may hold. */
+export type RobotLabSpec = HttpLabSpec | MqttLabSpec | FilesLabSpec;
+
 /** Discriminated by `type`. */
-export type LabSpec = SimulatorLabSpec | EmulatorLabSpec | AnalyticLabSpec | HttpLabSpec | MqttLabSpec | FilesLabSpec;
+export type LabSpec = SimulatorLabSpec | EmulatorLabSpec | AnalyticLabSpec | HttpLabSpec | MqttLabSpec | FilesLabSpec | ProfileLabSpec;
 
 /** What a campaign file holds, after validation and defaults. */
 export interface CampaignFileSpec {
@@ -206,6 +225,12 @@ export interface CampaignFileSpec {
 export interface CampaignSpec extends CampaignFileSpec {
   /** Absolute directory of the campaign file; relative paths in the spec resolve against it. */
   baseDir: string;
+  /**
+   * The folders every file of the campaign must be inside (baseDir among them), absolute, as
+   * validated; checked again, links resolved, each time the campaign opens a file. Campaigns
+   * stored before this field existed are confined to baseDir.
+   */
+  dataFolders?: string[];
 }
 
 export type ParameterKind = 'substance' | 'numeric' | 'categorical';

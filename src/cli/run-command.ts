@@ -1,10 +1,11 @@
 /** `athanor run FILE`: a whole campaign in this process, against the lab its file names. */
-import { loadCampaignFile, applyOverrides } from '../campaign/index.js';
+import { loadCampaignFile, applyOverrides, substanceWarnings } from '../campaign/index.js';
 import { summarizeCampaign, openCampaign, type CampaignRunner } from '../agent/index.js';
 import { summarizeDiscovery, type DiscoverySummary } from '../agent/discovery-summary.js';
 import { getCampaign, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { formatParameters, formatSummary, formatValue } from './format.js';
 import { UsageError } from './errors.js';
+import { loadServiceConfig, ServiceConfigError } from '../agent/service-config.js';
 
 export interface RunOptions {
   budget?: number;
@@ -15,6 +16,10 @@ export interface RunOptions {
   json?: boolean;
   home?: string;
   quiet?: boolean;
+  /** Folders the campaign's files may be in besides the file's own folder and the home. */
+  dataDir?: string[];
+  /** The service configuration file (lab profiles, secrets, data folders). */
+  config?: string;
 }
 
 /** One line per finished batch, with the best value so far. */
@@ -46,16 +51,27 @@ function watchProgress(runner: CampaignRunner, out: (line: string) => void, db: 
 export async function runCommand(file: string | undefined, options: RunOptions): Promise<number> {
   if (!file && !options.campaign) throw new UsageError('give a campaign file, or --campaign ID to continue one');
   const home = resolveHome(options.home);
+  const config = await loadServiceConfig(home, options.config).catch((error: unknown) => {
+    throw error instanceof ServiceConfigError ? new UsageError(error.message) : error;
+  });
   let spec;
   let source = '';
   if (file) {
-    const loaded = await loadCampaignFile(file);
+    // The machine's owner runs this: the campaign's files may be beside the file, in the home
+    // (where labs keep their working folders), or in a folder named with --data-dir or in the
+    // configuration; nothing else is opened.
+    const loaded = await loadCampaignFile(file, {
+      dataFolders: [home, ...(options.dataDir ?? []), ...config.dataFolders],
+      profiles: config.profiles,
+    });
     spec = applyOverrides(loaded.spec, {
       ...(options.budget !== undefined ? { budget: options.budget } : {}),
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
     source = loaded.source;
+    // allowed, but worth a look: one SMILES pasted twice would look the same
+    for (const w of substanceWarnings(loaded.spec)) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
   }
   const database = await openDatabase({ home });
   const log = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -66,6 +82,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
       ...(options.campaign ? { campaignId: options.campaign } : {}),
       home,
       actor: 'cli',
+      config,
     });
     if (options.resume && !resumed && !options.quiet) log('No unfinished campaign from this file: starting a new one.');
     if (!options.quiet) {

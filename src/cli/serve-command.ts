@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createNewCampaign, MainThreadTrainer, ServiceMetrics, Supervisor, WorkerTrainingPool } from '../agent/index.js';
 import { ServiceSettingsError, serviceSettingsFromEnv, type ServiceSettings } from '../agent/service-settings.js';
+import { loadServiceConfig, ServiceConfigError } from '../agent/service-config.js';
 import { issueToken, sessionHoursFromEnv } from '../auth/index.js';
 import { loadCampaignFile } from '../campaign/index.js';
 import { countLiveApiTokens, listCampaigns, openDatabase, resolveHome, type Db } from '../db/index.js';
@@ -19,6 +20,8 @@ export interface ServeOptions {
   home?: string;
   /** Folder that campaigns created in the panel or over the API read their datasets from. */
   dataDir?: string;
+  /** The service configuration file: further data folders, lab profiles, secrets (service-config.ts). */
+  config?: string;
 }
 
 /** The name of the operator token `serve` creates when the database has none. */
@@ -67,6 +70,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const port = options.port ?? Number(process.env.ATHANOR_PORT ?? 7340);
   const settings = settingsFromEnv();
   const sessionHours = usageErrorOf(sessionHoursFromEnv);
+  const config = await loadServiceConfig(home, options.config).catch((error: unknown) => {
+    throw error instanceof ServiceConfigError ? new UsageError(error.message) : error;
+  });
   const database = await openDatabase({ home });
   log.info({ database: database.location, kind: database.kind }, 'database ready');
 
@@ -83,6 +89,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     ...(settings.maxCampaigns !== undefined ? { maxCampaigns: settings.maxCampaigns } : {}),
     // The embedded database admits one process (the home lock): every lease in it is stale.
     leases: { ttlMs: settings.leaseTtlMs, exclusive: database.kind === 'pglite' },
+    config,
   });
   log.info({ owner: supervisor.owner, leaseTtlMs: settings.leaseTtlMs, trainingWorkers: settings.trainingWorkers }, 'supervisor ready');
 
@@ -110,6 +117,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     metrics,
     sessionHours,
     ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
+    config,
     logError: (err, where) => log.error({ err, where }, 'request failed'),
   });
   const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Supervisor } from '../agent/index.js';
+import type { ServiceConfig } from '../agent/service-config.js';
 import { DEFAULT_SESSION_HOURS } from '../auth/index.js';
 import type { Database } from '../db/index.js';
 import type { ServerEnv } from './env.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Where campaigns created over HTTP find their datasets (relative paths resolve here, and may not leave it). */
   dataDir?: string;
+  /** Further data folders, lab profiles and secrets from the service's configuration (agent/service-config.ts). */
+  config?: ServiceConfig;
   /** The live event feed; created here when not given (give one to close it at shutdown). */
   feed?: EventFeed;
   /** Access to trained models (default: the versions the agent stores in the database). */
@@ -69,7 +72,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<ServerEnv> {
   const { database, supervisor, maxBodyBytes = 1_000_000, sessionHours = DEFAULT_SESSION_HOURS } = deps;
   const feed = deps.feed ?? new EventFeed(database.db);
-  const services = new Services(database, supervisor, feed, deps.models ?? storedModels(), deps.dataDir ?? DEFAULT_DATA_DIR);
+  const services = new Services(database, supervisor, feed, deps.models ?? storedModels(), deps.dataDir ?? DEFAULT_DATA_DIR, deps.config);
   if (deps.heavyWork) services.work = deps.heavyWork;
 
   const app = new Hono<ServerEnv>();

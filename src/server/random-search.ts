@@ -3,7 +3,7 @@
  * after n experiments drawn without replacement. The panel draws it under the campaign's own
  * best-so-far curve, so a chemist sees at a glance whether the planner beats chance.
  */
-import { resolveSpecPath, type CampaignSpec } from '../campaign/index.js';
+import { confinedSpecPath, type CampaignSpec } from '../campaign/index.js';
 import { readCsv } from '../util/csv.js';
 
 /**
@@ -35,11 +35,11 @@ export function randomSearchCurve(spec: CampaignSpec, budget: number): Promise<n
   const lab = spec.lab as { type: string; dataset?: string; results?: Record<string, string> };
   const column = lab.results?.[spec.objective.target];
   if (lab.type !== 'simulator' || !lab.dataset || !column) return Promise.resolve(undefined);
-  const file = resolveSpecPath(spec, lab.dataset);
-  const key = JSON.stringify([file, column, spec.objective.direction, budget]);
+  const key = JSON.stringify([spec.baseDir, lab.dataset, column, spec.objective.direction, budget]);
   let curve = curves.get(key);
   if (!curve) {
-    curve = readCsv(file)
+    curve = confinedSpecPath(spec, ['lab', 'dataset'], lab.dataset)
+      .then(readCsv)
       .then(({ rows }) => {
         const values = rows.map((r) => Number(r[column])).filter(Number.isFinite);
         return values.length > 0 ? expectedBestOfRandom(values, budget, spec.objective.direction) : undefined;

@@ -1,13 +1,13 @@
 /** What the routes share: the database, the running campaigns, the live event feed and model access. */
 import type { Context } from 'hono';
-import { buildSpace, summarizeCampaign, type CampaignSummary, type OperatorContext, type Supervisor } from '../agent/index.js';
+import { buildSpace, summarizeCampaign, type CampaignSummary, type NewCampaignRequest, type OperatorContext, type Supervisor } from '../agent/index.js';
+import { ServiceConfig } from '../agent/service-config.js';
 import type { CampaignSpec } from '../campaign/index.js';
 import { getCampaign, type CampaignRow, type Database, type Db } from '../db/index.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { ServerEnv } from './env.js';
 import { apiError } from './errors.js';
 import type { EventFeed } from './event-feed.js';
-import { sharedHeavyWork, type HeavyWork } from './heavy-work/index.js';
 import { sharedHeavyWork, type HeavyWork } from './heavy-work/index.js';
 import type { ModelAccess } from './model-access.js';
 
@@ -21,8 +21,6 @@ export class Services {
   private readonly spaces = new Map<string, Promise<SearchSpace>>();
   /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
   work: HeavyWork = sharedHeavyWork();
-  /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
-  work: HeavyWork = sharedHeavyWork();
 
   constructor(
     readonly database: Database,
@@ -31,8 +29,15 @@ export class Services {
     readonly models: ModelAccess,
     /** Folder that campaigns created over HTTP resolve their relative paths (datasets) in. */
     readonly dataDir: string,
+    /** Further data folders, lab profiles and secrets the administrator registered. */
+    readonly config: ServiceConfig = new ServiceConfig(),
   ) {
     this.db = database.db;
+  }
+
+  /** How a campaign file sent over HTTP is read: paths in the data folders, robots only through lab profiles. */
+  get campaignFiles(): Required<Pick<NewCampaignRequest, 'baseDir' | 'dataFolders' | 'profiles' | 'origin'>> {
+    return { baseDir: this.dataDir, dataFolders: this.config.dataFolders, profiles: this.config.profiles, origin: 'api' };
   }
 
   async campaign(id: string): Promise<CampaignRow> {

@@ -8,9 +8,14 @@
  * Dispatches closer together than the batch window share one worklist. The adapter journals what
  * it accepted and wrote, so a dispatch is never written twice and one accepted just before a crash
  * is written at the next start.
+ *
+ * Everything it creates, writes, reads or moves must really be inside the lab folder: a subfolder
+ * or an inbox file that is a link leading elsewhere is refused, checked right before each use (the
+ * folder itself was confined to the data folders, or chosen by an administrator, before this runs).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isWithin, realPathOfSync } from '../../util/data-folders.js';
 import {
   RefusedResultError,
   TransientLabError,
@@ -61,10 +66,17 @@ interface Entry {
 
 export const FOLDERS = ['outbox', 'inbox', 'archive', 'error'] as const;
 
+/** A path of the lab that leads outside its folder (through a link). */
+export class OutsideLabFolderError extends Error {
+  override readonly name = 'OutsideLabFolderError';
+}
+
 export class FileDropAdapter implements LabAdapter {
   readonly name: string;
   readonly capacity: number;
   readonly folders: Record<(typeof FOLDERS)[number], string>;
+  /** The lab folder's real path: what everything the adapter touches must be inside. */
+  private readonly root: string;
   private readonly log: Logger;
   private readonly journal: Journal<JournalEntry>;
   private readonly entries = new Map<string, Entry>();
@@ -83,11 +95,21 @@ export class FileDropAdapter implements LabAdapter {
     this.capacity = options.capacity;
     this.log = options.log ?? labLogger(this.name);
     this.tag = options.labId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'lab';
-    this.folders = Object.fromEntries(FOLDERS.map((f) => [f, join(options.folder, f)])) as FileDropAdapter['folders'];
-    for (const folder of Object.values(this.folders)) mkdirSync(folder, { recursive: true });
+    const root = realPathOfSync(options.folder);
+    if (root === undefined) throw new OutsideLabFolderError(`cannot resolve the lab folder ${options.folder}`);
+    this.root = root;
+    this.folders = Object.fromEntries(FOLDERS.map((f) => [f, join(root, f)])) as FileDropAdapter['folders'];
+    for (const folder of Object.values(this.folders)) mkdirSync(this.inside(folder), { recursive: true });
     this.settled = new SettledFiles(this.folders.inbox, options.settleMs ?? 1000);
     this.journal = new Journal<JournalEntry>(options.journalPath);
     this.replay();
+  }
+
+  /** `path` when it really leads inside the lab folder (links resolved), else an OutsideLabFolderError. */
+  private inside(path: string): string {
+    const real = realPathOfSync(path);
+    if (real === undefined || !isWithin(this.root, real)) throw new OutsideLabFolderError(`${path} leads outside the lab folder ${this.root}`);
+    return path;
   }
 
   async start(handler: ResultHandler): Promise<void> {
@@ -131,7 +153,7 @@ export class FileDropAdapter implements LabAdapter {
     if (entry.written) {
       // the lab has the worklist already: tell it, and treat any result that still comes as late
       const file = `cancel-${this.tag}-${String(++this.cancellations).padStart(4, '0')}-${Date.now()}.csv`;
-      writeFileAtomic(join(this.folders.outbox, file), csvText(['experiment_id', 'seq'], [[experimentId, entry.order.seq]]));
+      writeFileAtomic(this.inside(join(this.inside(this.folders.outbox), file)), csvText(['experiment_id', 'seq'], [[experimentId, entry.order.seq]]));
     }
     entry.outcome = 'cancelled';
     this.journal.append({ t: 'cancelled', id: experimentId });
@@ -180,6 +202,7 @@ export class FileDropAdapter implements LabAdapter {
 
   private writeWorklists(): void {
     const pending = this.unwritten();
+    if (pending.length > 0) this.inside(this.folders.outbox);
     const size = this.options.plateWells ?? Math.max(1, pending.length);
     for (let i = 0; i < pending.length; i += size) {
       const chunk = pending.slice(i, i + size);
@@ -187,8 +210,8 @@ export class FileDropAdapter implements LabAdapter {
       const number = String(++this.worklists).padStart(4, '0');
       const file = `worklist-${this.tag}-${number}.csv`;
       // the plate map first: when the worklist appears, everything that belongs to it is there
-      if (this.options.plateWells) writeFileAtomic(join(this.folders.outbox, `platemap-${this.tag}-${number}.csv`), plateMapCsv(orders, this.options.plateWells));
-      writeFileAtomic(join(this.folders.outbox, file), worklistCsv(orders, this.options.plateWells));
+      if (this.options.plateWells) writeFileAtomic(this.inside(join(this.folders.outbox, `platemap-${this.tag}-${number}.csv`)), plateMapCsv(orders, this.options.plateWells));
+      writeFileAtomic(this.inside(join(this.folders.outbox, file)), worklistCsv(orders, this.options.plateWells));
       this.journal.append({ t: 'written', file, ids: chunk.map((e) => e.order.id) });
       for (const e of chunk) e.written = true;
     }
@@ -204,6 +227,7 @@ export class FileDropAdapter implements LabAdapter {
   }
 
   private async pollInbox(): Promise<void> {
+    this.inside(this.folders.inbox); // an inbox swapped for a link elsewhere is not read from
     for (const name of this.settled.scan()) {
       if (!this.running) return;
       await this.ingest(name);
@@ -213,6 +237,11 @@ export class FileDropAdapter implements LabAdapter {
   private async ingest(name: string): Promise<void> {
     const path = join(this.folders.inbox, name);
     if (!name.toLowerCase().endsWith('.csv')) return this.refuseFile(name, 'only .csv result files are read');
+    try {
+      this.inside(path);
+    } catch {
+      return this.refuseFile(name, 'a link leading outside the lab folder: not read');
+    }
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -252,7 +281,12 @@ export class FileDropAdapter implements LabAdapter {
   private refuseFile(name: string, reason: string): void {
     this.log.warn({ file: name, reason }, 'result file refused; moved to the error folder');
     const moved = this.moveAway(name, this.folders.error);
-    if (moved) writeFileSync(`${moved}.reason.txt`, `${name}: refused, nothing of it was stored\n${reason}\n`);
+    if (!moved) return;
+    try {
+      writeFileSync(this.inside(`${moved}.reason.txt`), `${name}: refused, nothing of it was stored\n${reason}\n`);
+    } catch (error) {
+      this.log.error({ file: name, error: describeError(error) }, 'could not write why a result file was refused');
+    }
   }
 
   /** Moves an inbox file into `folder` (a time prefix keeps earlier files of the same name). */
@@ -260,7 +294,10 @@ export class FileDropAdapter implements LabAdapter {
     let target = join(folder, name);
     if (existsSync(target)) target = join(folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`);
     try {
-      renameSync(join(this.folders.inbox, name), target);
+      // the file itself may be a link (it is moved as the link); the folders on both sides may not
+      this.inside(folder);
+      this.inside(this.folders.inbox);
+      renameSync(join(this.folders.inbox, name), this.inside(target));
       this.settled.forget(name);
       return target;
     } catch (error) {

@@ -80,7 +80,7 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
     },
     async (c, { params }) => {
       const row = await services.campaign(params.id);
-      const { baseDir: _hidden, ...spec } = row.spec as Record<string, unknown>;
+      const { baseDir: _hidden, dataFolders: _folders, ...spec } = row.spec as Record<string, unknown>;
       return c.json({ source: row.specSource, spec });
     },
   );
@@ -101,8 +101,8 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
       },
     },
     async (c) => {
-      const { spec } = await services.work.checkCampaign({ text: await c.req.text(), format: formatOf(c.req.header('content-type')), baseDir: services.dataDir });
-      const { baseDir: _hidden, ...shown } = spec;
+      const { spec } = await services.work.checkCampaign({ text: await c.req.text(), format: formatOf(c.req.header('content-type')), ...services.campaignFiles });
+      const { baseDir: _hidden, dataFolders: _folders, ...shown } = spec;
       return c.json({ valid: true, spec: shown });
     },
   );
@@ -127,7 +127,7 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
     async (c) => {
       const text = await c.req.text();
       if (text.trim() === '') throw apiError(422, 'invalid_campaign', 'the body is empty: send a campaign file', 'body');
-      const checked = await services.work.checkCampaign({ text, format: formatOf(c.req.header('content-type')), baseDir: services.dataDir });
+      const checked = await services.work.checkCampaign({ text, format: formatOf(c.req.header('content-type')), ...services.campaignFiles });
       const row = await createCampaignFromChecked(services.operator(c), checked, text);
       await supervisor.run(row);
       c.header('location', `/api/campaigns/${row.id}`);
