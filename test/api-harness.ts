@@ -13,25 +13,29 @@ import { openDatabase, type Database, type TokenRole } from '../src/db/index.js'
 import { createApp } from '../src/server/app.js';
 import { EventFeed } from '../src/server/event-feed.js';
 import type { ModelAccess } from '../src/server/model-access.js';
+import type { RateLimit } from '../src/util/rate-limit.js';
 import { EXAMPLES, tempHome } from './helpers.js';
 
 export interface Harness {
   url: string;
   database: Database;
   supervisor: Supervisor;
+  /** Unbound lab token ('robot-1'): a lab token from before tokens were bound, which reaches no campaign. */
   tokens: Record<TokenRole, string>;
+  /** A new lab token bound to these campaigns. */
+  labToken(campaignIds: string[], name?: string): Promise<string>;
   /** fetch with a Bearer token (default: the operator's). */
   call(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   json<T = any>(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { models?: ModelAccess; sessionHours?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { models?: ModelAccess; sessionHours?: number; quarantineLimit?: RateLimit } = {}): Promise<Harness> {
   const { home, cleanup } = tempHome('athanor-api-');
   const database = await openDatabase({ home });
   const supervisor = new Supervisor(database.db, home);
   const feed = new EventFeed(database.db, 100);
-  const app = createApp({ database, supervisor, feed, dataDir: EXAMPLES, logError: (error) => console.error(error), ...(options.models ? { models: options.models } : {}), ...(options.sessionHours ? { sessionHours: options.sessionHours } : {}) });
+  const app = createApp({ database, supervisor, feed, dataDir: EXAMPLES, logError: (error) => console.error(error), ...(options.models ? { models: options.models } : {}), ...(options.sessionHours ? { sessionHours: options.sessionHours } : {}), ...(options.quarantineLimit ? { quarantineLimit: options.quarantineLimit } : {}) });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
@@ -53,6 +57,7 @@ export async function startHarness(options: { models?: ModelAccess; sessionHours
     database,
     supervisor,
     tokens,
+    labToken: async (campaignIds, name = 'robot-1') => (await issueToken(database.db, name, 'lab', { campaignIds })).token,
     call,
     json: async (path, init) => {
       const res = await call(path, init);

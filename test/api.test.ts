@@ -46,8 +46,8 @@ describe('auth', () => {
       expect(refused.body.error.message).toMatch(/operator/);
     }
     expect((await h.json('/api/campaigns', { method: 'POST', headers: yaml, body: exampleYaml(), token: h.tokens.viewer })).status).toBe(403);
-    // a lab token may report results (and is then told the campaign does not exist), never steer
-    expect((await h.json(`/api/campaigns/${id}/results`, { method: 'POST', headers: json, body: JSON.stringify({ results: [{ experiment: 1, values: { yield: 1 } }] }), token: h.tokens.lab })).status).toBe(404);
+    // a lab token may report results to the campaigns it is bound to (and is then told the campaign does not exist), never steer
+    expect((await h.json(`/api/campaigns/${id}/results`, { method: 'POST', headers: json, body: JSON.stringify({ results: [{ experiment: 1, values: { yield: 1 } }] }), token: await h.labToken([id]) })).status).toBe(404);
   });
 
   it('leaves health, the OpenAPI document and its reference page public', async () => {
@@ -184,13 +184,13 @@ describe('a campaign steered over the API', () => {
     expect(stored.status).toBe(200);
     expect(stored.body.results).toEqual([
       { experiment: first.seq, outcome: 'stored', seq: first.seq },
-      { experiment: '11111111-1111-4111-8111-111111111111', outcome: 'quarantined', reason: 'no experiment has this id' },
+      { experiment: '11111111-1111-4111-8111-111111111111', outcome: 'quarantined', reason: 'no experiment of this campaign has this id' },
     ]);
     const again = await h.json(`/api/campaigns/${id}/results`, { method: 'POST', headers: json, body });
     expect(again.body.results[0].outcome).toBe('duplicate');
 
     // a lab token reports through the same path; the source says who
-    const byLab = await h.json(`/api/campaigns/${id}/results`, { method: 'POST', headers: json, body: JSON.stringify({ results: [{ experiment: second.id, values: { yield: 7 } }] }), token: h.tokens.lab });
+    const byLab = await h.json(`/api/campaigns/${id}/results`, { method: 'POST', headers: json, body: JSON.stringify({ results: [{ experiment: second.id, values: { yield: 7 } }] }), token: await h.labToken([id]) });
     expect(byLab.body.results[0].outcome).toBe('stored');
     const results = (await h.json(`/api/campaigns/${id}/results`)).body.results;
     expect(results.map((r: { source: string }) => r.source)).toEqual(['manual:olivia', 'lab-token:robot-1']);
@@ -202,7 +202,7 @@ describe('a campaign steered over the API', () => {
     expect(bad.status).toBe(422);
     const error = ((await bad.json()) as any).error;
     expect(error.code).toBe('invalid_csv');
-    expect(error.issues[0]).toMatchObject({ line: 3, message: '"abc" is not a number' });
+    expect(error.issues[0]).toMatchObject({ line: 3, message: '"abc" is not a decimal number' });
     expect((await experiments(id, '?status=completed')).length).toBe(2);
 
     const good = await h.json(`/api/campaigns/${id}/results/csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `experiment,yield\n${third.seq},55\n` });

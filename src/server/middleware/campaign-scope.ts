@@ -1,22 +1,23 @@
 /**
- * Tenancy for lab tokens: a request about a campaign (`/api/campaigns/:id/…`, the panel's
- * `/campaigns/:id/…`) made with a lab token reaches only a campaign the token is bound to
- * (src/auth/tenancy.ts). Refused with 403 whether or not the campaign exists, so a lab token
- * learns nothing about other campaigns. Other roles pass.
+ * Tenancy for lab tokens where no API route's permission check sees it: the panel's
+ * `/campaigns/:id/…` pages and the stream of every campaign's events. A lab token reaches only
+ * a campaign it is bound to (src/auth/tenancy.ts; the API's /api/campaigns/:id/… routes check the
+ * same in requirePermission, after the role). Refused with 403 whether or not the campaign exists,
+ * so a lab token learns nothing about other campaigns. Other roles pass.
  */
 import { createMiddleware } from 'hono/factory';
 import { campaignAccess } from '../../auth/index.js';
 import type { ServerEnv } from '../env.js';
 import { apiError } from '../errors.js';
 
-/** Paths under /api/campaigns that are not a campaign id. */
-const NOT_AN_ID = new Set(['validate']);
+/** Panel paths under /campaigns that are not a campaign id. */
+const NOT_AN_ID = new Set(['new']);
 
 export function campaignScope() {
   return createMiddleware<ServerEnv>(async (c, next) => {
     const principal = c.get('principal');
     if (principal?.role === 'lab') {
-      const match = /^\/(?:api\/)?campaigns\/([^/]+)/.exec(c.req.path);
+      const match = /^\/campaigns\/([^/]+)/.exec(c.req.path);
       const id = match?.[1];
       if (id !== undefined && !NOT_AN_ID.has(id)) {
         const access = campaignAccess(principal, safeDecode(id));
