@@ -1,0 +1,412 @@
+/**
+ * One fuzz run: sets up campaigns to aim at, sends every request one after another with a health
+ * probe beside them (GET /api/health every ~50 ms), and records each request that answered 5xx
+ * (other than a 503 its route documents), did not answer, or answered with something it must not
+ * show (a sentinel file's contents, a secret). Requests go one at a time so a slow health probe
+ * names the request that caused it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parse } from 'yaml';
+import { campaignSpecSchema } from '../../src/campaign/schema.js';
+import { rngFor, shuffled, type Rng } from '../../src/util/random.js';
+import { type CampaignField, campaignFields, campaignText, fieldName, withField } from './fuzz-campaign-fields.js';
+import { authHeaders, describeValue, type FuzzContext, type FuzzRequest, fuzzRequest, operationsOf, type Role, strayRequest } from './fuzz-requests.js';
+import type { FuzzTarget } from './fuzz-target.js';
+import { fuzzValue, pathValues, pick, urlValues } from './fuzz-values.js';
+
+export interface Outcome {
+  request: FuzzRequest;
+  status: number | 'timeout' | 'no answer';
+  ms: number;
+  snippet: string;
+}
+
+export interface Failure {
+  kind: '5xx' | 'timeout' | 'no answer' | 'leak' | 'slow health' | 'setup';
+  request?: FuzzRequest;
+  detail: string;
+}
+
+export interface SlowProbe {
+  ms: number;
+  status: Sent['status'];
+  during?: FuzzRequest;
+}
+
+export interface FuzzReport {
+  seed: number;
+  requests: number;
+  operations: string[];
+  campaignFields: string[];
+  outcomes: Outcome[];
+  failures: Failure[];
+  slowProbes: SlowProbe[];
+  probes: number;
+  maxProbeMs: number;
+  restarts: number;
+  notes: string[];
+  seconds: number;
+}
+
+export interface FuzzOptions {
+  seed: number;
+  /** Requests per API operation. */
+  perOperation: number;
+  /** Changes per campaign-file field (path, URL and secret fields get three times as many). */
+  perField: number;
+  /** Longest wait for one answer. */
+  requestTimeoutMs: number;
+  /** The whole run stops sending after this. */
+  budgetMs: number;
+  healthLimitMs: number;
+}
+
+const HEALTH: FuzzRequest = { label: 'GET /api/health', change: 'the probe', method: 'GET', path: '/api/health', role: 'none', headers: {}, documented503: false };
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Bash's $'…' quoting: control characters and lone surrogates written as escapes, so the command is exact and printable. */
+function ansiQuote(text: string): string {
+  const escaped = text.replace(/[\\'\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (ch) => {
+    if (ch === '\\') return '\\\\';
+    if (ch === "'") return "\\'";
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    const code = ch.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+  return `$'${escaped}'`;
+}
+
+/** The exact request as a curl command (tokens by role; bodies over 1,500 characters cut, and said so). */
+export function asCurl(base: string, request: FuzzRequest): string {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const headers = Object.entries(request.headers).map(
+    ([k, v]) => `-H ${quote(`${k}: ${v.replace(/(Bearer |athanor_session=)ath_[\w-]+/, `$1<${request.role} token>`)}`)}`,
+  );
+  let body = '';
+  if (request.body !== undefined) {
+    // $'…' keeps control characters (NUL shown as \u0000 in JSON text, CR, LF) exact and visible.
+    const limit = 1500;
+    const shown = request.body.length > limit ? request.body.slice(0, limit) : request.body;
+    body = ` --data-binary ${ansiQuote(shown)}${request.body.length > limit ? ` # body cut here: ${request.body.length} chars in all (the JSON report has it whole)` : ''}`;
+  }
+  return `curl -sS -X ${request.method} ${quote(base + request.path)} ${headers.join(' ')}${body}`;
+}
+
+export function describeRequest(base: string, request: FuzzRequest): string {
+  return `${request.label} [${request.role}] — ${request.change}\n    ${asCurl(base, request)}`;
+}
+
+/** The examples as documents the data folder can run: file-drop folders inside it, HTTP robots at the sink. */
+function baseCampaigns(target: FuzzTarget): { file: string; document: Record<string, unknown> }[] {
+  const bases: { file: string; document: Record<string, unknown> }[] = [];
+  for (const file of readdirSync(target.places.dataDir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const document = parse(readFileSync(join(target.places.dataDir, file), 'utf8')) as Record<string, unknown>;
+    const lab = document.lab as Record<string, unknown> | undefined;
+    if (lab?.type === 'files') lab.folder = 'lab-folder';
+    if (lab?.type === 'http') lab.url = target.places.sinkUrl;
+    if (lab && 'latency_ms' in lab) lab.latency_ms = 60_000;
+    document.budget = { experiments: 10, batch: 2 };
+    bases.push({ file, document });
+  }
+  // Robot labs as the API should take them: by a profile the administrator registered.
+  const simple = bases.find((b) => b.file === 'direct-arylation.yaml');
+  for (const profile of target.profiles) {
+    if (simple) bases.push({ file: `direct-arylation.yaml on profile ${profile}`, document: { ...structuredClone(simple.document), lab: { type: 'profile', profile } } });
+  }
+  return bases;
+}
+
+/** Each field once, from the first example that has it (lab fields per lab type). */
+function fieldsToFuzz(bases: { file: string; document: Record<string, unknown> }[]): { base: (typeof bases)[number]; field: CampaignField }[] {
+  const chosen = new Map<string, { base: (typeof bases)[number]; field: CampaignField }>();
+  for (const base of bases) {
+    const labType = String((base.document.lab as { type?: unknown } | undefined)?.type);
+    for (const field of campaignFields(campaignSpecSchema, base.document)) {
+      const key = `${field.path[0] === 'lab' ? `${labType}:` : ''}${field.path.map((p) => (typeof p === 'number' ? '#' : p)).join('.')}${field.key ? '(key)' : ''}`;
+      const had = chosen.get(key);
+      if (!had || (!had.field.present && field.present)) chosen.set(key, { base, field });
+    }
+  }
+  return [...chosen.values()];
+}
+
+const isSecurityField = (field: CampaignField) => /(file|dataset|folder|forward_model|url|broker|_env|listen)$/.test(String(field.path[field.path.length - 1]));
+
+function campaignFileRequests(target: FuzzTarget, fields: ReturnType<typeof fieldsToFuzz>, options: FuzzOptions, rng: Rng): FuzzRequest[] {
+  const requests: FuzzRequest[] = [];
+  for (const { base, field } of fields) {
+    const times = isSecurityField(field) ? options.perField * 3 : options.perField;
+    const name = String(field.path[field.path.length - 1]);
+    for (let i = 0; i < times; i++) {
+      // Security fields walk their special lists in order first, so every path and URL is tried.
+      const special = /(file|dataset|folder|forward_model)$/.test(name) ? pathValues(target.places) : /(url|broker)$/.test(name) ? urlValues(target.places) : undefined;
+      const value = special && !field.key && rng() < 0.7 ? pick(rng, special) : fuzzValue(rng, field.key ? 'string' : field.kind, field.key ? 'key' : name, target.places);
+      const document = withField(base.document, field, value);
+      (document as Record<string, unknown>).name ??= 'fuzz';
+      let format: 'yaml' | 'json' = rng() < 0.3 ? 'json' : 'yaml';
+      let body = campaignText(document, format);
+      // YAML text cannot carry a lone surrogate through UTF-8; JSON escapes it.
+      if (format === 'yaml' && /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(body)) {
+        format = 'json';
+        body = campaignText(document, format);
+      }
+      const create = rng() < 0.3;
+      const role: Role = rng() < 0.08 ? pick(rng, ['viewer', 'lab', 'none'] as const) : 'operator';
+      requests.push({
+        label: `POST /api/campaigns${create ? '' : '/validate'} (${base.file})`,
+        change: `campaign file ${fieldName(field)}${field.present ? '' : ' (added)'} = ${describeValue(value)} as ${format.toUpperCase()}`,
+        method: 'POST',
+        path: create ? '/api/campaigns' : '/api/campaigns/validate',
+        role,
+        headers: { ...authHeaders(role, target.tokens), 'content-type': format === 'json' ? 'application/json' : 'application/yaml' },
+        body,
+        documented503: false,
+      });
+    }
+  }
+  return requests;
+}
+
+interface Sent {
+  status: number | 'timeout' | 'no answer';
+  text: string;
+  ms: number;
+  headers?: Headers;
+}
+
+async function send(base: string, request: FuzzRequest, timeoutMs: number): Promise<Sent> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const res = await fetch(base + request.path, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined && request.method !== 'GET' ? { body: request.body } : {}),
+      redirect: 'manual',
+      signal: controller.signal,
+    });
+    let text = '';
+    if (request.stream && res.ok) await res.body?.cancel();
+    else text = await res.text();
+    return { status: res.status, text, ms: performance.now() - started, headers: res.headers };
+  } catch (error) {
+    const ms = performance.now() - started;
+    if (controller.signal.aborted) return { status: 'timeout', text: '', ms };
+    if (error instanceof TypeError && /header|ByteString/i.test(String((error as Error & { cause?: unknown }).cause ?? error.message))) {
+      return { status: 0, text: `not sendable: ${(error as Error).message}`, ms };
+    }
+    return { status: 'no answer', text: String((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message), ms };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Campaigns to aim at: one finished (results, a model), one running (experiments in the lab), one on a callback lab. */
+async function setUpCampaigns(target: FuzzTarget, notes: string[]): Promise<FuzzContext> {
+  const operator = { authorization: `Bearer ${target.tokens.operator}` };
+  const api = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(target.url + path, { ...init, headers: { ...operator, ...(init.headers as Record<string, string> | undefined) } });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as any) : null, text };
+  };
+  const example = parse(readFileSync(join(target.places.dataDir, 'direct-arylation.yaml'), 'utf8')) as Record<string, any>;
+  const create = async (name: string, change: (doc: Record<string, any>) => void) => {
+    const doc = structuredClone(example);
+    doc.name = name;
+    change(doc);
+    const res = await api('/api/campaigns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) });
+    if (res.status !== 201) throw new Error(`could not create the ${name} campaign: ${res.status} ${res.text.slice(0, 500)}`);
+    return res.body.campaignId as string;
+  };
+  const finished = await create('fuzz finished', (doc) => {
+    doc.budget = { experiments: 8, batch: 4 };
+    doc.lab.latency_ms = 0;
+  });
+  const running = await create('fuzz running', (doc) => {
+    doc.budget = { experiments: 40, batch: 4 };
+    doc.lab.latency_ms = 3_600_000;
+  });
+  await waitUntil('the finished campaign to complete', async () => (await api(`/api/campaigns/${finished}`)).body?.status === 'completed', 180_000);
+
+  const callbackExample = parse(readFileSync(join(target.places.dataDir, 'direct-arylation-robot-http-callback.yaml'), 'utf8')) as Record<string, any>;
+  callbackExample.name = 'fuzz callback';
+  callbackExample.lab = target.profiles.includes('fuzz_http_callback') ? { type: 'profile', profile: 'fuzz_http_callback' } : { ...callbackExample.lab, url: target.places.sinkUrl };
+  const callback = await api('/api/campaigns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(callbackExample) });
+  const callbackId = callback.status === 201 ? (callback.body.campaignId as string) : undefined;
+  if (!callbackId) notes.push(`no campaign on an HTTP lab with signed callbacks could be created (${callback.status} ${callback.text.slice(0, 200)}): callbacks are fuzzed unsigned`);
+
+  // The lab token reaches the fixtures; the other lab token only the finished campaign.
+  await target.bindLabTokens([running, finished, ...(callbackId ? [callbackId] : [])], [finished]);
+  const experiments = await waitUntil(
+    'the running campaign to dispatch',
+    async () => {
+      const list = (await api(`/api/campaigns/${running}/experiments`)).body?.experiments as { seq: number; id: string; parameters: Record<string, string | number>; status: string }[] | undefined;
+      return list && list.some((e) => e.status === 'dispatched' || e.status === 'running') ? list : undefined;
+    },
+    60_000,
+  );
+  const models = (await api(`/api/campaigns/${finished}/models`)).body?.models?.length ?? 0;
+  if (models === 0) notes.push('the finished campaign has no model: model routes answer 409 rather than predicting');
+  let callbackLab: FuzzContext['callbackLab'];
+  if (callbackId) {
+    const status = (await api(`/api/campaigns/${callbackId}`)).body?.status;
+    const list = (await api(`/api/campaigns/${callbackId}/experiments`)).body?.experiments as { id: string }[] | undefined;
+    callbackLab = { id: callbackId, secret: target.labSecret, experimentIds: (list ?? []).map((e) => e.id) };
+    if (status !== 'running') notes.push(`the callback campaign is ${status}, so its lab may not take callbacks`);
+  }
+  return {
+    places: target.places,
+    tokens: target.tokens,
+    origin: target.url,
+    campaignIds: [running, running, finished],
+    experiments: experiments.map((e) => ({ seq: e.seq, id: e.id, parameters: e.parameters })),
+    ...(callbackLab ? { callbackLab } : {}),
+  };
+}
+
+export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzReport> {
+  const started = performance.now();
+  const rng = rngFor(options.seed, 'fuzz');
+  const notes: string[] = [...target.notes];
+  const failures: Failure[] = [];
+  const outcomes: Outcome[] = [];
+  const slowProbes: SlowProbe[] = [];
+  let restarts = 0;
+
+  const context = await setUpCampaigns(target, notes);
+  const document = (await (await fetch(`${target.url}/api/openapi.json`)).json()) as Record<string, unknown>;
+  const operations = operationsOf(document);
+  // Stop last: it ends the running campaign the other routes aim at.
+  const ordered = [...operations.filter((o) => !o.path.endsWith('/stop')), ...operations.filter((o) => o.path.endsWith('/stop'))];
+  const routeRequests = ordered.flatMap((op) => Array.from({ length: options.perOperation }, () => fuzzRequest(op, context, rng)));
+  const strays = Array.from({ length: 12 }, () => strayRequest(context, rng));
+  const fields = fieldsToFuzz(baseCampaigns(target));
+  const fileRequests = campaignFileRequests(target, fields, options, rng);
+  // Campaign files first, interleaved with reads; the stop requests stay at the end.
+  const stops = routeRequests.filter((r) => r.path.endsWith('/stop') && r.label.includes('/stop'));
+  const rest = shuffled([...routeRequests.filter((r) => !stops.includes(r)), ...strays, ...fileRequests], rng);
+  const requests = [...rest, ...stops];
+
+  // The health probe beside the fuzzer.
+  let current: FuzzRequest | undefined;
+  let probing = true;
+  let probes = 0;
+  let maxProbeMs = 0;
+  const probe = (async () => {
+    while (probing) {
+      const during = current;
+      // The sink lives in this process: how long it takes to answer is this process's and the
+      // machine's share of the delay, which the service is not to blame for.
+      const [res, baseline] = await Promise.all([timed(() => send(target.url, HEALTH, 30_000)), timed(() => fetch(target.places.sinkUrl, { headers: { 'x-fuzz-baseline': '1' } }).then((r) => r.text()))]);
+      const ms = Math.max(0, res.ms - baseline.ms);
+      probes++;
+      maxProbeMs = Math.max(maxProbeMs, ms);
+      if (ms > options.healthLimitMs || res.value.status !== 200) {
+        slowProbes.push({ ms: Math.round(ms), status: res.value.status, ...(current ?? during ? { during: current ?? during } : {}) });
+      }
+      await sleep(50);
+    }
+  })();
+
+  const createdCampaigns: string[] = [];
+  let sent = 0;
+  for (const request of requests) {
+    if (performance.now() - started > options.budgetMs) {
+      failures.push({ kind: 'timeout', detail: `time budget of ${options.budgetMs / 1000} s spent after ${sent} of ${requests.length} requests` });
+      break;
+    }
+    current = request;
+    const res = await send(target.url, request, options.requestTimeoutMs);
+    current = undefined;
+    sent++;
+    outcomes.push({ request, status: res.status, ms: Math.round(res.ms), snippet: res.text.slice(0, 300) });
+    if (res.status === 'timeout' || res.status === 'no answer') {
+      failures.push({ kind: res.status, request, detail: `${res.status} after ${Math.round(res.ms)} ms ${res.text}` });
+      // Give the service a while to come back; if it does not, start it again and go on.
+      const back = await waitUntil('the service to answer /api/health', async () => (await fetch(`${target.url}/api/health`, { signal: AbortSignal.timeout(2000) })).ok, 20_000).catch(() => false);
+      if (!back) {
+        notes.push(`the service stopped answering after: ${request.label} — ${request.change}; restarted`);
+        restarts++;
+        await target.restart();
+      }
+      continue;
+    }
+    if (typeof res.status === 'number' && res.status >= 500 && !(res.status === 503 && request.documented503)) {
+      failures.push({ kind: '5xx', request, detail: `${res.status} ${res.text.slice(0, 300)}` });
+    }
+    const leaked = [...target.forbiddenTexts, target.secretValue].find((t) => res.text.includes(t) || [...(res.headers?.values() ?? [])].some((h) => h.includes(t)));
+    if (leaked) failures.push({ kind: 'leak', request, detail: `the answer (${res.status}) holds text from outside the data folders: …${res.text.slice(Math.max(0, res.text.indexOf(leaked) - 80), res.text.indexOf(leaked) + 120)}…` });
+    if (res.status === 201 && request.path === '/api/campaigns') {
+      try {
+        createdCampaigns.push((JSON.parse(res.text) as { campaignId: string }).campaignId);
+      } catch {
+        // not JSON: reported by the checks above if it matters
+      }
+    }
+  }
+  // Campaigns the fuzzer created are stopped (their lab may have been anywhere) — also fuzzing stop.
+  for (const id of createdCampaigns) {
+    const request: FuzzRequest = { label: 'POST /api/campaigns/{id}/stop', change: 'stopping a campaign the fuzzer created', method: 'POST', path: `/api/campaigns/${id}/stop`, role: 'operator', headers: authHeaders('operator', target.tokens), documented503: false };
+    current = request;
+    const res = await send(target.url, request, options.requestTimeoutMs);
+    current = undefined;
+    if (res.status === 'timeout' || res.status === 'no answer' || res.status >= 500) failures.push({ kind: typeof res.status === 'number' ? '5xx' : res.status, request, detail: `${res.status} ${res.text.slice(0, 300)}` });
+  }
+  probing = false;
+  await probe;
+  for (const slow of slowProbes) {
+    failures.push({ kind: 'slow health', ...(slow.during ? { request: slow.during } : {}), detail: `GET /api/health took ${slow.ms} ms${slow.status === 200 ? '' : ` and answered ${slow.status}`}${slow.during ? '' : ' (between requests)'}` });
+  }
+  const sinkLeaks = target.sinkRequests.filter((r) => JSON.stringify(r).includes(target.secretValue));
+  for (const leak of sinkLeaks) failures.push({ kind: 'leak', detail: `the service sent the secret ${target.places.secretEnv} to ${leak.method} ${leak.url} (headers ${JSON.stringify(leak.headers).slice(0, 300)})` });
+
+  return {
+    seed: options.seed,
+    requests: sent,
+    operations: operations.map((o) => `${o.method} ${o.path}`),
+    campaignFields: fields.map((f) => `${f.base.file}: ${fieldName(f.field)}`),
+    outcomes,
+    failures,
+    slowProbes,
+    probes,
+    maxProbeMs: Math.round(maxProbeMs),
+    restarts,
+    notes,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
+
+/** Failures grouped by route, each with its exact request. */
+export function formatFailures(base: string, failures: Failure[], kinds: Failure['kind'][]): string {
+  const chosen = failures.filter((f) => kinds.includes(f.kind));
+  const groups = new Map<string, Failure[]>();
+  for (const f of chosen) {
+    const key = f.request?.label ?? '(no single request)';
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.entries()]
+    .map(([label, list]) => `${label}: ${list.length}\n${list.map((f) => `  - ${f.kind}: ${f.detail}${f.request ? `\n    ${f.request.change} [${f.request.role}]\n    ${asCurl(base, f.request)}` : ''}`).join('\n')}`)
+    .join('\n\n');
+}
