@@ -14,6 +14,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.js';
 import { acquireHomeLock } from './home-lock.js';
+import { ensurePrivateDir, makeTreePrivate } from '../util/private-files.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -88,12 +89,18 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   }
 
   const home = resolveHome(options.home);
+  // The home and the database are the user's alone (src/util/private-files.ts says why both the
+  // folders and the files are set, at open and at close).
+  ensurePrivateDir(home);
   const release = acquireHomeLock(home);
   const dataDir = join(home, 'db');
   try {
+    ensurePrivateDir(dataDir);
+    makeTreePrivate(dataDir);
     const client = await PGlite.create(dataDir);
     const db = drizzlePglite({ client, schema });
     if (shouldMigrate) await migratePglite(db, { migrationsFolder: migrationsFolder() });
+    makeTreePrivate(dataDir);
     return {
       db: db as unknown as Db,
       kind: 'pglite',
@@ -101,6 +108,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       close: async () => {
         try {
           await client.close();
+          makeTreePrivate(dataDir);
         } finally {
           release();
         }

@@ -5,14 +5,17 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeFilePrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../util/private-files.js';
 
 export class Journal<Entry extends object> {
   constructor(private readonly path: string | undefined) {
     if (!path) return;
-    mkdirSync(dirname(path), { recursive: true });
+    // What a lab ran is campaign data: private to the user (folders it creates 0700, the file 0600).
+    mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+    makeFilePrivate(path);
     // End a torn last line, or the next entry would be glued onto it and lost with it.
     const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    if (text !== '' && !text.endsWith('\n')) appendFileSync(path, '\n');
+    if (text !== '' && !text.endsWith('\n')) appendFileSync(path, '\n', { mode: PRIVATE_FILE_MODE });
   }
 
   /** Every complete entry; a torn last line (the process died mid-write) is ignored. */
@@ -32,6 +35,6 @@ export class Journal<Entry extends object> {
 
   /** Synchronous on purpose: the entry is on disk before the caller acts on it. */
   append(entry: Entry): void {
-    if (this.path) appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+    if (this.path) appendFileSync(this.path, `${JSON.stringify(entry)}\n`, { mode: PRIVATE_FILE_MODE });
   }
 }
