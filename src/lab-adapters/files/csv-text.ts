@@ -1,25 +1,12 @@
 /**
- * Writing CSV and writing files so that no reader ever sees half of one. RFC 4180 quoting is a
- * few lines, so it is written here rather than adding csv-stringify next to csv-parse (which reads
- * every CSV in Athanor).
+ * Writing CSV (src/util/csv-text.ts: quoting and formula-cell escaping, in one place for every
+ * CSV Athanor writes) and writing files so that no reader ever sees half of one.
  */
 import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** One CSV record: fields with a comma, quote or line break are quoted, quotes doubled. */
-export function csvLine(fields: readonly (string | number | undefined)[]): string {
-  return fields
-    .map((field) => {
-      const text = field === undefined ? '' : String(field);
-      return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-    })
-    .join(',');
-}
-
-export function csvText(header: readonly string[], rows: readonly (readonly (string | number | undefined)[])[]): string {
-  return [header, ...rows].map(csvLine).join('\n') + '\n';
-}
+export { csvLine, csvText, unescapeSpreadsheetCell } from '../../util/csv-text.js';
 
 /**
  * Writes beside the target under a dot-name (readers skip dot-files), then renames: a rename within

@@ -7,6 +7,7 @@
 import { parse } from 'csv-parse/sync';
 import { RefusedResultError, type LabResult } from '../contract.js';
 import { parseResultPayload, type ResultExpectations } from '../result-payload.js';
+import { unescapeSpreadsheetCell } from '../../util/csv-text.js';
 
 /** Columns of the protocol and of the worklist, never read as measured quantities. */
 const NOT_QUANTITIES = new Set(['experiment_id', 'campaign_id', 'status', 'reason', 'seq', 'well', 'candidate_key']);
@@ -33,7 +34,7 @@ export function parseResultFile(text: string, expectations?: ResultExpectations)
     const line = `row ${i + 2}`;
     const status = record.status === undefined || record.status === '' ? 'completed' : record.status;
     const payload: Record<string, unknown> = { experimentId: record.experiment_id ?? '', status, row: record };
-    if (status === 'failed') payload.reason = record.reason ?? '';
+    if (status === 'failed') payload.reason = unescapeSpreadsheetCell(record.reason ?? ''); // as csvText escaped it, if it did
     else {
       const values: Record<string, number | string> = {};
       for (const [column, cell] of Object.entries(record)) {

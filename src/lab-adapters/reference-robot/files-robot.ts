@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ExperimentOrder } from '../contract.js';
-import { csvText, writeFileAtomic } from '../files/csv-text.js';
+import { csvText, unescapeSpreadsheetCell, writeFileAtomic } from '../files/csv-text.js';
 import { SettledFiles } from '../files/settled-files.js';
 import { describeError } from '../log.js';
 import { startRobotParts, type RobotOptions, type RobotParts } from './robot-parts.js';
@@ -96,8 +96,9 @@ export async function startFilesRobot(options: FilesRobotOptions): Promise<Files
 function orderOfRow(row: Record<string, string>): ExperimentOrder {
   const parameters: Record<string, string | number> = {};
   const substances: Record<string, string> = {};
-  for (const [column, cell] of Object.entries(row)) {
+  for (const [column, written] of Object.entries(row)) {
     if (WORKLIST_COLUMNS.has(column)) continue;
+    const cell = unescapeSpreadsheetCell(written); // worklists quote formula-looking cells for spreadsheets
     if (column.endsWith('_smiles')) substances[column.slice(0, -'_smiles'.length)] = cell;
     else parameters[column] = NUMERIC.test(cell) ? Number(cell) : cell;
   }
