@@ -75,6 +75,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   });
   const database = await openDatabase({ home });
   log.info({ database: database.location, kind: database.kind }, 'database ready');
+  // names only: what a campaign sent over the API may reach (never a secret's value)
+  log.info({ config: config.file ?? null, dataFolders: [options.dataDir ? resolve(options.dataDir) : 'examples', ...config.dataFolders], labProfiles: Object.keys(config.profiles), secrets: config.secretNames() }, 'configuration read');
 
   const metrics = new ServiceMetrics();
   const pool = settings.trainingWorkers > 0 ? new WorkerTrainingPool(settings.trainingWorkers) : undefined;
