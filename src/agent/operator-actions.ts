@@ -9,6 +9,9 @@ import type { z } from 'zod';
 import { campaignSpecSchema, confinedSpecPath, parseCampaignSpec, type CampaignOrigin, type LabProfiles, type BudgetSpec, type CampaignSpec, type PlannerSpec, type SourceFormat, CampaignSpecError, type CampaignIssue } from '../campaign/index.js';
 import {
   appendEvent,
+  deleteFinishedCampaign,
+  listExperiments,
+  setCampaignStatus,
   FINISHED_STATUSES,
   getCampaign,
   getExperiment,
@@ -188,10 +191,34 @@ export async function resumeCampaign(ctx: OperatorContext, campaignId: string): 
 export async function stopCampaign(ctx: OperatorContext, campaignId: string, reason?: string): Promise<void> {
   const campaign = await campaignOrThrow(ctx, campaignId);
   if ((await forwardIfElsewhere(ctx, campaign, 'stop', reason ? { reason } : {})) !== undefined) return;
-  const runner = requireRunner(ctx, campaign);
+  requireUnfinished(campaign);
   // The machine's own `campaign.stopped` event is written by the agent; this one says who asked.
   await appendEvent(ctx.db, { campaignId, type: 'campaign.stop-requested', actor: ctx.actor, payload: reason ? { reason } : {} });
-  await runner.stop(ctx.actor, reason ?? `stopped by ${ctx.actor}`);
+  const runner = ctx.runnerOf(campaign.id);
+  if (runner) await runner.stop(ctx.actor, reason ?? `stopped by ${ctx.actor}`);
+  else await stopIdle(ctx, campaign, reason ?? `stopped by ${ctx.actor}`);
+}
+
+/**
+ * Stops a campaign that runs nowhere (it never started, or its start keeps failing): nothing is
+ * in a lab that this process could reach, so its open experiments are cancelled in the database
+ * (a late result for one is quarantined, never lost) and it ends as stopped.
+ */
+async function stopIdle(ctx: OperatorContext, campaign: CampaignRow, outcome: string): Promise<void> {
+  for (const experiment of await listExperiments(ctx.db, campaign.id, ['planned', ...IN_FLIGHT])) {
+    await markCancelled(ctx.db, experiment.id, ctx.actor, `campaign stopped while not running: ${outcome}`);
+  }
+  await setCampaignStatus(ctx.db, campaign.id, 'stopped', outcome);
+  await appendEvent(ctx.db, { campaignId: campaign.id, type: 'campaign.stopped', actor: ctx.actor, payload: { outcome } });
+}
+
+/** Deletes a finished campaign with everything recorded for it; an unfinished one must be stopped first. */
+export async function deleteCampaign(ctx: OperatorContext, campaignId: string): Promise<void> {
+  const campaign = await campaignOrThrow(ctx, campaignId);
+  if (!FINISHED_STATUSES.includes(campaign.status) || ctx.runnerOf(campaignId)) {
+    throw new OperatorError('conflict', 'campaign_not_finished', `the campaign is ${campaign.status}: stop it before deleting it`);
+  }
+  if (!(await deleteFinishedCampaign(ctx.db, campaignId))) throw new OperatorError('not_found', 'campaign_not_found', `no campaign has the id ${campaignId}`, 'id');
 }
 
 // ---------------------------------------------------------------------------------------------

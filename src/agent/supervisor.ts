@@ -20,6 +20,7 @@ import type { CampaignRunner } from './campaign-runner.js';
 import { CommandInbox } from './command-inbox.js';
 import { InstrumentedLab } from './instrumented-lab.js';
 import { runnerFor } from './open-campaign.js';
+import { START_RETRY_FIRST_MS, StartFailures } from './start-failures.js';
 import type { ServiceConfig } from './service-config.js';
 import { OutsideChanges } from './outside-changes.js';
 import type { RetrainingPolicy } from './retraining-policy.js';
@@ -29,7 +30,7 @@ import type { SurrogateTrainer } from './surrogate-training.js';
 export interface SupervisorEvents {
   started: [CampaignRow];
   ended: [CampaignRow, { status: string; outcome: string }];
-  /** The campaign could not start here (it is tried again later). Not 'error': that one throws without a listener. */
+  /** The campaign could not start here (tried again later, or marked failed: start-failures.ts). Not 'error': that one throws without a listener. */
   'start-failed': [CampaignRow, Error];
   /** The campaign's lease was lost (not renewed in time, or taken over): it no longer runs here. */
   'lease-lost': [string, string];
@@ -53,9 +54,6 @@ export interface SupervisorOptions {
 
 /** Campaigns started at once. */
 const START_CONCURRENCY = 8;
-/** A campaign that failed to start is tried again after 5 s, then after twice as long each time, at most a minute. */
-const START_RETRY_FIRST_MS = 5_000;
-const START_RETRY_MAX_MS = 60_000;
 
 export class Supervisor extends EventEmitter<SupervisorEvents> implements MetricsSource {
   readonly leases: CampaignLeases;
@@ -63,8 +61,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
   private readonly starting = new Set<string>();
   /** Starts under way (shutdown waits for them, then detaches what they started). */
   private readonly starts = new Set<Promise<void>>();
-  /** Campaigns whose start failed: not before when to try again, and the wait after the next failure. */
-  private readonly startRetry = new Map<string, { notBefore: number; nextDelayMs: number }>();
+  /** Campaigns whose start failed: when to try again, when to give up (start-failures.ts). */
+  private readonly startFailures = new StartFailures();
   private readonly log: Logger;
   private readonly pollIntervalMs: number;
   private readonly inbox: CommandInbox;
@@ -225,7 +223,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
     const waiting = (await listLeaseStates(this.db)).filter((state) => {
       if (this.runners.has(state.id) || this.starting.has(state.id)) return false;
       if (!state.claimable && !this.options.leases?.exclusive && state.leaseOwner !== this.owner) return false;
-      return Date.now() >= (this.startRetry.get(state.id)?.notBefore ?? 0);
+      return this.startFailures.due(state.id);
     });
     // A few at a time: a start is mostly waiting on the database, and on a busy event loop each
     // wait is long; one after the other, a hundred campaigns would take minutes to start.
@@ -273,7 +271,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
       });
       started.on('lease-lost', (reason) => this.onLeaseLost(id, reason));
       await started.start();
-      this.startRetry.delete(id);
+      this.startFailures.started(id);
       // Registered only once started, so that requests from other processes find a live machine.
       if (this.leases.epochOf(id) === undefined) {
         // lost while it started (found by a renewal, or by a step's fencing check)
@@ -287,12 +285,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements Metric
       return started;
     } catch (error) {
       await runner?.detach(0).catch(() => undefined);
-      await this.leases.release(id).catch(() => undefined);
-      const delayMs = this.startRetry.get(id)?.nextDelayMs ?? START_RETRY_FIRST_MS;
-      this.startRetry.set(id, { notBefore: Date.now() + delayMs, nextDelayMs: Math.min(START_RETRY_MAX_MS, delayMs * 2) });
       metrics?.campaignStartFailures.inc();
       const e = error instanceof Error ? error : new Error(String(error));
-      this.log.error({ campaign: id, err: e, retryInSeconds: delayMs / 1000 }, 'campaign could not start; trying again later');
+      // said through the API (events, and the outcome when it gives up) before the lease goes back
+      const verdict = await this.startFailures.failed(this.db, id, e).catch((recordError: unknown) => {
+        this.log.warn({ campaign: id, err: recordError }, 'could not record the start failure');
+        return { gaveUp: false, retryInMs: START_RETRY_FIRST_MS };
+      });
+      await this.leases.release(id).catch(() => undefined);
+      if (verdict.gaveUp) this.log.error({ campaign: id, err: e }, 'campaign could not start and will not be tried again: it is marked failed');
+      else this.log.error({ campaign: id, err: e, retryInSeconds: verdict.retryInMs / 1000 }, 'campaign could not start; trying again later');
       this.emit('start-failed', campaign, e);
       return undefined;
     }

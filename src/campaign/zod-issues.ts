@@ -11,7 +11,7 @@ export interface RawIssue {
 }
 
 /** Unknown fields named one by one in a map; the rest are counted. */
-const MAX_UNKNOWN_FIELDS = 100;
+const MAX_UNKNOWN_FIELDS = 50;
 
 export function translateZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, data: unknown): RawIssue[] {
   return issues.flatMap((issue) => translate(issue, schema, data));

@@ -58,9 +58,17 @@ interface Job<T, R> {
 
 interface Slot<T, R> {
   worker?: Worker;
+  /** The worker has loaded its code (it posts WORKER_READY): a job's time counts from then. */
+  ready?: boolean;
   job?: Job<T, R>;
   timer?: NodeJS.Timeout;
 }
+
+/** What a worker posts once its code is loaded, before any job. */
+export const WORKER_READY = 'worker-ready';
+
+/** How long a new worker may take to load its code, on top of its first job's time limit. */
+const STARTUP_ALLOWANCE_MS = 60_000;
 
 export class WorkerPool<T, R> {
   private readonly slots: Slot<T, R>[];
@@ -134,7 +142,8 @@ export class WorkerPool<T, R> {
       slot.job = job;
       const worker = (slot.worker ??= this.spawn(slot));
       worker.ref(); // a running job keeps the process alive; an idle worker does not
-      slot.timer = setTimeout(() => this.overTime(slot, job), this.options.timeoutMs);
+      // loading a fresh worker's code is not the job's time (the clock restarts when it is ready)
+      slot.timer = setTimeout(() => this.overTime(slot, job), this.options.timeoutMs + (slot.ready ? 0 : STARTUP_ALLOWANCE_MS));
       worker.postMessage({ id: job.id, task: job.task });
     }
   }
@@ -161,9 +170,20 @@ export class WorkerPool<T, R> {
   private spawn(slot: Slot<T, R>): Worker {
     const { url, memoryMb, name } = this.options;
     const worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: memoryMb } });
+    slot.ready = false;
     worker.unref();
-    worker.on('message', (reply: WorkReply<R>) => {
-      if (slot.worker !== worker || slot.job?.id !== reply.id) return;
+    worker.on('message', (reply: WorkReply<R> | typeof WORKER_READY) => {
+      if (slot.worker !== worker) return;
+      if (reply === WORKER_READY) {
+        slot.ready = true;
+        const job = slot.job;
+        if (job) {
+          clearTimeout(slot.timer);
+          slot.timer = setTimeout(() => this.overTime(slot, job), this.options.timeoutMs);
+        }
+        return;
+      }
+      if (slot.job?.id !== reply.id) return;
       const job = this.finish(slot)!;
       worker.unref();
       if (reply.ok) job.resolve(reply.value);

@@ -78,3 +78,16 @@ export async function setCampaignStatus(
     })
     .where(eq(campaigns.id, id));
 }
+
+/**
+ * Deletes a finished campaign and, through the schema's cascades, everything recorded for it
+ * (experiments, results, quarantined reports, events, model versions, snapshot). False when it
+ * is not there or has not finished (a running campaign is stopped first).
+ */
+export async function deleteFinishedCampaign(db: DbOrTx, id: string): Promise<boolean> {
+  const deleted = await db
+    .delete(campaigns)
+    .where(and(eq(campaigns.id, id), inArray(campaigns.status, FINISHED_STATUSES)))
+    .returning({ id: campaigns.id });
+  return deleted.length > 0;
+}

@@ -4,7 +4,7 @@
  * worker.mjs, which registers the TypeScript loader.
  */
 import { parentPort } from 'node:worker_threads';
-import type { WorkReply } from '../../util/worker-pool.js';
+import { WORKER_READY, type WorkReply } from '../../util/worker-pool.js';
 import { failureOf, runTask, type HeavyResult, type HeavyTask } from './tasks.js';
 
 const port = parentPort;
@@ -24,3 +24,6 @@ port.on('message', (message: { id: number; task: HeavyTask }) => {
       port.postMessage({ id: message.id, ok: false, failure } satisfies WorkReply<HeavyResult>);
     });
 });
+
+// the imports above are loaded: from now on a job's time limit runs
+port.postMessage(WORKER_READY);

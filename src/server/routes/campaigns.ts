@@ -1,8 +1,9 @@
-/** Campaigns: list, read, create from a campaign file, validate, steer (pause, resume, stop, settings). */
+/** Campaigns: list, read, create from a campaign file, validate, steer (pause, resume, stop, settings), delete. */
 import { z } from 'zod';
 import {
   changeSettings,
   createCampaignFromChecked,
+  deleteCampaign,
   pauseCampaign,
   resumeCampaign,
   stopCampaign,
@@ -170,7 +171,7 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
         ...(action === 'stop' ? { body: stopBody } : {}),
         responses: {
           200: { description: 'The campaign status after the action', schema: statusOnly },
-          409: { description: 'Not possible now (ended, or not running in this process)', schema: errorSchema },
+          409: { description: 'Not possible now (ended; pause and resume: not running in this process)', schema: errorSchema },
         },
       },
       async (c, { params, body }) => {
@@ -185,5 +186,30 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
     );
   control('pause', 'Pause: nothing new is planned or dispatched', 'Experiments already in the lab go on; their results are stored. Idempotent.');
   control('resume', 'Resume where the campaign paused', 'Idempotent: resuming a running campaign changes nothing.');
-  control('stop', 'Stop for good', 'Cancels what is planned or in the lab and ends the campaign as `stopped`. Answers once it has ended.');
+  control(
+    'stop',
+    'Stop for good',
+    'Cancels what is planned or in the lab and ends the campaign as `stopped`. Answers once it has ended. A campaign that runs nowhere (it never started) is stopped in the database.',
+  );
+
+  api.define(
+    {
+      method: 'delete',
+      path: '/api/campaigns/:id',
+      tag: 'campaigns',
+      summary: 'Delete a finished campaign with everything recorded for it',
+      description: 'Experiments, results, quarantined reports, events and model versions go with it. Only a completed, stopped or failed campaign: stop a running one first.',
+      access: 'operate',
+      params: campaignParams,
+      responses: {
+        204: { description: 'Deleted' },
+        404: { description: 'No such campaign', schema: errorSchema },
+        409: { description: 'The campaign has not finished', schema: errorSchema },
+      },
+    },
+    async (c, { params }) => {
+      await deleteCampaign(services.operator(c), params.id);
+      return c.body(null, 204);
+    },
+  );
 }
