@@ -80,6 +80,13 @@ describe('athanor run', () => {
     expect(stderr).toMatch(/batch/);
   });
 
+  it('reads files only from its data folders: beside the campaign file, the home, --data-dir', () => {
+    const file = writeCampaign('elsewhere.yaml', exampleText().replace(/^(\s+)experiments: \d+/m, '$1experiments: 5'));
+    const refused = athanor(['run', file, '--home', join(scratch, 'home-bad')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('lab.dataset (line 58): path is outside the data folders');
+  });
+
   it('refuses a missing file and a bad flag with exit code 2', () => {
     expect(athanor(['run', join(scratch, 'nope.yaml'), '--home', join(scratch, 'home-bad')]).code).toBe(2);
     expect(athanor(['run', join(EXAMPLES, 'direct-arylation.yaml'), '--budget', 'many']).code).toBe(2);
@@ -90,7 +97,8 @@ describe('athanor run after SIGKILL', () => {
   it('resumes the same campaign to exactly its budget: none dispatched twice, none lost', async () => {
     const home = join(scratch, 'home-kill');
     const file = writeCampaign('slow.yaml', exampleText().replace(/latency_ms: \d+/, 'latency_ms: 150'));
-    const args = ['run', file, '--budget', '30', '--batch', '5', '--seed', '4', '--resume', '--json', '--home', home];
+    // the dataset is in the examples, not beside the file nor in the home: a data folder given by hand
+    const args = ['run', file, '--budget', '30', '--batch', '5', '--seed', '4', '--resume', '--json', '--home', home, '--data-dir', EXAMPLES];
 
     // Kill at varied moments: while starting, then right after each of several progress lines
     // (mid-batch, with experiments in the lab) after a small random delay.
