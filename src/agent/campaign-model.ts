@@ -75,7 +75,8 @@ export class SurrogateCampaignModel implements CampaignModel {
     private readonly options: CampaignModelOptions = {},
   ) {
     this.target = spec.objective.target;
-    this.schema = schemaFromSpace(space, [this.target]);
+    const bounds = spec.objective.bounds;
+    this.schema = schemaFromSpace(space, [this.target], bounds ? { [this.target]: [bounds[0], bounds[1]] } : undefined);
     this.trainer = options.trainer ?? new MainThreadTrainer();
   }
 

@@ -26,6 +26,7 @@ import { decodeContainer, encodeContainer, type TensorData } from './serializati
 import { standardization } from './targets.js';
 import { trainNetwork, type ReactionTable, type TrainSchedule } from './training.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
+import { heldToBounds } from './warping.js';
 
 export interface EnsembleConfig {
   members: number;
@@ -253,6 +254,7 @@ export class DeepEnsembleSurrogate implements Surrogate {
     this.schema.targets.forEach((target, j) => {
       const { scale, shift } = this.standardizations[j]!;
       const c = this.calibration[j]! * scale;
+      const bounds = this.schema.bounds?.[target];
       const n = inputs.length;
       const posterior: Posterior = { mean: new Float64Array(n), sigma: new Float64Array(n), epistemic: new Float64Array(n), aleatoric: new Float64Array(n) };
       for (let i = 0; i < n; i++) {
@@ -261,6 +263,15 @@ export class DeepEnsembleSurrogate implements Surrogate {
         posterior.epistemic[i] = Math.sqrt(combined.epistemic[k]!) * c;
         posterior.aleatoric[i] = Math.sqrt(combined.aleatoric[k]!) * c;
         posterior.sigma[i] = Math.sqrt(combined.epistemic[k]! + combined.aleatoric[k]!) * c;
+        if (bounds) {
+          // held to the objective's bounds; both parts of σ shrink in proportion
+          const held = heldToBounds(posterior.mean[i]!, posterior.sigma[i]!, bounds);
+          const ratio = posterior.sigma[i]! > 0 ? held.sd / posterior.sigma[i]! : 1;
+          posterior.mean[i] = held.mean;
+          posterior.sigma[i] = held.sd;
+          posterior.epistemic[i] = posterior.epistemic[i]! * ratio;
+          posterior.aleatoric[i] = posterior.aleatoric[i]! * ratio;
+        }
       }
       out[target] = posterior;
     });

@@ -33,7 +33,7 @@ import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } fro
 import { mean as average, r2, rmse } from './metrics.js';
 import { checkTrainingData, schemaKey } from './schema.js';
 import { decodeContainer, encodeContainer } from './serialization.js';
-import { fitWarping, standardizingWarp, toTargetUnits, warp, type Warping } from './warping.js';
+import { fitLogitWarping, fitWarping, standardizingWarp, toTargetUnits, warp, type Warping } from './warping.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
 
 export interface GpConfig {
@@ -52,6 +52,11 @@ export interface GpConfig {
    * this setting existed used 2 and are restored with it.
    */
   fingerprintRadius: number;
+  /**
+   * For a target with bounds (ModelSchema.bounds): model the logit of its place between them
+   * instead of Yeo–Johnson-warped values. Absent in configs saved before it existed (false).
+   */
+  logitBoundedTargets?: boolean;
 }
 
 export const DEFAULT_GP_CONFIG: GpConfig = {
@@ -60,6 +65,7 @@ export const DEFAULT_GP_CONFIG: GpConfig = {
   warmIterations: 20,
   warpTargets: true,
   fingerprintRadius: 2,
+  logitBoundedTargets: true,
 };
 
 /** The GP that answers for candidates holding a substance no result contains (routed.ts). */
@@ -131,7 +137,8 @@ export class GaussianProcessSurrogate implements Surrogate {
       const values = data.targets[target]!;
       const rows = values.flatMap((v, i) => (Number.isFinite(v) ? [i] : []));
       const observed = rows.map((i) => values[i]!);
-      const warping = this.config.warpTargets && rows.length >= 8 ? fitWarping(observed) : standardizingWarp(observed);
+      const bounds = this.schema.bounds?.[target];
+      const warping = this.warpingFor(observed, bounds);
       const y = Float64Array.from(observed, (v) => warp(warping, v));
       const start = warm?.states.get(target)?.hyper ?? defaultHyper(this.factors);
       const report = (fraction: number) => options.onProgress?.({ stage: `gp:${target}`, fraction: (t + fraction) / targets.length });
@@ -147,7 +154,7 @@ export class GaussianProcessSurrogate implements Surrogate {
       this.posteriors.set(target, posterior);
       const suffix = targets.length > 1 ? `:${target}` : '';
       const yUnits = observed;
-      const looUnits = Array.from(loo.means, (m, i) => toTargetUnits(warping, m, Math.sqrt(loo.variances[i]!)).mean);
+      const looUnits = Array.from(loo.means, (m, i) => toTargetUnits(warping, m, Math.sqrt(loo.variances[i]!), bounds).mean);
       metrics[`cv_r2${suffix}`] = rows.length > 2 ? r2(yUnits, looUnits) : Number.NaN;
       metrics[`cv_rmse${suffix}`] = rmse(yUnits, looUnits);
       metrics[`calibration_scale${suffix}`] = state.calibration;
@@ -159,6 +166,13 @@ export class GaussianProcessSurrogate implements Surrogate {
     }
     this.metrics = metrics;
     return { kind: this.kind, trainingSize: data.inputs.length, seconds: (performance.now() - started) / 1000, metrics: { ...metrics } };
+  }
+
+  private warpingFor(observed: number[], bounds: [number, number] | undefined): Warping {
+    if (!this.config.warpTargets) return standardizingWarp(observed);
+    if (bounds && this.config.logitBoundedTargets) return fitLogitWarping(observed, bounds);
+    // λ by likelihood needs a handful of values to mean anything
+    return observed.length >= 8 ? fitWarping(observed) : standardizingWarp(observed);
   }
 
   private optimiseHyper(rows: number[], y: Float64Array, start: KernelHyper, iterations: number, options: FitOptions): KernelHyper {
@@ -233,14 +247,15 @@ export class GaussianProcessSurrogate implements Surrogate {
       const prior = priorVariance(state.hyper);
       const noise = Math.exp(state.hyper.logNoise);
       const c = state.calibration;
+      const bounds = this.schema.bounds?.[target];
       const result: Posterior = { mean: new Float64Array(m), sigma: new Float64Array(m), epistemic: new Float64Array(m), aleatoric: new Float64Array(m) };
       for (let i = 0; i < m; i++) {
         let mu = 0;
         for (let j = 0; j < n; j++) mu += cross[i * n + j]! * posterior.alpha[j]!;
         const latent = Math.max(prior - explained[i]!, 1e-12 * prior);
         // total and epistemic σ mapped back through the warping; aleatoric is the remainder
-        const total = toTargetUnits(state.warping, mu, c * Math.sqrt(latent + noise));
-        const epistemic = toTargetUnits(state.warping, mu, c * Math.sqrt(latent)).sd;
+        const total = toTargetUnits(state.warping, mu, c * Math.sqrt(latent + noise), bounds);
+        const epistemic = toTargetUnits(state.warping, mu, c * Math.sqrt(latent), bounds).sd;
         result.mean[i] = total.mean;
         result.sigma[i] = total.sd;
         result.epistemic[i] = Math.min(epistemic, total.sd);

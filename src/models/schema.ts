@@ -2,8 +2,8 @@
 import type { SearchSpace } from '../planner/space.js';
 import { ModelError, type ModelSchema, type ReactionInput, type TrainingData } from './types.js';
 
-export function schemaFromSpace(space: SearchSpace, targets: string[]): ModelSchema {
-  const schema: ModelSchema = { roles: [], numeric: [], categorical: [], targets: [...targets] };
+export function schemaFromSpace(space: SearchSpace, targets: string[], bounds?: Record<string, [number, number]>): ModelSchema {
+  const schema: ModelSchema = { roles: [], numeric: [], categorical: [], targets: [...targets], ...(bounds ? { bounds: { ...bounds } } : {}) };
   for (const p of space.parameters) {
     if (p.kind === 'substance') schema.roles.push(p.name);
     else if (p.kind === 'numeric') schema.numeric.push({ name: p.name, values: [...p.values] });

@@ -16,6 +16,12 @@ export interface ModelSchema {
   numeric: { name: string; values: number[] }[];
   categorical: { name: string; values: string[] }[];
   targets: string[];
+  /**
+   * Per target, the values it can take (the objective's `bounds`, e.g. a yield's [0, 100]):
+   * predictions are held to them. Not part of the schema's key: a model fitted before a campaign
+   * had bounds still loads, and predicts within the bounds it has now.
+   */
+  bounds?: Record<string, [number, number]>;
 }
 
 /** One entry per input, in target units. sigma² = epistemic² + aleatoric² after calibration. */
