@@ -39,10 +39,9 @@ export function choiceMatcher(parameter: Parameter): (value: ParameterValue) => 
   switch (parameter.kind) {
     case 'substance': {
       const byName = new Map(parameter.choices.map((c, i) => [c.name, i] as const));
+      // A SMILES two choices share (one molecule from two suppliers) names neither: only their names do.
       const bySmiles = new Map<string, number>();
-      parameter.choices.forEach((c, i) => {
-        if (!bySmiles.has(c.smiles)) bySmiles.set(c.smiles, i);
-      });
+      parameter.choices.forEach((c, i) => bySmiles.set(c.smiles, bySmiles.has(c.smiles) ? -1 : i));
       // A table repeats the same few molecules thousands of times: resolve each text once.
       const seen = new Map<string, number>();
       return (value) => {
