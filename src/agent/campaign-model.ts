@@ -13,10 +13,11 @@ import { decideRetraining, DEFAULT_RETRAINING_POLICY, retrainingPolicyFor, train
 import { MainThreadTrainer, type SurrogateTrainer } from './surrogate-training.js';
 
 /** Adapts a trained surrogate to the planner's view of one target. */
-export function modelView(space: SearchSpace, surrogate: Surrogate, target: string, version: number): ModelView {
+export function modelView(space: SearchSpace, surrogate: Surrogate, target: string, version: number, trainingSize?: number): ModelView {
   return {
     version,
     kind: surrogate.kind,
+    ...(trainingSize !== undefined ? { trainingSize } : {}),
     predict: async (candidates) => {
       const posterior = (await surrogate.predict(candidates.map((c) => reactionInputOf(space, c))))[target];
       if (!posterior) throw new Error(`the model predicts no ${target}`);
@@ -66,6 +67,8 @@ export class SurrogateCampaignModel implements CampaignModel {
   private timer?: NodeJS.Timeout;
   /** Aborted by close(): fits still waiting for a worker are dropped. */
   private readonly lifetime = new AbortController();
+  /** Set when the last retrain left results out of the model: the policy's reason, or a fit that outlasted the wait. */
+  private behind?: string;
 
   constructor(
     private readonly db: Db,
@@ -104,7 +107,12 @@ export class SurrogateCampaignModel implements CampaignModel {
   }
 
   view(): ModelView | undefined {
-    return this.current ? modelView(this.space, this.current.surrogate, this.target, this.current.version) : undefined;
+    return this.current ? modelView(this.space, this.current.surrogate, this.target, this.current.version, this.current.trainingSize) : undefined;
+  }
+
+  /** Why the newest version may not cover every stored result (the last retrain's), if it may not. */
+  get staleness(): string | undefined {
+    return this.behind;
   }
 
   /**
@@ -123,8 +131,9 @@ export class SurrogateCampaignModel implements CampaignModel {
       onAbort = () => resolve();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-    await Promise.race([fit, gaveUp]);
+    const finished = await Promise.race([fit.then(() => true), gaveUp.then(() => false)]);
     clearTimeout(timer);
+    if (!finished) this.behind = signal?.aborted ? 'planning stopped waiting for the fit' : `the fit on the new results took longer than wait_seconds (${this.policy.waitSeconds} s)`;
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 
@@ -201,7 +210,11 @@ export class SurrogateCampaignModel implements CampaignModel {
       },
       trigger,
     );
-    if (!decision.train) return;
+    if (!decision.train) {
+      // "unchanged" means the model has every result; any other reason leaves some out
+      this.behind = current && (current.fingerprint === fingerprint || (!current.fingerprint && current.trainingSize === inputs.length)) ? undefined : decision.why;
+      return;
+    }
     const started = performance.now();
     const fitted = await this.trainer.fit(
       { schema: this.schema, data: { inputs, targets: { [this.target]: values } }, seed: this.spec.seed, ...(decision.mode === 'warm' && current ? { warmStart: current.saved } : {}) },
@@ -232,6 +245,7 @@ export class SurrogateCampaignModel implements CampaignModel {
       },
     });
     this.current = { surrogate, saved, version, trainingSize: inputs.length, fingerprint };
+    this.behind = undefined;
     this.warmSinceFull = mode === 'warm' ? this.warmSinceFull + 1 : 0;
     this.options.onTrained?.({ version, mode, trigger, seconds, where: this.trainer.where, trainingSize: inputs.length });
   }

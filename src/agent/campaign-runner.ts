@@ -250,7 +250,7 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     return campaignMachine.provide({
       actors: {
         reconcile: fromPromise(() => this.writingStep(steps.reconcile())),
-        plan: fromPromise(() => this.writingStep(steps.plan())),
+        plan: fromPromise(({ signal }) => this.writingStep(steps.plan(signal))),
         dispatch: fromPromise(({ signal }) => this.writingStep(steps.dispatch(signal))),
         ingest: fromPromise(() => steps.ingest()),
         // Model-free strategies (the initial designs) have no model to fit.

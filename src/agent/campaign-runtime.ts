@@ -29,8 +29,14 @@ import { ServiceConfig, ServiceConfigError } from './service-config.js';
 export interface CampaignModel {
   /** The newest finished model, or undefined before the first one. */
   view(): ModelView | undefined;
-  /** Train on the current observations (warm-started from the current model) and record a version. */
+  /**
+   * Train on the current observations (warm-started from the current model) and record a version,
+   * waiting for the fit as long as the retraining policy allows. Nothing to do when the newest
+   * version already has every result.
+   */
   retrain(signal?: AbortSignal): Promise<void>;
+  /** Why the newest version may leave stored results out after the last retrain (undefined: it has them all). */
+  readonly staleness?: string | undefined;
   /** Stops background work (a retraining timer) when the campaign leaves this process. */
   close?(): void;
 }

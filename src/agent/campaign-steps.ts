@@ -114,7 +114,8 @@ export class CampaignSteps {
     }
   }
 
-  async plan(): Promise<PlanOutcome> {
+  /** `signal`: the machine left the step (a pause or stop); ends a wait for the model, not the fit. */
+  async plan(signal?: AbortSignal): Promise<PlanOutcome> {
     const progress = await this.progress();
     if (progress.counts.planned > 0) return { next: 'dispatch' }; // a batch planned before a restart
     if (this.goalReached(progress)) return { next: 'complete', outcome: `goal reached (${this.target} ${progress.best?.value})` };
@@ -127,6 +128,12 @@ export class CampaignSteps {
     const count = Math.min(this.spec.budget.batch, remaining, free);
     const needed = this.spec.planner.asynchronous ? 1 : Math.min(this.spec.budget.batch, remaining, this.runtime.capacity);
     if (count < needed || count <= 0) return { next: 'await' };
+
+    // Plan with a model of every result stored now. Results that arrived while the retraining step
+    // fitted (the rest of a batch landing during the fit on its first two) are not in that fit:
+    // bring the model up to date first, waiting as long as the retraining policy allows. A no-op
+    // when the newest version has them all; what it could not cover is recorded with the batch.
+    await this.runtime.model?.retrain(signal);
 
     const { space } = this.runtime;
     const experiments = await listExperiments(this.db, this.campaignId);
@@ -191,13 +198,27 @@ export class CampaignSteps {
       {
         round,
         strategy: this.runtime.recommender.name,
-        ...(model ? { modelVersion: model.version } : {}),
+        ...(model ? { modelVersion: model.version, ...this.modelCoverage(model.trainingSize, observations.length) } : {}),
         ...(maxExpectedImprovement !== undefined ? { maxExpectedImprovement } : {}),
       },
     );
     // None fitted in the budget as the database has it (an operator cut it meanwhile): it is spent.
     if (inserted.length === 0) return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'budget spent' };
     return { next: 'dispatch' };
+  }
+
+  /**
+   * What the batch's model was trained on against the results planning had: recorded with every
+   * model-planned batch, with the reason when the model is behind (the retraining policy waits for
+   * more results, or the fit outlasted the wait).
+   */
+  private modelCoverage(trainingSize: number | undefined, results: number): Record<string, unknown> {
+    const behind = trainingSize !== undefined && trainingSize < results;
+    return {
+      ...(trainingSize !== undefined ? { modelTrainingSize: trainingSize } : {}),
+      resultsAvailable: results,
+      ...(behind ? { modelBehind: this.runtime.model?.staleness ?? 'the newest model predates some results' } : {}),
+    };
   }
 
   /**

@@ -14,6 +14,8 @@ export interface ModelView {
   /** Model version, for the proposals' reasons. */
   version: number;
   kind: string;
+  /** How many results the model was trained on, when known. */
+  trainingSize?: number;
   /** Predictive mean and total σ of the objective, in target units (not oriented). */
   predict(candidates: number[]): Promise<{ mean: Float64Array; sigma: Float64Array }>;
 }
