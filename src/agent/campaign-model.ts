@@ -217,7 +217,13 @@ export class SurrogateCampaignModel implements CampaignModel {
     }
     const started = performance.now();
     const fitted = await this.trainer.fit(
-      { schema: this.schema, data: { inputs, targets: { [this.target]: values } }, seed: this.spec.seed, ...(decision.mode === 'warm' && current ? { warmStart: current.saved } : {}) },
+      {
+        schema: this.schema,
+        data: { inputs, targets: { [this.target]: values } },
+        seed: this.spec.seed,
+        ...(this.spec.planner.model ? { settings: { substanceKernel: this.spec.planner.model.substance_kernel } } : {}),
+        ...(decision.mode === 'warm' && current ? { warmStart: current.saved } : {}),
+      },
       this.lifetime.signal,
     );
     if (this.closed) return;

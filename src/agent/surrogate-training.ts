@@ -4,7 +4,7 @@
  * can run in a worker thread as well as here. Trainers decide where it runs.
  */
 import { initChem } from '../chem/index.js';
-import { defaultSurrogate, loadSurrogate, type FitReport, type ModelSchema, type SavedModel, type TrainingData } from '../models/index.js';
+import { defaultSurrogate, loadSurrogate, type FitReport, type ModelSchema, type SavedModel, type SurrogateSettings, type TrainingData } from '../models/index.js';
 
 export interface FitRequest {
   schema: ModelSchema;
@@ -12,6 +12,8 @@ export interface FitRequest {
   seed: number;
   /** The version to start from (warm start); absent for a full retrain. */
   warmStart?: SavedModel;
+  /** The campaign's choices about its surrogate (planner.model). */
+  settings?: SurrogateSettings;
 }
 
 export interface FitResult {
@@ -32,7 +34,7 @@ export interface SurrogateTrainer {
 
 export async function fitSurrogate(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
   await initChem();
-  const surrogate = defaultSurrogate(request.schema, request.data.inputs.length);
+  const surrogate = defaultSurrogate(request.schema, request.data.inputs.length, request.settings);
   const warm = request.warmStart?.kind === surrogate.kind ? await loadSurrogate(request.schema, request.warmStart) : undefined;
   const report = await surrogate.fit(request.data, { seed: request.seed, ...(warm ? { warmStart: warm } : {}), ...(signal ? { signal } : {}) });
   return { saved: await surrogate.save(), report, warmStarted: warm !== undefined };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBSTANCE_KERNELS } from '../models/gp-kernel.js';
 import { safeText } from '../util/safe-text.js';
 import type { CampaignFileSpec } from './types.js';
 
@@ -123,6 +124,15 @@ const plannerSchema = z
     beta: finite.positive().optional(),
     xi: finite.nonnegative().default(0),
     penalty_length: finite.min(0).max(1).default(0.1),
+    model: z
+      .strictObject({
+        substance_kernel: z
+          .enum(SUBSTANCE_KERNELS)
+          .default('morgan')
+          .describe('How the Gaussian process compares substances: Morgan fingerprints (Tanimoto), Weisfeiler–Lehman subtree counts of the molecular graphs (MinMax), or both'),
+      })
+      .optional()
+      .describe('Choices about the surrogate model (docs/models.md)'),
     replicates: z.boolean().default(false),
     asynchronous: z.boolean().default(false),
     stop_when_exhausted: z

@@ -79,6 +79,8 @@ export interface PlannerSpec {
   stop_when_exhausted: false | { ei_below: number; rounds: number };
   /** Settings of the discovery strategy. */
   discovery?: DiscoverySpec;
+  /** Choices about the surrogate: how the Gaussian process compares substances. */
+  model?: { substance_kernel: 'morgan' | 'wl' | 'morgan+wl' };
 }
 
 export interface DiscoverySpec {

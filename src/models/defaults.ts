@@ -13,15 +13,23 @@
 import { FEATURIZER_VERSION } from '../chem/index.js';
 import { initTensorBackend } from './backend.js';
 import { DeepEnsembleSurrogate } from './ensemble.js';
-import { GaussianProcessSurrogate } from './gp.js';
+import type { SubstanceKernel } from './gp-kernel.js';
+import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate } from './gp.js';
 import { RoutedSurrogate } from './routed.js';
 import { ModelError, type ModelSchema, type SavedModel, type Surrogate } from './types.js';
 
 /** Training sizes up to this get the GP; larger ones the ensemble, with the GP for novel substances. */
 export const GP_MAX_TRAINING_SIZE = 1000;
 
-export function defaultSurrogate(schema: ModelSchema, trainingSize: number): Surrogate {
-  return trainingSize <= GP_MAX_TRAINING_SIZE ? new GaussianProcessSurrogate(schema) : new RoutedSurrogate(schema);
+/** What a campaign may choose about its surrogate (the campaign file's `planner.model`). */
+export interface SurrogateSettings {
+  /** How the GP compares substances (default morgan). */
+  substanceKernel?: SubstanceKernel;
+}
+
+export function defaultSurrogate(schema: ModelSchema, trainingSize: number, settings: SurrogateSettings = {}): Surrogate {
+  if (trainingSize > GP_MAX_TRAINING_SIZE) return new RoutedSurrogate(schema);
+  return new GaussianProcessSurrogate(schema, settings.substanceKernel ? { ...DEFAULT_GP_CONFIG, substanceKernel: settings.substanceKernel } : DEFAULT_GP_CONFIG);
 }
 
 export async function loadSurrogate(schema: ModelSchema, saved: SavedModel): Promise<Surrogate> {

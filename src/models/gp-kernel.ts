@@ -4,6 +4,9 @@
  * [0, 1]-ish units and a kernel k_f = exp(−d_f / ℓ_f^p):
  *   roles:        d = 1 − Tanimoto(Morgan),  p = 1   (exp of a Tanimoto kernel, positive definite;
  *                                             radius from GpConfig.fingerprintRadius)
+ *                 or d = 1 − MinMax(WL subtree counts of our own graphs, featurize/wl-subtree.ts),
+ *                 or both, as two factors of the role with their own length scales and variances
+ *                 (GpConfig.substanceKernel), so the marginal likelihood weighs the two views
  *   numeric:      d = Δx² / 2 on [-1, 1],     p = 2   (squared exponential)
  *   categorical:  d = [a ≠ b],                p = 1
  * and the reaction kernel is
@@ -15,21 +18,33 @@
  */
 import type { ModelSchema, ReactionInput } from './types.js';
 import { moleculeSimilarity } from './featurize/similarity.js';
+import { wlSimilarity } from './featurize/wl-subtree.js';
 
 export type FactorKind = 'role' | 'numeric' | 'categorical';
 
+/** How the GP compares two substances of a role. */
+export const SUBSTANCE_KERNELS = ['morgan', 'wl', 'morgan+wl'] as const;
+export type SubstanceKernel = (typeof SUBSTANCE_KERNELS)[number];
+
+/** WL iterations: atoms compared up to three bonds away, as a radius-3 fingerprint would. */
+const WL_ITERATIONS = 3;
+
 export interface Factor {
+  /** the parameter this factor reads (a role, a numeric or a categorical condition) */
   name: string;
   kind: FactorKind;
   /** exponent of the length scale */
   power: 1 | 2;
   /** roles: the Morgan radius of the fingerprints compared */
   radius?: number;
+  /** roles: which molecular similarity the distance is made of (default morgan) */
+  similarity?: 'morgan' | 'wl';
 }
 
-export function factorsOf(schema: ModelSchema, fingerprintRadius: number): Factor[] {
+export function factorsOf(schema: ModelSchema, fingerprintRadius: number, substanceKernel: SubstanceKernel = 'morgan'): Factor[] {
+  const views: ('morgan' | 'wl')[] = substanceKernel === 'morgan+wl' ? ['morgan', 'wl'] : [substanceKernel];
   return [
-    ...schema.roles.map((name): Factor => ({ name, kind: 'role', power: 1, radius: fingerprintRadius })),
+    ...schema.roles.flatMap((name) => views.map((similarity): Factor => ({ name, kind: 'role', power: 1, radius: fingerprintRadius, similarity }))),
     ...schema.numeric.map((p): Factor => ({ name: p.name, kind: 'numeric', power: 2 })),
     ...schema.categorical.map((p): Factor => ({ name: p.name, kind: 'categorical', power: 1 })),
   ];
@@ -53,7 +68,9 @@ export function factorValues(schema: ModelSchema, factors: Factor[], input: Reac
 
 function distance(factor: Factor, a: FactorValue, b: FactorValue): number {
   const kind = factor.kind;
-  if (kind === 'role') return 1 - moleculeSimilarity(a as string, b as string, factor.radius!);
+  if (kind === 'role') {
+    return 1 - (factor.similarity === 'wl' ? wlSimilarity(a as string, b as string, WL_ITERATIONS) : moleculeSimilarity(a as string, b as string, factor.radius!));
+  }
   if (kind === 'numeric') return ((a as number) - (b as number)) ** 2 / 2;
   return a === b ? 0 : 1;
 }

@@ -26,6 +26,7 @@ import {
   type CodedInputs,
   type Factor,
   type KernelHyper,
+  type SubstanceKernel,
 } from './gp-kernel.js';
 import { defaultHyper, defaultPriors, negativeLogPosterior } from './gp-likelihood.js';
 import { minimizeLbfgs } from './lbfgs.js';
@@ -57,6 +58,12 @@ export interface GpConfig {
    * instead of Yeo–Johnson-warped values. Absent in configs saved before it existed (false).
    */
   logitBoundedTargets?: boolean;
+  /**
+   * How substances are compared: Tanimoto on Morgan fingerprints, MinMax on Weisfeiler–Lehman
+   * subtree counts of our own molecular graphs, or both as separate factors. Absent in configs
+   * saved before it existed (morgan).
+   */
+  substanceKernel?: SubstanceKernel;
 }
 
 export const DEFAULT_GP_CONFIG: GpConfig = {
@@ -118,7 +125,7 @@ export class GaussianProcessSurrogate implements Surrogate {
     readonly schema: ModelSchema,
     readonly config: GpConfig = DEFAULT_GP_CONFIG,
   ) {
-    this.factors = factorsOf(schema, config.fingerprintRadius);
+    this.factors = factorsOf(schema, config.fingerprintRadius, config.substanceKernel ?? 'morgan');
     if (this.factors.length === 0) throw new ModelError('the search space has no parameters to model');
   }
 
@@ -127,7 +134,11 @@ export class GaussianProcessSurrogate implements Surrogate {
     checkTrainingData(this.schema, data);
     this.backend = (await initTensorBackend()).backend;
     this.trainingValues = data.inputs.map((input) => factorValues(this.schema, this.factors, input));
-    const warm = options.warmStart instanceof GaussianProcessSurrogate && schemaKey(options.warmStart.schema) === schemaKey(this.schema) ? options.warmStart : null;
+    // a warm start needs the same factors (an operator may have changed the substance kernel)
+    const warm =
+      options.warmStart instanceof GaussianProcessSurrogate && schemaKey(options.warmStart.schema) === schemaKey(this.schema) && options.warmStart.factors.length === this.factors.length
+        ? options.warmStart
+        : null;
     this.states.clear();
     this.posteriors.clear();
     const metrics: Record<string, number> = {};

@@ -13,7 +13,8 @@ export type {
 } from './types.js';
 export { ModelError, FitAbortedError } from './types.js';
 export { schemaFromSpace, reactionInputOf } from './schema.js';
-export { defaultSurrogate, loadSurrogate, GP_MAX_TRAINING_SIZE } from './defaults.js';
+export { defaultSurrogate, loadSurrogate, GP_MAX_TRAINING_SIZE, type SurrogateSettings } from './defaults.js';
+export { SUBSTANCE_KERNELS, type SubstanceKernel } from './gp-kernel.js';
 export { initTensorBackend, selectBackend, currentBackend, type BackendChoice, type BackendCandidate } from './backend.js';
 export { atomAttributions } from './attributions.js';
 export { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, NOVEL_SUBSTANCE_GP_CONFIG, type GpConfig } from './gp.js';
