@@ -267,6 +267,20 @@ async function setUpCampaigns(target: FuzzTarget, notes: string[]): Promise<Fuzz
     },
     60_000,
   );
+  // A restarted service resumes its campaigns before it is quiet: the fuzzer starts once /api/health
+  // answers quickly five times running, so what it measures is what its requests cause.
+  const settling = performance.now();
+  let quick = 0;
+  await waitUntil(
+    'the restarted service to settle',
+    async () => {
+      const probe = await timed(() => fetch(`${target.url}/api/health`).then((r) => r.text()));
+      quick = probe.ms < 50 ? quick + 1 : 0;
+      return quick >= 5;
+    },
+    120_000,
+  ).catch(() => notes.push('the restarted service did not settle (five quick health answers running) within 120 s'));
+  notes.push(`after the restart the service settled in ${Math.round((performance.now() - settling) / 1000)} s`);
   const models = (await api(`/api/campaigns/${finished}/models`)).body?.models?.length ?? 0;
   if (models === 0) notes.push('the finished campaign has no model: model routes answer 409 rather than predicting');
   let callbackLab: FuzzContext['callbackLab'];
@@ -332,8 +346,11 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
 
   const createdCampaigns: string[] = [];
   let sent = 0;
+  // The budget is for the requests; setting the campaigns up waits on the service doing real work.
+  const fuzzing = performance.now();
+  notes.push(`setting up took ${Math.round((fuzzing - started) / 1000)} s`);
   for (const request of requests) {
-    if (performance.now() - started > options.budgetMs) {
+    if (performance.now() - fuzzing > options.budgetMs) {
       failures.push({ kind: 'timeout', detail: `time budget of ${options.budgetMs / 1000} s spent after ${sent} of ${requests.length} requests` });
       break;
     }
@@ -376,8 +393,17 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   }
   probing = false;
   await probe;
-  for (const slow of slowProbes) {
-    failures.push({ kind: 'slow health', ...(slow.during ? { request: slow.during } : {}), detail: `GET /api/health took ${slow.ms} ms${slow.status === 200 ? '' : ` and answered ${slow.status}`}${slow.during ? '' : ' (between requests)'}` });
+  // One failure per request in flight, however many probes it slowed.
+  const byRequest = new Map<FuzzRequest | undefined, SlowProbe[]>();
+  for (const slow of slowProbes) byRequest.set(slow.during, [...(byRequest.get(slow.during) ?? []), slow]);
+  for (const [during, list] of byRequest) {
+    const worst = Math.max(...list.map((p) => p.ms));
+    const unanswered = list.filter((p) => p.status !== 200).map((p) => p.status);
+    failures.push({
+      kind: 'slow health',
+      ...(during ? { request: during } : {}),
+      detail: `GET /api/health over ${options.healthLimitMs} ms ${list.length === 1 ? 'once' : `${list.length} times`}, at worst ${worst} ms${unanswered.length ? ` (answered ${[...new Set(unanswered)].join(', ')})` : ''}${during ? ` while this request was in flight (it took ${outcomes.find((o) => o.request === during)?.ms ?? '?'} ms)` : ' between requests'}`,
+    });
   }
   const sinkLeaks = target.sinkRequests.filter((r) => JSON.stringify(r).includes(target.secretValue));
   for (const leak of sinkLeaks) failures.push({ kind: 'leak', detail: `the service sent the secret ${target.places.secretEnv} to ${leak.method} ${leak.url} (headers ${JSON.stringify(leak.headers).slice(0, 300)})` });

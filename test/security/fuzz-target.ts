@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { issueToken } from '../../src/auth/index.js';
 import { openDatabase, type TokenRole } from '../../src/db/index.js';
 import { EXAMPLES, ROOT } from '../helpers.js';
-import { freePort } from '../service-harness.js';
+import { freePort, startRobot } from '../service-harness.js';
 import type { FuzzPlaces } from './fuzz-values.js';
 
 export interface FileState {
@@ -151,6 +151,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
 
   const secretValue = `secret-${randomBytes(12).toString('hex')}`;
   const labSecret = `lab-${randomBytes(12).toString('hex')}`;
+  // A reference robot for the callback lab: it takes experiments and (in an hour) would sign its reports.
+  const robot = await startRobot({ seed: 1, latencyMs: 3_600_000, minLatencyMs: 3_600_000 });
   // What an administrator registers (docs/operations.md): robot labs and the one secret they use.
   // The fuzz secret is deliberately not registered: no campaign may send it anywhere.
   const configFile = join(home, 'service.yaml');
@@ -162,7 +164,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       '  lab_key: { env: ATHANOR_LAB_SECRET }',
       'labs:',
       `  fuzz_http: { type: http, url: "${sinkUrl}", results: poll, request_timeout_ms: 2000 }`,
-      `  fuzz_http_callback: { type: http, url: "${sinkUrl}", results: callback, callback_secret: lab_key, request_timeout_ms: 2000 }`,
+      `  fuzz_http_callback: { type: http, url: "${robot.url}", results: callback, callback_secret: lab_key, request_timeout_ms: 2000 }`,
       `  fuzz_files: { type: files, folder: "${join(dataDir, 'lab-folder')}" }`,
       '  fuzz_mqtt: { type: mqtt, broker: "mqtt://127.0.0.1:1883", topic_prefix: athanor/fuzz }',
       '',
@@ -239,6 +241,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     close: async () => {
       await stop('SIGTERM');
       await new Promise<void>((resolve) => sink.close(() => resolve()));
+      await robot.close();
       if (existsSync(root)) rmSync(root, { recursive: true, force: true });
     },
   };
