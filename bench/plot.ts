@@ -12,6 +12,8 @@ export interface BandsPlot {
   title: string;
   /** Each curve: one array per run, value after experiment 1, 2, … */
   curves: { label: string; runs: number[][] }[];
+  /** Curves known exactly rather than from runs (e.g. random search's order statistics), drawn dashed. */
+  exact?: { label: string; median: number[]; q25: number[]; q75: number[] }[];
   budget: number;
   reference?: { value: number; label: string };
   yLabel?: string;
@@ -21,29 +23,42 @@ export function bandsSvg(plot: BandsPlot, width = 760, height = 420): string {
   const pad = { left: 56, right: 170, top: 36, bottom: 44 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
-  const all = plot.curves.flatMap((c) => c.runs.flat());
+  const all = [...plot.curves.flatMap((c) => c.runs.flat()), ...(plot.exact ?? []).flatMap((c) => [...c.q25, ...c.q75])];
   const yMax = Math.max(plot.reference?.value ?? 0, ...all);
   const yMin = Math.min(0, ...all);
   const x = (i: number) => pad.left + (w * i) / plot.budget;
   const y = (v: number) => pad.top + h - (h * (v - yMin)) / (yMax - yMin || 1);
   const parts: string[] = [];
-  plot.curves.forEach((curve, k) => {
+  const fromRuns = plot.curves.map((curve) => {
+    const q25: number[] = [];
+    const median: number[] = [];
+    const q75: number[] = [];
+    for (let i = 0; i < plot.budget; i++) {
+      const column = curve.runs.map((r) => r[i]).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+      q25.push(column.length ? quantile(column, 0.25) : Number.NaN);
+      median.push(column.length ? quantile(column, 0.5) : Number.NaN);
+      q75.push(column.length ? quantile(column, 0.75) : Number.NaN);
+    }
+    return { label: curve.label, q25, median, q75, dashed: false };
+  });
+  const drawn = [...fromRuns, ...(plot.exact ?? []).map((c) => ({ ...c, dashed: true }))];
+  drawn.forEach((curve, k) => {
     const color = PALETTE[k % PALETTE.length] as string;
     const lo: string[] = [];
     const hi: string[] = [];
     const mid: string[] = [];
     for (let i = 0; i < plot.budget; i++) {
-      const column = curve.runs.map((r) => r[i]).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
-      if (column.length === 0) continue;
+      if (Number.isNaN(curve.median[i] ?? Number.NaN)) continue;
       const px = x(i + 1).toFixed(1);
-      lo.push(`${px},${y(quantile(column, 0.25)).toFixed(1)}`);
-      hi.push(`${px},${y(quantile(column, 0.75)).toFixed(1)}`);
-      mid.push(`${px},${y(quantile(column, 0.5)).toFixed(1)}`);
+      lo.push(`${px},${y(curve.q25[i] as number).toFixed(1)}`);
+      hi.push(`${px},${y(curve.q75[i] as number).toFixed(1)}`);
+      mid.push(`${px},${y(curve.median[i] as number).toFixed(1)}`);
     }
+    const dash = curve.dashed ? ' stroke-dasharray="6 3"' : '';
     parts.push(`<polygon points="${[...hi, ...lo.reverse()].join(' ')}" fill="${color}" fill-opacity="0.12" stroke="none"/>`);
-    parts.push(`<polyline points="${mid.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<polyline points="${mid.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
     const ly = pad.top + 14 + k * 18;
-    parts.push(`<line x1="${width - pad.right + 12}" x2="${width - pad.right + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="3"/>`);
+    parts.push(`<line x1="${width - pad.right + 12}" x2="${width - pad.right + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="3"${dash}/>`);
     parts.push(`<text x="${width - pad.right + 38}" y="${ly}">${escapeXml(curve.label)}</text>`);
   });
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => yMin + f * (yMax - yMin));

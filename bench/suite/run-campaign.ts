@@ -1,0 +1,73 @@
+/**
+ * One benchmark campaign through the product's own loop — openCampaign, the XState runner, the
+ * campaign model with its retraining policy, the campaign's lab adapter — exactly what
+ * `athanor run` executes, and what it observed: the value of every experiment in the order the
+ * planner proposed them, and how long each planning cycle kept the lab waiting.
+ */
+import { performance } from 'node:perf_hooks';
+import { openCampaign } from '../../src/agent/index.js';
+import type { CampaignSpec } from '../../src/campaign/index.js';
+import { latestEventPayloads, listExperiments, listObservations, type Db } from '../../src/db/index.js';
+
+/** One planning cycle: from the result that completed a batch to the next batch's dispatch. */
+export interface PlanningCycle {
+  /** Results stored when the batch was planned. */
+  results: number;
+  /** Wall time from that result's storage to the dispatch (retraining + planning + the machine's steps). */
+  seconds: number;
+  /** Training-set size of the model the batch was planned with (absent: planned without a model). */
+  modelTrainingSize?: number;
+}
+
+export interface CampaignTrace {
+  /** Target value of experiment 1, 2, … in proposal order; null for an experiment that failed or was cancelled. */
+  values: (number | null)[];
+  cycles: PlanningCycle[];
+  /** Every surrogate fit: training-set size and the fit's own seconds. */
+  fits: { trainingSize: number; seconds: number }[];
+  wallSeconds: number;
+  status: string;
+  outcome: string;
+}
+
+export async function runCampaign(db: Db, spec: CampaignSpec, home: string): Promise<CampaignTrace> {
+  const started = performance.now();
+  const { campaign, runner } = await openCampaign(db, { spec, source: '', home, actor: 'bench' });
+  const cycles: PlanningCycle[] = [];
+  let stored = 0;
+  let lastResultAt: number | undefined;
+  runner.on('result', (result) => {
+    if (result.outcome !== 'stored' && result.outcome !== 'failed') return;
+    stored++;
+    lastResultAt = performance.now();
+  });
+  runner.on('state', (state) => {
+    // The first batch is planned before any result: it is the initial design, not a cycle.
+    if (state === 'running.dispatching' && lastResultAt !== undefined) {
+      cycles.push({ results: stored, seconds: (performance.now() - lastResultAt) / 1000 });
+    }
+  });
+  await runner.start();
+  const end = await runner.done;
+  const wallSeconds = (performance.now() - started) / 1000;
+
+  const target = spec.objective.target;
+  const experiments = await listExperiments(db, campaign.id);
+  const bySeq = new Map((await listObservations(db, campaign.id)).map((o) => [o.seq, o.values[target]]));
+  const values = experiments
+    .filter((e) => e.status !== 'cancelled' || bySeq.has(e.seq))
+    .sort((a, b) => a.seq - b.seq)
+    .map((e) => bySeq.get(e.seq) ?? null);
+
+  // Which model each batch was planned with: the batch's model version, that version's training size.
+  const fitEvents = await latestEventPayloads(db, campaign.id, 'model.trained', 10_000);
+  const sizeOfVersion = new Map(fitEvents.map((p) => [p.version as number, p.trainingSize as number]));
+  const batches = (await latestEventPayloads(db, campaign.id, 'batch.planned', 10_000)).reverse().slice(1);
+  batches.forEach((batch, i) => {
+    const cycle = cycles[i];
+    const size = typeof batch.modelVersion === 'number' ? sizeOfVersion.get(batch.modelVersion) : undefined;
+    if (cycle && size !== undefined) cycle.modelTrainingSize = size;
+  });
+  const fits = fitEvents.reverse().map((p) => ({ trainingSize: Number(p.trainingSize), seconds: Number(p.seconds) }));
+  return { values, cycles, fits, wallSeconds, status: end.status, outcome: end.outcome };
+}
