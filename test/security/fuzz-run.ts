@@ -14,7 +14,7 @@ import { rngFor, shuffled, type Rng } from '../../src/util/random.js';
 import { type CampaignField, campaignFields, campaignText, fieldName, withField } from './fuzz-campaign-fields.js';
 import { authHeaders, describeValue, type FuzzContext, type FuzzRequest, fuzzRequest, operationsOf, type Role, strayRequest } from './fuzz-requests.js';
 import type { FuzzTarget } from './fuzz-target.js';
-import { fuzzValue, pathValues, pick, urlValues } from './fuzz-values.js';
+import { fuzzValue, pathValues, urlValues, pick } from './fuzz-values.js';
 
 export interface Outcome {
   request: FuzzRequest;
@@ -32,6 +32,8 @@ export interface Failure {
 export interface SlowProbe {
   ms: number;
   status: Sent['status'];
+  /** Why it did not answer 200. */
+  text?: string;
   during?: FuzzRequest;
 }
 
@@ -137,6 +139,13 @@ function baseCampaigns(target: FuzzTarget): { file: string; document: Record<str
   return bases;
 }
 
+function fieldScore(document: unknown, field: CampaignField): number {
+  if (field.present) return 2;
+  let parent: unknown = document;
+  for (const key of field.path.slice(0, -1)) parent = (parent as Record<string | number, unknown> | undefined)?.[key];
+  return typeof parent === 'object' && parent !== null ? 1 : 0;
+}
+
 /** Each field once, from the first example that has it (lab fields per lab type). */
 function fieldsToFuzz(bases: { file: string; document: Record<string, unknown> }[]): { base: (typeof bases)[number]; field: CampaignField }[] {
   const chosen = new Map<string, { base: (typeof bases)[number]; field: CampaignField }>();
@@ -144,8 +153,9 @@ function fieldsToFuzz(bases: { file: string; document: Record<string, unknown> }
     const labType = String((base.document.lab as { type?: unknown } | undefined)?.type);
     for (const field of campaignFields(campaignSpecSchema, base.document)) {
       const key = `${field.path[0] === 'lab' ? `${labType}:` : ''}${field.path.map((p) => (typeof p === 'number' ? '#' : p)).join('.')}${field.key ? '(key)' : ''}`;
+      // Prefer an example that has the field, then one that has its parent (so the change is checked in context).
       const had = chosen.get(key);
-      if (!had || (!had.field.present && field.present)) chosen.set(key, { base, field });
+      if (!had || fieldScore(base.document, field) > fieldScore(had.base.document, had.field)) chosen.set(key, { base, field });
     }
   }
   return [...chosen.values()];
@@ -156,12 +166,12 @@ const isSecurityField = (field: CampaignField) => /(file|dataset|folder|forward_
 function campaignFileRequests(target: FuzzTarget, fields: ReturnType<typeof fieldsToFuzz>, options: FuzzOptions, rng: Rng): FuzzRequest[] {
   const requests: FuzzRequest[] = [];
   for (const { base, field } of fields) {
-    const times = isSecurityField(field) ? options.perField * 3 : options.perField;
+    const times = isSecurityField(field) ? options.perField * 4 : options.perField;
     const name = String(field.path[field.path.length - 1]);
+    // Paths and URLs: distinct values from their special lists, in a seeded order.
+    const special = field.key ? undefined : /(file|dataset|folder|forward_model)$/.test(name) ? shuffled(pathValues(target.places), rng) : /(url|broker)$/.test(name) ? shuffled(urlValues(target.places), rng) : undefined;
     for (let i = 0; i < times; i++) {
-      // Security fields walk their special lists in order first, so every path and URL is tried.
-      const special = /(file|dataset|folder|forward_model)$/.test(name) ? pathValues(target.places) : /(url|broker)$/.test(name) ? urlValues(target.places) : undefined;
-      const value = special && !field.key && rng() < 0.7 ? pick(rng, special) : fuzzValue(rng, field.key ? 'string' : field.kind, field.key ? 'key' : name, target.places);
+      const value = special && i < special.length && i < times - 1 ? special[i] : fuzzValue(rng, field.key ? 'string' : field.kind, field.key ? 'key' : name, target.places);
       const document = withField(base.document, field, value);
       (document as Record<string, unknown>).name ??= 'fuzz';
       let format: 'yaml' | 'json' = rng() < 0.3 ? 'json' : 'yaml';
@@ -171,7 +181,8 @@ function campaignFileRequests(target: FuzzTarget, fields: ReturnType<typeof fiel
         format = 'json';
         body = campaignText(document, format);
       }
-      const create = rng() < 0.3;
+      // A file-drop folder is written when the lab starts: only creating the campaign reaches it.
+      const create = name === 'folder' || rng() < 0.3;
       const role: Role = rng() < 0.08 ? pick(rng, ['viewer', 'lab', 'none'] as const) : 'operator';
       requests.push({
         label: `POST /api/campaigns${create ? '' : '/validate'} (${base.file})`,
@@ -338,7 +349,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       probes++;
       maxProbeMs = Math.max(maxProbeMs, ms);
       if (ms > options.healthLimitMs || res.value.status !== 200) {
-        slowProbes.push({ ms: Math.round(ms), status: res.value.status, ...(current ?? during ? { during: current ?? during } : {}) });
+        slowProbes.push({ ms: Math.round(ms), status: res.value.status, ...(res.value.status === 200 ? {} : { text: res.value.text.slice(0, 200) }), ...(current ?? during ? { during: current ?? during } : {}) });
       }
       await sleep(50);
     }
@@ -398,7 +409,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   for (const slow of slowProbes) byRequest.set(slow.during, [...(byRequest.get(slow.during) ?? []), slow]);
   for (const [during, list] of byRequest) {
     const worst = Math.max(...list.map((p) => p.ms));
-    const unanswered = list.filter((p) => p.status !== 200).map((p) => p.status);
+    const unanswered = list.filter((p) => p.status !== 200).map((p) => `${p.status}${p.text ? `: ${p.text}` : ''}`);
     failures.push({
       kind: 'slow health',
       ...(during ? { request: during } : {}),
