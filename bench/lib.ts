@@ -1,7 +1,7 @@
 /** Shared plumbing for benchmarks: where the datasets are, the machine they ran on, writing results. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCampaignFile, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
 
@@ -55,10 +55,16 @@ export type DatasetCampaign = CampaignSpec & { lab: SimulatorLabSpec };
 export async function datasetCampaign(example: string, dataset: string, budget: number, batch: number): Promise<DatasetCampaign> {
   const { spec } = await loadCampaignFile(join(ROOT, 'examples', example));
   if (spec.lab.type !== 'simulator') throw new Error(`${example} does not use the dataset simulator`);
+  // The dataset's folder becomes the campaign's folder: a campaign's files must lie inside it (or
+  // inside the data folders it was validated with), and ../shared/data lies outside examples/.
+  const file = basename(dataset);
+  // Without the data folders it was validated with, the campaign's folder alone is allowed.
+  const { dataFolders: _validatedWith, ...rest } = spec as CampaignSpec & { dataFolders?: unknown };
   return {
-    ...spec,
+    ...rest,
+    baseDir: dirname(resolve(dataset)),
     budget: { experiments: budget, batch },
-    lab: { ...spec.lab, dataset },
-    space: spec.space.scope ? { ...spec.space, scope: { ...spec.space.scope, file: dataset } } : spec.space,
+    lab: { ...spec.lab, dataset: file },
+    space: spec.space.scope ? { ...spec.space, scope: { ...spec.space.scope, file } } : spec.space,
   };
 }
