@@ -65,6 +65,19 @@ export function snapshotChanges(before: Map<string, FileState>, after: Map<strin
   return changes;
 }
 
+/** utime + stime of a process's main thread (its task with the process's own id), from /proc. */
+export function threadCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 export interface SinkRequest {
   method: string;
   url: string;
@@ -89,6 +102,8 @@ export interface FuzzTarget {
   profiles: string[];
   notes: string[];
   output(): string;
+  /** CPU time the service's main thread (its event loop) has used so far, in ms; undefined where /proc is missing. */
+  mainThreadCpuMs(): number | undefined;
   /**
    * Lab tokens are bound to campaigns, which exist only once the service made them: stop the
    * service, issue a lab token bound to `campaignIds` and another bound to `otherCampaignIds`, start again.
@@ -223,6 +238,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     profiles,
     notes,
     output: () => out,
+    mainThreadCpuMs: () => (child?.pid ? threadCpuMs(child.pid) : undefined),
     bindLabTokens: async (campaignIds, otherCampaignIds) => {
       await stop('SIGTERM');
       const db = await openDatabase({ home, databaseUrl: '' });
