@@ -45,6 +45,7 @@ const LATENCY_MS = Number(args['latency-ms']);
 const POSTGRES_URL = process.env.DATABASE_URL || args['database-url'] || 'postgresql://postgres@127.0.0.1:5432/test';
 const DATABASES = (args.databases ?? 'pglite,postgres').split(',').map((d) => d.trim()) as ('pglite' | 'postgres')[];
 const READ_TARGET_P99_MS = 100;
+const SEQUENTIAL_PER_ROUTE = 20;
 const HEALTH_TARGET_MS = 200;
 
 /** The mix, by weight; a route's share of RATE is its weight over the sum. */
@@ -67,6 +68,8 @@ interface Sample {
 
 interface RouteFigures {
   kind: 'read' | 'write';
+  /** Median of SEQUENTIAL_PER_ROUTE requests sent one at a time before the burst. */
+  unloaded_p50_ms: number;
   count: number;
   p50_ms: number;
   p99_ms: number;
@@ -87,6 +90,8 @@ interface DatabaseResult {
   healthMaxMs: number;
   /** How late the load generator sent requests (its own event loop): large values would make the figures pessimistic. */
   senderLagMaxMs: number;
+  /** 1000 / the mix's weighted one-at-a-time latency: an upper bound for one event loop, loopback included. */
+  capacityPerSecond: number;
   loadAverage: { before: number[]; after: number[] };
 }
 
@@ -254,6 +259,19 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
       }
     };
 
+    // One request at a time first: what each route costs with no queue in front of it.
+    const unloaded: Record<string, number> = {};
+    for (const m of MIX) {
+      const times: number[] = [];
+      for (let k = 0; k < SEQUENTIAL_PER_ROUTE; k++) {
+        const { path, init } = requestFor(m.route);
+        const t = performance.now();
+        await fetch(url + path, { ...init, signal: AbortSignal.timeout(30_000) }).then((r) => r.arrayBuffer()).catch(() => undefined);
+        times.push(performance.now() - t);
+      }
+      unloaded[m.route] = round(quantile(times.sort((a, b) => a - b), 0.5));
+    }
+
     const samples: Sample[] = [];
     let senderLagMax = 0;
     const before = loadavg().map((l) => Number(l.toFixed(2)));
@@ -294,6 +312,7 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
       for (const s of mine) statuses[String(s.status)] = (statuses[String(s.status)] ?? 0) + 1;
       routes[m.route] = {
         kind: m.kind,
+        unloaded_p50_ms: unloaded[m.route] ?? Number.NaN,
         count: mine.length,
         p50_ms: round(quantile(sorted, 0.5)),
         p99_ms: round(quantile(sorted, 0.99)),
@@ -302,6 +321,8 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
         statuses,
       };
     }
+    const totalW = MIX.reduce((sum, x) => sum + x.weight, 0);
+    const meanCostMs = MIX.reduce((sum, x) => sum + (x.weight / totalW) * (unloaded[x.route] ?? 0), 0);
     const reads = samples.filter((s) => MIX.find((m) => m.route === s.route)?.kind === 'read').map((s) => s.ms).sort((a, b) => a - b);
     const result: DatabaseResult = {
       database,
@@ -314,6 +335,7 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
       readsP99Ms: round(quantile(reads, 0.99)),
       healthMaxMs: routes['GET /api/health']?.max_ms ?? Number.NaN,
       senderLagMaxMs: round(senderLagMax),
+      capacityPerSecond: Math.round(1000 / meanCostMs),
       loadAverage: { before, after },
     };
     console.error(`[${database}] done: reads p99 ${result.readsP99Ms} ms, health max ${result.healthMaxMs} ms, ${result.errors} errors`);
@@ -351,16 +373,18 @@ const table = (r: DatabaseResult) => [
   '',
   `${r.requests} requests in ${r.seconds} s (${r.achievedRate}/s achieved), ${r.errors} errors; load average ${r.loadAverage.before[0]} before, ${r.loadAverage.after[0]} after; the sender was at most ${r.senderLagMaxMs} ms late.`,
   '',
-  '| route | kind | requests | p50 ms | p99 ms | max ms | errors |',
-  '|---|---|---|---|---|---|---|',
-  ...Object.entries(r.routes).map(([route, f]) => `| ${route} | ${f.kind} | ${f.count} | ${f.p50_ms} | ${f.p99_ms} | ${f.max_ms} | ${f.errors}${f.errors ? ` (${Object.entries(f.statuses).filter(([s]) => !s.startsWith('2')).map(([s, n]) => `${n}× ${s}`).join(', ')})` : ''} |`),
+  '| route | kind | one at a time: p50 ms | requests | p50 ms | p99 ms | max ms | errors |',
+  '|---|---|---|---|---|---|---|---|',
+  ...Object.entries(r.routes).map(([route, f]) => `| ${route} | ${f.kind} | ${f.unloaded_p50_ms} | ${f.count} | ${f.p50_ms} | ${f.p99_ms} | ${f.max_ms} | ${f.errors}${f.errors ? ` (${Object.entries(f.statuses).filter(([s]) => !s.startsWith('2')).map(([s, n]) => `${n}× ${s}`).join(', ')})` : ''} |`),
   '',
-  `All reads: p99 **${r.readsP99Ms} ms** (target < ${READ_TARGET_P99_MS} ms: ${r.readsP99Ms < READ_TARGET_P99_MS ? 'met' : '**not met**'}); slowest /api/health **${r.healthMaxMs} ms** (target ≤ ${HEALTH_TARGET_MS} ms: ${r.healthMaxMs <= HEALTH_TARGET_MS ? 'met' : '**not met**'}).`,
+  `All reads: p99 **${r.readsP99Ms} ms** (target < ${READ_TARGET_P99_MS} ms: ${r.readsP99Ms < READ_TARGET_P99_MS ? 'met' : '**not met**'}); slowest /api/health **${r.healthMaxMs} ms** (target ≤ ${HEALTH_TARGET_MS} ms: ${r.healthMaxMs <= HEALTH_TARGET_MS ? 'met' : '**not met**'}). ` +
+    `The one-at-a-time costs, weighted by the mix, allow about **${r.capacityPerSecond} requests/s** through one event loop (loopback included).`,
 ];
 const markdown = [
   `# API load: ${RATE} requests/s of mixed reads and writes for ${SECONDS} s, per database`,
   '',
   `\`athanor serve\` as a child process on loopback with one running campaign (direct arylation on the dataset simulator, mean latency ${LATENCY_MS} ms, batch 5, retraining as configured by default), measured after it has results and a model. ` +
+    `First ${SEQUENTIAL_PER_ROUTE} requests per route one at a time (what a request costs with no queue: the "one at a time" column); then the burst. ` +
     `Requests are sent open-loop (each at its due time, whatever earlier ones are doing) with node's fetch over keep-alive connections; latency counts from when a request was due, after ${WARMUP} s of warm-up. ` +
     `Mix by weight: ${MIX.map((x) => `${x.route} ${x.weight}`).join(', ')}. Writes: results posted with a lab token bound to the campaign (recent experiments, so repeats are answered as duplicates), operator actions in turn (exclude a result, include it again, pause, resume). ` +
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the load generator runs on the same machine. Other work shared the machine: load averages are given per run.`,
