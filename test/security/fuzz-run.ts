@@ -384,12 +384,13 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   const probe = (async () => {
     while (probing) {
       const during = current;
-      const before = previous;
       // The sink lives in this process: how long it takes to answer is this process's and the
       // machine's share of the delay, which the service is not to blame for.
       const cpuBefore = target.mainThreadCpuMs();
       const [res, baseline] = await Promise.all([timed(() => probeHealth(target.url, probeAgent)), timed(() => fetch(target.places.sinkUrl, { headers: { 'x-fuzz-baseline': '1' } }).then((r) => r.text()))]);
       const cpuAfter = target.mainThreadCpuMs();
+      // Read at the probe's end: a request in flight when it started is among them once answered.
+      const before = previous;
       const ms = Math.max(0, res.ms - baseline.ms);
       // What the service's event loop itself computed meanwhile: a probe slowed by the service's own
       // work shows it; one the machine's other processes held up (a shared CI box) does not.
