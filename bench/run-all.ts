@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './lib.js';
 
-const BENCHMARKS = ['loop.ts', 'campaign.ts', 'models.ts', 'service.ts', 'forward.ts', 'discovery.ts'];
+const BENCHMARKS = ['loop.ts', 'suite.ts', 'campaign.ts', 'models.ts', 'service.ts', 'forward.ts', 'discovery.ts'];
 
 for (const file of BENCHMARKS) {
   console.log(`\n## ${file}\n`);

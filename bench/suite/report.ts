@@ -40,6 +40,9 @@ export function suiteMarkdown(result: SuiteResult, command: string): string {
       `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${result.machine_load.before.map((l) => l.toFixed(2)).join(' / ')} before and ${result.machine_load.after.map((l) => l.toFixed(2)).join(' / ')} after (1/5/15 min; other work shared the cores), wall ${(result.wall_seconds / 60).toFixed(1)} min. ${result.generated}.`,
     '',
     ...(result.seeds_requested ? [`Stopped early at the time limit: ${seeds} of the ${result.seeds_requested.length} seeds asked for finished on every task and strategy; the figures cover those.`, ''] : []),
+    ...(result.resumed_campaigns > 0
+      ? [`${result.resumed_campaigns} of the campaigns were taken from an earlier, interrupted run of the same settings (\`--resume\`); the code version below is this run's.`, '']
+      : []),
     `Code: commit ${result.code.commit.slice(0, 10)}${result.code.modified.length ? `, with uncommitted changes (other work in progress) in ${result.code.modified.length} file(s) under src/ and bench/ — listed in the JSON` : ''}.`,
     '',
     'Experiments to a first top-1 % result: median (IQR) over the seeds, misses counted as more than the budget. Random search expects (N + 1)/(K + 1) draws (N candidates, K of them top-1 %); ÷ random is the median over that. Best values are medians over the seeds, random search\'s exact expectation beside them. A planning cycle is the time from the result that completes a batch to the dispatch of the next (retraining + planning, as the loop runs them); "stale" is the share of batches planned with a model trained on fewer results than were stored.',
