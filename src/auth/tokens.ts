@@ -4,7 +4,8 @@
  * from the hash, however fast they hash.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { findApiTokenByHash, insertApiToken, touchApiToken, type ApiTokenRow, type Db, type TokenRole } from '../db/index.js';
+import { apiTokenChanges, findApiTokenByHash, insertApiToken, touchApiToken, type ApiTokenRow, type Db, type TokenRole } from '../db/index.js';
+import { tokenCacheOf } from './token-cache.js';
 
 /** Recognisable in logs and secret scanners. */
 export const TOKEN_PREFIX = 'ath_';
@@ -40,11 +41,20 @@ export async function issueToken(db: Db, name: string, role: TokenRole, options:
 /** Only touch last_used_at when it is this stale, so reading a page does not write on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** Who a token is, from a few seconds' memory when it verified just now (src/auth/token-cache.ts). */
 export async function authenticateToken(db: Db, token: string): Promise<Principal | undefined> {
   if (!TOKEN_SHAPE.test(token)) return undefined;
-  const row = await findApiTokenByHash(db, hashToken(token));
+  const tokenHash = hashToken(token);
+  const cache = tokenCacheOf<Principal>(db);
+  const cached = cache.get(tokenHash);
+  if (cached) return cached;
+  const changes = apiTokenChanges();
+  const row = await findApiTokenByHash(db, tokenHash);
   if (!row) return undefined;
   const now = new Date();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await touchApiToken(db, row.id, now);
-  return { tokenId: row.id, name: row.name, role: row.role, campaignIds: row.campaignIds ?? null };
+  // Frozen: one object answers every request of the next few seconds.
+  const principal: Principal = Object.freeze({ tokenId: row.id, name: row.name, role: row.role, campaignIds: row.campaignIds ? Object.freeze([...row.campaignIds]) : null });
+  cache.set(tokenHash, principal, changes);
+  return principal;
 }

@@ -16,6 +16,17 @@ export interface NewApiToken {
   campaignIds?: string[] | null;
 }
 
+/**
+ * Counts the changes to tokens made through this process (revoked, bound), whatever the database:
+ * the in-memory cache of verified tokens (src/auth/token-cache.ts) trusts no entry older than the
+ * last change, so it never outlives a revoke made here.
+ */
+let tokenChanges = 0;
+
+export function apiTokenChanges(): number {
+  return tokenChanges;
+}
+
 export async function insertApiToken(db: DbOrTx, token: NewApiToken): Promise<ApiTokenRow> {
   const [row] = await db.insert(apiTokens).values(token).returning();
   if (!row) throw new Error('token insert returned nothing');
@@ -49,6 +60,7 @@ export async function revokeApiTokens(db: DbOrTx, nameOrId: string): Promise<num
     .set({ revokedAt: new Date() })
     .where(and(byId ? eq(apiTokens.id, nameOrId) : eq(apiTokens.name, nameOrId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
+  tokenChanges++;
   // Its panel sessions end with it (they would not authenticate anyway: see findLiveSession).
   await revokeSessionsOfTokens(db, rows.map((r) => r.id));
   return rows.length;
@@ -68,6 +80,7 @@ export async function bindApiTokens(db: DbOrTx, nameOrId: string, campaignIds: r
   for (const row of rows) {
     await db.update(apiTokens).set({ campaignIds: [...new Set([...(row.campaignIds ?? []), ...ids])] }).where(eq(apiTokens.id, row.id));
   }
+  tokenChanges++;
   return rows.length;
 }
 
