@@ -8,6 +8,7 @@ import type { SearchSpace } from '../planner/space.js';
 import type { ServerEnv } from './env.js';
 import { apiError } from './errors.js';
 import type { EventFeed } from './event-feed.js';
+import { EventPages } from './event-pages.js';
 import { sharedHeavyWork, type HeavyWork } from './heavy-work/index.js';
 import type { ModelAccess } from './model-access.js';
 
@@ -21,6 +22,8 @@ export class Services {
   private readonly spaces = new Map<string, Promise<SearchSpace>>();
   /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
   work: HeavyWork = sharedHeavyWork();
+  /** Campaign events, read from the database once each (event-pages.ts). */
+  readonly events: EventPages;
 
   constructor(
     readonly database: Database,
@@ -33,6 +36,7 @@ export class Services {
     readonly config: ServiceConfig = new ServiceConfig(),
   ) {
     this.db = database.db;
+    this.events = new EventPages(database.db, database.kind === 'pglite');
   }
 
   /** How a campaign file sent over HTTP is read: paths in the data folders, robots only through lab profiles. */

@@ -1,6 +1,6 @@
 /** Campaign events: a page of them as JSON, or a live Server-Sent Events stream. */
 import { z } from 'zod';
-import { latestEventId, listEvents } from '../../db/index.js';
+import { latestEventId } from '../../db/index.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, eventSchema, eventsQuery } from '../openapi/schemas.js';
 import type { Services } from '../services.js';
@@ -26,7 +26,7 @@ export function eventRoutes(api: ApiBuilder, services: Services): void {
     },
     async (c, { params, query }) => {
       const campaign = await services.campaign(params.id);
-      return c.json({ events: await listEvents(db, campaign.id, query.after) });
+      return c.json({ events: await services.events.page(campaign.id, query.after) });
     },
   );
 
