@@ -1,5 +1,5 @@
 /** Read-only queries the API and the control panel need beyond the campaign loop's own. */
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { events, experiments, quarantinedResults, results } from '../schema.js';
 
@@ -20,15 +20,14 @@ export async function listRecentEvents(db: DbOrTx, campaignId: string, limit: nu
   return db.select().from(events).where(eq(events.campaignId, campaignId)).orderBy(desc(events.id)).limit(limit);
 }
 
-/** The newest event of each of these campaigns. */
+/**
+ * The newest event of each of these campaigns: one index lookup each (events_campaign_idx read
+ * backwards). DISTINCT ON over all of them sorted every event of every campaign on each call,
+ * which grew with the campaigns' age on every campaign list.
+ */
 export async function lastEventOf(db: DbOrTx, campaignIds: string[]): Promise<Map<string, EventRow>> {
-  if (campaignIds.length === 0) return new Map();
-  const rows = await db
-    .selectDistinctOn([events.campaignId])
-    .from(events)
-    .where(inArray(events.campaignId, campaignIds))
-    .orderBy(events.campaignId, desc(events.id));
-  return new Map(rows.map((r) => [r.campaignId ?? '', r]));
+  const found = await Promise.all(campaignIds.map((id) => listRecentEvents(db, id, 1)));
+  return new Map(found.flatMap((rows) => (rows[0] ? [[rows[0].campaignId ?? '', rows[0]] as const] : [])));
 }
 
 export interface ResultListRow {
