@@ -15,7 +15,7 @@
  * (DATABASE_URL, else --database-url, else the local test server). Results in bench/results/load.*.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     'latency-ms': { type: 'string', default: '2000' },
     'database-url': { type: 'string' },
     databases: { type: 'string', default: 'pglite,postgres' },
+    /** An earlier load.json: its one-at-a-time costs are shown beside this run's. */
+    before: { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -44,6 +46,7 @@ const WARMUP = Number(args['warmup-seconds']);
 const LATENCY_MS = Number(args['latency-ms']);
 const POSTGRES_URL = process.env.DATABASE_URL || args['database-url'] || 'postgresql://postgres@127.0.0.1:5432/test';
 const DATABASES = (args.databases ?? 'pglite,postgres').split(',').map((d) => d.trim()) as ('pglite' | 'postgres')[];
+const BEFORE = args.before ? (JSON.parse(readFileSync(args.before, 'utf8')) as { results: DatabaseResult[]; commit?: string }) : undefined;
 const READ_TARGET_P99_MS = 100;
 const SEQUENTIAL_PER_ROUTE = 20;
 const HEALTH_TARGET_MS = 200;
@@ -93,6 +96,8 @@ interface DatabaseResult {
   /** 1000 / the mix's weighted one-at-a-time latency: an upper bound for one event loop, loopback included. */
   capacityPerSecond: number;
   loadAverage: { before: number[]; after: number[] };
+  /** CPU the service's process used during the burst (all its threads: main, database, training workers), and per request. */
+  serviceCpu: { ms: number; coreShare: number; msPerRequest: number } | null;
 }
 
 async function throwawayPostgres(url: string): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
@@ -119,6 +124,20 @@ async function throwawayPostgres(url: string): Promise<{ url: string; drop: () =
     },
   };
 }
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -171,7 +190,9 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
     };
     await db.close();
 
-    server = spawn(process.execPath, [join(ROOT, 'bin', 'athanor.js'), 'serve', '--port', String(await freePort()), '--home', home], {
+    // ATHANOR_LOAD_NODE_ARGS: node flags for the service alone (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+    const nodeArgs = (process.env.ATHANOR_LOAD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'athanor.js'), 'serve', '--port', String(await freePort()), '--home', home], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DATABASE_URL: pgTemp?.url ?? '' },
@@ -275,6 +296,7 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
     const samples: Sample[] = [];
     let senderLagMax = 0;
     const before = loadavg().map((l) => Number(l.toFixed(2)));
+    const cpuBefore = cpuMsOf(server.pid);
     const total = Math.round(RATE * (WARMUP + SECONDS));
     const warmupCount = Math.round(RATE * WARMUP);
     const start = performance.now();
@@ -300,7 +322,9 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
       );
     }
     await Promise.all(pending);
-    const elapsed = (performance.now() - start) / 1000 - WARMUP;
+    const cpuAfter = cpuMsOf(server.pid);
+    const wall = performance.now() - start;
+    const elapsed = wall / 1000 - WARMUP;
     clearInterval(refresh);
     const after = loadavg().map((l) => Number(l.toFixed(2)));
 
@@ -337,6 +361,10 @@ async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | un
       senderLagMaxMs: round(senderLagMax),
       capacityPerSecond: Math.round(1000 / meanCostMs),
       loadAverage: { before, after },
+      serviceCpu:
+        cpuBefore !== undefined && cpuAfter !== undefined
+          ? { ms: Math.round(cpuAfter - cpuBefore), coreShare: round((cpuAfter - cpuBefore) / wall), msPerRequest: round((cpuAfter - cpuBefore) / total) }
+          : null,
     };
     console.error(`[${database}] done: reads p99 ${result.readsP99Ms} ms, health max ${result.healthMaxMs} ms, ${result.errors} errors`);
     return result;
@@ -368,17 +396,22 @@ for (const database of DATABASES) {
 
 const m = machine();
 const settings = { rate: RATE, seconds: SECONDS, warmupSeconds: WARMUP, simulatorLatencyMs: LATENCY_MS, mix: MIX, targets: { readsP99Ms: READ_TARGET_P99_MS, healthMaxMs: HEALTH_TARGET_MS } };
+const beforeOf = (r: DatabaseResult) => BEFORE?.results.find((b) => b.database === r.database);
 const table = (r: DatabaseResult) => [
   `### ${r.database === 'pglite' ? 'Embedded database (PGlite)' : 'PostgreSQL'}`,
   '',
-  `${r.requests} requests in ${r.seconds} s (${r.achievedRate}/s achieved), ${r.errors} errors; load average ${r.loadAverage.before[0]} before, ${r.loadAverage.after[0]} after; the sender was at most ${r.senderLagMaxMs} ms late.`,
+  `${r.requests} requests in ${r.seconds} s (${r.achievedRate}/s achieved), ${r.errors} errors; load average ${r.loadAverage.before[0]} before, ${r.loadAverage.after[0]} after (2 cores); the sender was at most ${r.senderLagMaxMs} ms late.` +
+    (r.serviceCpu
+      ? ` The service's process used ${r.serviceCpu.ms} ms of CPU during the burst, warm-up included (${r.serviceCpu.coreShare} of one core; ${r.serviceCpu.msPerRequest} ms per request sent, its running campaign's work included).`
+      : ''),
   '',
-  '| route | kind | one at a time: p50 ms | requests | p50 ms | p99 ms | max ms | errors |',
-  '|---|---|---|---|---|---|---|---|',
-  ...Object.entries(r.routes).map(([route, f]) => `| ${route} | ${f.kind} | ${f.unloaded_p50_ms} | ${f.count} | ${f.p50_ms} | ${f.p99_ms} | ${f.max_ms} | ${f.errors}${f.errors ? ` (${Object.entries(f.statuses).filter(([s]) => !s.startsWith('2')).map(([s, n]) => `${n}× ${s}`).join(', ')})` : ''} |`),
+  `| route | kind | one at a time: p50 ms |${beforeOf(r) ? ' before: one at a time p50 ms |' : ''} requests | p50 ms | p99 ms | max ms | errors |`,
+  `|---|---|---|${beforeOf(r) ? '---|' : ''}---|---|---|---|---|`,
+  ...Object.entries(r.routes).map(([route, f]) => `| ${route} | ${f.kind} | ${f.unloaded_p50_ms} |${beforeOf(r) ? ` ${beforeOf(r)!.routes[route]?.unloaded_p50_ms ?? '—'} |` : ''} ${f.count} | ${f.p50_ms} | ${f.p99_ms} | ${f.max_ms} | ${f.errors}${f.errors ? ` (${Object.entries(f.statuses).filter(([s]) => !s.startsWith('2')).map(([s, n]) => `${n}× ${s}`).join(', ')})` : ''} |`),
   '',
   `All reads: p99 **${r.readsP99Ms} ms** (target < ${READ_TARGET_P99_MS} ms: ${r.readsP99Ms < READ_TARGET_P99_MS ? 'met' : '**not met**'}); slowest /api/health **${r.healthMaxMs} ms** (target ≤ ${HEALTH_TARGET_MS} ms: ${r.healthMaxMs <= HEALTH_TARGET_MS ? 'met' : '**not met**'}). ` +
-    `The one-at-a-time costs, weighted by the mix, allow about **${r.capacityPerSecond} requests/s** through one event loop (loopback included).`,
+    `The one-at-a-time costs, weighted by the mix, allow about **${r.capacityPerSecond} requests/s** through one event loop (loopback included)` +
+    (beforeOf(r) ? `; before: ${beforeOf(r)!.capacityPerSecond}/s, reads p99 ${beforeOf(r)!.readsP99Ms} ms, slowest /api/health ${beforeOf(r)!.healthMaxMs} ms (load average ${beforeOf(r)!.loadAverage.before[0]}).` : '.'),
 ];
 const markdown = [
   `# API load: ${RATE} requests/s of mixed reads and writes for ${SECONDS} s, per database`,
@@ -387,11 +420,13 @@ const markdown = [
     `First ${SEQUENTIAL_PER_ROUTE} requests per route one at a time (what a request costs with no queue: the "one at a time" column); then the burst. ` +
     `Requests are sent open-loop (each at its due time, whatever earlier ones are doing) with node's fetch over keep-alive connections; latency counts from when a request was due, after ${WARMUP} s of warm-up. ` +
     `Mix by weight: ${MIX.map((x) => `${x.route} ${x.weight}`).join(', ')}. Writes: results posted with a lab token bound to the campaign (recent experiments, so repeats are answered as duplicates), operator actions in turn (exclude a result, include it again, pause, resume). ` +
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the load generator runs on the same machine. Other work shared the machine: load averages are given per run.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the load generator runs on the same machine. ` +
+    `Other people's benchmarks and tests shared the 2 cores while this ran: the load average (1 min) is given before and after each burst, with the CPU the service itself used, so a run on a busy machine can be read for what it is (a load average well above 2 means the service got a fraction of a core).`,
   '',
   ...results.flatMap((r) => [...table(r), '']),
   ...(skipped.length ? [`Skipped: ${skipped.join(', ')} (no server answered at ${POSTGRES_URL.replace(/\/\/[^@]*@/, '//…@')}).`, ''] : []),
-  'Reproduce: `npm run bench:load` (options in bench/load.ts: --rate, --seconds, --database-url, --databases pglite,postgres).',
+  ...(BEFORE ? [`"Before" columns: ${args.before}${BEFORE.commit ? ` (${BEFORE.commit})` : ''}, measured the same way.`, ''] : []),
+  'Reproduce: `npm run bench:load` (options in bench/load.ts: --rate, --seconds, --database-url, --databases pglite,postgres, --before <an earlier load.json>).',
 ].join('\n');
 writeResults('load', { settings, machine: m, results, skipped }, markdown);
 process.exit(0);
