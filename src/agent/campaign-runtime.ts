@@ -22,7 +22,8 @@ import { DiscoveryRecommender } from '../discovery/discovery-recommender.js';
 import { forwardLoaderFor } from './discovery-forward.js';
 import type { ModelView, Recommender } from '../planner/recommender.js';
 import { SearchSpace, type SpaceDefinition } from '../planner/space.js';
-import { readCsv } from '../util/csv.js';
+import { readCsv, type CsvRow } from '../util/csv.js';
+import { turnTaker } from '../util/turns.js';
 import { ServiceConfig, ServiceConfigError } from './service-config.js';
 
 /** The campaign's surrogate as the agent keeps it: trained in the retraining step, read by planning. */
@@ -56,8 +57,36 @@ export interface CampaignRuntime {
   fence?: () => Promise<void>;
 }
 
-export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
+type ReadTable = (path: string) => Promise<{ rows: CsvRow[] }>;
+
+/** Reads each file once however often a build asks: the scope table is often the simulator's dataset too. */
+function onceEach(read: ReadTable): ReadTable {
+  const tables = new Map<string, Promise<{ rows: CsvRow[] }>>();
+  return (path) => {
+    let table = tables.get(path);
+    if (!table) tables.set(path, (table = read(path)));
+    return table;
+  };
+}
+
+/**
+ * Canonical forms of the file's SMILES, one at a time with turns of the event loop between: RDKit
+ * takes ms per molecule new to the process (tens for the first few it reads), and a service must
+ * not stop answering while a campaign starts. They are cached, so spaceParameters then finds them.
+ */
+async function canonicalizeSubstances(spec: CampaignSpec): Promise<void> {
+  const pause = turnTaker();
+  for (const choices of Object.values(spec.space.substances)) {
+    for (const smiles of Object.values(choices)) {
+      canonicalOrNull(smiles);
+      await pause();
+    }
+  }
+}
+
+export async function buildSpace(spec: CampaignSpec, readTable: ReadTable = readCsv): Promise<SearchSpace> {
   await initChem();
+  await canonicalizeSubstances(spec);
   const definition: SpaceDefinition = {
     parameters: spaceParameters(spec),
     ...(spec.space.unordered ? { unordered: spec.space.unordered } : {}),
@@ -67,7 +96,7 @@ export async function buildSpace(spec: CampaignSpec): Promise<SearchSpace> {
   };
   if (spec.space.scope) {
     const file = await confinedSpecPath(spec, ['space', 'scope', 'file'], spec.space.scope.file);
-    const { rows } = await readCsv(file);
+    const { rows } = await readTable(file);
     definition.scope = { rows, columns: spec.space.scope.columns, source: file };
   }
   return new SearchSpace(definition);
@@ -110,13 +139,14 @@ export interface RuntimeOptions {
 }
 
 export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions): Promise<CampaignRuntime> {
-  const space = await buildSpace(spec);
+  const readTable = onceEach(readCsv);
+  const space = await buildSpace(spec, readTable);
   const capacity = labCapacity(spec);
   const lab = spec.lab;
   switch (lab.type) {
     case 'simulator': {
       const file = await confinedSpecPath(spec, ['lab', 'dataset'], lab.dataset);
-      const { rows } = await readCsv(file);
+      const { rows } = await readTable(file);
       const bounds = spec.objective.bounds ? { [spec.objective.target]: spec.objective.bounds } : undefined;
       const simulator = new DatasetSimulator({
         rows,

@@ -63,7 +63,7 @@ export class DiscoveryRecommender implements Recommender {
     const observed = discovery.observedProducts(outcomes);
     const products = (candidate: number) => discovery.expectedProducts(candidate, observed);
     if (context.observations.length < this.settings.initialResults) {
-      const proposals = this.initial.pick(context).map((p) => ({
+      const proposals = (await this.initial.recommend(context)).proposals.map((p) => ({
         ...p,
         ...productsField(products(p.candidate)),
         reason: `${p.reason}; initial design until ${this.settings.initialResults} results exist${productNote(discovery, products(p.candidate))}`,
@@ -81,6 +81,7 @@ export class DiscoveryRecommender implements Recommender {
 
     const reacted = outcomes.filter((o) => o.reacted).length;
     const what = acquisition === 'information' ? 'expected information' : 'outcome entropy';
+    await this.batch.prepare(context.space);
     const proposals: Proposal[] = this.batch.select(context, eligible, scores).map((pick, k) => {
       const p = predicted.probability[pick.index]!;
       const sd = predicted.probabilitySd[pick.index]!;

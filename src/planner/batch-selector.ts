@@ -23,6 +23,14 @@ export class BatchSelector {
     private readonly penaltyLength: number = DEFAULT_PENALTY_LENGTH,
   ) {}
 
+  /** Builds the space's distance without holding the event loop, before select needs it. */
+  async prepare(space: SearchSpace): Promise<void> {
+    if (this.initial instanceof DiverseDesign) return this.initial.prepare(space);
+    if (this.cache?.space === space) return;
+    const distance = await CandidateDistance.build(space);
+    if (this.cache?.space !== space) this.cache = { space, distance };
+  }
+
   private distanceFor(space: SearchSpace): CandidateDistance {
     if (this.initial instanceof DiverseDesign) return this.initial.distanceFor(space);
     if (this.cache?.space !== space) this.cache = { space, distance: new CandidateDistance(space) };

@@ -37,7 +37,7 @@ export class BayesianRecommender implements Recommender {
   async recommend(context: PlanningContext): Promise<Recommendation> {
     const { model } = context;
     if (!model || context.observations.length < this.settings.initialResults) {
-      const proposals = this.initial.pick(context).map((p) => ({
+      const proposals = (await this.initial.recommend(context)).proposals.map((p) => ({
         ...p,
         reason: `${p.reason}; initial design until ${this.settings.initialResults} results${model ? '' : ' and a model'} exist`,
       }));
@@ -61,6 +61,7 @@ export class BayesianRecommender implements Recommender {
     }
 
     const what = describeAcquisition(this.settings.acquisition);
+    await this.batch.prepare(context.space);
     const proposals: Proposal[] = this.batch.select(context, eligible, scores).map((pick, k) => {
       const mean = predicted.mean[pick.index] as number;
       const sigma = predicted.sigma[pick.index] as number;

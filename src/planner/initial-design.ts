@@ -31,7 +31,15 @@ export class DiverseDesign implements Recommender {
   private distanceCache?: { space: SearchSpace; distance: CandidateDistance };
 
   async recommend(context: PlanningContext): Promise<Recommendation> {
+    await this.prepare(context.space);
     return { proposals: this.pick(context) };
+  }
+
+  /** Builds the space's distance without holding the event loop (pick builds it in one go otherwise). */
+  async prepare(space: SearchSpace): Promise<void> {
+    if (this.distanceCache?.space === space) return;
+    const distance = await CandidateDistance.build(space);
+    if (this.distanceCache?.space !== space) this.distanceCache = { space, distance };
   }
 
   distanceFor(space: SearchSpace): CandidateDistance {

@@ -1,0 +1,22 @@
+/**
+ * Long loops on the event loop hand it back every few ms, so that a service keeps answering
+ * (/api/health, every other request) while one campaign starts or plans. Hand-written: a
+ * time-sliced loop is one timer check, no library offers less.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/** Work between two turns of the event loop, in ms. */
+export const TURN_MS = 8;
+
+/**
+ * A pause to await between pieces of work: a macrotask turn once `everyMs` have passed since the
+ * last one (I/O and timers run then), nothing otherwise. One per loop: it keeps its own clock.
+ */
+export function turnTaker(everyMs = TURN_MS): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < everyMs) return;
+    await nextTurn();
+    since = performance.now();
+  };
+}
