@@ -1,6 +1,6 @@
 /** What a campaign has achieved so far, computed from the rows: for the CLI, the API and the panel. */
 import type { CampaignSpec } from '../campaign/index.js';
-import { countByStatus, listObservations, type CampaignRow, type Db, type StatusCounts } from '../db/index.js';
+import { countByStatus, listObservedValues, type CampaignRow, type Db, type StatusCounts } from '../db/index.js';
 import type { DatasetReference } from '../lab-adapters/dataset-simulator.js';
 
 export interface CampaignSummary {
@@ -30,7 +30,7 @@ export async function summarizeCampaign(db: Db, campaign: CampaignRow, reference
   const better = (a: number, b: number) => (direction === 'maximize' ? a > b : a < b);
   const reached = (value: number, threshold: number) => !better(threshold, value);
   const counts = await countByStatus(db, campaign.id);
-  const observations = await listObservations(db, campaign.id);
+  const observations = await listObservedValues(db, campaign.id);
 
   let best: CampaignSummary['best'] = null;
   let firstTop1At: number | null = null;

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { buildSpace, summarizeCampaign, type CampaignSummary, type NewCampaignRequest, type OperatorContext, type Supervisor } from '../agent/index.js';
 import { ServiceConfig } from '../agent/service-config.js';
 import type { CampaignSpec } from '../campaign/index.js';
-import { getCampaign, type CampaignRow, type Database, type Db } from '../db/index.js';
+import { campaignExists, getCampaign, type CampaignRow, type Database, type Db } from '../db/index.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { ServerEnv } from './env.js';
 import { apiError } from './errors.js';
@@ -48,6 +48,12 @@ export class Services {
     const row = await getCampaign(this.db, id);
     if (!row) throw apiError(404, 'campaign_not_found', `no campaign has the id ${id}`, 'id');
     return row;
+  }
+
+  /** The id of an existing campaign (404 otherwise), without reading its row: for routes that list what belongs to it. */
+  async campaignId(id: string): Promise<string> {
+    if (!(await campaignExists(this.db, id))) throw apiError(404, 'campaign_not_found', `no campaign has the id ${id}`, 'id');
+    return id;
   }
 
   async view(row: CampaignRow): Promise<CampaignView> {

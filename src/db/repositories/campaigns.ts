@@ -45,6 +45,12 @@ export async function getCampaign(db: DbOrTx, id: string): Promise<CampaignRow |
   return row;
 }
 
+/** Whether a campaign has this id: one column read, for routes that need nothing else of its row. */
+export async function campaignExists(db: DbOrTx, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, id));
+  return row !== undefined;
+}
+
 /** The newest unfinished campaign made from the same effective spec: what `run --resume` continues. */
 export async function findResumable(db: DbOrTx, specHash: string): Promise<CampaignRow | undefined> {
   const [row] = await db

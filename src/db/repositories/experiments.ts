@@ -120,6 +120,21 @@ export interface ObservationRow {
   raw: unknown;
 }
 
+export type ObservedValueRow = Pick<ObservationRow, 'seq' | 'parameters' | 'values'>;
+
+/**
+ * listObservations without the lab's raw payloads and candidate keys: what a campaign's summary
+ * reads on every campaign list and detail request (the raw payload is most of each row's bytes).
+ */
+export async function listObservedValues(db: DbOrTx, campaignId: string): Promise<ObservedValueRow[]> {
+  return db
+    .select({ seq: experiments.seq, parameters: experiments.parameters, values: results.values })
+    .from(results)
+    .innerJoin(experiments, eq(results.experimentId, experiments.id))
+    .where(and(eq(results.campaignId, campaignId), sql`${results.excludedReason} is null`))
+    .orderBy(asc(experiments.seq));
+}
+
 /** Completed experiments with their results, in the order they were planned, excluding operator exclusions. */
 export async function listObservations(db: DbOrTx, campaignId: string): Promise<ObservationRow[]> {
   return db

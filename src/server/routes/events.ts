@@ -25,8 +25,7 @@ export function eventRoutes(api: ApiBuilder, services: Services): void {
       responses: { 200: { description: 'Events after `after`', schema: z.object({ events: z.array(eventSchema) }) } },
     },
     async (c, { params, query }) => {
-      const campaign = await services.campaign(params.id);
-      return c.json({ events: await services.events.page(campaign.id, query.after) });
+      return c.json({ events: await services.events.page(await services.campaignId(params.id), query.after) });
     },
   );
 

@@ -21,9 +21,9 @@ export function experimentRoutes(api: ApiBuilder, services: Services): void {
       responses: { 200: { description: 'Experiments with their proposal (strategy, rank, reason, mean, σ, acquisition)', schema: z.object({ experiments: z.array(experimentSchema) }) } },
     },
     async (c, { params, query }) => {
-      const campaign = await services.campaign(params.id);
+      const campaignId = await services.campaignId(params.id);
       const statuses = query.status?.split(',') as ExperimentStatus[] | undefined;
-      const rows = await listExperiments(db, campaign.id, statuses);
+      const rows = await listExperiments(db, campaignId, statuses);
       return c.json({ experiments: query.batch === undefined ? rows : rows.filter((e) => e.batch === query.batch) });
     },
   );

@@ -46,8 +46,7 @@ export function modelRoutes(api: ApiBuilder, services: Services): void {
       responses: { 200: { description: 'Model versions (without weights)', schema: z.object({ models: z.array(modelVersionSchema) }) } },
     },
     async (c, { params }) => {
-      const campaign = await services.campaign(params.id);
-      return c.json({ models: await listModelVersions(db, campaign.id) });
+      return c.json({ models: await listModelVersions(db, await services.campaignId(params.id)) });
     },
   );
 

@@ -33,8 +33,7 @@ export function resultRoutes(api: ApiBuilder, services: Services, options: { qua
       responses: { 200: { description: 'Results in experiment order', schema: z.object({ results: z.array(resultSchema) }) } },
     },
     async (c, { params }) => {
-      const campaign = await services.campaign(params.id);
-      return c.json({ results: await listResults(db, campaign.id) });
+      return c.json({ results: await listResults(db, await services.campaignId(params.id)) });
     },
   );
 
@@ -131,8 +130,7 @@ export function resultRoutes(api: ApiBuilder, services: Services, options: { qua
       responses: { 200: { description: 'Quarantined results, newest first', schema: z.object({ quarantined: z.array(z.record(z.string(), z.unknown())) }) } },
     },
     async (c, { params }) => {
-      const campaign = await services.campaign(params.id);
-      return c.json({ quarantined: await listQuarantinedOf(db, campaign.id) });
+      return c.json({ quarantined: await listQuarantinedOf(db, await services.campaignId(params.id)) });
     },
   );
 }
