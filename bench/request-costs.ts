@@ -18,7 +18,7 @@ import { loadCampaignFile } from '../src/campaign/index.js';
 import { openDatabase } from '../src/db/index.js';
 import { createApp } from '../src/server/app.js';
 import { EventFeed } from '../src/server/event-feed.js';
-import { quantile, ROOT } from './lib.js';
+import { machine, quantile, ROOT, writeResults } from './lib.js';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '60' }, 'database-url': { type: 'string', default: '' } } });
 const ROUNDS = Number(args.rounds);
@@ -96,6 +96,7 @@ if (profiler) {
   await profiler.post('Profiler.start');
 }
 const rows: string[] = [];
+const figures: { route: string; statuses: number[]; p50_ms: number; p90_ms: number; statements: number }[] = [];
 for (const [name, make] of routes) {
   const times: number[] = [];
   let sent = 0;
@@ -113,10 +114,26 @@ for (const [name, make] of routes) {
     statuses.add(res.status);
   }
   times.sort((a, b) => a - b);
+  figures.push({ route: name, statuses: [...statuses], p50_ms: Number(quantile(times, 0.5).toFixed(2)), p90_ms: Number(quantile(times, 0.9).toFixed(2)), statements: sent / ROUNDS });
   rows.push(`| ${name} | ${[...statuses].join(', ')} | ${quantile(times, 0.5).toFixed(2)} | ${quantile(times, 0.9).toFixed(2)} | ${(sent / ROUNDS).toFixed(1)} |`);
 }
 if (profiler) writeFileSync(process.env.ATHANOR_COSTS_PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile));
-console.log(`${database.kind}, ${ROUNDS} rounds each, ${experiments.length} experiments\n\n| route | status | p50 ms | p90 ms | statements per request |\n|---|---|---|---|---|\n${rows.join('\n')}`);
+const m = machine();
+const { loadavg } = await import('node:os');
+const markdown = [
+  `# What one API request costs inside the service (${database.kind})`,
+  '',
+  `The app (createApp) on ${database.kind} with a finished campaign of ${experiments.length} experiments (direct arylation on the dataset simulator) and its models; each route called ${ROUNDS} times in turn through app.request (no network, no HTTP parsing), after 5 unmeasured calls. ` +
+    `"Statements" counts what the route sends to the database. Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${loadavg()[0]!.toFixed(1)} at the end (other people's benchmarks share the 2 cores, so the times carry their noise; the statement counts do not).`,
+  '',
+  '| route | status | p50 ms | p90 ms | statements per request |',
+  '|---|---|---|---|---|',
+  ...rows,
+  '',
+  'Reproduce: `npx tsx bench/request-costs.ts [--rounds 60] [--database-url …]` (ATHANOR_COSTS_PROFILE=<file> writes a CPU profile of the measured requests).',
+].join('\n');
+if (!args['database-url']) writeResults('request-costs', { database: database.kind, rounds: ROUNDS, experiments: experiments.length, machine: m, routes: figures }, markdown);
+else console.log(markdown);
 feed.close();
 await database.close();
 rmSync(home, { recursive: true, force: true });
