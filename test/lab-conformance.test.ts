@@ -391,7 +391,7 @@ describe.each(kinds)('lab adapter conformance: $name', (kind) => {
     await until(() => expect(outcomes).toContainEqual({ experimentId: stranger, outcome: 'quarantined' }));
     const kept = await database.db.select().from(quarantinedResults).where(eq(quarantinedResults.experimentId, stranger));
     expect(kept).toHaveLength(1);
-    expect(kept[0]?.reason).toMatch(/no experiment has this id/);
+    expect(kept[0]?.reason).toMatch(/no experiment of this campaign has this id/);
     expect(kept[0]?.raw).toMatchObject({ experimentId: stranger, values: { yield: 42 } });
   });
 
