@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { loadCampaignFile, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,5 +67,29 @@ export async function datasetCampaign(example: string, dataset: string, budget: 
     budget: { experiments: budget, batch },
     lab: { ...spec.lab, dataset: file },
     space: spec.space.scope ? { ...spec.space, scope: { ...spec.space.scope, file } } : spec.space,
+  };
+}
+
+/**
+ * A fresh PostgreSQL database beside the one `url` names, for one benchmark run; `drop` removes it.
+ * Throws when no server answers (callers that may skip say so).
+ */
+export async function throwawayPostgres(url: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
   };
 }

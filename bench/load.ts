@@ -21,12 +21,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { createNewCampaign } from '../src/agent/index.js';
 import { issueToken } from '../src/auth/index.js';
 import { loadCampaignFile } from '../src/campaign/index.js';
 import { openDatabase } from '../src/db/index.js';
-import { machine, quantile, ROOT, writeResults } from './lib.js';
+import { machine, quantile, ROOT, throwawayPostgres, writeResults } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -100,29 +99,13 @@ interface DatabaseResult {
   serviceCpu: { ms: number; coreShare: number; msPerRequest: number } | null;
 }
 
-async function throwawayPostgres(url: string): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+async function postgresOrSkip(url: string): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
   try {
-    await admin.connect();
+    return await throwawayPostgres(url, 'athanor_load');
   } catch (error) {
     console.error(`PostgreSQL skipped: no server answers at ${url} (${(error as Error).message}); set DATABASE_URL or --database-url`);
     return undefined;
   }
-  const name = `athanor_load_${process.pid}`;
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return {
-    url: target.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
@@ -167,7 +150,7 @@ function listeningUrl(server: ChildProcess, output: () => string): Promise<strin
 
 async function run(database: 'pglite' | 'postgres'): Promise<DatabaseResult | undefined> {
   const home = mkdtempSync(join(tmpdir(), 'athanor-load-'));
-  const pgTemp = database === 'postgres' ? await throwawayPostgres(POSTGRES_URL) : undefined;
+  const pgTemp = database === 'postgres' ? await postgresOrSkip(POSTGRES_URL) : undefined;
   if (database === 'postgres' && !pgTemp) return undefined;
   let server: ChildProcess | undefined;
   let out = '';

@@ -18,14 +18,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { buildSpace, createNewCampaign, MainThreadTrainer, ServiceMetrics, Supervisor, WorkerTrainingPool, type SurrogateTrainer } from '../src/agent/index.js';
 import { countByStatus, experiments as experimentsTable, openDatabase, results as resultsTable, saveModelVersion, type Database, type Db } from '../src/db/index.js';
 import { reactionInputOf, schemaFromSpace, type SavedModel } from '../src/models/index.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor } from '../src/util/random.js';
-import { datasetCampaign, datasetPath, machine, quantile, writeResults } from './lib.js';
+import { datasetCampaign, datasetPath, machine, quantile, throwawayPostgres, writeResults } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,26 +68,6 @@ interface PhaseResult {
   trainingQueuePeak: number;
   campaignsFinished: number;
   loadAverage: [number, number, number];
-}
-
-async function throwawayPostgres(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `athanor_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return {
-    url: target.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 type BaseSpec = Awaited<ReturnType<typeof datasetCampaign>>;
@@ -154,7 +133,7 @@ async function counterTotal(metric: { get(): Promise<{ values: { value: number; 
 
 async function phase(training: 'worker' | 'main'): Promise<PhaseResult> {
   const home = mkdtempSync(join(tmpdir(), 'athanor-soak-'));
-  const pgTemp = DATABASE_URL ? await throwawayPostgres(DATABASE_URL) : undefined;
+  const pgTemp = DATABASE_URL ? await throwawayPostgres(DATABASE_URL, 'athanor_bench') : undefined;
   let database: Database | undefined;
   const trainer: SurrogateTrainer = training === 'worker' ? new WorkerTrainingPool(1) : new MainThreadTrainer();
   try {

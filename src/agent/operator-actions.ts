@@ -19,15 +19,12 @@ import {
   IN_FLIGHT,
   markCancelled,
   setResultExclusion,
-  storeResult,
   updateCampaignSettings,
   type CampaignRow,
   type Db,
   type ExperimentRow,
   type MoleculeFacts,
-  type StoreOutcome,
 } from '../db/index.js';
-import { parseCsvText } from '../util/csv-text.js';
 import type { CampaignRunner } from './campaign-runner.js';
 import { forwardToLeaseHolder } from './campaign-commands.js';
 import { createNewCampaign, moleculesOf } from './open-campaign.js';
