@@ -17,6 +17,7 @@ import { runOfflineDiscovery } from '../src/discovery/offline-loop.js';
 import { initTensorBackend } from '../src/models/backend.js';
 import { ForwardPredictor } from '../src/models/forward/predictor.js';
 import { RandomDesign } from '../src/planner/initial-design.js';
+import { batchOracle } from '../src/discovery/forward-annotations.js';
 import { readCsv } from '../src/util/csv.js';
 import { machine, quantile, ROOT, writeResults } from './lib.js';
 
@@ -46,13 +47,13 @@ for (const row of (await readCsv(resolveSpecPath(spec, spec.lab.dataset))).rows)
 const predictor = ForwardPredictor.load(args.model);
 const oracle = (reactants: string) => predictor.predict(reactants, { topK: 3 });
 const options = { reactantRoles: spec.planner.discovery?.reactants ?? [] };
-const model = DiscoveryModel.build(space, oracle, options);
+const model = await DiscoveryModel.build(space, batchOracle(oracle), options);
 const positives = truth.reduce((a, b) => a + b, 0) / truth.length;
 
 const strategies: { name: string; make: () => DiscoveryRecommender | RandomDesign }[] = [
   ...(['information', 'uncertainty'] as DiscoveryAcquisition[]).map((acquisition) => ({
     name: `active (${acquisition})`,
-    make: () => new DiscoveryRecommender({ initialResults: batch, acquisition, forward: async () => oracle, model: options }),
+    make: () => new DiscoveryRecommender({ initialResults: batch, acquisition, forward: async () => batchOracle(oracle), model: options }),
   })),
   { name: 'random exploration', make: () => new RandomDesign() },
 ];

@@ -8,7 +8,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -118,8 +118,44 @@ for (const [name, make] of routes) {
   rows.push(`| ${name} | ${[...statuses].join(', ')} | ${quantile(times, 0.5).toFixed(2)} | ${quantile(times, 0.9).toFixed(2)} | ${(sent / ROUNDS).toFixed(1)} |`);
 }
 if (profiler) writeFileSync(process.env.ATHANOR_COSTS_PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile));
+
+// bench:load's mix (same weights), one request at a time, routes interleaved so that the writes
+// (repeated results, exclude and include) change what the reads read, as under load. CPU time is
+// the process's (user + system: the service's thread, the database thread, everything), so a busy
+// machine slows it down less than it slows wall-clock times.
+const MIX: [string, number][] = [
+  ['GET /api/health', 15],
+  ['GET /api/campaigns', 14],
+  ['GET /api/campaigns/{id}', 14],
+  ['GET /api/campaigns/{id}/experiments', 14],
+  ['GET /api/campaigns/{id}/events', 14],
+  ['GET /api/campaigns/{id}/models', 14],
+  ['POST /api/campaigns/{id}/results (lab token, a repeat)', 9],
+  ['POST …/results/{seq}/exclude then DELETE', 6],
+];
+const sequence = MIX.flatMap(([name, weight]) => Array.from({ length: weight }, (_, k) => ({ name, order: (k + 0.5) / weight }))).sort((a, b) => a.order - b.order);
+const mixRounds = Math.max(1, Math.round(ROUNDS / 6));
+const cpuBefore = process.cpuUsage();
+const loopBefore = performance.eventLoopUtilization();
+const mixStart = performance.now();
+let mixed = 0;
+for (let round = 0; round < mixRounds; round++) {
+  for (const { name } of sequence) {
+    const [path, init] = routes.find(([n]) => n === name)![1]();
+    await (await app.request(path, init)).arrayBuffer();
+    mixed++;
+  }
+}
+const cpu = process.cpuUsage(cpuBefore);
+const loop = performance.eventLoopUtilization(loopBefore);
+const mix = {
+  requests: mixed,
+  cpuMsPerRequest: Number(((cpu.user + cpu.system) / 1000 / mixed).toFixed(2)),
+  serviceThreadActiveMsPerRequest: Number((loop.active / mixed).toFixed(2)),
+  wallMsPerRequest: Number(((performance.now() - mixStart) / mixed).toFixed(2)),
+};
+console.error(`mix: ${JSON.stringify(mix)}`);
 const m = machine();
-const { loadavg } = await import('node:os');
 const markdown = [
   `# What one API request costs inside the service (${database.kind})`,
   '',
@@ -130,9 +166,12 @@ const markdown = [
   '|---|---|---|---|---|',
   ...rows,
   '',
+  `bench:load's mix one request at a time (${mix.requests} requests, routes interleaved): **${mix.cpuMsPerRequest} ms of CPU per request** (the whole process: service and database threads), ` +
+    `the service's thread active ${mix.serviceThreadActiveMsPerRequest} ms, wall ${mix.wallMsPerRequest} ms.`,
+  '',
   'Reproduce: `npx tsx bench/request-costs.ts [--rounds 60] [--database-url …]` (ATHANOR_COSTS_PROFILE=<file> writes a CPU profile of the measured requests).',
 ].join('\n');
-if (!args['database-url']) writeResults('request-costs', { database: database.kind, rounds: ROUNDS, experiments: experiments.length, machine: m, routes: figures }, markdown);
+if (!args['database-url']) writeResults('request-costs', { database: database.kind, rounds: ROUNDS, experiments: experiments.length, machine: m, routes: figures, mix, loadAverageAtEnd: loadavg()[0] }, markdown);
 else console.log(markdown);
 feed.close();
 await database.close();

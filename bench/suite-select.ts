@@ -5,15 +5,18 @@
  * on the held-out one. That held-out figure is the suite's headline and how defaults are chosen.
  *
  *   npm run bench:suite-select -- bench/results/suite.json bench/results/suite-kernels.json
- *                                 [--candidates default,ei] [--with-analytic] [--out suite-select]
+ *                                 [--candidates default,ei] [--with-analytic] [--seeds 1,2,3] [--out suite-select]
  *
- * The runs must share budget, batch and seeds. A strategy name in two files must mean the same
+ * The runs must share budget, batch and seeds — or, with --seeds, each must hold those seeds
+ * (a run stopped by --max-minutes covers fewer): every figure is then recomputed from the
+ * per-seed results on exactly those seeds. A strategy name in two files must mean the same
  * planner settings.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { writeResults } from './lib.js';
 import { heldOutTable } from './suite/report.js';
+import { censoredQuantile } from './suite/summary.js';
 import { leaveOneDatasetOut, type SelectableTask } from './suite/select.js';
 
 interface SuiteFile {
@@ -31,8 +34,11 @@ function main(): void {
       candidates: { type: 'string' },
       'with-analytic': { type: 'boolean', default: false },
       out: { type: 'string', default: 'suite-select' },
+      seeds: { type: 'string' },
     },
   });
+  const only = args.seeds?.split(',').map((s) => Number(s.trim()));
+  if (only && (only.length === 0 || only.some((s) => !Number.isSafeInteger(s)))) throw new Error(`--seeds must be a list of integers, got "${args.seeds}"`);
   if (positionals.length === 0) throw new Error('give one or more suite JSON files, e.g. bench/results/suite.json');
   if (!/^[A-Za-z0-9_.-]+$/.test(args.out)) throw new Error(`--out must be a plain name, got "${args.out}"`);
   let shape: Pick<SuiteFile, 'seeds' | 'budget' | 'batch'> | undefined;
@@ -41,6 +47,7 @@ function main(): void {
   for (const file of positionals) {
     if (!existsSync(file)) throw new Error(`${file}: no such file`);
     const run = JSON.parse(readFileSync(file, 'utf8')) as SuiteFile;
+    if (only) restrictToSeeds(run, only, file);
     const here = { seeds: run.seeds, budget: run.budget, batch: run.batch };
     if (!shape) shape = here;
     else if (!isDeepStrictEqual(shape, here)) {
@@ -73,6 +80,27 @@ function main(): void {
     'Strategies: ' + Object.entries(settings).map(([n, s]) => `\`${n}\` = \`${JSON.stringify(s)}\``).join(', '),
   ].join('\n');
   writeResults(args.out, { sources: positionals, ...shape, strategies: settings, held_out: picks }, markdown);
+}
+
+/** Recomputes every strategy's figures from its per-seed results on `seeds` only. */
+function restrictToSeeds(run: SuiteFile, seeds: number[], file: string): void {
+  const at = seeds.map((seed) => {
+    const i = run.seeds.indexOf(seed);
+    if (i < 0) throw new Error(`${file} has no campaigns for seed ${seed} (it ran ${run.seeds.join(',')})`);
+    return i;
+  });
+  for (const task of Object.values(run.tasks)) {
+    for (const figures of Object.values(task.strategies)) {
+      const f = figures as unknown as { to_top1: (number | null)[]; median_to_top1: number | null; iqr_to_top1: [number | null, number | null]; missed: number; ratio_to_random: number };
+      const toTop1 = at.map((i) => f.to_top1[i] as number | null);
+      f.to_top1 = toTop1;
+      f.median_to_top1 = censoredQuantile(toTop1, 0.5, run.budget);
+      f.iqr_to_top1 = [censoredQuantile(toTop1, 0.25, run.budget), censoredQuantile(toTop1, 0.75, run.budget)];
+      f.missed = toTop1.filter((v) => v === null).length;
+      f.ratio_to_random = (f.median_to_top1 ?? run.budget + 1) / task.random_expected;
+    }
+  }
+  run.seeds = seeds;
 }
 
 try {

@@ -2,12 +2,14 @@
 /** The `athanor` command. */
 import { Command } from 'commander';
 import { integer, positiveInt } from './cli/arguments.js';
+import { approvalModeOf } from './cli/approval-prompt.js';
 import { registerChainsCommand } from './cli/chains-command.js';
 import { reportError } from './cli/errors.js';
 import { registerLabSimCommand } from './cli/lab-sim-command.js';
 import { registerPredictCommands } from './cli/predict-command.js';
 import { runCommand } from './cli/run-command.js';
 import { statusCommand } from './cli/status-command.js';
+import { experimentsCommand } from './cli/experiments-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
 import { openDatabase, resolveHome } from './db/index.js';
@@ -35,6 +37,7 @@ program
   .option('--json', 'print the summary as one JSON object on the last line of stdout (progress goes to stderr)')
   .option('--quiet', 'print only the summary')
   .option('--data-dir <dir>', "a folder the campaign's files may be in, besides the campaign file's own folder and the home (repeatable)", (dir: string, dirs: string[] = []) => [...dirs, dir])
+  .option('--approve [mode]', "campaigns with an approval gate (planner.approval): 'all' (the default) approves every batch as the operator cli; 'ask' asks on stdin (the default on a terminal)", approvalModeOf)
   .action(async (file: string | undefined, options, command: Command) => {
     process.exitCode = await runCommand(file, { ...options, ...command.optsWithGlobals() });
   });
@@ -71,6 +74,17 @@ program
   .option('--json', 'print JSON')
   .action(async (campaign: string | undefined, options, command: Command) => {
     process.exitCode = await statusCommand(campaign, { ...options, ...command.optsWithGlobals() });
+  });
+
+program
+  .command('experiments')
+  .description("list a campaign's experiments with their conditions, status and results")
+  .argument('<campaign>', 'campaign id (athanor status lists them)')
+  .option('--json', 'print JSON: one object per experiment, with the result as the lab sent it (raw)')
+  .option('--csv', 'print CSV: a column per parameter and per measured quantity')
+  .option('--status <list>', 'only these statuses, comma-separated (planned, dispatched, running, completed, failed, cancelled)')
+  .action(async (campaign: string, options, command: Command) => {
+    process.exitCode = await experimentsCommand(campaign, { ...options, ...command.optsWithGlobals() });
   });
 
 program.parseAsync(process.argv).catch(reportError);

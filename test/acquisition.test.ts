@@ -111,6 +111,24 @@ describe('batch selection and the Bayesian recommender', () => {
     expect(proposals[0]?.mean).toBeUndefined();
   });
 
+  it('weighs the epistemic σ when asked, the total σ by default', async () => {
+    // candidate 0: high total σ that is all noise; candidate 1: a lower total σ, all of it epistemic
+    const model: ModelView = {
+      version: 1,
+      kind: 'test-posterior',
+      predict: async (candidates) => ({
+        mean: Float64Array.from(candidates, () => 50),
+        sigma: Float64Array.from(candidates, (c) => (c === 0 ? 20 : c === 1 ? 10 : 1)),
+        epistemic: Float64Array.from(candidates, (c) => (c === 0 ? 1 : c === 1 ? 10 : 0.5)),
+      }),
+    };
+    const pick = async (uncertainty?: 'epistemic' | 'total') =>
+      (await new BayesianRecommender({ acquisition: { name: 'ucb' }, initialResults: 0, penaltyLength: 0, ...(uncertainty ? { uncertainty } : {}) }).recommend(context({ model, count: 1 }))).proposals[0]?.candidate;
+    expect(await pick()).toBe(0);
+    expect(await pick('total')).toBe(0);
+    expect(await pick('epistemic')).toBe(1);
+  });
+
   it('minimises when asked: the greedy pick has the lowest predicted mean', async () => {
     const recommender = new BayesianRecommender({ acquisition: { name: 'greedy' }, initialResults: 0, penaltyLength: 0 });
     const model = fakeModel();

@@ -87,8 +87,13 @@ describe('with a trained model', () => {
     const page = await (await h.call(`/campaigns/${id}`)).text();
     expect(page).toContain('id="pred-obs-title"');
     expect((page.match(/class="errorbar"/g) ?? []).length).toBe(8);
-    expect(page).toContain('Uncertainty landscape');
-    expect(page).toMatch(/<td class="num">1<\/td><td>gp<\/td>/);
+    // The landscape shows the model's mean prediction and its σ, one heatmap each, with a cell per ligand × base pair.
+    expect(page).toContain('Landscape: prediction and uncertainty');
+    expect(page).toContain('id="landscape-mean-title">Landscape: mean predicted yield<');
+    expect(page).toContain('id="landscape-title">Landscape: mean σ of the predicted yield<');
+    expect((page.match(/<rect class="cell/g) ?? []).length).toBe(2 * 12 * 4);
+    // the versions table names the kind in words ('gp' is the stored name)
+    expect(page).toMatch(/<table id="model-versions">[\s\S]*<td class="num">1<\/td><td>Gaussian process<\/td><td class="num">8<\/td>/);
   });
 });
 

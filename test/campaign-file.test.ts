@@ -122,7 +122,7 @@ describe('example campaigns', () => {
   it('the schema describes the file for OpenAPI', async () => {
     const { z } = await import('zod');
     const schema = z.toJSONSchema(campaignSpecSchema, { io: 'input' }) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(['name', 'description', 'objective', 'space', 'budget', 'seed', 'planner', 'lab']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'description', 'objective', 'space', 'budget', 'seed', 'planner', 'lab', 'prior']);
   });
 });
 
@@ -137,6 +137,7 @@ describe('a valid minimal campaign', () => {
       acquisition: 'ucb',
       xi: 0,
       penalty_length: 0.1,
+      batch_selection: 'penalty',
       replicates: false,
       asynchronous: false,
       stop_when_exhausted: false,
@@ -311,7 +312,7 @@ describe('rejected campaign files', () => {
     const issues = await issuesOf(json);
     expect(issues).toEqual([
       { path: 'budget.experiments', line: 5, message: 'must be > 0, got 0' },
-      { path: 'lab.type', line: 6, message: 'unknown type "robot"; expected one of "simulator", "emulator", "analytic", "http", "mqtt", "files", "profile"' },
+      { path: 'lab.type', line: 6, message: 'unknown type "robot"; expected one of "simulator", "emulator", "analytic", "http", "mqtt", "files", "sila2", "profile"' },
     ]);
   });
 

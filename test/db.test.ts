@@ -4,7 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   countByStatus,
   createCampaign,
+  getCampaign,
   insertPlannedBatch,
+  insertPriorResults,
+  listCampaigns,
+  listPriorResults,
   updateCampaignSettings,
   listQuarantined,
   markCancelled,
@@ -15,7 +19,7 @@ import {
   type Database,
 } from '../src/db/index.js';
 import { HomeLockedError } from '../src/db/home-lock.js';
-import { postgresAvailable, tempHome, tempPostgresDatabase } from './helpers.js';
+import { postgresAvailable, stubSpec, tempHome, tempPostgresDatabase } from './helpers.js';
 
 const TABLES = ['campaigns', 'events', 'experiments', 'machine_snapshots', 'model_versions', 'molecules', 'quarantined_results', 'results'];
 
@@ -29,7 +33,7 @@ async function tableNames(database: Database): Promise<string[]> {
 async function seedCampaign(database: Database) {
   const campaign = await createCampaign(
     database.db,
-    { id: randomUUID(), name: 'test', spec: {}, specSource: '', specHash: 'h', seed: 1, budget: 4, batchSize: 2 },
+    { id: randomUUID(), name: 'test', spec: stubSpec(), specSource: '', specHash: 'h', seed: 1, budget: 4, batchSize: 2 },
     [{ smiles: 'CCO', heavyAtoms: 3, formalCharge: 0, fragments: 1 }],
     'test',
   );
@@ -67,9 +71,12 @@ function storageContract(open: () => Promise<Database>) {
       expect(second?.seq).toBe(2);
       await markDispatching(database.db, first!.id);
       const stored = await storeResult(database.db, { campaignId: campaign.id, experimentId: first!.id, values: { yield: 42 }, raw: { y: 42 }, source: 'test' });
-      const again = await storeResult(database.db, { campaignId: campaign.id, experimentId: first!.id, values: { yield: 43 }, raw: { y: 43 }, source: 'test' });
+      const again = await storeResult(database.db, { campaignId: campaign.id, experimentId: first!.id, values: { yield: 42 }, raw: { y: 42 }, source: 'test' });
+      const other = await storeResult(database.db, { campaignId: campaign.id, experimentId: first!.id, values: { yield: 43 }, raw: { y: 43 }, source: 'test' });
       expect(stored.outcome).toBe('stored');
       expect(again.outcome).toBe('duplicate');
+      expect(other).toMatchObject({ outcome: 'conflict', seq: 1 }); // the first stands; the other is quarantined
+      expect((await listQuarantined(database.db, campaign.id)).map((q) => q.raw)).toEqual([{ y: 43 }]);
 
       const unknownId = randomUUID();
       const unknown = await storeResult(database.db, { campaignId: campaign.id, experimentId: unknownId, values: { yield: 1 }, raw: {}, source: 'test' });
@@ -82,7 +89,7 @@ function storageContract(open: () => Promise<Database>) {
       expect(late).toEqual({ outcome: 'quarantined', reason: 'the experiment was already cancelled' });
       // every report is quarantined in the campaign it was sent to, the unknown ids too
       const kept = await listQuarantined(database.db, campaign.id);
-      expect(kept.map((q) => q.experimentId).sort()).toEqual([unknownId, 'not-a-uuid', second!.id].sort());
+      expect(kept.map((q) => q.experimentId).sort()).toEqual([first!.id, unknownId, 'not-a-uuid', second!.id].sort());
       expect(kept.find((q) => q.experimentId === second!.id)?.raw).toEqual({ late: true });
 
       const [third] = await insertPlannedBatch(database.db, campaign.id, [
@@ -104,11 +111,35 @@ function storageContract(open: () => Promise<Database>) {
     }
   });
 
+  it('writes a campaign and its prior data in one transaction: all of it, or none when a part fails', async () => {
+    const database = await open();
+    try {
+      const campaign = (name: string) => ({ id: randomUUID(), name, spec: stubSpec(), specSource: '', specHash: 'h', seed: 1, budget: 4, batchSize: 2 });
+      const prior = [1, 2, 3].map((origin) => ({
+        source: 'file:history.csv', sourceName: 'history.csv', task: 'same' as const, origin, candidateKey: `k${origin}`, parameters: { x: `k${origin}` }, values: { yield: 10 * origin },
+      }));
+      const stored = await createCampaign(database.db, campaign('with prior'), [], 'olivia', (tx, row) => insertPriorResults(tx, row.id, prior, [], 'olivia'));
+      expect((await listPriorResults(database.db, stored.id)).map((r) => [r.seq, r.values.yield])).toEqual([[1, 10], [2, 20], [3, 30]]);
+
+      const failing = campaign('prior fails');
+      await expect(
+        createCampaign(database.db, failing, [], 'olivia', async (tx, row) => {
+          await insertPriorResults(tx, row.id, prior, [], 'olivia');
+          throw new Error('the disk is full');
+        }),
+      ).rejects.toThrow('the disk is full');
+      expect(await getCampaign(database.db, failing.id)).toBeUndefined();
+      expect((await listCampaigns(database.db)).map((c) => c.name)).not.toContain('prior fails');
+    } finally {
+      await database.close();
+    }
+  });
+
   it('never plans beyond the budget, nor lets the budget fall below what is used', async () => {
     const database = await open();
     try {
       const { campaign } = await seedCampaign(database); // budget 4, two planned
-      const settings = (budget: number) => ({ spec: {}, budget, batchSize: 2 });
+      const settings = (budget: number) => ({ spec: stubSpec(), budget, batchSize: 2 });
       const batch = (keys: string[]) =>
         keys.map((key) => ({ id: randomUUID(), candidateKey: key, parameters: { x: key }, substances: {}, proposal: { strategy: 'test', rank: 1, reason: 'test' } }));
       expect(await updateCampaignSettings(database.db, campaign.id, settings(1), { actor: 'olivia', changes: {} })).toEqual({ updated: false, used: 2 });

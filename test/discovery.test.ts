@@ -14,7 +14,7 @@ import { canonicalSmiles, initChem, morganFingerprint, tanimoto } from '../src/c
 import { searchChains } from '../src/discovery/chains.js';
 import { DiscoveryModel, mapAccuracy } from '../src/discovery/discovery-model.js';
 import { DiscoveryRecommender } from '../src/discovery/discovery-recommender.js';
-import type { ForwardOracle } from '../src/discovery/forward-annotations.js';
+import { batchOracle, type ForwardOracle } from '../src/discovery/forward-annotations.js';
 import { runOfflineDiscovery } from '../src/discovery/offline-loop.js';
 import { ReactivityModel, sparseRow } from '../src/discovery/reactivity-model.js';
 import { gaussHermite } from '../src/util/gauss-hermite.js';
@@ -99,7 +99,7 @@ describe('discovery loop on the Buchwald–Hartwig reactivity table (990 combina
     const { space, truth, products } = await reactivityTable(spec);
     expect(truth.every((t) => t === 0 || t === 1)).toBe(true);
     const options = { reactantRoles: spec.planner.discovery!.reactants! };
-    const model = DiscoveryModel.build(space, oracle, options);
+    const model = await DiscoveryModel.build(space, batchOracle(oracle), options);
     // one prediction per aryl halide (the amine is fixed; additive and base are conditions), and the
     // forward model's top product is the recorded coupling product for most of them
     expect(model.forward!.predictions).toBe(15);
@@ -122,7 +122,7 @@ describe('discovery loop on the Buchwald–Hartwig reactivity table (990 combina
       }
       return out;
     };
-    const active = await final(() => new DiscoveryRecommender({ initialResults: 10, forward: async () => oracle, model: options }));
+    const active = await final(() => new DiscoveryRecommender({ initialResults: 10, forward: async () => batchOracle(oracle), model: options }));
     const random = await final(() => new RandomDesign());
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const positives = truth.reduce((a, b) => a + b, 0) / truth.length;
@@ -308,7 +308,7 @@ lab:
       expect(space.indexOfKey(key!)).toBeDefined();
       expect(space.keyOfRow({ first: 'ethanol', second: 'ethanol' }, { first: 'first', second: 'second' })).not.toBeNull();
 
-      const model = DiscoveryModel.build(space, oracle);
+      const model = await DiscoveryModel.build(space, batchOracle(oracle));
       // "the set contains ethanol" is one feature, whichever slot ethanol is in
       const column = model.features.names.indexOf('first∋ethanol');
       expect(column).toBeGreaterThanOrEqual(0);

@@ -1,4 +1,4 @@
-/** Pages of events from memory answer exactly what the database answers, as events are appended. */
+/** Pages of events from memory (and their JSON text) answer exactly what the database answers, as events are appended. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent, campaigns, listEvents, openDatabase, type Database } from '../src/db/index.js';
 import { EventPages } from '../src/server/event-pages.js';
@@ -18,9 +18,9 @@ describe('event pages kept in memory', () => {
     for (const id of [A, B]) {
       await database.db.insert(campaigns).values({ id, name: id, spec: {}, specSource: '', specHash: id, seed: 1, budget: 1, batchSize: 1, status: 'running' });
     }
-  });
+  }, 300_000); // a fresh PGlite runs every migration: minutes on a busy machine
   afterAll(async () => {
-    await database.close();
+    await database?.close();
     cleanup();
   });
 
@@ -40,7 +40,11 @@ describe('event pages kept in memory', () => {
       for (const after of afters) {
         for (const limit of [1, 3, 500]) {
           const expected = await listEvents(database.db, A, after, limit);
-          expect(await pages.page(A, after, limit)).toEqual(expected);
+          const page = await pages.page(A, after, limit);
+          expect(page).toEqual(expected);
+          // the text answered, kept per campaign and given again for the same page: always this page's
+          expect(pages.pageJson(A, page)).toBe(JSON.stringify({ events: expected }));
+          expect(pages.pageJson(A, page)).toBe(JSON.stringify({ events: expected }));
           expect(await unbounded.page(A, after, limit)).toEqual(expected);
         }
       }

@@ -3,10 +3,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { CampaignSpec, SimulatorLabSpec } from '../src/campaign/index.js';
+import { campaignSpecSchema, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const EXAMPLES = join(ROOT, 'examples');
+
+/** A valid campaign spec for tests that need a campaign row but never run the campaign. */
+export function stubSpec(): CampaignSpec {
+  const file = campaignSpecSchema.parse({
+    name: 'stub',
+    objective: { target: 'yield' },
+    space: { numeric: { x: { values: [1, 2] } } },
+    budget: { experiments: 1, batch: 1 },
+    lab: { type: 'simulator', dataset: 'none.csv', columns: { x: 'x' }, results: { yield: 'yield' } },
+  });
+  return { ...file, baseDir: tmpdir() };
+}
 
 /** A fresh Athanor home in the temp folder, removed by the returned cleanup. */
 export function tempHome(prefix = 'athanor-test-'): { home: string; cleanup: () => void } {

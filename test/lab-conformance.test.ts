@@ -5,9 +5,9 @@
  * broker answers, unless ATHANOR_REQUIRE_MQTT=1 (then it fails).
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,12 +21,14 @@ import {
   markFailed,
   openDatabase,
   quarantinedResults,
+  quarantineReport,
   results,
   storeResult,
   experiments as experimentsTable,
+  events as eventsTable,
   type Database,
 } from '../src/db/index.js';
-import { RefusedResultError, TransientLabError, type ExperimentOrder, type LabAdapter, type LabResult } from '../src/lab-adapters/contract.js';
+import { RefusedResultError, TransientLabError, type ExperimentOrder, type LabAdapter, type LabResult, type ReportOutcome } from '../src/lab-adapters/contract.js';
 import { WithExperimentTimeouts } from '../src/lab-adapters/experiment-timeouts.js';
 import { FileDropAdapter } from '../src/lab-adapters/files/file-drop-adapter.js';
 import { LabCallbackRegistry } from '../src/lab-adapters/http/callback-endpoint.js';
@@ -39,9 +41,11 @@ import { startMqttRobot } from '../src/lab-adapters/reference-robot/mqtt-robot.j
 import type { ReportOutbox } from '../src/lab-adapters/reference-robot/report-outbox.js';
 import type { RobotLab } from '../src/lab-adapters/reference-robot/robot-lab.js';
 import { checkResultValues, type ResultExpectations } from '../src/lab-adapters/result-payload.js';
+import { orderToBody } from '../src/lab-adapters/order-payload.js';
+import { signResultMessage } from '../src/lab-adapters/mqtt/signed-message.js';
 import type { SearchSpace } from '../src/planner/space.js';
 import { readCsv } from '../src/util/csv.js';
-import { EXAMPLES, tempHome } from './helpers.js';
+import { EXAMPLES, stubSpec, tempHome } from './helpers.js';
 
 const BROKER = process.env.ATHANOR_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const LATENCY_MS = 150;
@@ -96,7 +100,7 @@ interface Campaign {
 /** A campaign with `n` experiments recorded as dispatched (candidates 0, 97, 194, … of the space). */
 async function campaignWith(n: number): Promise<Campaign> {
   const id = randomUUID();
-  await createCampaign(database.db, { id, name: 'conformance', spec: {}, specSource: '', specHash: id, seed: 0, budget: 10, batchSize: n }, [], 'test');
+  await createCampaign(database.db, { id, name: 'conformance', spec: stubSpec(), specSource: '', specHash: id, seed: 0, budget: 10, batchSize: n }, [], 'test');
   const rows = await insertPlannedBatch(
     database.db,
     id,
@@ -125,7 +129,7 @@ interface Outcome {
 
 /** What the runner does with a result: check it against the objective, then store it once. */
 function storingHandler(campaignId: string, outcomes: Outcome[]) {
-  return async (result: LabResult): Promise<void> => {
+  return async (result: LabResult): Promise<ReportOutcome> => {
     try {
       checkResultValues(result, EXPECT);
     } catch (error) {
@@ -135,10 +139,11 @@ function storingHandler(campaignId: string, outcomes: Outcome[]) {
     if (result.status === 'failed') {
       await markFailed(database.db, result.experimentId, result.reason, 'lab:test');
       outcomes.push({ experimentId: result.experimentId, outcome: 'failed' });
-      return;
+      return 'stored';
     }
     const stored = await storeResult(database.db, { campaignId, experimentId: result.experimentId, values: result.values, raw: result.raw, source: 'lab:test' });
     outcomes.push({ experimentId: result.experimentId, outcome: stored.outcome });
+    return stored.outcome;
   };
 }
 
@@ -151,6 +156,8 @@ interface Fixture {
   lines: Record<string, unknown>[];
   /** Where a refused report ends up, as the lab sees it (an ack, a reply, an error file). */
   refusalSeenByLab(id: string): string | undefined;
+  /** The outcome the lab was told for its latest report on `id` (ack, callback reply, outcome file). */
+  outcomeSeenByLab(id: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -180,6 +187,7 @@ const kinds: AdapterKind[] = [
         lines,
         report: (payload) => void robot.outbox.inject(payload, campaign.id),
         refusalSeenByLab: (id) => robot.outbox.acks.get(id)?.refused,
+        outcomeSeenByLab: (id) => robot.outbox.acks.get(id)?.outcome,
         close: async () => {
           await adapter.stop();
           await robot.close();
@@ -214,6 +222,7 @@ const kinds: AdapterKind[] = [
         lines,
         report: (payload) => void robot.outbox.inject(payload, campaign.id, adapter.resultsUrl),
         refusalSeenByLab: (id) => robot.outbox.acks.get(id)?.refused,
+        outcomeSeenByLab: (id) => robot.outbox.acks.get(id)?.outcome,
         close: async () => {
           await adapter.stop();
           await robot.close();
@@ -242,6 +251,7 @@ const kinds: AdapterKind[] = [
         lines,
         report: (payload) => void robot.outbox.inject(payload, campaign.id),
         refusalSeenByLab: (id) => robot.outbox.acks.get(id)?.refused,
+        outcomeSeenByLab: (id) => robot.outbox.acks.get(id)?.outcome,
         close: async () => {
           await adapter.stop();
           await robot.close();
@@ -288,6 +298,16 @@ const kinds: AdapterKind[] = [
         refusalSeenByLab: () => {
           const reasons = readdirSync(join(folder, 'error')).filter((f) => f.endsWith('.reason.txt'));
           return reasons.length ? reasons.map((f) => readFileSync(join(folder, 'error', f), 'utf8')).join('\n') : undefined;
+        },
+        outcomeSeenByLab: (id) => {
+          // the newest outcome file naming the id (archive/<file>.outcome.csv, one per result file taken)
+          const archive = join(folder, 'archive');
+          const files = existsSync(archive) ? readdirSync(archive).filter((f) => f.endsWith('.outcome.csv')) : [];
+          const rows = files
+            .map((f) => ({ at: statSync(join(archive, f)).mtimeMs, text: readFileSync(join(archive, f), 'utf8') }))
+            .sort((a, b) => a.at - b.at)
+            .flatMap((f) => f.text.split('\n').filter((line) => line.startsWith(`${id},`)));
+          return rows.at(-1)?.split(',')[1];
         },
         close: async () => {
           await adapter.stop();
@@ -377,11 +397,35 @@ describe.each(kinds)('lab adapter conformance: $name', (kind) => {
     await until(() => expect(outcomes.filter((o) => o.experimentId === order.id)).toHaveLength(1));
     const stored = (await storedRows(order.id))[0];
     await until(() => expect(fixture.robot.outbox.get(order.id)?.acked).toBe(true));
-    fixture.report({ experimentId: order.id, status: 'completed', values: { yield: 12.5 } }); // the robot reports again, differently
+    await until(() => expect(fixture.outcomeSeenByLab(order.id)).toBe('stored'));
+    fixture.report({ experimentId: order.id, status: 'completed', values: stored?.values }); // the robot reports again, the same
     await until(() => expect(outcomes.filter((o) => o.experimentId === order.id).map((o) => o.outcome)).toEqual(['stored', 'duplicate']));
+    await until(() => expect(fixture.outcomeSeenByLab(order.id)).toBe('duplicate'));
+    const rows = await storedRows(order.id);
+    expect(rows).toHaveLength(1);
+    expect(await database.db.select().from(quarantinedResults).where(eq(quarantinedResults.experimentId, order.id))).toEqual([]);
+  });
+
+  test('a repeat with a different value is a conflict: quarantined beside the stored result, and acknowledged as such', async () => {
+    const { campaign, fixture, outcomes } = await started(1);
+    const order = campaign.orders[0] as ExperimentOrder;
+    await fixture.adapter.dispatch(order);
+    await until(() => expect(outcomes.filter((o) => o.experimentId === order.id)).toHaveLength(1));
+    const stored = (await storedRows(order.id))[0];
+    await until(() => expect(fixture.robot.outbox.get(order.id)?.acked).toBe(true));
+    fixture.report({ experimentId: order.id, status: 'completed', values: { yield: 12.5 } }); // the robot reports again, differently
+    await until(() => expect(outcomes.filter((o) => o.experimentId === order.id).map((o) => o.outcome)).toEqual(['stored', 'conflict']));
+    await until(() => expect(fixture.outcomeSeenByLab(order.id)).toBe('conflict'));
     const rows = await storedRows(order.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.values).toEqual(stored?.values); // the first report stands
+    const kept = await database.db.select().from(quarantinedResults).where(eq(quarantinedResults.experimentId, order.id));
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.reason).toMatch(/conflicting duplicate/);
+    expect(kept[0]?.raw).toMatchObject({ values: { yield: 12.5 } });
+    expect(kept[0]?.source).toBe('lab:test');
+    const [event] = await database.db.select().from(eventsTable).where(and(eq(eventsTable.campaignId, campaign.id), eq(eventsTable.type, 'result.quarantined')));
+    expect(event?.payload).toMatchObject({ experimentId: order.id, reason: expect.stringMatching(/conflicting duplicate/) });
   });
 
   test('a result for an unknown experiment is quarantined and reported, not dropped', async () => {
@@ -389,6 +433,7 @@ describe.each(kinds)('lab adapter conformance: $name', (kind) => {
     const stranger = randomUUID();
     fixture.report({ experimentId: stranger, status: 'completed', values: { yield: 42 } });
     await until(() => expect(outcomes).toContainEqual({ experimentId: stranger, outcome: 'quarantined' }));
+    await until(() => expect(fixture.outcomeSeenByLab(stranger)).toBe('quarantined'));
     const kept = await database.db.select().from(quarantinedResults).where(eq(quarantinedResults.experimentId, stranger));
     expect(kept).toHaveLength(1);
     expect(kept[0]?.reason).toMatch(/no experiment of this campaign has this id/);
@@ -516,7 +561,13 @@ describe('file drop specifics', () => {
         { experimentId: first.id, outcome: 'stored' },
         { experimentId: second.id, outcome: 'failed' },
       ]), 5000);
-      await until(() => expect(readdirSync(adapter.folders.archive)).toEqual(['results-2.csv']));
+      await until(() => expect(readdirSync(adapter.folders.archive).sort()).toEqual(['results-2.csv', 'results-2.csv.outcome.csv']));
+      // the file protocol's acknowledgement: what became of each row
+      expect(readFileSync(join(adapter.folders.archive, 'results-2.csv.outcome.csv'), 'utf8').trim().split('\n')).toEqual([
+        'experiment_id,outcome,detail',
+        `${first.id},stored,`,
+        `${second.id},stored,`,
+      ]);
       expect((await storedRows(first.id))[0]?.values).toEqual({ yield: 55.5 });
       expect(await adapter.status(second.id)).toBe('failed');
     } finally {
@@ -545,6 +596,104 @@ describe('file drop specifics', () => {
 });
 
 describe('MQTT specifics', () => {
+  it('signed results: an unsigned or forged result is refused, quarantined and not acknowledged; the robot\'s signed one is stored', async (ctx) => {
+    if (!mqttUp) ctx.skip();
+    const campaign = await campaignWith(1);
+    const order = campaign.orders[0] as ExperimentOrder;
+    const prefix = `athanor-test/${randomUUID()}`;
+    const secret = randomUUID();
+    const { log, lines } = capturingLogger();
+    // slow runs: the forgeries arrive while the experiment is still running at the robot
+    const robot = await startMqttRobot({ ...robotSettings(true), brokerUrl: BROKER, topicPrefix: prefix, redeliverMs: 300, clientId: `lab-sim-test-${randomUUID()}`, secret });
+    await robot.ready;
+    const clientId = `athanor-test-${randomUUID()}`;
+    const adapter = new MqttRobotAdapter({ labId: campaign.id, brokerUrl: BROKER, topicPrefix: prefix, capacity: CAPACITY, clientId, requestTimeoutMs: 2000, expectations: EXPECT, resultSecret: secret, log });
+    const outcomes: Outcome[] = [];
+    const forger = await mqtt.connectAsync(BROKER, { reconnectPeriod: 0 });
+    const acks: unknown[] = [];
+    forger.on('message', (_t, payload) => acks.push(JSON.parse(payload.toString())));
+    try {
+      await adapter.start(storingHandler(campaign.id, outcomes), {
+        quarantine: (report) => quarantineReport(database.db, { campaignId: campaign.id, ...report, source: 'lab:test' }),
+      });
+      await until(async () => expect((await adapter.health()).ok).toBe(true));
+      await forger.subscribeAsync(`${prefix}/acks/${campaign.id}`, { qos: 1 });
+      await adapter.dispatch(order);
+      // another client of the broker: unsigned, and signed with the wrong key
+      await forger.publishAsync(`${prefix}/results/${campaign.id}`, JSON.stringify({ experimentId: order.id, status: 'completed', values: { yield: 77.7 } }), { qos: 1 });
+      await forger.publishAsync(`${prefix}/results/${campaign.id}`, signResultMessage('not-the-key', { experimentId: order.id, status: 'completed', values: { yield: 66.6 } }), { qos: 1 });
+      await until(async () => expect(await database.db.select().from(quarantinedResults).where(eq(quarantinedResults.experimentId, order.id))).toHaveLength(2));
+      const kept = await database.db.select().from(quarantinedResults).where(eq(quarantinedResults.experimentId, order.id));
+      expect(kept.map((k) => k.reason).sort()).toEqual([expect.stringMatching(/not authenticated \(bad_signature\)/), expect.stringMatching(/not authenticated \(unsigned\)/)]);
+      expect(JSON.stringify(kept.map((k) => k.raw))).toContain('77.7');
+      expect(lines.some((l) => /result refused/.test(String(l.msg)) && l.code === 'unsigned')).toBe(true);
+      // the robot's own, signed result is the one stored
+      await until(() => expect(outcomes).toEqual([{ experimentId: order.id, outcome: 'stored' }]));
+      const stored = (await storedRows(order.id))[0];
+      expect(stored?.values.yield).not.toBe(77.7);
+      expect(stored?.values.yield).not.toBe(66.6);
+      await until(() => expect(robot.outbox.acks.get(order.id)).toEqual({ outcome: 'stored' }));
+      // nothing but the acceptance of the real result was acknowledged
+      expect(acks).toEqual([{ experimentId: order.id, accepted: true, outcome: 'stored' }]);
+    } finally {
+      await forger.endAsync();
+      await adapter.stop();
+      await robot.close();
+      await forgetMqtt(prefix, [clientId]);
+    }
+  });
+
+  it('commands carry an expiry; a robot back from offline does not run an expired command', async (ctx) => {
+    if (!mqttUp) ctx.skip();
+    const campaign = await campaignWith(4);
+    const [viaAdapter, staleByBroker, staleByRobot, fresh] = campaign.orders as [ExperimentOrder, ExperimentOrder, ExperimentOrder, ExperimentOrder];
+    const prefix = `athanor-test/${randomUUID()}`;
+    const robotId = `lab-sim-test-${randomUUID()}`;
+    const settings = { ...robotSettings(), brokerUrl: BROKER, topicPrefix: prefix, redeliverMs: 300, clientId: robotId };
+    let robot = await startMqttRobot(settings);
+    await robot.ready;
+    const clientId = `athanor-test-${randomUUID()}`;
+    const adapter = new MqttRobotAdapter({ labId: campaign.id, brokerUrl: BROKER, topicPrefix: prefix, capacity: CAPACITY, clientId, requestTimeoutMs: 2000, commandExpiryMs: 7000 });
+    const watcher = await mqtt.connectAsync(BROKER, { protocolVersion: 5, reconnectPeriod: 0 });
+    try {
+      // what the adapter sends: expiresAt in the body, and the MQTT 5 message expiry interval
+      const seen: { body: Record<string, unknown>; expiry?: number }[] = [];
+      watcher.on('message', (_topic, payload, packet) => seen.push({ body: JSON.parse(payload.toString()) as Record<string, unknown>, ...(packet.properties?.messageExpiryInterval !== undefined ? { expiry: packet.properties.messageExpiryInterval } : {}) }));
+      await watcher.subscribeAsync(`${prefix}/commands/dispatch`, { qos: 1 });
+      await adapter.start(async () => {});
+      await until(async () => expect((await adapter.health()).ok).toBe(true));
+      const before = Date.now();
+      await adapter.dispatch(viaAdapter);
+      await until(() => expect(seen).toHaveLength(1));
+      expect(seen[0]?.expiry).toBe(7);
+      expect(seen[0]?.body.expiresAt).toBeGreaterThanOrEqual(before + 7000);
+      expect(seen[0]?.body.expiresAt).toBeLessThanOrEqual(Date.now() + 7000);
+
+      // the robot goes offline; its session keeps QoS 1 commands at the broker
+      await robot.close();
+      const publish = (order: ExperimentOrder, expiresAt: number, expirySeconds?: number) =>
+        watcher.publishAsync(`${prefix}/commands/dispatch`, JSON.stringify({ requestId: randomUUID(), replyTo: `${prefix}/replies/nobody`, expiresAt, order: orderToBody(order) }), {
+          qos: 1,
+          ...(expirySeconds !== undefined ? { properties: { messageExpiryInterval: expirySeconds } } : {}),
+        });
+      await publish(staleByBroker, Date.now() + 1000, 1); // the broker drops it after 1 s (MQTT 5)
+      await publish(staleByRobot, Date.now() + 1000); // only expiresAt: delivered, and the robot must refuse it
+      await publish(fresh, Date.now() + 60_000, 60); // still valid when the robot is back: it runs
+      await sleep(1500);
+      robot = await startMqttRobot(settings);
+      await robot.ready;
+      await until(() => expect(robot.lab.acceptedCounts().get(fresh.id)).toBe(1));
+      await sleep(300);
+      expect(robot.lab.acceptedCounts().has(staleByBroker.id)).toBe(false);
+      expect(robot.lab.acceptedCounts().has(staleByRobot.id)).toBe(false);
+    } finally {
+      await watcher.endAsync();
+      await adapter.stop();
+      await robot.close();
+      await forgetMqtt(prefix, [clientId, robotId]);
+    }
+  });
+
   it('reconnects and resubscribes after losing the broker connection', async (ctx) => {
     if (!mqttUp) ctx.skip();
     const campaign = await campaignWith(2);

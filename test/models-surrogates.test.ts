@@ -30,7 +30,7 @@ import {
 import { decodeContainer, encodeContainer } from '../src/models/serialization.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
-import { EXAMPLES, tempHome } from './helpers.js';
+import { EXAMPLES, stubSpec, tempHome } from './helpers.js';
 
 const TINY: EnsembleConfig = {
   ...DEFAULT_ENSEMBLE_CONFIG,
@@ -121,7 +121,7 @@ describe.each([
     try {
       const campaign = await createCampaign(
         database.db,
-        { id: randomUUID(), name: 't', spec: {}, specSource: '', specHash: 'h', seed: 1, budget: 1, batchSize: 1 },
+        { id: randomUUID(), name: 't', spec: stubSpec(), specSource: '', specHash: 'h', seed: 1, budget: 1, batchSize: 1 },
         [],
         'test',
       );

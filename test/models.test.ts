@@ -301,7 +301,7 @@ describe('numerics', () => {
     }
   });
 
-  it('the GP marginal-likelihood gradient matches finite differences', () => {
+  it.each([false, true])('the GP marginal-likelihood gradient matches finite differences (two-way term: %s)', (pairs) => {
     const schema = { roles: ['halide'], numeric: [{ name: 't', values: [0, 50, 100] }], categorical: [{ name: 's', values: ['a', 'b'] }], targets: ['y'] };
     const factors = factorsOf(schema, 1);
     const halides = ['Clc1ccccc1', 'Brc1ccccc1', 'Ic1ccccc1', 'Brc1ccncc1'];
@@ -310,8 +310,9 @@ describe('numerics', () => {
     const coded = codeInputs(factors, inputs.map((x) => factorValues(schema, factors, x)));
     const distances = distanceTables(factors, coded, coded);
     const y = Float64Array.from(inputs, () => normal(rng));
-    const theta = hyperToVector(defaultHyper(factors)).map((v) => v + 0.3 * normal(rng));
-    const f = (t: Float64Array) => negativeLogPosterior(factors, coded, distances, y, defaultPriors(factors), t);
+    const theta = hyperToVector(defaultHyper(factors, undefined, pairs)).map((v) => v + 0.3 * normal(rng));
+    expect(theta.length).toBe(2 * factors.length + (pairs ? 3 : 2));
+    const f = (t: Float64Array) => negativeLogPosterior(factors, coded, distances, y, defaultPriors(factors, undefined, pairs), t);
     const { gradient } = f(theta);
     theta.forEach((_, k) => {
       const h = 1e-5;

@@ -71,7 +71,13 @@ async function getJson(url: string): Promise<{ status: number; body: any }> {
 describe('athanor serve --demo (what npm start runs)', () => {
   const home = join(scratch, 'demo');
 
-  it('listens on loopback, creates one demo campaign, serves its progress, and shuts down cleanly', async () => {
+  // Two cold starts of the service in child processes: the first creates the PGlite cluster
+  // (initdb: most of the first start), loads RDKit for the demo's file and builds its 1,728-candidate
+  // space; the second opens the database again and builds the space again before its shutdown can
+  // detach the campaign. Measured at load 20-30 on 2 cores: fresh open 35-105 s, reopen 8-43 s,
+  // the campaign's runtime 10 s. The default 60 s was too short for the 2-core CI machine
+  // running two test files at once.
+  it('listens on loopback, creates one demo campaign, serves its progress, and shuts down cleanly', { timeout: 240_000 }, async () => {
     const service = await startService(home, ['--demo']);
     try {
       expect(service.output()).toContain('watch the campaigns');

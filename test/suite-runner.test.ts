@@ -136,11 +136,16 @@ describe('the suite runner', () => {
         // two model-planned batches per campaign, each timed
         expect(s.cycle_seconds.median).toBeGreaterThan(0);
         expect(s.cycle_seconds.near_budget.results).toBe(10);
+        // the cycle's CPU time: spent, and never more than two threads' worth of its wall time
+        expect(s.cycle_seconds.cpu.median).toBeGreaterThan(0);
+        expect(s.cycle_seconds.cpu.near_budget.max).toBeLessThanOrEqual(s.cycle_seconds.cpu.max);
+        expect(s.cycle_seconds.cpu.median).toBeLessThanOrEqual(2 * s.cycle_seconds.max + 0.05);
       }
     }
     expect(task.median_to_top1).toBe(task.strategies.default.median_to_top1);
     expect(task.cycle_seconds).toEqual(task.strategies.default.cycle_seconds);
     expect(readFileSync(written.markdown, 'utf8')).toContain('| branin-grid (analytic) | 1681 |');
+    expect(readFileSync(written.markdown, 'utf8')).toMatch(/Costliest planning cycle at the most results a campaign reaches: [\d.]+ s of CPU/);
     expect(written.plots).toHaveLength(1);
     expect(existsSync(written.plots[0] as string)).toBe(true);
     expect(readFileSync(written.plots[0] as string, 'utf8')).toContain('random (exact)');
@@ -160,9 +165,14 @@ describe('the default planner against random search on the analytic sanity tasks
    * clear share of the gap random search leaves between its expected best after the budget
    * (computed exactly, so only the planner's side varies) and the grid's optimum: at least a
    * quarter on the median seed of three (random search closes none on average). The median,
-   * because one seed in three may settle on a decoy. Measured when written (budget 40, seeds 1–3,
-   * a busy machine): branin 0.56 / 0.97 / 0.84, peaks 1.00 / −0.65 / 1.00 (seed 2 on the second
-   * peak), hartmann6 −0.74 / 0.60 / 0.50 (seed 1 far below random search: issue 14).
+   * because one seed in three may settle on a decoy. The loop fits only when it plans, so a
+   * campaign's proposals depend on its seed, not on when results land (earlier, fits on partial
+   * batches made them differ run to run: hartmann6 gave −0.74 / 0.60 / 0.50 when this was written
+   * and a median of −0.34 on CI). Measured since (budget 40, seeds 1–3, load 20–30; hartmann6
+   * identical, experiment by experiment, on three runs): branin 0.56 / 1.00 / 0.84, peaks
+   * 0.98 / −0.65 / 1.00 (seed 2 on the second peak), hartmann6 0.26 / 0.61 / −0.34: seed 3 ends
+   * below random search and the median seed only just clears the bar; that is the planner's
+   * weakness on hartmann6 (issue 14), not noise.
    */
   const BUDGET = 40;
   const SEEDS = [1, 2, 3];

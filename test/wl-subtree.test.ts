@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCampaignSpec } from '../src/campaign/index.js';
 import { canonicalSmiles, initChem } from '../src/chem/index.js';
 import { wlSimilarity, wlSubtreeFeatures } from '../src/models/featurize/wl-subtree.js';
-import { defaultSurrogate, initTensorBackend, loadSurrogate, type ModelSchema, type ReactionInput } from '../src/models/index.js';
+import { DEFAULT_GP_CONFIG, defaultSurrogate, GaussianProcessSurrogate, initTensorBackend, loadSurrogate, type ModelSchema, type ReactionInput } from '../src/models/index.js';
 import { r2 } from '../src/models/metrics.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
@@ -81,7 +81,7 @@ describe('the GP on WL subtree features (planner.model.substance_kernel)', () =>
 
   const train = () => ({ inputs: inputs.slice(0, 100), targets: { yield: yields.slice(0, 100) } });
 
-  it.each(['wl', 'morgan+wl'] as const)('%s: predicts held-out reactions better than the mean, and restores bit for bit', async (substanceKernel) => {
+  it.each(['wl', 'morgan+wl', 'onehot', 'morgan+onehot'] as const)('%s: predicts held-out reactions better than the mean, and restores bit for bit', async (substanceKernel) => {
     const model = defaultSurrogate(SCHEMA, 100, { substanceKernel });
     await model.fit(train(), { seed: 1 });
     const held = inputs.slice(100);
@@ -97,6 +97,24 @@ describe('the GP on WL subtree features (planner.model.substance_kernel)', () =>
     const next = defaultSurrogate(SCHEMA, 120, { substanceKernel });
     await next.fit({ inputs: inputs.slice(0, 120), targets: { yield: yields.slice(0, 120) } }, { seed: 1, warmStart: morgan });
     expect(Array.from((await next.predict(held)).yield!.mean).every(Number.isFinite)).toBe(true);
+  });
+
+  it('with the two-way interaction term: fits its variance, predicts held-out reactions, restores bit for bit', async () => {
+    const model = new GaussianProcessSurrogate(SCHEMA, { ...DEFAULT_GP_CONFIG, pairInteractions: true });
+    await model.fit(train(), { seed: 1 });
+    const held = inputs.slice(100);
+    const predicted = (await model.predict(held)).yield!;
+    expect(r2(yields.slice(100), Array.from(predicted.mean))).toBeGreaterThan(0.3);
+    const saved = await model.save();
+    const restored = await loadSurrogate(SCHEMA, saved);
+    expect(Array.from((await restored.predict(held)).yield!.mean)).toEqual(Array.from(predicted.mean));
+    const plain = defaultSurrogate(SCHEMA, 100);
+    await plain.fit(train(), { seed: 1 });
+    expect(Array.from((await plain.predict(held)).yield!.mean)).not.toEqual(Array.from(predicted.mean));
+    // warm-started from a model without the term, it starts from the priors instead of a vector of the wrong length
+    const next = new GaussianProcessSurrogate(SCHEMA, { ...DEFAULT_GP_CONFIG, pairInteractions: true });
+    await next.fit({ inputs: inputs.slice(0, 120), targets: { yield: yields.slice(0, 120) } }, { seed: 1, warmStart: plain });
+    expect(Array.from((await next.predict(held)).yield!.sigma).every((s) => Number.isFinite(s) && s > 0)).toBe(true);
   });
 
   it('is chosen in the campaign file, and an unknown kernel is refused naming the field', async () => {

@@ -44,6 +44,11 @@ export interface CycleStats {
   near_budget: { results: number; median: number; max: number };
   /** Share of cycles planned with a model trained on fewer results than were stored. */
   stale_model_share: number;
+  /**
+   * The same figures in CPU seconds of the campaign's process (PlanningCycle.cpuSeconds): what a
+   * cycle costs whatever else the machine runs. Absent when a trace predates the measurement.
+   */
+  cpu?: { median: number; max: number; near_budget: { median: number; max: number } };
 }
 
 export function cycleStats(traces: readonly CampaignTrace[]): CycleStats | null {
@@ -53,11 +58,16 @@ export function cycleStats(traces: readonly CampaignTrace[]): CycleStats | null 
   const most = Math.max(...cycles.map((c) => c.results));
   const late = cycles.filter((c) => c.results === most).map((c) => c.seconds).sort((a, b) => a - b);
   const withModel = cycles.filter((c) => c.modelTrainingSize !== undefined);
+  const cpu = cycles.every((c) => c.cpuSeconds !== undefined) ? cycles.map((c) => c.cpuSeconds as number).sort((a, b) => a - b) : undefined;
+  const lateCpu = cycles.filter((c) => c.results === most).map((c) => c.cpuSeconds as number).sort((a, b) => a - b);
   return {
     median: quantile(sorted, 0.5),
     max: sorted[sorted.length - 1] as number,
     near_budget: { results: most, median: quantile(late, 0.5), max: late[late.length - 1] as number },
     stale_model_share: withModel.length === 0 ? 0 : withModel.filter((c) => (c.modelTrainingSize as number) < c.results).length / withModel.length,
+    ...(cpu
+      ? { cpu: { median: quantile(cpu, 0.5), max: cpu[cpu.length - 1] as number, near_budget: { median: quantile(lateCpu, 0.5), max: lateCpu[lateCpu.length - 1] as number } } }
+      : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 /**
- * The campaign loop as a declared state machine (DESIGN "The loop"). The machine holds no live
+ * The campaign loop as a declared state machine (docs/design.md, "The loop"). The machine holds no live
  * resources: its steps are injected by the runner, its context is a few serialisable numbers, and
  * its snapshot is persisted on every transition so that a restart resumes where it stopped.
  *
  *   running: initializing → planning → dispatching → awaiting ⇄ ingesting → retraining → planning …
+ *   with an approval gate: planning → approving —APPROVED→ dispatching;  approving —REPLAN→ planning
  *   running —PAUSE→ paused —RESUME→ running (history: the step it was in)
  *   running | paused —STOP→ stopping → stopped;  done → completing → completed;  fault → failed
  */
@@ -20,11 +21,18 @@ export interface CampaignContext {
 
 export type CampaignEvent =
   | { type: 'RESULTS' }
+  /** Every proposal that waited is approved (or the gate was turned off): dispatch. */
+  | { type: 'APPROVED' }
+  /** Every proposal that waited was rejected: plan again. */
+  | { type: 'REPLAN' }
   | { type: 'PAUSE'; actor?: string }
   | { type: 'RESUME'; actor?: string }
   | { type: 'STOP'; actor?: string; reason?: string };
 
-/** Bumped whenever states or context change shape, so an old snapshot is not restored into a new machine. */
+/**
+ * Bumped whenever states or context change shape, so an old snapshot is not restored into a new
+ * machine. (Adding `approving` left it at 1: every version-1 snapshot names a state that still exists.)
+ */
 export const CAMPAIGN_MACHINE_VERSION = 1;
 
 function notProvided(name: string): never {
@@ -43,6 +51,8 @@ export const campaignMachine = setup({
     dispatch: fromPromise<void>(async () => notProvided('dispatch')),
     ingest: fromPromise<IngestOutcome>(async () => notProvided('ingest')),
     retrain: fromPromise<void>(async () => notProvided('retrain')),
+    /** Sends APPROVED once no planned proposal waits for a person, REPLAN when all were rejected (checks at once, then on activity). */
+    awaitApproval: fromCallback<EventObject>(() => notProvided('awaitApproval')),
     /** Sends RESULTS when finished experiments outnumber `finishedSeen` (checks at once, then on lab activity). */
     watchResults: fromCallback<EventObject, { finishedSeen: number }>(() => notProvided('watchResults')),
     finish: fromPromise<void, { status: 'completed' | 'stopped'; outcome: string; actor: string }>(async () => notProvided('finish')),
@@ -76,6 +86,7 @@ export const campaignMachine = setup({
             src: 'plan',
             onDone: [
               { guard: ({ event }) => event.output.next === 'dispatch', target: 'dispatching' },
+              { guard: ({ event }) => event.output.next === 'approve', target: 'approving' },
               {
                 guard: ({ event }) => event.output.next === 'complete',
                 target: '#campaign.completing',
@@ -85,6 +96,12 @@ export const campaignMachine = setup({
             ],
             onError: { target: '#campaign.failing', actions: 'recordError' },
           },
+        },
+        // The approval gate (planner.approval): the batch is in the database as planned and waits
+        // for a person; a restart restores this state and waits again.
+        approving: {
+          invoke: { src: 'awaitApproval' },
+          on: { APPROVED: 'dispatching', REPLAN: 'planning' },
         },
         dispatching: {
           invoke: { src: 'dispatch', onDone: 'awaiting', onError: { target: '#campaign.failing', actions: 'recordError' } },

@@ -4,8 +4,11 @@
  * a model version with its metrics, and offered to the planner as a predictive distribution.
  */
 import type { CampaignSpec } from '../campaign/index.js';
-import { appendEvent, latestEventPayloads, listObservations, loadLatestModelVersion, saveModelVersion, type Db } from '../db/index.js';
-import { FitAbortedError, loadSurrogate, reactionInputOf, schemaFromSpace, type ModelSchema, type ReactionInput, type SavedModel, type Surrogate } from '../models/index.js';
+import { Measurements } from '../measurements/measurements.js';
+import { trainingTableWithPrior } from '../measurements/prior.js';
+import { Objective } from '../objectives/objective.js';
+import { appendEvent, latestEventPayloads, listObservations, listUsablePriorResults, loadLatestModelVersion, saveModelVersion, type Db } from '../db/index.js';
+import { FitAbortedError, GaussianProcessSurrogate, loadSurrogate, ModelError, reactionInputOf, reactionInputOfPoint, schemaFromSpace, type ModelSchema, type ReactionInput, type SavedModel, type Surrogate } from '../models/index.js';
 import type { ModelView } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { CampaignModel } from './campaign-runtime.js';
@@ -22,6 +25,18 @@ export function modelView(space: SearchSpace, surrogate: Surrogate, target: stri
       const posterior = (await surrogate.predict(candidates.map((c) => reactionInputOf(space, c))))[target];
       if (!posterior) throw new Error(`the model predicts no ${target}`);
       return { mean: posterior.mean, sigma: posterior.sigma };
+    },
+    predictPoints: async (points) => {
+      const posterior = (await surrogate.predict(points.map((p) => reactionInputOfPoint(space, p))))[target];
+      if (!posterior) throw new Error(`the model predicts no ${target}`);
+      return { mean: posterior.mean, sigma: posterior.sigma };
+    },
+    ...(surrogate instanceof GaussianProcessSurrogate
+      ? { believer: (candidates: number[]) => surrogate.believer(candidates.map((c) => reactionInputOf(space, c)), target) }
+      : {}),
+    predictTargets: async (candidates) => {
+      const posteriors = await surrogate.predict(candidates.map((c) => reactionInputOf(space, c)));
+      return Object.fromEntries(Object.entries(posteriors).map(([name, p]) => [name, { mean: p.mean, sigma: p.sigma }]));
     },
   };
 }
@@ -58,6 +73,8 @@ export class SurrogateCampaignModel implements CampaignModel {
   private current?: CurrentVersion;
   private readonly schema: ModelSchema;
   private readonly target: string;
+  private readonly objective: Objective;
+  private readonly targets: string[];
   private readonly trainer: SurrogateTrainer;
   private warmSinceFull = 0;
   /** Fits run one at a time per campaign: the machine's and the timer's queue behind each other. */
@@ -78,8 +95,10 @@ export class SurrogateCampaignModel implements CampaignModel {
     private readonly options: CampaignModelOptions = {},
   ) {
     this.target = spec.objective.target;
-    const bounds = spec.objective.bounds;
-    this.schema = schemaFromSpace(space, [this.target], bounds ? { [this.target]: [bounds[0], bounds[1]] } : undefined);
+    this.objective = Objective.of(spec);
+    // one GP per modelled target (the surrogate fits each independently, skipping rows without it)
+    this.targets = this.objective.modelledTargets;
+    this.schema = schemaFromSpace(space, this.targets, targetBounds(spec));
     this.trainer = options.trainer ?? new MainThreadTrainer();
   }
 
@@ -97,8 +116,21 @@ export class SurrogateCampaignModel implements CampaignModel {
     const newest = history.find((p) => p.version === saved.version);
     const warm = history.findIndex((p) => p.mode !== 'warm');
     this.warmSinceFull = warm < 0 ? history.length : warm;
+    let surrogate: Surrogate;
+    try {
+      surrogate = await loadSurrogate(this.schema, saved);
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      // A version this build cannot use (saved by an older Athanor with another featurizer or
+      // another order of the space's parameters): the stored results are the truth, so the
+      // campaign goes on without it and the next retrain fits a new version on them from scratch.
+      const message = `campaign ${this.campaignId}: model version ${saved.version} cannot be used (${error.message}); a new one is trained from the stored results`;
+      process.emitWarning(message, { code: 'ATHANOR_MODEL_UNUSABLE' });
+      await appendEvent(this.db, { campaignId: this.campaignId, type: 'model.unusable', actor: 'agent', payload: { version: saved.version, reason: error.message } });
+      return;
+    }
     this.current = {
-      surrogate: await loadSurrogate(this.schema, saved),
+      surrogate,
       saved,
       version: saved.version,
       trainingSize: saved.trainingSize,
@@ -187,17 +219,10 @@ export class SurrogateCampaignModel implements CampaignModel {
   }
 
   private async fitAndRecord(trigger: RetrainTrigger): Promise<void> {
-    const inputs: ReactionInput[] = [];
-    const values: number[] = [];
-    const seqs: number[] = [];
-    for (const o of await listObservations(this.db, this.campaignId)) {
-      const index = this.space.indexOfKey(o.candidateKey);
-      const value = o.values[this.target];
-      if (index === undefined || value === undefined) continue;
-      inputs.push(reactionInputOf(this.space, index));
-      values.push(value);
-      seqs.push(o.seq);
-    }
+    const own = Measurements.from(await listObservations(this.db, this.campaignId));
+    // prior data (docs/transfer.md): same-task rows join the set, related ones come tagged with their source
+    const { candidates, values, seqs, tasks } = trainingTableWithPrior(own, await listUsablePriorResults(this.db, this.campaignId), this.space, this.targets, this.objective);
+    const inputs: ReactionInput[] = candidates.map((candidate) => reactionInputOf(this.space, candidate));
     const fingerprint = trainingSetFingerprint(seqs);
     const current = this.current;
     const decision = decideRetraining(
@@ -219,7 +244,7 @@ export class SurrogateCampaignModel implements CampaignModel {
     const fitted = await this.trainer.fit(
       {
         schema: this.schema,
-        data: { inputs, targets: { [this.target]: values } },
+        data: { inputs, targets: values, ...(tasks ? { tasks } : {}) },
         seed: this.spec.seed,
         ...(this.spec.planner.model ? { settings: { substanceKernel: this.spec.planner.model.substance_kernel } } : {}),
         ...(decision.mode === 'warm' && current ? { warmStart: current.saved } : {}),
@@ -255,4 +280,13 @@ export class SurrogateCampaignModel implements CampaignModel {
     this.warmSinceFull = mode === 'warm' ? this.warmSinceFull + 1 : 0;
     this.options.onTrained?.({ version, mode, trigger, seconds, where: this.trainer.where, trainingSize: inputs.length });
   }
+}
+
+/** Each modelled target's bounds from the campaign file (predictions are held inside them). */
+function targetBounds(spec: CampaignSpec): Record<string, [number, number]> | undefined {
+  const out: Record<string, [number, number]> = {};
+  const { objective } = spec;
+  if (objective.bounds) out[objective.target] = [objective.bounds[0], objective.bounds[1]];
+  for (const t of objective.pareto ?? []) if (t.bounds) out[t.target] = [t.bounds[0], t.bounds[1]];
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -8,16 +8,19 @@ import { createActor, fromCallback, fromPromise, type Actor, type SnapshotFrom }
 import type { BudgetSpec, CampaignSpec, PlannerSpec } from '../campaign/index.js';
 import {
   appendEvent,
+  approveWaiting,
   countByStatus,
+  listExperiments,
   loadSnapshot,
+  quarantineReport,
   recordFailureReport,
   saveSnapshot,
   setCampaignStatus,
   storeResult,
   type Db,
 } from '../db/index.js';
-import { RefusedResultError, type LabResult } from '../lab-adapters/contract.js';
-import { checkResultValues } from '../lab-adapters/result-payload.js';
+import { RefusedResultError, type LabResult, type ReportOutcome } from '../lab-adapters/contract.js';
+import { checkResultValues, resultExpectations } from '../lab-adapters/result-payload.js';
 import { CAMPAIGN_MACHINE_VERSION, campaignMachine } from './campaign-machine.js';
 import { recommenderFor, type CampaignRuntime } from './campaign-runtime.js';
 import { CampaignSteps } from './campaign-steps.js';
@@ -33,6 +36,8 @@ export interface RunnerEvents {
   state: [string];
   /** A step found the campaign's lease gone: the runner stops acting; its supervisor detaches it. */
   'lease-lost': [string];
+  /** The lab stayed unhealthy too long or refused our credentials: the campaign paused itself with this reason. */
+  'lab-outage': [string];
 }
 
 export interface CampaignEnd {
@@ -72,12 +77,13 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
   ) {
     super();
     this.steps = new CampaignSteps(db, campaignId, spec, runtime);
+    this.steps.onLabOutage = (reason) => this.pauseForLabOutage(reason);
     this.done = new Promise((resolve) => (this.settle = resolve));
     this.activity.setMaxListeners(0);
   }
 
   async start(): Promise<void> {
-    await this.runtime.lab.start((result) => this.onLabResult(result));
+    await this.runtime.lab.start((result) => this.onLabResult(result), { quarantine: (report) => this.quarantineUntrusted(report) });
     const stored = await loadSnapshot(this.db, this.campaignId);
     const persisted = stored?.snapshot as StoredSnapshot | undefined;
     const machine = this.machineWithSteps();
@@ -112,7 +118,25 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
   }
 
   resume(by: string): Promise<void> {
+    this.steps.labGate.reset(); // a person says the lab is back: dispatching tries again at once
     return this.operatorAction('RESUME', by, 'running');
+  }
+
+  /**
+   * The lab has been unhealthy past lab.pause_after_unhealthy_s, or refused our credentials: the
+   * campaign pauses (held experiments stay planned, nothing fails, no budget is spent) and says
+   * why — in its status and outcome (API, panel, CLI) and an event — until an operator resumes it.
+   */
+  private async pauseForLabOutage(reason: string): Promise<void> {
+    const actor = this.requireActor();
+    const before = this.state;
+    actor.send({ type: 'PAUSE', actor: 'agent' });
+    if (this.state === before) return;
+    await this.persist(async () => {
+      await setCampaignStatus(this.db, this.campaignId, 'paused', reason);
+      await appendEvent(this.db, { campaignId: this.campaignId, type: 'campaign.paused', actor: 'agent', payload: { reason, labOutage: true } });
+    });
+    this.emit('lab-outage', reason);
   }
 
   async stop(by: string, reason?: string): Promise<void> {
@@ -135,6 +159,15 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
   /** The rows changed outside the lab (a manual result, a cancellation): a waiting machine looks again. */
   noteActivity(): void {
     this.activity.emit('activity');
+  }
+
+  /**
+   * A chemist added an experiment: a machine waiting for results goes round its loop now
+   * (ingest, plan) so that the suggestion is dispatched without waiting for the lab.
+   */
+  wake(): void {
+    this.actor?.send({ type: 'RESULTS' });
+    this.noteActivity();
   }
 
   /**
@@ -173,7 +206,8 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     actor.send({ type, actor: by });
     if (this.state === before) return; // not allowed from here (e.g. RESUME while running)
     await this.persist(async () => {
-      await setCampaignStatus(this.db, this.campaignId, status);
+      // resumed: the reason it was paused for (a lab outage) no longer describes it
+      await setCampaignStatus(this.db, this.campaignId, status, status === 'running' ? null : undefined);
       await appendEvent(this.db, { campaignId: this.campaignId, type: `campaign.${status === 'paused' ? 'paused' : 'resumed'}`, actor: by, payload: {} });
     });
   }
@@ -202,20 +236,34 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
     return this.persisting;
   }
 
-  private async onLabResult(result: LabResult): Promise<void> {
+  /** A report the adapter could not trust (an unsigned MQTT result): kept in quarantine, never stored as a result. */
+  private async quarantineUntrusted(report: { experimentId: string; reason: string; raw: unknown }): Promise<void> {
+    const guard = quarantineGuard(this.quarantineLimiter, 'lab', `the lab ${this.runtime.lab.name}`);
+    await quarantineReport(this.db, { campaignId: this.campaignId, ...report, source: `lab:${this.runtime.lab.name}` }, guard);
+    this.emit('result', { outcome: 'quarantined', reason: report.reason });
+  }
+
+  private async onLabResult(result: LabResult): Promise<ReportOutcome> {
     const source = `lab:${this.runtime.lab.name}`;
     // Whatever id the lab names, its report belongs to this campaign: an id of another campaign is quarantined here.
     const guard = quarantineGuard(this.quarantineLimiter, 'lab', `the lab ${this.runtime.lab.name}`);
     if (result.status === 'failed') {
       const recorded = await recordFailureReport(this.db, { campaignId: this.campaignId, experimentId: result.experimentId, reason: result.reason, raw: result.raw, source }, guard);
       this.emit('result', recorded.outcome === 'quarantined' ? { outcome: 'quarantined', reason: recorded.reason } : { outcome: 'failed', seq: recorded.seq, reason: result.reason });
+      this.activity.emit('activity');
+      return recorded.outcome === 'failed' ? 'stored' : recorded.outcome;
     } else {
       // Every lab's results pass here: a value the objective forbids is refused before storage.
-      // The adapter logs the refusal and tells the lab; nothing is stored, the experiment stays open.
+      // The adapter logs the refusal and tells the lab; the experiment stays open, nothing is
+      // stored as a result, and the report is kept in quarantine (never dropped without a trace:
+      // an operator sees it, and discards it or fixes the lab).
       try {
-        checkResultValues(result, { target: this.spec.objective.target, ...(this.spec.objective.bounds ? { bounds: this.spec.objective.bounds } : {}) });
+        checkResultValues(result, resultExpectations(this.spec.objective));
       } catch (error) {
-        if (error instanceof RefusedResultError) this.emit('result', { outcome: 'refused', reason: error.message });
+        if (error instanceof RefusedResultError) {
+          await quarantineReport(this.db, { campaignId: this.campaignId, experimentId: result.experimentId, reason: `refused (${error.code}): ${error.message}`, raw: result.raw ?? { experimentId: result.experimentId, status: result.status, values: result.values }, source }, guard);
+          this.emit('result', { outcome: 'refused', reason: error.message });
+        }
         throw error;
       }
       const stored = await storeResult(this.db, { campaignId: this.campaignId, experimentId: result.experimentId, values: result.values, raw: result.raw, source }, guard);
@@ -223,10 +271,11 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
         outcome: stored.outcome,
         values: result.values,
         ...('seq' in stored ? { seq: stored.seq } : {}),
-        ...(stored.outcome === 'quarantined' ? { reason: stored.reason } : {}),
+        ...(stored.outcome === 'quarantined' || stored.outcome === 'conflict' ? { reason: stored.reason } : {}),
       });
+      this.activity.emit('activity');
+      return stored.outcome;
     }
-    this.activity.emit('activity');
   }
 
   /**
@@ -253,8 +302,41 @@ export class CampaignRunner extends EventEmitter<RunnerEvents> {
         plan: fromPromise(({ signal }) => this.writingStep(steps.plan(signal))),
         dispatch: fromPromise(({ signal }) => this.writingStep(steps.dispatch(signal))),
         ingest: fromPromise(() => steps.ingest()),
-        // Model-free strategies (the initial designs) have no model to fit.
-        retrain: fromPromise<void>(async ({ signal }) => this.runtime.model?.retrain(signal)),
+        retrain: fromPromise<void>(({ signal }) => steps.retrain(signal)),
+        awaitApproval: fromCallback(({ sendBack }) => {
+          let open = true;
+          let autoTimer: NodeJS.Timeout | undefined;
+          const check = async () => {
+            const planned = await listExperiments(this.db, this.campaignId, ['planned']);
+            const waiting = await steps.awaitingApproval();
+            if (!open) return;
+            if (planned.length === 0) return sendBack({ type: 'REPLAN' });
+            if (waiting.length === 0) return sendBack({ type: 'APPROVED' });
+            const after = this.spec.planner.approval?.auto_approve_after_s;
+            if (after !== undefined && !autoTimer) {
+              const since = Math.min(...waiting.map((e) => e.createdAt.getTime()));
+              autoTimer = setTimeout(() => {
+                if (!open) return;
+                void approveWaiting(this.db, this.campaignId, undefined, 'agent', { auto: true, note: `nobody decided within ${after} s (planner.approval.auto_approve_after_s)` })
+                  .then(checkSafely);
+              }, Math.max(0, since + after * 1000 - Date.now()));
+            }
+          };
+          const checkSafely = () => {
+            check().catch((error: unknown) => this.emit('result', { outcome: 'error', reason: String(error) }));
+          };
+          this.activity.on('activity', checkSafely);
+          // A decision taken through another process (several services on one PostgreSQL) is seen within seconds.
+          const poll = setInterval(checkSafely, 5_000);
+          poll.unref();
+          checkSafely();
+          return () => {
+            open = false;
+            clearTimeout(autoTimer);
+            clearInterval(poll);
+            this.activity.off('activity', checkSafely);
+          };
+        }),
         watchResults: fromCallback(({ sendBack, input }) => {
           let open = true;
           // Asked on every report from the lab: one count, not the whole progress (which reads every observation).

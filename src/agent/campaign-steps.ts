@@ -7,26 +7,34 @@ import { randomUUID } from 'node:crypto';
 import type { CampaignSpec } from '../campaign/index.js';
 import {
   appendEvent,
+  awaitsApproval,
   countByStatus,
   insertPlannedBatch,
   latestEventPayloads,
   IN_FLIGHT,
   listExperiments,
   listObservations,
+  listUsablePriorResults,
   markCancelled,
   markDispatching,
   markFailed,
+  markHeld,
   setCampaignStatus,
   type Db,
   type ExperimentRow,
   type StatusCounts,
 } from '../db/index.js';
 import { PermanentLabError, TransientLabError, type ExperimentOrder } from '../lab-adapters/contract.js';
-import type { Observation } from '../planner/recommender.js';
+import { labLogger } from '../lab-adapters/log.js';
+import { LabFaultGate, LabOutageError } from './lab-fault-gate.js';
+import { Measurements } from '../measurements/measurements.js';
+import { observationsWithPrior, priorCandidates } from '../measurements/prior.js';
+import { Objective } from '../objectives/objective.js';
+import { matchView } from '../planner/match-view.js';
 import type { CampaignRuntime } from './campaign-runtime.js';
 import { retry } from './retry.js';
 
-export type PlanOutcome = { next: 'dispatch' } | { next: 'await' } | { next: 'complete'; outcome: string };
+export type PlanOutcome = { next: 'dispatch' } | { next: 'approve' } | { next: 'await' } | { next: 'complete'; outcome: string };
 export type IngestOutcome = { next: 'plan' | 'retrain'; finished: number } | { next: 'complete'; outcome: string; finished: number };
 
 export interface CampaignProgress {
@@ -38,30 +46,36 @@ export interface CampaignProgress {
   best?: { seq: number; value: number; parameters: Record<string, string | number> };
 }
 
+/** How long a lab may stay unhealthy before the campaign pauses, unless the campaign file says (lab.pause_after_unhealthy_s). */
+export const DEFAULT_PAUSE_AFTER_UNHEALTHY_S = 300;
+
 export class CampaignSteps {
+  /** Operators edit a running campaign's budget and planner, never its objective. */
+  private readonly objective: Objective;
+  /** Shared by every dispatch of this campaign: one outage, one backoff, one probe at a time. */
+  readonly labGate: LabFaultGate;
+  /**
+   * Called when the lab stays unhealthy too long or refuses our credentials: the runner pauses
+   * the campaign with this reason (until then the held experiments wait, none fails).
+   */
+  onLabOutage?: (reason: string) => Promise<void>;
+  private readonly log = labLogger('dispatch');
+
   constructor(
     private readonly db: Db,
     private readonly campaignId: string,
     private readonly spec: CampaignSpec,
     private readonly runtime: CampaignRuntime,
-  ) {}
-
-  private get target(): string {
-    return this.spec.objective.target;
-  }
-
-  private better(a: number, b: number): boolean {
-    return this.spec.objective.direction === 'maximize' ? a > b : a < b;
+  ) {
+    this.objective = Objective.of(spec);
+    const configured = (spec.lab as { pause_after_unhealthy_s?: number }).pause_after_unhealthy_s;
+    this.labGate = new LabFaultGate(runtime.lab, { pauseAfterMs: (configured ?? DEFAULT_PAUSE_AFTER_UNHEALTHY_S) * 1000 });
   }
 
   async progress(): Promise<CampaignProgress> {
     const counts = await countByStatus(this.db, this.campaignId);
-    const observations = await listObservations(this.db, this.campaignId);
-    let best: CampaignProgress['best'];
-    for (const o of observations) {
-      const value = o.values[this.target];
-      if (value !== undefined && (!best || this.better(value, best.value))) best = { seq: o.seq, value, parameters: o.parameters };
-    }
+    const found = Measurements.from(await listObservations(this.db, this.campaignId)).best(this.objective);
+    const best = found ? { seq: found.item.seq, value: found.value, parameters: found.item.parameters } : undefined;
     return {
       counts,
       used: counts.planned + counts.dispatched + counts.running + counts.completed + counts.failed,
@@ -72,8 +86,7 @@ export class CampaignSteps {
   }
 
   private goalReached(progress: CampaignProgress): boolean {
-    const goal = this.spec.objective.goal;
-    return goal !== undefined && progress.best !== undefined && !this.better(goal, progress.best.value);
+    return this.objective.goalReached(progress.best?.value);
   }
 
   /** After a restart: experiments the database says are in the lab are checked with the lab, never blindly re-sent. */
@@ -117,17 +130,12 @@ export class CampaignSteps {
   /** `signal`: the machine left the step (a pause or stop); ends a wait for the model, not the fit. */
   async plan(signal?: AbortSignal): Promise<PlanOutcome> {
     const progress = await this.progress();
-    if (progress.counts.planned > 0) return { next: 'dispatch' }; // a batch planned before a restart
-    if (this.goalReached(progress)) return { next: 'complete', outcome: `goal reached (${this.target} ${progress.best?.value})` };
+    if (progress.counts.planned > 0) return this.dispatchOrApprove(); // a batch planned before a restart, or a chemist's suggestion
+    if (this.goalReached(progress)) return { next: 'complete', outcome: `goal reached (${this.objective.target} ${progress.best?.value})` };
     const remaining = this.spec.budget.experiments - progress.used;
     if (remaining <= 0) return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'budget spent' };
-
-    // Propose a whole batch once the lab has room for one (or for what remains of the budget);
-    // asynchronous campaigns fill every slot as soon as it frees up.
-    const free = this.runtime.capacity - progress.inFlight;
-    const count = Math.min(this.spec.budget.batch, remaining, free);
-    const needed = this.spec.planner.asynchronous ? 1 : Math.min(this.spec.budget.batch, remaining, this.runtime.capacity);
-    if (count < needed || count <= 0) return { next: 'await' };
+    const count = this.batchRoom(progress);
+    if (count <= 0) return { next: 'await' };
 
     // Plan with a model of every result stored now. Results that arrived while the retraining step
     // fitted (the rest of a batch landing during the fit on its first two) are not in that fit:
@@ -140,26 +148,32 @@ export class CampaignSteps {
     const taken = new Set<number>();
     const pending: number[] = [];
     const replicates = this.spec.planner.replicates;
+    let rejected = 0;
     for (const e of experiments) {
       const index = space.indexOfKey(e.candidateKey);
-      if (index === undefined || e.status === 'cancelled') continue;
+      if (index === undefined) continue;
+      if (e.status === 'cancelled') {
+        // a person rejected it at the approval gate: never proposed again; other cancellations may be
+        if (e.proposal.rejection) {
+          taken.add(index);
+          rejected++;
+        }
+        continue;
+      }
       const inLab = IN_FLIGHT.includes(e.status) || e.status === 'planned';
       // With replicates allowed, only what is in the lab right now is off limits.
       if (!replicates || inLab) taken.add(index);
       if (IN_FLIGHT.includes(e.status)) pending.push(index);
     }
-    const observations: Observation[] = [];
-    const sign = this.spec.objective.direction === 'maximize' ? 1 : -1;
-    for (const o of await listObservations(this.db, this.campaignId)) {
-      const index = space.indexOfKey(o.candidateKey);
-      const value = o.values[this.target];
-      const product = (o.raw as { product?: unknown } | null)?.product;
-      if (index !== undefined && value !== undefined) {
-        observations.push({ candidate: index, value: sign * value, ...(typeof product === 'string' && product !== '' ? { product } : {}) });
-      }
-    }
+    const objective = this.objective;
+    // prior data (docs/transfer.md): same-task rows are results the planner knows, never re-proposed unless replicates are allowed
+    const prior = await listUsablePriorResults(this.db, this.campaignId);
+    if (!replicates) for (const index of priorCandidates(prior, space)) taken.add(index);
+    const observations = observationsWithPrior(Measurements.from(await listObservations(this.db, this.campaignId)), prior, space, objective);
     const round = Math.max(0, ...experiments.map((e) => e.batch)) + 1;
-    const model = this.runtime.model?.view();
+    const trained = this.runtime.model?.view();
+    // A match objective: the model learns the target, the planner maximises −|target − match|.
+    const model = trained && objective.match ? matchView(trained, objective.match.value) : trained;
     const { proposals, maxExpectedImprovement } = await this.runtime.recommender.recommend({
       space,
       count,
@@ -168,7 +182,7 @@ export class CampaignSteps {
       observations,
       pending,
       taken,
-      direction: this.spec.objective.direction,
+      direction: objective.plannerDirection,
       ...(model ? { model } : {}),
     });
     const exhausted = await this.improvementExhausted(maxExpectedImprovement);
@@ -200,11 +214,57 @@ export class CampaignSteps {
         strategy: this.runtime.recommender.name,
         ...(model ? { modelVersion: model.version, ...this.modelCoverage(model.trainingSize, observations.length) } : {}),
         ...(maxExpectedImprovement !== undefined ? { maxExpectedImprovement } : {}),
+        ...(rejected > 0 ? { rejectedCandidatesExcluded: rejected } : {}),
+        ...(this.approvalRequired ? { awaitingApproval: true } : {}),
       },
     );
     // None fitted in the budget as the database has it (an operator cut it meanwhile): it is spent.
     if (inserted.length === 0) return progress.inFlight > 0 ? { next: 'await' } : { next: 'complete', outcome: 'budget spent' };
-    return { next: 'dispatch' };
+    return this.approvalRequired ? { next: 'approve' } : { next: 'dispatch' };
+  }
+
+  /** planner.approval.required: every planned batch waits for a person before dispatch. */
+  get approvalRequired(): boolean {
+    return this.spec.planner.approval?.required === true;
+  }
+
+  /** What the gate holds back now: planned proposals nobody has approved (none when the gate is off). */
+  async awaitingApproval(): Promise<ExperimentRow[]> {
+    if (!this.approvalRequired) return [];
+    return (await listExperiments(this.db, this.campaignId, ['planned'])).filter(awaitsApproval);
+  }
+
+  private async dispatchOrApprove(): Promise<PlanOutcome> {
+    return (await this.awaitingApproval()).length > 0 ? { next: 'approve' } : { next: 'dispatch' };
+  }
+
+  /**
+   * How many experiments planning proposes now: a whole batch once the lab has room for one (or
+   * for what remains of the budget); asynchronous campaigns fill every slot as soon as it frees
+   * up. 0: planning waits for results.
+   */
+  private batchRoom(progress: CampaignProgress): number {
+    const remaining = this.spec.budget.experiments - progress.used;
+    const free = this.runtime.capacity - progress.inFlight;
+    const count = Math.min(this.spec.budget.batch, remaining, free);
+    const needed = this.spec.planner.asynchronous ? 1 : Math.min(this.spec.budget.batch, remaining, this.runtime.capacity);
+    return count < needed || count <= 0 ? 0 : count;
+  }
+
+  /**
+   * The machine's retraining step, after each ingest: fits only when planning is about to plan a
+   * batch (plan() brings the model up to date itself before it plans, so this is where the fit
+   * starts, not a second one). While a synchronous campaign waits for the rest of its batch nothing
+   * is fitted: which of the batch's results such a fit would see depends on when the lab's
+   * answers land, and every later fit warm-starts from it (and the full_every count includes it),
+   * so those fits made the campaign's proposals depend on timing instead of its seed.
+   */
+  async retrain(signal?: AbortSignal): Promise<void> {
+    const model = this.runtime.model;
+    if (!model) return; // model-free strategies (the initial designs) have no model to fit
+    const progress = await this.progress();
+    if (progress.counts.planned > 0 || this.goalReached(progress) || this.batchRoom(progress) === 0) return;
+    await model.retrain(signal);
   }
 
   /**
@@ -235,15 +295,50 @@ export class CampaignSteps {
     return `converged: the largest expected improvement stayed below ${rule.ei_below} for ${rule.rounds} rounds (now ${current.toPrecision(2)})`;
   }
 
+  /**
+   * Sends every planned experiment, concurrently up to the lab's capacity, so one order the robot
+   * is slow to answer does not hold up the rest of the batch. A lab fault holds the experiment
+   * (back to planned, no budget lost) and it is sent again once the lab is healthy; only the
+   * robot's own refusal fails it. A lab unhealthy too long pauses the campaign (onLabOutage).
+   */
   async dispatch(signal?: AbortSignal): Promise<void> {
     const planned = await listExperiments(this.db, this.campaignId, ['planned']);
-    for (const experiment of planned) {
-      if (signal?.aborted) return;
-      await this.send(experiment);
+    // with the approval gate on, a proposal nobody approved never leaves (one added while the batch went out waits for the next round)
+    const queue = this.approvalRequired ? planned.filter((e) => !awaitsApproval(e)) : [...planned];
+    let outage: LabOutageError | undefined;
+    const worker = async () => {
+      for (let experiment = queue.shift(); experiment && !signal?.aborted && !outage; experiment = queue.shift()) {
+        try {
+          await this.sendUntilTaken(experiment, signal);
+        } catch (error) {
+          if (error instanceof LabOutageError) outage ??= error;
+          else if (!signal?.aborted) throw error;
+        }
+      }
+    };
+    const workers = Math.max(1, Math.min(this.runtime.lab.capacity, queue.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (outage && !signal?.aborted) {
+      await appendEvent(this.db, { campaignId: this.campaignId, type: 'lab.outage', actor: `lab:${this.runtime.lab.name}`, payload: { reason: outage.message } });
+      await this.onLabOutage?.(outage.message);
     }
   }
 
-  private async send(experiment: ExperimentRow): Promise<void> {
+  /** Sends one experiment, waiting out lab faults on the campaign's gate; returns once the lab took it or refused it. */
+  private async sendUntilTaken(experiment: ExperimentRow, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      await this.labGate.ready(signal);
+      const fault = await this.send(experiment);
+      if (!fault) {
+        this.labGate.noteSuccess();
+        return;
+      }
+      this.labGate.noteFault(fault);
+    }
+  }
+
+  /** One attempt; returns the lab fault that held the experiment, or nothing when it was sent (or refused for good). */
+  private async send(experiment: ExperimentRow): Promise<TransientLabError | undefined> {
     await this.runtime.fence?.(); // a process that lost the campaign's lease must not dispatch
     await markDispatching(this.db, experiment.id);
     const order: ExperimentOrder = {
@@ -255,26 +350,32 @@ export class CampaignSteps {
       substances: experiment.substances,
     };
     try {
-      const receipt = await retry(() => this.runtime.lab.dispatch(order), {
-        label: `dispatch of experiment ${experiment.seq}`,
-        retryOn: (error) => error instanceof TransientLabError,
-      });
+      const receipt = await this.runtime.lab.dispatch(order);
       await appendEvent(this.db, {
         campaignId: this.campaignId,
         type: 'experiment.dispatched',
         actor: `lab:${this.runtime.lab.name}`,
         payload: { experimentId: experiment.id, seq: experiment.seq, duplicate: receipt.duplicate },
       });
+      return undefined;
     } catch (error) {
-      if (!(error instanceof PermanentLabError || error instanceof TransientLabError)) throw error;
+      if (error instanceof TransientLabError) {
+        // a lab fault, not the experiment's: held, sent again (same id) when the lab is healthy
+        const held = await markHeld(this.db, experiment.id, error.message, `lab:${this.runtime.lab.name}`);
+        this.log.warn({ campaignId: this.campaignId, seq: experiment.seq, held, retryAfterMs: error.retryAfterMs }, `lab fault, experiment held: ${error.message}`);
+        return held ? error : undefined;
+      }
+      if (!(error instanceof PermanentLabError)) throw error;
+      // the robot's own refusal of this experiment: the only way dispatch fails one
       await markFailed(this.db, experiment.id, `the lab refused it: ${error.message}`, `lab:${this.runtime.lab.name}`);
+      return undefined;
     }
   }
 
   async ingest(): Promise<IngestOutcome> {
     const progress = await this.progress();
     if (this.goalReached(progress)) {
-      return { next: 'complete', outcome: `goal reached (${this.target} ${progress.best?.value})`, finished: progress.finished };
+      return { next: 'complete', outcome: `goal reached (${this.objective.target} ${progress.best?.value})`, finished: progress.finished };
     }
     if (progress.used >= this.spec.budget.experiments && progress.inFlight === 0 && progress.counts.planned === 0) {
       return { next: 'complete', outcome: 'budget spent', finished: progress.finished };
@@ -287,7 +388,10 @@ export class CampaignSteps {
     await this.runtime.fence?.();
     const open = await listExperiments(this.db, this.campaignId, ['planned', ...IN_FLIGHT]);
     for (const experiment of open) {
-      if (experiment.status !== 'planned') await retry(() => this.runtime.lab.cancel(experiment.id), { label: 'cancel' }).catch(() => false);
+      // a held experiment was sent at least once: the robot may have it (a dispatch that timed out), so it is cancelled there too
+      if (experiment.status !== 'planned' || experiment.dispatchCount > 0) {
+        await retry(() => this.runtime.lab.cancel(experiment.id), { label: 'cancel', attempts: 3 }).catch(() => false);
+      }
       await markCancelled(this.db, experiment.id, actor, `campaign ${status}: ${outcome}`);
     }
     await setCampaignStatus(this.db, this.campaignId, status, outcome);

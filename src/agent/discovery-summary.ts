@@ -9,7 +9,8 @@ import { listObservations, type Db } from '../db/index.js';
 import { mapAccuracy } from '../discovery/discovery-model.js';
 import { DiscoveryRecommender, outcomesOf } from '../discovery/discovery-recommender.js';
 import { DatasetSimulator } from '../lab-adapters/dataset-simulator.js';
-import type { Observation } from '../planner/recommender.js';
+import { Measurements } from '../measurements/measurements.js';
+import { Objective } from '../objectives/objective.js';
 import type { CampaignRuntime } from './campaign-runtime.js';
 
 export interface DiscoverySummary {
@@ -30,14 +31,10 @@ export interface DiscoverySummary {
 export async function summarizeDiscovery(db: Db, campaignId: string, spec: CampaignSpec, runtime: CampaignRuntime): Promise<DiscoverySummary | null> {
   const { recommender, space, lab } = runtime;
   if (!(recommender instanceof DiscoveryRecommender)) return null;
-  const observations: Observation[] = [];
-  for (const o of await listObservations(db, campaignId)) {
-    const candidate = space.indexOfKey(o.candidateKey);
-    const value = o.values[spec.objective.target];
-    const product = (o.raw as { product?: unknown } | null)?.product;
-    if (candidate !== undefined && value !== undefined) observations.push({ candidate, value, ...(typeof product === 'string' && product !== '' ? { product } : {}) });
-  }
-  const outcomes = outcomesOf(observations, spec.objective.direction);
+  // Oriented like the planner's observations (a discovery objective is always maximised: checks.ts).
+  const objective = Objective.of(spec);
+  const observations = Measurements.from(await listObservations(db, campaignId)).observations(space, objective);
+  const outcomes = outcomesOf(observations, objective.direction);
   const model = await recommender.modelFor(space);
   const { reacts } = model.reactivityMap(outcomes);
   const agreement = model.forwardAgreement(outcomes);

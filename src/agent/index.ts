@@ -15,3 +15,6 @@ export * from './surrogate-training.js';
 export * from './training-pool.js';
 export * from './service-metrics.js';
 export * from './quarantine-limit.js';
+export * from './quarantine-actions.js';
+export * from './prior-summary.js';
+export * from './approval-actions.js';

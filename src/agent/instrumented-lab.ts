@@ -2,7 +2,7 @@
  * A lab adapter that counts what its calls come to, for the service's metrics, and otherwise
  * passes everything through unchanged (same name, capacity and idempotency).
  */
-import { PermanentLabError, RefusedResultError, TransientLabError, type LabAdapter, type ResultHandler } from '../lab-adapters/contract.js';
+import { PermanentLabError, RefusedResultError, TransientLabError, type LabAdapter, type ResultHandler, type ResultSinks } from '../lab-adapters/contract.js';
 
 export interface LabCounters {
   error(operation: string, kind: 'transient' | 'permanent' | 'refused' | 'other'): void;
@@ -39,8 +39,8 @@ export class InstrumentedLab implements LabAdapter {
     }
   }
 
-  start(handler: ResultHandler): Promise<void> {
-    return this.counted('start', () => this.inner.start(handler));
+  start(handler: ResultHandler, sinks?: ResultSinks): Promise<void> {
+    return this.counted('start', () => this.inner.start(handler, sinks));
   }
 
   stop(): Promise<void> {

@@ -5,7 +5,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { CampaignSpec } from '../campaign/index.js';
 import { describeMolecule, initChem } from '../chem/index.js';
-import { createCampaign, findResumable, getCampaign, type CampaignRow, type Db, type MoleculeFacts } from '../db/index.js';
+import { createCampaign, findResumable, getCampaign, insertPriorResults, type CampaignRow, type Db, type MoleculeFacts } from '../db/index.js';
+import { buildSpace } from '../planner/space-builder.js';
+import { collectPriorData } from './prior-data.js';
 import { SurrogateCampaignModel, type CampaignModelOptions } from './campaign-model.js';
 import { buildRuntime } from './campaign-runtime.js';
 import { CampaignRunner } from './campaign-runner.js';
@@ -47,12 +49,14 @@ export interface OpenedCampaign {
 /** `molecules`: the substances' facts when already computed (off this thread), else computed here. */
 export async function createNewCampaign(db: Db, spec: CampaignSpec, source: string, actor: string, molecules?: MoleculeFacts[]): Promise<CampaignRow> {
   if (!molecules) await initChem();
-  return createCampaign(
+  // prior data is read and mapped before the campaign exists: a source that does not map is an error, not a half-made campaign
+  const prior = spec.prior && spec.prior.length > 0 ? await collectPriorData(db, spec, await buildSpace(spec)) : undefined;
+  const created = await createCampaign(
     db,
     {
       id: randomUUID(),
       name: spec.name,
-      spec: spec as unknown as Record<string, unknown>,
+      spec,
       specSource: source,
       specHash: specHash(spec),
       seed: spec.seed,
@@ -61,12 +65,14 @@ export async function createNewCampaign(db: Db, spec: CampaignSpec, source: stri
     },
     molecules ?? moleculesOf(spec),
     actor,
+    prior ? (tx, row) => insertPriorResults(tx, row.id, prior.rows, prior.problems, actor) : undefined,
   );
+  return created;
 }
 
 /** `modelOptions`: where the surrogate trains and by which retraining policy (the service passes a worker pool). */
 export async function runnerFor(db: Db, campaign: CampaignRow, home: string, modelOptions: CampaignModelOptions = {}, config?: ServiceConfig): Promise<CampaignRunner> {
-  const spec = campaign.spec as unknown as CampaignSpec;
+  const spec = campaign.spec;
   const runtime = await buildRuntime(spec, { campaignId: campaign.id, home, ...(config ? { config } : {}) });
   if (spec.planner.strategy === 'bayesian') {
     const model = new SurrogateCampaignModel(db, campaign.id, spec, runtime.space, modelOptions);

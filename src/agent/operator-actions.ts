@@ -116,7 +116,17 @@ export interface NewCampaignRequest {
 /** Validates a campaign file's text and records the campaign; the caller starts it. */
 export async function createCampaignFromText(ctx: OperatorContext, request: NewCampaignRequest): Promise<CampaignRow> {
   const spec = await validateCampaignText(request);
-  return createNewCampaign(ctx.db, spec, request.text, ctx.actor);
+  return asInvalidCampaign(() => createNewCampaign(ctx.db, spec, request.text, ctx.actor));
+}
+
+/** Prior data is read when the campaign is recorded (docs/transfer.md): a source that does not map is an invalid file, with its field. */
+async function asInvalidCampaign<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CampaignSpecError) throw new OperatorError('invalid', 'invalid_campaign', error.message, error.issues[0]?.path || undefined, error.issues);
+    throw error;
+  }
 }
 
 /**
@@ -124,7 +134,7 @@ export async function createCampaignFromText(ctx: OperatorContext, request: NewC
  * thread, with the molecules' facts: checkCampaignText), so that nothing heavy runs here.
  */
 export async function createCampaignFromChecked(ctx: OperatorContext, checked: CheckedCampaign, text: string): Promise<CampaignRow> {
-  return createNewCampaign(ctx.db, checked.spec, text, ctx.actor, checked.molecules);
+  return asInvalidCampaign(() => createNewCampaign(ctx.db, checked.spec, text, ctx.actor, checked.molecules));
 }
 
 export interface CheckedCampaign {
@@ -231,7 +241,7 @@ export interface SettingsChange {
 export async function changeSettings(ctx: OperatorContext, campaignId: string, change: SettingsChange): Promise<CampaignSpec> {
   const campaign = await campaignOrThrow(ctx, campaignId);
   requireUnfinished(campaign);
-  const spec = campaign.spec as unknown as CampaignSpec;
+  const spec = campaign.spec;
   const budget = parsePart('budget', campaignSpecSchema.shape.budget, { ...spec.budget, ...change.budget });
   const planner = parsePart('planner', campaignSpecSchema.shape.planner, { ...spec.planner, ...change.planner });
   const forwardModel = planner.discovery?.forward_model;
@@ -250,7 +260,7 @@ export async function changeSettings(ctx: OperatorContext, campaignId: string, c
   const outcome = await updateCampaignSettings(
     ctx.db,
     campaignId,
-    { spec: updated as unknown as Record<string, unknown>, budget: budget.experiments, batchSize: budget.batch },
+    { spec: updated, budget: budget.experiments, batchSize: budget.batch },
     { actor: ctx.actor, changes },
   );
   if (!outcome.updated) {

@@ -5,12 +5,11 @@
  * machine is told to look at the rows again.
  */
 import type { Logger } from 'pino';
-import type { CampaignSpec } from '../campaign/index.js';
 import { getCampaign, latestEventId, listEventHeadsSince, type Db } from '../db/index.js';
 import type { CampaignRunner } from './campaign-runner.js';
 
 /** Event types that, written by someone other than the campaign's own loop or its lab, change what it should do next. */
-const OUTSIDE_CHANGES = new Set(['result.stored', 'result.excluded', 'result.included', 'experiment.cancelled', 'experiment.failed']);
+const OUTSIDE_CHANGES = new Set(['result.stored', 'result.excluded', 'result.included', 'experiment.cancelled', 'experiment.failed', 'prior.excluded', 'prior.included']);
 /** Polls between full re-reads of every running campaign's settings (a safety net under the cursor). */
 const RESYNC_EVERY = 30;
 const PAGE = 1000;
@@ -65,7 +64,7 @@ export class OutsideChanges {
       const row = await getCampaign(this.db, id);
       const runner = runners.get(id);
       if (!row || !runner) continue;
-      const spec = row.spec as unknown as CampaignSpec;
+      const spec = row.spec;
       if (!sameJson(spec.budget, runner.spec.budget) || !sameJson(spec.planner, runner.spec.planner)) {
         runner.amendSpec({ budget: spec.budget, planner: spec.planner });
         this.log.info({ campaign: id }, 'settings changed elsewhere: applied');

@@ -15,8 +15,12 @@ import type { CampaignIssue, CampaignSpec } from '../campaign/index.js';
 import { experimentIndex, getCampaign, IN_FLIGHT, storeResults, type IncomingReport, type QuarantineGuard, type StoreOutcome } from '../db/index.js';
 import { RetryLaterError } from '../lab-adapters/contract.js';
 import { parseDecimal } from '../util/decimal.js';
+import { csvDialectOf, csvReadProblem, decimalPoint } from '../util/csv-dialect.js';
 import { findUnsafeLines } from '../util/safe-text.js';
 import { OperatorError, type ExperimentRef, type OperatorContext } from './operator-actions.js';
+import { objectiveQuantities } from '../campaign/objective-schema.js';
+import { reportedQuantities } from '../campaign/objective-checks.js';
+import { resultExpectations } from '../lab-adapters/result-payload.js';
 
 export interface ResultEntry {
   /** UUID, or the experiment's number in the campaign. */
@@ -44,24 +48,40 @@ const MAX_BATCH = 100;
 const CHECK_BATCH = 500;
 const CSV_PIECE = 32 * 1024;
 
-/** Names a result may carry: the objective's target and what the lab reports. */
+/**
+ * Names a result may carry: every quantity the objective names (its targets, several for Pareto and
+ * desirability, and constrained ones) and what the lab reports.
+ */
 export function measuredQuantities(spec: CampaignSpec): string[] {
-  const names = new Set([spec.objective.target]);
+  const names = new Set(objectiveQuantities(spec.objective).filter((q) => !(spec.objective.desirability && q === spec.objective.target)));
+  for (const q of reportedQuantities(spec) ?? []) names.add(q);
   if ('results' in spec.lab && spec.lab.results) for (const k of Object.keys(spec.lab.results)) names.add(k);
   return [...names];
 }
 
-/** Problems of one entry's values: missing target, unknown names, non-numbers, outside the objective's bounds. */
-function valueIssues(spec: CampaignSpec, known: readonly string[], values: Record<string, unknown>, where: string): CampaignIssue[] {
+/**
+ * Problems of one entry's values: unknown names, non-numbers, values outside their target's
+ * bounds, and a missing target (one target: it is required; several: at least one of them, the
+ * result is stored and used for the targets it has, as from a lab).
+ */
+export function resultValueIssues(spec: CampaignSpec, known: readonly string[], values: Record<string, unknown>, where: string): CampaignIssue[] {
   const issues: CampaignIssue[] = [];
-  const { target, bounds } = spec.objective;
-  if (values[target] === undefined) issues.push({ path: `${where}.${target}`, message: `the objective's target "${target}" is required` });
+  const expect = resultExpectations(spec.objective);
+  const targets = expect.targets ?? [{ name: expect.target, ...(expect.bounds ? { bounds: expect.bounds } : {}) }];
+  if (expect.targets) {
+    if (!targets.some((t) => values[t.name] !== undefined)) {
+      issues.push({ path: `${where}.${targets[0]!.name}`, message: `give at least one of the objective's targets (${targets.map((t) => t.name).join(', ')})` });
+    }
+  } else if (values[expect.target] === undefined) {
+    issues.push({ path: `${where}.${expect.target}`, message: `the objective's target "${expect.target}" is required` });
+  }
   for (const [name, value] of Object.entries(values)) {
+    const bounds = targets.find((t) => t.name === name)?.bounds;
     if (!known.includes(name)) {
       issues.push({ path: `${where}.${name}`, message: `not a measured quantity of this campaign (${known.join(', ')})` });
     } else if (typeof value !== 'number' || !Number.isFinite(value)) {
       issues.push({ path: `${where}.${name}`, message: 'must be a finite number' });
-    } else if (name === target && bounds && (value < bounds[0] || value > bounds[1])) {
+    } else if (bounds && (value < bounds[0] || value > bounds[1])) {
       issues.push({ path: `${where}.${name}`, message: `must lie within the objective's bounds [${bounds[0]}, ${bounds[1]}]` });
     }
   }
@@ -86,11 +106,11 @@ export async function ingestResults(ctx: OperatorContext, campaignId: string, en
   const via = options.via ?? 'manual';
   const campaign = await getCampaign(ctx.db, campaignId);
   if (!campaign) throw new OperatorError('not_found', 'campaign_not_found', `no campaign has the id ${campaignId}`, 'id');
-  const spec = campaign.spec as unknown as CampaignSpec;
+  const spec = campaign.spec;
   const known = measuredQuantities(spec);
   const issues: CampaignIssue[] = [];
   for (let i = 0; i < entries.length; i++) {
-    issues.push(...valueIssues(spec, known, entries[i]!.values, `results[${i}]`));
+    issues.push(...resultValueIssues(spec, known, entries[i]!.values, `results[${i}]`));
     if (i % CHECK_BATCH === CHECK_BATCH - 1) await nextTurn();
   }
   if (issues.length > 0) throw new OperatorError('invalid', 'invalid_results', summarize(issues), issues[0]?.path, issues);
@@ -119,7 +139,7 @@ export async function ingestResults(ctx: OperatorContext, campaignId: string, en
           experiment: entry.experiment,
           outcome: outcome.outcome,
           ...('seq' in outcome ? { seq: outcome.seq } : {}),
-          ...(outcome.outcome === 'quarantined' ? { reason: outcome.reason } : {}),
+          ...(outcome.outcome === 'quarantined' || outcome.outcome === 'conflict' ? { reason: outcome.reason } : {}),
         });
         // Measured while the lab still holds it (by hand, or a robot reporting with its token
         // rather than through its adapter): free the lab's place, or a simulator stays "full"
@@ -162,10 +182,13 @@ export async function readResultsCsv(spec: CampaignSpec, text: string): Promise<
   const unsafe = findUnsafeLines(text, 3);
   if (unsafe.length > 0) throw invalid(unsafe.map((u) => ({ path: 'file', message: u.message, line: u.line })));
   let records: { cells: string[]; line: number }[];
+  // a European spreadsheet's CSV: `;` between cells, decimal commas
+  const dialect = csvDialectOf(text);
   try {
-    records = await parseCsvPieces(text);
+    records = await parseCsvPieces(text, dialect.delimiter);
   } catch (error) {
-    throw new OperatorError('invalid', 'invalid_csv', `the CSV cannot be read: ${(error as Error).message}`, 'file');
+    const problem = csvReadProblem(error);
+    throw invalid([{ path: 'file', message: `the CSV cannot be read: ${problem.message}`, ...(problem.line !== undefined ? { line: problem.line } : {}) }]);
   }
   const header = records.shift()?.cells ?? [];
   const known = measuredQuantities(spec);
@@ -188,20 +211,21 @@ export async function readResultsCsv(spec: CampaignSpec, text: string): Promise<
   for (const [i, { cells, line }] of records.entries()) {
     const ref = cells[idIndex] ?? '';
     const experiment: ExperimentRef = /^\d+$/.test(ref) ? Number(ref) : ref;
-    if (ref === '') issues.push({ path: `rows[${i}].${idColumn}`, message: 'is empty', line });
+    if (ref === '') issues.push({ path: idColumn, message: 'is empty', line });
     const values: Record<string, number> = {};
     for (const [c, cell] of cells.entries()) {
       const column = header[c] ?? '';
       if (c === idIndex || cell === '') continue;
       if (column === '') {
-        issues.push({ path: `rows[${i}]`, message: `a value ("${clip(cell)}") in column ${c + 1}, which has no name`, line });
+        issues.push({ path: `column ${c + 1}`, message: `a value ("${clip(cell)}") in a column which has no name`, line });
         continue;
       }
-      const value = parseDecimal(cell);
-      if (value === undefined) issues.push({ path: `rows[${i}].${column}`, message: `"${clip(cell)}" is not a decimal number`, line });
+      const value = parseDecimal(dialect.decimalComma ? decimalPoint(cell) : cell);
+      if (value === undefined) issues.push({ path: column, message: `"${clip(cell)}" is not a decimal number`, line });
       else values[column] = value;
     }
-    for (const issue of valueIssues(spec, known, values, `rows[${i}]`)) issues.push({ ...issue, line });
+    // each problem names its line and column, never a row index (the file has lines, not rows[0])
+    for (const issue of resultValueIssues(spec, known, values, '')) issues.push({ ...issue, path: issue.path.replace(/^\./, ''), line });
     entries.push({ experiment, values });
     if (i % CHECK_BATCH === CHECK_BATCH - 1) await nextTurn();
   }
@@ -214,9 +238,9 @@ function clip(text: string): string {
 }
 
 /** csv-parse's streaming parser fed a piece at a time, a turn of the event loop after each. */
-async function parseCsvPieces(text: string): Promise<{ cells: string[]; line: number }[]> {
+async function parseCsvPieces(text: string, delimiter: string): Promise<{ cells: string[]; line: number }[]> {
   const records: { cells: string[]; line: number }[] = [];
-  const parser = parse({ bom: true, skip_empty_lines: true, trim: true, info: true });
+  const parser = parse({ bom: true, skip_empty_lines: true, trim: true, info: true, delimiter });
   let failure: Error | undefined;
   parser.on('readable', () => {
     for (let r = parser.read() as { record: string[]; info: { lines: number } } | null; r !== null; r = parser.read() as typeof r) {

@@ -126,13 +126,20 @@ export function parseServiceConfig(text: string, file: string): ServiceConfig {
         ? [[['auth', 'secret'], lab.auth?.secret], [['callback_secret'], lab.callback_secret]]
         : lab.type === 'mqtt'
           ? [[['password_secret'], lab.password_secret]]
-          : [];
+          : lab.type === 'sila2'
+            ? [[['access_token_secret'], lab.access_token_secret]]
+            : [];
     for (const [field, name] of named) {
       if (name !== undefined && secrets[name] === undefined) {
         issues.add(['labs', id, ...field], `no secret "${name}" is registered (secrets: ${Object.keys(secrets).join(', ') || 'none'})`);
       }
     }
-    profiles[id] = lab.type === 'files' ? { ...lab, folder: at(lab.folder) } : lab;
+    profiles[id] =
+      lab.type === 'files'
+        ? { ...lab, folder: at(lab.folder) }
+        : (lab.type === 'sila2' || lab.type === 'http' || lab.type === 'mqtt') && lab.tls !== undefined && lab.tls !== true && lab.tls.ca_file !== undefined
+          ? { ...lab, tls: { ...lab.tls, ca_file: at(lab.tls.ca_file) } }
+          : lab;
   }
   if (!issues.empty) fail(issues.items.map((i) => ({ path: formatPath(i.path), message: i.message })));
   return new ServiceConfig(config.data_folders.map(at), profiles, secrets, file);

@@ -4,7 +4,7 @@
  * can run in a worker thread as well as here. Trainers decide where it runs.
  */
 import { initChem } from '../chem/index.js';
-import { defaultSurrogate, loadSurrogate, type FitReport, type ModelSchema, type SavedModel, type SurrogateSettings, type TrainingData } from '../models/index.js';
+import { DEFAULT_MULTITASK_CONFIG, defaultSurrogate, loadSurrogate, MultiTaskGpSurrogate, type FitReport, type ModelSchema, type SavedModel, type SurrogateSettings, type TrainingData } from '../models/index.js';
 
 export interface FitRequest {
   schema: ModelSchema;
@@ -34,7 +34,11 @@ export interface SurrogateTrainer {
 
 export async function fitSurrogate(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
   await initChem();
-  const surrogate = defaultSurrogate(request.schema, request.data.inputs.length, request.settings);
+  // rows of related tasks (prior data, docs/transfer.md) call for the multi-task GP
+  const related = request.data.tasks?.some((t) => t !== '') === true;
+  const surrogate = related
+    ? new MultiTaskGpSurrogate(request.schema, request.settings?.substanceKernel ? { ...DEFAULT_MULTITASK_CONFIG, substanceKernel: request.settings.substanceKernel } : DEFAULT_MULTITASK_CONFIG)
+    : defaultSurrogate(request.schema, request.data.inputs.length, request.settings);
   const warm = request.warmStart?.kind === surrogate.kind ? await loadSurrogate(request.schema, request.warmStart) : undefined;
   const report = await surrogate.fit(request.data, { seed: request.seed, ...(warm ? { warmStart: warm } : {}), ...(signal ? { signal } : {}) });
   return { saved: await surrogate.save(), report, warmStarted: warm !== undefined };

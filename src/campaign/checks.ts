@@ -1,6 +1,10 @@
 import type { IssueList, PathSegment } from './errors.js';
 import { sameNumber, specParameters } from './parameters.js';
-import type { CampaignSpec, ParameterInfo, RobotLabSpec } from './types.js';
+import { isContinuousSpec, type CampaignSpec, type ParameterInfo, type RobotLabSpec } from './types.js';
+import { checkContinuousSpace } from './continuous-checks.js';
+
+import { isMultiObjectiveFunction, multiObjectiveProblemVariables } from './analytic-problems.js';
+import { checkObjectiveTargets, hasSeveralTargets } from './objective-checks.js';
 
 /* Checks that relate one part of a valid-shaped spec to another: no chemistry, no files. */
 
@@ -12,8 +16,10 @@ export function checkSpec(spec: CampaignSpec, issues: IssueList): void {
   checkLab(spec, params, issues);
   checkBudget(spec, issues);
   checkObjective(spec, issues);
+  checkObjectiveTargets(spec, issues);
   checkDiscovery(spec, issues);
   checkUnordered(spec, issues);
+  checkContinuousSpace(spec, params, issues);
 }
 
 /** An unordered group is one inventory drawn several times: substance roles with the same choices. */
@@ -58,6 +64,7 @@ function checkParameters(spec: CampaignSpec, issues: IssueList): void {
     if (Object.keys(choices).length === 0) issues.add(['space', 'substances', role], `"${role}" has no choices`);
   }
   for (const [name, p] of Object.entries(spec.space.numeric)) {
+    if (isContinuousSpec(p)) continue;
     if (p.values.length === 0) issues.add(['space', 'numeric', name, 'values'], `"${name}" has no values`);
     p.values.forEach((v, i) => {
       if (p.values.findIndex((w) => sameNumber(v, w)) < i) issues.add(['space', 'numeric', name, 'values', i], `duplicate value ${v}`);
@@ -126,7 +133,7 @@ function checkLab(spec: CampaignSpec, params: Map<string, ParameterInfo>, issues
     case 'simulator':
     case 'emulator':
       checkColumns(['lab', 'columns'], lab.columns, params, issues);
-      if (lab.results[spec.objective.target] === undefined) {
+      if (!hasSeveralTargets(spec) && lab.results[spec.objective.target] === undefined) {
         issues.add(['lab', 'results'], `must give a column for the objective target "${spec.objective.target}"`);
       }
       break;
@@ -136,6 +143,7 @@ function checkLab(spec: CampaignSpec, params: Map<string, ParameterInfo>, issues
     case 'http':
     case 'mqtt':
     case 'files':
+    case 'sila2':
       checkRobotLab(lab, params, issues);
       break;
     case 'profile':
@@ -172,6 +180,13 @@ export function checkRobotLab(lab: RobotLabSpec, params: Map<string, ParameterIn
     case 'files':
       checkWorklistColumns(params, issues);
       break;
+    case 'sila2':
+      if (lab.access_token_env !== undefined && lab.access_token_secret !== undefined) issues.add([...at, 'access_token_secret'], 'give access_token_env or access_token_secret, not both');
+      if (lab.tls === undefined && !lab.plaintext && !isLoopbackAddress(lab.address)) {
+        issues.add([...at, 'address'], `${lab.address} is not on this machine: give tls (true, or { ca_file: … }) or, on a network you trust, plaintext: true`);
+      }
+      if (lab.tls !== undefined && lab.plaintext) issues.add([...at, 'plaintext'], 'give tls or plaintext, not both');
+      break;
   }
 }
 
@@ -184,11 +199,25 @@ function checkAnalytic(spec: CampaignSpec, fn: string, params: Map<string, Param
     const group = param.kind === 'substance' ? 'substances' : 'categorical';
     issues.add(['space', group, name], `an analytic lab answers numeric spaces only; "${name}" is ${param.kind === 'substance' ? 'a substance' : 'categorical'}`);
   }
+  if (isMultiObjectiveFunction(fn)) {
+    checkProblemVariables(spec, fn, issues);
+    return;
+  }
   const wanted = ANALYTIC_DIMENSIONS[fn];
   const numeric = Object.keys(spec.space.numeric).length;
   if (wanted !== undefined && numeric !== wanted) {
     issues.add(['lab', 'function'], `${fn} is defined for exactly ${wanted} numeric parameters; the space has ${numeric}`);
   }
+}
+
+/** A multi-objective problem is defined over its own variables: the space names exactly those. */
+function checkProblemVariables(spec: CampaignSpec, fn: Parameters<typeof multiObjectiveProblemVariables>[0], issues: IssueList): void {
+  const variables = multiObjectiveProblemVariables(fn).map((v) => v.name);
+  for (const name of Object.keys(spec.space.numeric)) {
+    if (!variables.includes(name)) issues.add(['space', 'numeric', name], `${fn} has no variable "${name}" (its variables: ${variables.join(', ')})`);
+  }
+  const missing = variables.filter((v) => spec.space.numeric[v] === undefined);
+  if (missing.length > 0) issues.add(['space', 'numeric'], `${fn} needs the numeric parameter${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
 }
 
 /** Worklist columns are the parameters plus a few of the protocol's own: names must not collide. */
@@ -243,4 +272,10 @@ function unknownParameter(name: string, params: Map<string, ParameterInfo>): str
 export function listChoices(choices: readonly (string | number)[], max = 12): string {
   const shown = choices.slice(0, max).map((c) => (typeof c === 'number' ? String(c) : JSON.stringify(c)));
   return choices.length > max ? `${shown.join(', ')}, … ${choices.length - max} more` : shown.join(', ');
+}
+
+/** Loopback hosts: a plaintext SiLA 2 connection is allowed to these without saying so. */
+function isLoopbackAddress(address: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -22,6 +22,9 @@ export function specPaths(spec: CampaignSpec): SpecPath[] {
   const lab = spec.lab;
   if (lab.type === 'simulator' || lab.type === 'emulator') out.push({ at: ['lab', 'dataset'], value: lab.dataset });
   if (lab.type === 'files') out.push({ at: ['lab', 'folder'], value: lab.folder });
+  (spec.prior ?? []).forEach((entry, i) => {
+    if ('file' in entry) out.push({ at: ['prior', i, 'file'], value: entry.file });
+  });
   return out;
 }
 

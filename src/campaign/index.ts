@@ -14,6 +14,10 @@ export type {
   ParameterInfo,
   ParameterKind,
   PlannerSpec,
+  PriorCampaignSpec,
+  PriorFileSpec,
+  PriorSourceSpec,
+  PriorTask,
   ScopeSpec,
   SimulatorLabSpec,
   EmulatorLabSpec,
@@ -27,7 +31,8 @@ export type {
   SpaceSpec,
 } from './types.js';
 export { CampaignSpecError, type CampaignIssue } from './errors.js';
-export { campaignSpecSchema, labSchema, robotLabSchema, MAX_RANGE_VALUES, type CampaignSpecInput } from './schema.js';
+export { campaignSpecSchema, labSchema, robotLabSchema, LAB_TYPES, ROBOT_LAB_TYPES, MAX_RANGE_VALUES, type CampaignSpecInput } from './schema.js';
+export { ACQUISITIONS, INITIAL_DESIGNS, PARETO_ACQUISITIONS, PARETO_ACQUISITION_INFO, STRATEGIES, STRATEGY_INFO, type ParetoAcquisitionName, type StrategyName } from './kinds.js';
 export { loadCampaignFile, parseCampaignSpec, type ParseOptions } from './load.js';
 export { applyOverrides, type SpecOverrides } from './overrides.js';
 export { resolveSpecPath } from './resolve.js';
@@ -37,5 +42,6 @@ export { checkRobotLab } from './checks.js';
 export { specParameters, spaceParameters, labCapacity } from './parameters.js';
 export { cellMatcher, plannerParameter, type ChoiceValue } from './match.js';
 export { campaignSpecToYaml } from './stringify.js';
+export { parseStoredSpec, storedSpecSchema, StoredSpecError } from './stored.js';
 export type { SourceFormat } from './line-map.js';
 export { substanceWarnings, type SubstanceWarning } from './chem-checks.js';

@@ -35,7 +35,7 @@ export function checkLabAccess(spec: CampaignSpec, issues: IssueList, origin: Ca
     return;
   }
   if (origin !== 'api') return;
-  if (lab.type !== 'http' && lab.type !== 'mqtt' && lab.type !== 'files') return;
+  if (lab.type !== 'http' && lab.type !== 'mqtt' && lab.type !== 'files' && lab.type !== 'sila2') return;
   issues.add(
     ['lab', 'type'],
     `a campaign created through the API runs on a registered lab profile (type: profile, profile: <id>) or a simulated lab (simulator, emulator, analytic), not on a ${lab.type} lab of its own; ${LAB_PROFILE_HINT}`,
@@ -47,4 +47,5 @@ export function checkLabAccess(spec: CampaignSpec, issues: IssueList, origin: Ca
     if (lab.callback_listen !== undefined) refuse(['lab', 'callback_listen'], 'listen addresses');
   }
   if (lab.type === 'mqtt' && lab.password_env !== undefined) refuse(['lab', 'password_env'], 'environment variable names');
+  if (lab.type === 'sila2' && lab.access_token_env !== undefined) refuse(['lab', 'access_token_env'], 'environment variable names');
 }

@@ -20,6 +20,7 @@ export function plannerParameter(param: ParameterInfo): Parameter {
         }),
       };
     case 'numeric':
+      if (param.continuous) return { kind: 'continuous', name: param.name, ...param.continuous, ...(param.unit !== undefined ? { unit: param.unit } : {}) };
       return { kind: 'numeric', name: param.name, values: param.choices, ...(param.unit !== undefined ? { unit: param.unit } : {}) };
     case 'categorical':
       return { kind: 'categorical', name: param.name, values: param.choices };

@@ -1,6 +1,6 @@
 import type { Parameter } from '../planner/parameters.js';
 import { plannerParameter } from './match.js';
-import type { CampaignSpec, ParameterInfo } from './types.js';
+import { isContinuousSpec, type CampaignSpec, type ParameterInfo } from './types.js';
 
 /** Every parameter of the space in file order (substances, numeric, categorical), each with its
  * choices: one list for code that does not care which kind a parameter is. */
@@ -10,7 +10,11 @@ export function specParameters(spec: Pick<CampaignSpec, 'space'>): ParameterInfo
     out.push({ kind: 'substance', name, choices: Object.keys(choices), smiles: choices });
   }
   for (const [name, p] of Object.entries(spec.space.numeric)) {
-    out.push(p.unit === undefined ? { kind: 'numeric', name, choices: p.values } : { kind: 'numeric', name, choices: p.values, unit: p.unit });
+    const unit = p.unit === undefined ? {} : { unit: p.unit };
+    if (isContinuousSpec(p)) {
+      const { unit: _unit, ...range } = p;
+      out.push({ kind: 'numeric', name, choices: [], ...unit, continuous: range });
+    } else out.push({ kind: 'numeric', name, choices: p.values, ...unit });
   }
   for (const [name, choices] of Object.entries(spec.space.categorical)) {
     out.push({ kind: 'categorical', name, choices });

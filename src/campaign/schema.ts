@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { SUBSTANCE_KERNELS } from '../models/gp-kernel.js';
+import { ACQUISITIONS, INITIAL_DESIGNS, PARETO_ACQUISITIONS, STRATEGIES } from './kinds.js';
 import { safeText } from '../util/safe-text.js';
-import type { CampaignFileSpec } from './types.js';
+import { normaliseObjective, objectiveFields, refineObjective } from './objective-schema.js';
+import { MULTI_ANALYTIC_FUNCTIONS } from './analytic-problems.js';
+import { continuousSpaceFields, normaliseNumericParameter, refineNumericParameter } from './numeric-schema.js';
+import type { CampaignFileSpec, LabSpec, RobotLabSpec } from './types.js';
 
 /* The shape of a campaign file. Only what one field (or one object) can check on its own lives
  * here, so the schema stays a faithful description of the format for OpenAPI
@@ -22,60 +26,26 @@ const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
 const objectiveSchema = z
-  .strictObject({
-    target: identifier,
-    direction: z.enum(['maximize', 'minimize']).default('maximize'),
-    bounds: z
-      .tuple([finite, finite], { error: 'must be [low, high]' })
-      .refine(([lo, hi]) => lo < hi, 'low must be less than high')
-      .optional(),
-    unit: z.string().optional(),
-    goal: finite.optional(),
-  })
-  .describe('The measured quantity to optimise and which way is better');
+  .strictObject(objectiveFields)
+  .superRefine(refineObjective)
+  .transform(normaliseObjective)
+  .describe('The measured quantity to optimise and which way is better, or several (pareto, desirability); outcome constraints; cost');
 
-/** Values, or a range expanded to values. One strict object rather than a union, so a stray or
- * misspelt field gets a precise message instead of "no union member matched". */
+/** Values, a range expanded to values, or (min and max without a step) a continuous range. One
+ * strict object rather than a union, so a stray or misspelt field gets a precise message instead
+ * of "no union member matched". */
 const numericParameterSchema = z
   .strictObject({
     values: z.array(finite).optional(),
     min: finite.optional(),
     max: finite.optional(),
     step: finite.optional(),
+    resolution: finite.optional().describe('Continuous range: the smallest step the instrument can set; proposals are rounded to min + k × resolution'),
+    log: z.boolean().optional().describe('Continuous range: explore and model it on a log scale (min must be > 0)'),
     unit: z.string().optional(),
   })
-  .superRefine((p, ctx) => {
-    const range = p.min !== undefined || p.max !== undefined || p.step !== undefined;
-    if (p.values !== undefined && range) {
-      ctx.addIssue({ code: 'custom', message: 'give either values or min/max/step, not both' });
-      return;
-    }
-    if (p.values !== undefined) return;
-    if (!range) {
-      ctx.addIssue({ code: 'custom', message: 'give values: [...] or min, max and step' });
-      return;
-    }
-    for (const k of ['min', 'max', 'step'] as const) {
-      if (p[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'required for a range (min, max and step)' });
-    }
-    if (p.min === undefined || p.max === undefined || p.step === undefined) return;
-    if (p.step <= 0) ctx.addIssue({ code: 'custom', path: ['step'], message: 'must be greater than 0' });
-    else if (p.max < p.min) ctx.addIssue({ code: 'custom', path: ['max'], message: `must not be less than min (${p.min})` });
-    else {
-      const count = rangeCount(p.min, p.max, p.step);
-      if (count > MAX_RANGE_VALUES) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['step'],
-          message: `the range gives ${count} values, more than the limit of ${MAX_RANGE_VALUES}`,
-        });
-      }
-    }
-  })
-  .transform((p) => {
-    const values = p.values ?? expandRange(p.min ?? 0, p.max ?? 0, p.step ?? 1);
-    return p.unit === undefined ? { values } : { values, unit: p.unit };
-  });
+  .superRefine(refineNumericParameter)
+  .transform(normaliseNumericParameter);
 
 const forbiddenValue = z.union([z.string(), z.number()]);
 const forbiddenRuleSchema = z.record(
@@ -104,6 +74,7 @@ const spaceSchema = z.strictObject({
     .array(z.array(identifier).min(2, 'a group needs at least two roles'))
     .optional()
     .describe('Groups of substance roles with the same choices that draw from one inventory: a candidate is a set of reagents (order does not matter, none twice)'),
+  ...continuousSpaceFields,
 });
 
 /** A budget beyond these is a typo, not a plan (and batch selection grows with the batch). */
@@ -117,13 +88,21 @@ const budgetSchema = z.strictObject({
 
 const plannerSchema = z
   .strictObject({
-    strategy: z.enum(['bayesian', 'diverse', 'random', 'discovery']).default('bayesian'),
-    initial_design: z.enum(['diverse', 'random']).default('diverse'),
+    strategy: z.enum(STRATEGIES).default('bayesian'),
+    initial_design: z.enum(INITIAL_DESIGNS).default('diverse'),
     initial_results: z.int().positive().optional(),
-    acquisition: z.enum(['ei', 'ucb', 'pi', 'thompson', 'max_sigma', 'greedy']).default('ucb'),
+    acquisition: z.enum(ACQUISITIONS).default('ucb'),
     beta: finite.positive().optional(),
     xi: finite.nonnegative().default(0),
+    pareto_acquisition: z
+      .enum(PARETO_ACQUISITIONS)
+      .optional()
+      .describe('With objective.pareto: expected hypervolume improvement (ehvi, the default) or ParEGO random scalarisation (parego)'),
     penalty_length: finite.min(0).max(1).default(0.1),
+    batch_selection: z
+      .enum(['penalty', 'fantasies'])
+      .default('penalty')
+      .describe('How a batch is chosen: penalisation by candidate distance (penalty_length), or fantasies: each pick taken as a result at its predicted mean and the model conditioned on it before the next (Gaussian process only)'),
     model: z
       .strictObject({
         substance_kernel: z
@@ -135,6 +114,13 @@ const plannerSchema = z
       .describe('Choices about the surrogate model (docs/models.md)'),
     replicates: z.boolean().default(false),
     asynchronous: z.boolean().default(false),
+    approval: z
+      .strictObject({
+        required: z.boolean().default(true).describe('Whether each planned batch waits for an operator before it is dispatched'),
+        auto_approve_after_s: finite.positive().optional().describe('Approve a batch nobody decided on after this many seconds'),
+      })
+      .optional()
+      .describe('The approval gate (docs/campaign-file.md): planned batches wait for a chemist to approve, edit or reject them'),
     stop_when_exhausted: z
       .union([z.literal(false), z.strictObject({ ei_below: finite.positive(), rounds: z.int().positive().default(3) })])
       .default(false),
@@ -192,9 +178,18 @@ const registeredName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a registered name (letters, digits, _ . -, up to 64)');
 
+/** TLS to a robot or broker whose certificate a private CA signed (issue 19). */
+const privateCaSchema = z
+  .strictObject({
+    ca_file: nonEmpty.optional().describe('PEM file of the certificate authorities to trust for this lab (relative to the campaign file, inside its data folders)'),
+    server_name: nonEmpty.optional().describe('The name the certificate must carry when it is not the host of the URL'),
+  })
+  .describe('TLS settings for an https:// robot or an mqtts:// / wss:// broker; without them the system\'s trusted roots verify the certificate');
+
 const httpLabSchema = z.strictObject({
   type: z.literal('http'),
   url: urlWith(['http', 'https']),
+  tls: privateCaSchema.optional(),
   auth: z
     .strictObject({
       header: nonEmpty.default('Authorization'),
@@ -211,12 +206,14 @@ const httpLabSchema = z.strictObject({
   callback_url: urlWith(['http', 'https']).optional(),
   callback_listen: hostPort.optional(),
   experiment_timeout_s: experimentTimeout,
+  pause_after_unhealthy_s: z.number().positive().default(300).describe('How long the robot may stay unreachable, busy or refusing our credentials before the campaign pauses (experiments are held, never failed, meanwhile)'),
   capacity: z.int().positive().optional(),
-});
+}).refine((lab) => lab.tls === undefined || lab.url.startsWith('https://'), { path: ['tls'], message: 'applies to an https:// url only' });
 
 const mqttLabSchema = z.strictObject({
   type: z.literal('mqtt'),
   broker: urlWith(['mqtt', 'mqtts', 'ws', 'wss']),
+  tls: privateCaSchema.optional(),
   topic_prefix: z
     .string()
     .regex(/^[^#+/][^#+]*[^#+/]$|^[^#+/]$/, 'must be a topic without wildcards (+, #) and without a leading or trailing /')
@@ -227,6 +224,28 @@ const mqttLabSchema = z.strictObject({
   client_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -').optional(),
   request_timeout_ms: z.int().positive().default(5000),
   experiment_timeout_s: experimentTimeout,
+  pause_after_unhealthy_s: z.number().positive().default(300).describe('How long the robot may stay unreachable, busy or refusing our credentials before the campaign pauses (experiments are held, never failed, meanwhile)'),
+  command_expiry_s: z.number().positive().default(60).describe('A command the robot has not taken this long after it was sent is not to be run (MQTT 5 message expiry and expiresAt in the command)'),
+  secret_env: envName.optional().describe('Variable holding the HMAC key results are signed with; with it (or results_secret) unsigned results are refused and quarantined'),
+  results_secret: registeredName.optional().describe('A secret registered in the service configuration holding the HMAC key results are signed with, instead of secret_env'),
+  capacity: z.int().positive().optional(),
+}).refine((lab) => lab.tls === undefined || /^(mqtts|wss):\/\//.test(lab.broker), { path: ['tls'], message: 'applies to an mqtts:// or wss:// broker only' });
+
+const sila2LabSchema = z.strictObject({
+  type: z.literal('sila2'),
+  address: hostPort.describe('host:port of the SiLA 2 server (gRPC)'),
+  access_token_env: envName.optional().describe('Variable holding the AuthorizationService access token sent as SiLA client metadata'),
+  access_token_secret: registeredName.optional().describe('A secret registered in the service configuration holding the access token, instead of access_token_env'),
+  tls: z
+    .union([z.literal(true), z.strictObject({ ca_file: nonEmpty.optional(), server_name: nonEmpty.optional() })])
+    .optional()
+    .describe('TLS: true (the system\'s trusted roots) or the PEM file of the roots to trust; without it the connection is plaintext, allowed only to a loopback address unless plaintext: true'),
+  plaintext: z.boolean().default(false).describe('Allow a plaintext connection to a server off this machine'),
+  lock: z.boolean().default(true).describe('Lock the server for the campaign (LockController)'),
+  lock_timeout_s: z.int().positive().default(60),
+  request_timeout_ms: z.int().positive().default(10_000),
+  experiment_timeout_s: experimentTimeout,
+  pause_after_unhealthy_s: z.number().positive().default(300).describe('How long the server may stay unreachable, full, locked by another client or refusing our token before the campaign pauses (experiments are held, never failed, meanwhile)'),
   capacity: z.int().positive().optional(),
 });
 
@@ -238,6 +257,7 @@ const filesLabSchema = z.strictObject({
   poll_interval_ms: z.int().positive().default(500),
   settle_ms: z.int().nonnegative().default(1000),
   experiment_timeout_s: experimentTimeout,
+  pause_after_unhealthy_s: z.number().positive().default(300).describe('How long outbox/ or inbox/ may stay unusable (not a writable folder) before the campaign pauses (experiments are held, never failed, meanwhile)'),
   capacity: z.int().positive().optional(),
 });
 
@@ -255,10 +275,11 @@ const emulatorLabSchema = z.strictObject({
 
 const analyticLabSchema = z.strictObject({
   type: z.literal('analytic'),
-  function: z.enum(['peaks', 'branin', 'hartmann6']).default('peaks'),
+  function: z.enum(['peaks', 'branin', 'hartmann6', ...MULTI_ANALYTIC_FUNCTIONS]).default('peaks'),
   noise_sd: finite.nonnegative().default(0),
   latency_ms: finite.nonnegative().default(0),
   failure_rate: finite.min(0).max(1).default(0),
+  missing_rate: finite.min(0).max(1).default(0).describe('Multi-objective problems: probability that each target is left out of a result (one is always kept)'),
   capacity: z.int().positive().optional(),
 });
 
@@ -272,7 +293,7 @@ const profileLabSchema = z
   .describe('A robot lab the administrator registered in the service configuration (its URL, broker or folder and its secrets live there)');
 
 /** What a lab profile in the service's configuration may be. */
-export const robotLabSchema = z.discriminatedUnion('type', [httpLabSchema, mqttLabSchema, filesLabSchema]);
+export const robotLabSchema = z.discriminatedUnion('type', [httpLabSchema, mqttLabSchema, filesLabSchema, sila2LabSchema]);
 
 /** New lab types are new members here (and of LabSpec in types.ts). */
 export const labSchema = z.discriminatedUnion('type', [
@@ -282,8 +303,36 @@ export const labSchema = z.discriminatedUnion('type', [
   httpLabSchema,
   mqttLabSchema,
   filesLabSchema,
+  sila2LabSchema,
   profileLabSchema,
 ]);
+
+/** Every `lab.type`, read from the union above: the one list of lab types. */
+export const LAB_TYPES: readonly LabSpec['type'][] = labSchema.options.map((o) => o.shape.type.value);
+
+/** Lab types a robot speaks: what a lab profile may be, and the reference robot's protocols. */
+export const ROBOT_LAB_TYPES: readonly RobotLabSpec['type'][] = robotLabSchema.options.map((o) => o.shape.type.value);
+
+/**
+ * Prior data (docs/transfer.md): an earlier campaign of the same database, or a CSV of historical
+ * experiments mapped onto the space like a scope table. `task: same` rows join the training set;
+ * `related` rows (the default) feed a multi-task surrogate that learns how far to trust them.
+ */
+const priorTaskSchema = z.enum(['same', 'related']).default('related');
+const priorFileSchema = z.strictObject({
+  name: safeText({ max: 200 }).trim().min(1, 'must not be empty').optional(),
+  file: nonEmpty,
+  columns: columnsSchema.describe('Every parameter → the column holding it (matched like a scope table)'),
+  results: columnsSchema.describe('Measured quantity → the column holding it'),
+  task: priorTaskSchema,
+  task_column: nonEmpty.optional().describe('A column naming the task of each row: each distinct value is its own source'),
+});
+const priorCampaignSchema = z.strictObject({
+  name: safeText({ max: 200 }).trim().min(1, 'must not be empty').optional(),
+  campaign: nonEmpty.describe("An earlier campaign's id or name, in the same database"),
+  task: priorTaskSchema,
+});
+export const priorSourceSchema = z.union([priorFileSchema, priorCampaignSchema]);
 
 export const campaignSpecSchema = z.strictObject({
   name: safeText({ max: 200 }).trim().min(1, 'must not be empty'),
@@ -294,6 +343,7 @@ export const campaignSpecSchema = z.strictObject({
   seed: z.int32().default(0).describe('Seed for every random choice of the campaign (a 32-bit integer)'),
   planner: plannerSchema.default(() => plannerSchema.parse({})),
   lab: labSchema.describe('Where experiments run; discriminated by type'),
+  prior: z.array(priorSourceSchema).max(50).optional().describe('Prior data: earlier campaigns and CSV files of historical experiments (docs/transfer.md)'),
 });
 
 export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;

@@ -1,5 +1,5 @@
 import type { IssueList } from './errors.js';
-import type { CampaignSpec } from './types.js';
+import { isContinuousSpec, type CampaignSpec } from './types.js';
 
 /* How many candidates a space's grid holds, counted by multiplication (never by enumeration), so
  * that a file asking for 10^17 combinations is refused in microseconds rather than discovered
@@ -18,7 +18,8 @@ export function gridSize(spec: Pick<CampaignSpec, 'space'>): number {
   const grouped = new Set(unordered.flat());
   let size = 1;
   for (const [role, choices] of Object.entries(substances)) if (!grouped.has(role)) size *= Object.keys(choices).length;
-  for (const p of Object.values(numeric)) size *= p.values.length;
+  // a continuous parameter adds no discrete combinations: it is optimised, never listed
+  for (const p of Object.values(numeric)) if (!isContinuousSpec(p)) size *= p.values.length;
   for (const choices of Object.values(categorical)) size *= choices.length;
   for (const group of unordered) size *= binomial(Object.keys(substances[group[0] ?? ''] ?? {}).length, group.length);
   return size;
@@ -33,7 +34,7 @@ function binomial(n: number, k: number): number {
 
 /** A grid larger than `limit` is refused, naming its size; a scope table's size is its rows (checked where it is read). */
 export function checkSpaceSize(spec: CampaignSpec, limit: number, issues: IssueList): void {
-  if (spec.space.scope !== undefined) return;
+  if (spec.space.scope !== undefined || !isEnumerated(spec)) return;
   const size = gridSize(spec);
   if (size > limit) {
     issues.add(
@@ -45,4 +46,14 @@ export function checkSpaceSize(spec: CampaignSpec, limit: number, issues: IssueL
 
 function formatCount(n: number): string {
   return n < 1e15 ? Math.round(n).toLocaleString('en') : n.toExponential(2);
+}
+
+/**
+ * Whether the space is listed candidate by candidate (the discrete planners), or searched without
+ * listing it (a continuous parameter, or `space.enumerate: false` for a discrete product too large
+ * to list): the mixed-space planner then samples and optimises (src/planner/mixed/).
+ */
+export function isEnumerated(spec: Pick<CampaignSpec, 'space'>): boolean {
+  if (spec.space.enumerate === false) return false;
+  return !Object.values(spec.space.numeric).some(isContinuousSpec);
 }

@@ -59,7 +59,8 @@ export function moleculeSvg(smiles: string, options: DepictOptions = {}): string
   }
   const svg = withMolecule(text, (mol) => {
     const atomCount = mol.get_num_atoms();
-    const details: Record<string, unknown> = { width, height, bonds: [] };
+    // RDKit shrinks atom labels with the drawing (6 px on a large ligand); a floor keeps them legible
+    const details: Record<string, unknown> = { width, height, bonds: [], minFontSize: width >= 150 ? 12 : 9 };
     if (options.legend) details.legend = options.legend;
     const valid = (i: number) => Number.isInteger(i) && i >= 0 && i < atomCount;
     if (options.atomWeights) {

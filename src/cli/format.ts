@@ -31,13 +31,15 @@ export function formatSummary(summary: CampaignSummary, location: string, findin
   if (summary.reference && !findings) {
     const r = summary.reference;
     const randomDraws = ((r.count + 1) / (r.top1Count + 1)).toFixed(1);
+    // "at least as good as": ≥ when maximising, ≤ when minimising, "within" when matching a value
+    const comparison = summary.direction === 'minimize' ? '≤' : summary.direction === 'match' ? 'as close as' : '≥';
     lines.push(
-      `  top-1 %       ${summary.target} ≥ ${formatValue(r.top1Threshold, summary.unit)} in the dataset: ` +
+      `  top-1 %       ${summary.target} ${comparison} ${formatValue(r.top1Threshold, summary.unit)} in the dataset: ` +
         (summary.firstTop1At === null ? 'not reached' : `first reached at experiment ${summary.firstTop1At}`) +
         ` (random search needs ${randomDraws} on average)`,
     );
     lines.push(
-      `  dataset best  ${formatValue(summary.reference.max, summary.unit)}: ` +
+      `  dataset best  ${formatValue(summary.datasetBest, summary.unit)}: ` +
         (summary.firstMaxAt === null ? 'not reached' : `reached at experiment ${summary.firstMaxAt}`),
     );
   }

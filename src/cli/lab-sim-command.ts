@@ -1,11 +1,12 @@
 /**
- * `athanor lab-sim --protocol http|mqtt|files --dataset FILE`: a standalone reference robot that
+ * `athanor lab-sim --protocol http|mqtt|files|sila2 --dataset FILE`: a standalone reference robot that
  * speaks one lab protocol, backed by a dataset — for the demo, the tests, and anyone writing an
  * integration. When it is ready it prints one JSON line on stdout ({"ready":true,…}); logs go to
  * stderr. It runs until SIGINT or SIGTERM.
  */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ROBOT_LAB_TYPES } from '../campaign/index.js';
 import type { DatasetOracle } from '../lab-adapters/reference-robot/dataset-oracle.js';
 import type { RobotOptions } from '../lab-adapters/reference-robot/robot-parts.js';
 import { UsageError } from './errors.js';
@@ -26,6 +27,8 @@ export interface LabSimOptions {
   secretEnv?: string;
   authEnv?: string;
   authHeader?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   capacity?: number;
   parallel?: number;
   latencyMs?: number;
@@ -62,7 +65,7 @@ function secretFrom(name: string | undefined, flag: string): string | undefined 
 
 export async function labSimCommand(options: LabSimOptions): Promise<number> {
   const protocol = options.protocol;
-  if (!['http', 'mqtt', 'files'].includes(protocol)) throw new UsageError(`--protocol must be http, mqtt or files, got "${protocol}"`);
+  if (!['http', 'mqtt', 'files', 'sila2'].includes(protocol)) throw new UsageError(`--protocol must be http, mqtt, files or sila2, got "${protocol}"`);
   if (!options.dataset) throw new UsageError('give --dataset FILE (a CSV of measured reactions)');
   const dataset = resolve(options.dataset);
   const [{ initChem }, { labLogger }, { DatasetOracle }, { readCsv }] = await Promise.all([
@@ -122,10 +125,32 @@ export async function labSimCommand(options: LabSimOptions): Promise<number> {
     ready = { url: http.url, callbacks: secret ? 'signed' : 'off (no --secret-env): results only on GET /results' };
   } else if (protocol === 'mqtt') {
     const { startMqttRobot } = await import('../lab-adapters/reference-robot/mqtt-robot.js');
-    const mqttRobot = await startMqttRobot({ ...common, brokerUrl: options.broker ?? 'mqtt://127.0.0.1:1883', topicPrefix: options.topicPrefix ?? 'athanor/lab' });
+    const secret = secretFrom(options.secretEnv ?? (process.env.ATHANOR_LAB_SECRET ? 'ATHANOR_LAB_SECRET' : undefined), '--secret-env');
+    const mqttRobot = await startMqttRobot({
+      ...common,
+      brokerUrl: options.broker ?? 'mqtt://127.0.0.1:1883',
+      topicPrefix: options.topicPrefix ?? 'athanor/lab',
+      ...(secret ? { secret } : {}),
+    });
     await mqttRobot.ready;
     robot = mqttRobot;
     ready = { broker: options.broker ?? 'mqtt://127.0.0.1:1883', topicPrefix: options.topicPrefix ?? 'athanor/lab' };
+  } else if (protocol === 'sila2') {
+    const token = secretFrom(options.authEnv, '--auth-env');
+    if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+    const { readFileSync } = await import('node:fs');
+    const read = (file: string, flag: string) => {
+      try {
+        return readFileSync(resolve(file));
+      } catch (error) {
+        throw new UsageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+      }
+    };
+    const tls = options.tlsCert && options.tlsKey ? { cert: read(options.tlsCert, '--tls-cert'), key: read(options.tlsKey, '--tls-key') } : undefined;
+    const { startSila2Station } = await import('../lab-adapters/reference-robot/sila2-station.js');
+    const station = await startSila2Station({ ...common, host: options.host ?? '127.0.0.1', port: options.port ?? 7412, ...(token ? { accessToken: token } : {}), ...(tls ? { tls } : {}) });
+    robot = station;
+    ready = { address: station.address, serverUuid: station.serverUuid, tls: Boolean(tls), accessToken: token ? 'required' : 'off (no --auth-env)' };
   } else {
     if (!options.folder) throw new UsageError('--protocol files needs --folder DIR (the lab folder of the campaign)');
     const { startFilesRobot } = await import('../lab-adapters/reference-robot/files-robot.js');
@@ -156,16 +181,18 @@ function number(min: number, max = Infinity, integer = false) {
 export function registerLabSimCommand(program: Command): Command {
   return program
     .command('lab-sim')
-    .description('run a reference robot that speaks a lab protocol (http, mqtt or files), answering from a dataset')
-    .addOption(new Option('--protocol <protocol>', 'the protocol to speak').choices(['http', 'mqtt', 'files']).makeOptionMandatory())
+    .description(`run a reference robot that speaks a lab protocol (${ROBOT_LAB_TYPES.join(', ')}), answering from a dataset`)
+    .addOption(new Option('--protocol <protocol>', 'the protocol to speak').choices([...ROBOT_LAB_TYPES]).makeOptionMandatory())
     .option('--dataset <file>', 'CSV of measured reactions the robot answers from')
     .option('--columns <list>', 'parameter=column pairs, comma-separated (default: found from the first experiment)')
     .option('--result <name=column>', 'a measured quantity and its column (repeatable; default yield=yield)', (v: string, all: string[] = []) => [...all, v])
-    .option('--host <address>', 'http: address to listen on (default 127.0.0.1)')
-    .option('--port <n>', 'http: port (default 7411; 0 = any free port)', number(0, 65535, true))
-    .option('--secret-env <name>', 'http: variable holding the key to sign callbacks with (default ATHANOR_LAB_SECRET when set)')
-    .option('--auth-env <name>', 'http: variable holding a token every request must carry')
+    .option('--host <address>', 'http, sila2: address to listen on (default 127.0.0.1)')
+    .option('--port <n>', 'http, sila2: port (default 7411 for http, 7412 for sila2; 0 = any free port)', number(0, 65535, true))
+    .option('--secret-env <name>', 'http, mqtt: variable holding the key to sign callbacks (http) or result messages (mqtt) with (default ATHANOR_LAB_SECRET when set)')
+    .option('--auth-env <name>', 'http: variable holding a token every request must carry; sila2: the access token (AuthorizationService metadata)')
     .option('--auth-header <name>', 'http: header carrying that token (default Authorization)')
+    .option('--tls-cert <file>', 'sila2: PEM certificate chain; serve over TLS (with --tls-key)')
+    .option('--tls-key <file>', 'sila2: PEM private key of --tls-cert')
     .option('--broker <url>', 'mqtt: broker URL (default mqtt://127.0.0.1:1883)')
     .option('--topic-prefix <prefix>', 'mqtt: topic prefix (default athanor/lab)')
     .option('--folder <dir>', "files: the lab folder (the campaign's lab.folder)")

@@ -2,10 +2,18 @@
 import { loadCampaignFile, applyOverrides, substanceWarnings } from '../campaign/index.js';
 import { summarizeCampaign, openCampaign, type CampaignRunner } from '../agent/index.js';
 import { summarizeDiscovery, type DiscoverySummary } from '../agent/discovery-summary.js';
-import { getCampaign, openDatabase, resolveHome, type Db } from '../db/index.js';
+import { getCampaign, listObservations, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { formatParameters, formatSummary, formatValue } from './format.js';
+import { formatParetoFront, frontEntries } from './pareto-table.js';
+import { Measurements, paretoFrontOf } from '../measurements/measurements.js';
+import { Objective } from '../objectives/objective.js';
 import { UsageError } from './errors.js';
+import { attendApprovals, type ApprovalMode } from './approval-prompt.js';
+import { exitWhenDatabaseLost } from './database-lost.js';
 import { loadServiceConfig, ServiceConfigError } from '../agent/service-config.js';
+
+/** `athanor run` ends with this when the campaign paused because its lab is down or refuses our credentials. */
+export const LAB_OUTAGE_EXIT_CODE = 4;
 
 export interface RunOptions {
   budget?: number;
@@ -20,6 +28,8 @@ export interface RunOptions {
   dataDir?: string[];
   /** The service configuration file (lab profiles, secrets, data folders). */
   config?: string;
+  /** Campaigns with planner.approval: approve every batch ('all', or true), or ask on stdin ('ask'; the default on a terminal). */
+  approve?: ApprovalMode | true;
 }
 
 /** One line per finished batch, with the best value so far. */
@@ -74,6 +84,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
     for (const w of substanceWarnings(loaded.spec)) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
   }
   const database = await openDatabase({ home });
+  exitWhenDatabaseLost(database, (reason) => process.stderr.write(`athanor: the database is gone (${reason.message}); the campaign is saved up to its last step: continue it with --resume\n`));
   const log = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
   try {
     const { campaign, runner, resumed } = await openCampaign(database.db, {
@@ -86,7 +97,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
     });
     if (options.resume && !resumed && !options.quiet) log('No unfinished campaign from this file: starting a new one.');
     if (!options.quiet) {
-      log(`${resumed ? 'Resuming' : 'Running'} campaign ${campaign.id} "${campaign.name}": ${runner.runtime.space.size.toLocaleString('en')} candidates, budget ${campaign.budget}, batch ${campaign.batchSize}, lab ${runner.runtime.lab.name}`);
+      log(`${resumed ? 'Resuming' : 'Running'} campaign ${campaign.id} "${campaign.name}": ${describeSpace(runner.runtime.space)}, budget ${campaign.budget}, batch ${campaign.batchSize}, lab ${runner.runtime.lab.name}`);
       watchProgress(runner, log, database.db);
     }
     const interrupt = () => {
@@ -95,14 +106,32 @@ export async function runCommand(file: string | undefined, options: RunOptions):
     };
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
+    // The lab stayed unhealthy past lab.pause_after_unhealthy_s, or refused our credentials: the
+    // campaign paused itself (nothing failed, no budget spent); this process ends with exit code 4.
+    const outage = new Promise<{ outage: string }>((resolve) => runner.once('lab-outage', (reason) => resolve({ outage: reason })));
+    const approvalMode: ApprovalMode | undefined = options.approve === true ? 'all' : (options.approve ?? (process.stdin.isTTY ? 'ask' : undefined));
+    const stopApprovals = runner.spec.planner.approval?.required ? attendApprovals(runner, database.db, { mode: approvalMode, out: log }) : undefined;
     await runner.start();
-    const end = await runner.done;
+    // continuing a paused campaign (--campaign, --resume) is the person saying "go on"
+    if (runner.state === 'paused') await runner.resume('cli');
+    const end = await Promise.race([runner.done, outage]);
+    stopApprovals?.();
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
+    if ('outage' in end) {
+      await runner.detach();
+      if (options.json) process.stdout.write(`${JSON.stringify({ campaignId: campaign.id, status: 'paused', outcome: end.outage })}\n`);
+      process.stderr.write(`athanor: campaign ${campaign.id} paused: ${end.outage}\nNo experiment was failed for it. Fix the lab, then continue with: athanor run --campaign ${campaign.id}\n`);
+      // as after an interrupt: a detached runner may leave workers (model fits) that would keep the process alive
+      await database.close();
+      process.exit(LAB_OUTAGE_EXIT_CODE);
+    }
 
     const finished = await getCampaign(database.db, campaign.id);
     const summary = await summarizeCampaign(database.db, finished ?? campaign, runner.runtime.reference);
     const discovery = await summarizeDiscovery(database.db, campaign.id, runner.spec, runner.runtime);
+    const objective = Objective.of(runner.spec);
+    const front = objective.kind === 'pareto' ? frontEntries(paretoFrontOf(Measurements.from(await listObservations(database.db, campaign.id)), objective), objective) : undefined;
     if (options.json) {
       process.stdout.write(
         `${JSON.stringify({
@@ -110,17 +139,21 @@ export async function runCommand(file: string | undefined, options: RunOptions):
           status: summary.status,
           outcome: summary.outcome,
           experiments: summary.experiments,
-          bestYield: summary.bestYield,
+          target: summary.target,
           best: summary.best,
+          // deprecated alias of best.value (documented in README.md)
+          bestYield: summary.bestYield,
           firstTop1At: summary.firstTop1At,
           firstMaxAt: summary.firstMaxAt,
           top1Threshold: summary.reference?.top1Threshold ?? null,
           counts: summary.counts,
           ...(discovery ? { discovery } : {}),
+          ...(front ? { paretoFront: front } : {}),
         })}\n`,
       );
     } else {
       process.stdout.write(`\n${formatSummary(summary, database.location, discovery ? formatDiscovery(discovery) : undefined)}\n`);
+      if (front) process.stdout.write(`\n${formatParetoFront(front, objective).join('\n')}\n`);
     }
     return end.status === 'failed' ? 1 : 0;
   } finally {
@@ -140,4 +173,11 @@ function formatDiscovery(d: DiscoverySummary): string[] {
     lines.push(`  map accuracy  ${percent(d.accuracy)} of the dataset's combinations right after exploring ${percent(d.experiments / d.candidates)} (the majority outcome everywhere: ${percent(d.majorityAccuracy)})`);
   }
   return lines;
+}
+
+/** "1,728 candidates", or for a searched space its parameters (its candidates are the points it proposes). */
+function describeSpace(space: { size: number; domain?: { continuous: unknown[]; discrete: unknown[]; discreteCombinations: number } }): string {
+  if (!space.domain) return `${space.size.toLocaleString('en')} candidates`;
+  const { continuous, discrete, discreteCombinations } = space.domain;
+  return `a searched space (${continuous.length} continuous parameter${continuous.length === 1 ? '' : 's'}${discrete.length ? `, ${discreteCombinations.toLocaleString('en')} discrete combinations` : ''})`;
 }

@@ -2,7 +2,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { pino } from 'pino';
 import { createNewCampaign, MainThreadTrainer, ServiceMetrics, Supervisor, WorkerTrainingPool } from '../agent/index.js';
 import { ServiceSettingsError, serviceSettingsFromEnv, type ServiceSettings } from '../agent/service-settings.js';
 import { loadServiceConfig, ServiceConfigError } from '../agent/service-config.js';
@@ -11,7 +10,11 @@ import { loadCampaignFile } from '../campaign/index.js';
 import { countLiveApiTokens, listCampaigns, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { createApp } from '../server/app.js';
 import { EventFeed } from '../server/event-feed.js';
+import { maxInFlightFromEnv } from '../server/middleware/shed-reads.js';
+import { exitWhenDatabaseLost } from './database-lost.js';
 import { UsageError } from './errors.js';
+import { serviceLogger } from './service-log.js';
+import { localUrl, revokeLocalCliTokens, writeServiceFile } from './service-file.js';
 
 export interface ServeOptions {
   port?: number;
@@ -32,6 +35,8 @@ export const FIRST_TOKEN_NAME = 'first-operator';
  * token and prints it once. Later starts find tokens and print nothing secret.
  */
 async function firstTokenIfNone(db: Db): Promise<string | undefined> {
+  // a killed run's local CLI token is nobody's: it must not pass for a token someone can sign in with
+  await revokeLocalCliTokens(db);
   if ((await countLiveApiTokens(db)) > 0) return undefined;
   return (await issueToken(db, FIRST_TOKEN_NAME, 'operator')).token;
 }
@@ -63,17 +68,24 @@ function usageErrorOf<T>(read: () => T): T {
 }
 
 export async function serveCommand(options: ServeOptions): Promise<number> {
-  // Logs go to stderr as JSON lines; stdout keeps the lines meant for people.
-  const log = pino({ name: 'athanor' }, pino.destination(2));
+  // Logs go to stderr (JSON lines, or readable ones on a terminal: service-log.ts); stdout keeps the lines meant for people.
+  const log = serviceLogger();
   const home = resolveHome(options.home);
   const host = options.host ?? process.env.ATHANOR_HOST ?? '127.0.0.1';
   const port = options.port ?? Number(process.env.ATHANOR_PORT ?? 7340);
   const settings = settingsFromEnv();
   const sessionHours = usageErrorOf(sessionHoursFromEnv);
+  const maxInFlight = usageErrorOf(() => maxInFlightFromEnv());
   const config = await loadServiceConfig(home, options.config).catch((error: unknown) => {
     throw error instanceof ServiceConfigError ? new UsageError(error.message) : error;
   });
+  // The demo's campaign file (RDKit loads to check its SMILES) is read on this thread while the
+  // database opens on its own (a fresh PGlite's initdb takes most of a first start): on two cores
+  // the two overlap instead of adding up. Only used when the home has no campaign yet.
+  const demoFile = options.demo ? loadCampaignFile(DEMO_FILE) : undefined;
+  demoFile?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const database = await openDatabase({ home });
+  exitWhenDatabaseLost(database, (reason) => log.fatal({ err: reason }, 'the database is gone (its thread ended): exiting for a supervisor to restart the service'));
   log.info({ database: database.location, kind: database.kind }, 'database ready');
   // names only: what a campaign sent over the API may reach (never a secret's value)
   log.info({ config: config.file ?? null, dataFolders: [options.dataDir ? resolve(options.dataDir) : 'examples', ...config.dataFolders], labProfiles: Object.keys(config.profiles), secrets: config.secretNames() }, 'configuration read');
@@ -96,7 +108,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   log.info({ owner: supervisor.owner, leaseTtlMs: settings.leaseTtlMs, trainingWorkers: settings.trainingWorkers }, 'supervisor ready');
 
   if (options.demo && (await listCampaigns(database.db)).length === 0) {
-    const { spec, source } = await loadCampaignFile(DEMO_FILE);
+    const { spec, source } = await (demoFile ?? loadCampaignFile(DEMO_FILE));
     const demo = await createNewCampaign(
       database.db,
       { ...spec, name: `Demo: ${spec.name}`, lab: spec.lab.type === 'simulator' ? { ...spec.lab, latency_ms: DEMO_LATENCY_MS } : spec.lab },
@@ -118,13 +130,24 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     feed,
     metrics,
     sessionHours,
+    maxInFlight,
     ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
     config,
     logError: (err, where) => log.error({ err, where }, 'request failed'),
   });
-  const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
+  let forgetServiceFile: (() => Promise<void>) | undefined;
+  // The banner comes once the home names this service, so a CLI command started on seeing it finds it.
+  const listening = async (listeningPort: number) => {
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${listeningPort}`;
     log.info({ url }, 'listening');
+    // The embedded database admits this process alone: `athanor status`, `token` and `experiments`
+    // on the same home come through the API with the token left in the home (service-file.ts).
+    if (database.kind === 'pglite') {
+      forgetServiceFile = await writeServiceFile(database.db, home, localUrl(host, listeningPort)).catch((err: unknown) => {
+        log.warn({ err }, 'could not leave the service address in the home: CLI commands on it will be refused while the service runs');
+        return undefined;
+      });
+    }
     const signIn = firstToken
       ? `  sign in with this operator token (shown once; only its hash is stored):\n\n      ${firstToken}\n\n` +
         '  more tokens:          npx athanor token create --role viewer|operator|lab\n'
@@ -137,7 +160,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
         (isLoopback(host) ? '' : `  note: listening on ${host}, not only this machine: put it behind TLS (a reverse proxy).\n`) +
         '  stop with Ctrl-C: campaigns rest where they are and resume at the next start.\n\n',
     );
-  });
+  };
+  const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => void listening(info.port));
 
   await new Promise<void>((resolveStop) => {
     const shutdown = (signal: string) => {
@@ -149,6 +173,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       void supervisor
         .shutdown()
         .then(() => trainer.close())
+        .then(() => forgetServiceFile?.().catch((err: unknown) => log.warn({ err }, 'could not revoke the local CLI token')))
         .then(() => database.close())
         .finally(resolveStop);
     };

@@ -1,23 +1,16 @@
 /** `athanor token create|list|revoke`: API tokens for the HTTP API and the control panel. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { issueToken, TOKEN_ROLES } from '../auth/index.js';
-import { bindApiTokens, getCampaign, listApiTokens, openDatabase, resolveHome, revokeApiTokens, type Db, type TokenRole } from '../db/index.js';
+import { issueToken, TOKEN_NAME, TOKEN_NAME_RULE, TOKEN_ROLES } from '../auth/index.js';
+import { bindApiTokens, getCampaign, listApiTokens, resolveHome, revokeApiTokens, type Db, type TokenRole } from '../db/index.js';
+import { shownToken, type ShownToken } from '../server/routes/tokens.js';
+import { withHome } from './service-client.js';
 import { UsageError } from './errors.js';
 
 function tokenName(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9 ._@:-]{0,63}$/.test(value)) {
-    throw new InvalidArgumentError('1-64 characters: letters, digits, space and . _ @ : -, starting with a letter or digit');
+  if (!TOKEN_NAME.test(value)) {
+    throw new InvalidArgumentError(TOKEN_NAME_RULE);
   }
   return value;
-}
-
-async function withDatabase<T>(home: string | undefined, action: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ home: resolveHome(home) });
-  try {
-    return await action(database.db);
-  } finally {
-    await database.close();
-  }
 }
 
 function campaignId(value: string, previous: string[] = []): string[] {
@@ -37,12 +30,18 @@ export async function createTokenCommand(options: { role: TokenRole; name?: stri
   if (options.role === 'lab' && campaignIds.length === 0) {
     throw new UsageError('a lab token must be bound to the campaigns it reports to: add --campaign <id> (once per campaign)');
   }
-  const issued = await withDatabase(options.home, async (db) => {
-    await requireCampaigns(db, campaignIds);
-    return issueToken(db, name, options.role, { campaignIds });
-  });
+  const issued = await withHome(
+    resolveHome(options.home),
+    async ({ db }) => {
+      await requireCampaigns(db, campaignIds);
+      const made = await issueToken(db, name, options.role, { campaignIds });
+      return { id: made.row.id, token: made.token, campaigns: made.row.campaignIds ?? [] };
+    },
+    // while `athanor serve` holds the home: the same through its API (it checks the campaigns too)
+    (client) => client.request<{ id: string; token: string; campaigns: string[] | null }>('POST', '/api/tokens', { name, role: options.role, ...(campaignIds.length > 0 ? { campaigns: campaignIds } : {}) }),
+  );
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ id: issued.row.id, name, role: options.role, token: issued.token, campaigns: issued.row.campaignIds ?? [] })}\n`);
+    process.stdout.write(`${JSON.stringify({ id: issued.id, name, role: options.role, token: issued.token, campaigns: issued.campaigns ?? [] })}\n`);
   } else {
     const bound = campaignIds.length > 0 ? ` for campaign${campaignIds.length === 1 ? '' : 's'} ${campaignIds.join(', ')}` : '';
     process.stdout.write(
@@ -54,27 +53,31 @@ export async function createTokenCommand(options: { role: TokenRole; name?: stri
 }
 
 export async function bindTokenCommand(nameOrId: string, options: { home?: string; campaign: string[] }): Promise<number> {
-  const count = await withDatabase(options.home, async (db) => {
-    await requireCampaigns(db, options.campaign);
-    return bindApiTokens(db, nameOrId, options.campaign);
-  });
+  const count = await withHome(
+    resolveHome(options.home),
+    async ({ db }) => {
+      await requireCampaigns(db, options.campaign);
+      return bindApiTokens(db, nameOrId, options.campaign);
+    },
+    async (client) => {
+      // the API binds by id: a name stands for every live lab token that has it
+      const { tokens } = await client.request<{ tokens: ShownToken[] }>('GET', '/api/tokens');
+      const matching = tokens.filter((t) => t.role === 'lab' && (t.id === nameOrId.toLowerCase() || t.name === nameOrId));
+      for (const t of matching) await client.request('PATCH', `/api/tokens/${t.id}`, { campaigns: options.campaign });
+      return matching.length;
+    },
+  );
   if (count === 0) throw new UsageError(`no live lab token has the name or id "${nameOrId}"`);
   process.stdout.write(`Bound ${count} lab token${count === 1 ? '' : 's'} "${nameOrId}" to ${options.campaign.join(', ')}.\n`);
   return 0;
 }
 
 export async function listTokensCommand(options: { home?: string; json?: boolean; all?: boolean }): Promise<number> {
-  const rows = await withDatabase(options.home, (db) => listApiTokens(db, { includeRevoked: options.all ?? false }));
-  const shown = rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    role: r.role,
-    prefix: r.prefix,
-    campaigns: r.role === 'lab' ? (r.campaignIds ?? []) : null,
-    createdAt: r.createdAt.toISOString(),
-    lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
-    revokedAt: r.revokedAt?.toISOString() ?? null,
-  }));
+  const shown = await withHome(
+    resolveHome(options.home),
+    async ({ db }) => (await listApiTokens(db, { includeRevoked: options.all ?? false })).map(shownToken),
+    async (client) => (await client.request<{ tokens: ShownToken[] }>('GET', `/api/tokens?all=${options.all ? 'true' : 'false'}`)).tokens,
+  );
   if (options.json) process.stdout.write(`${JSON.stringify(shown)}\n`);
   else if (shown.length === 0) process.stdout.write('No API tokens. Create one with: athanor token create --role operator\n');
   else {
@@ -88,7 +91,17 @@ export async function listTokensCommand(options: { home?: string; json?: boolean
 }
 
 export async function revokeTokenCommand(nameOrId: string, options: { home?: string }): Promise<number> {
-  const count = await withDatabase(options.home, (db) => revokeApiTokens(db, nameOrId));
+  const count = await withHome(
+    resolveHome(options.home),
+    ({ db }) => revokeApiTokens(db, nameOrId),
+    async (client) => {
+      // the API revokes by id: a name stands for every live token that has it
+      const { tokens } = await client.request<{ tokens: ShownToken[] }>('GET', '/api/tokens');
+      const matching = tokens.filter((t) => t.id === nameOrId.toLowerCase() || t.name === nameOrId);
+      for (const t of matching) await client.request('DELETE', `/api/tokens/${t.id}`);
+      return matching.length;
+    },
+  );
   if (count === 0) throw new UsageError(`no live token has the name or id "${nameOrId}"`);
   process.stdout.write(`Revoked ${count} token${count === 1 ? '' : 's'} "${nameOrId}".\n`);
   return 0;

@@ -1,11 +1,12 @@
 /**
  * Opens the database: embedded PGlite in `<home>/db` by default, PostgreSQL when a URL is given.
- * Both run the same SQL migrations from `migrations/` before anything else touches them.
+ * Both run the same SQL migrations from `migrations/` before anything else touches them. PGlite
+ * runs in a worker thread (pglite-thread.ts), so its statements never hold the caller's event loop.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -15,6 +16,7 @@ import pg from 'pg';
 import * as schema from './schema.js';
 import { acquireHomeLock } from './home-lock.js';
 import { ensurePrivateDir, makeTreePrivate } from '../util/private-files.js';
+import { PgliteThread } from './pglite-thread.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -28,6 +30,12 @@ export interface Database {
   /** Where the data lives, for messages: a folder or a URL without its password. */
   location: string;
   close(): Promise<void>;
+  /**
+   * Calls `listener` if the database is gone for good while the process runs: the embedded
+   * database's thread ended without close(). Never on PostgreSQL, whose pool replaces a broken
+   * connection by itself (a server that is down fails each statement with its own error).
+   */
+  onLost(listener: (reason: Error) => void): void;
 }
 
 export interface OpenOptions {
@@ -81,6 +89,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
         kind: 'postgres',
         location: redactUrl(databaseUrl),
         close: () => pool.end(),
+        onLost: () => undefined,
       };
     } catch (error) {
       await pool.end();
@@ -97,14 +106,24 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   try {
     ensurePrivateDir(dataDir);
     makeTreePrivate(dataDir);
-    const client = await PGlite.create(dataDir);
-    const db = drizzlePglite({ client, schema });
-    if (shouldMigrate) await migratePglite(db, { migrationsFolder: migrationsFolder() });
+    // PGlite runs its statements in a thread of its own, off the service's event loop
+    // (pglite-thread.ts says why, and why this rather than a socket or drizzle's pg-proxy). The
+    // client offers what drizzle's PGlite driver calls (query, transaction), hence the cast.
+    const client = await PgliteThread.open(dataDir);
+    let db;
+    try {
+      db = drizzlePglite({ client: client as unknown as PGlite, schema });
+      if (shouldMigrate) await migratePglite(db, { migrationsFolder: migrationsFolder() });
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
     makeTreePrivate(dataDir);
     return {
       db: db as unknown as Db,
       kind: 'pglite',
       location: dataDir,
+      onLost: (listener) => client.onLost(listener),
       close: async () => {
         try {
           await client.close();

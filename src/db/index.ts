@@ -12,3 +12,5 @@ export * from './repositories/model-versions.js';
 export * from './repositories/leases.js';
 export * from './repositories/campaign-commands.js';
 export * from './repositories/sessions.js';
+export * from './repositories/prior-results.js';
+export * from './repositories/approvals.js';

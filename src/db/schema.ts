@@ -1,8 +1,9 @@
 /**
- * The one Drizzle schema for PGlite and PostgreSQL. The database is the truth (DESIGN invariant 1):
+ * The one Drizzle schema for PGlite and PostgreSQL. The database is the truth (docs/design.md, invariant 1):
  * every row a campaign needs to resume after a crash lives here.
  */
 import { sql } from 'drizzle-orm';
+import type { CampaignSpec } from '../campaign/types.js';
 import {
   bigserial,
   boolean,
@@ -24,11 +25,16 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
+
+/** What the spec column takes: a validated spec on the way in; read back as unknown JSON and parsed. */
+type StoredSpecJson = CampaignSpec | Record<string, unknown>;
+
 export const campaigns = pgTable('campaigns', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   /** The validated campaign spec (snake_case, as in the file), after command-line overrides. */
-  spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+  // Read back through parseStoredSpec (repositories/campaigns.ts), never trusted as typed JSON.
+  spec: jsonb('spec').$type<StoredSpecJson>().notNull(),
   /** The file as the user wrote it, for provenance. */
   specSource: text('spec_source').notNull(),
   /** Fingerprint of the effective spec: `run --resume` finds the unfinished campaign with the same one. */
@@ -74,10 +80,16 @@ export interface ProposalInfo {
   acquisition?: number;
   /** What the candidate should give, best first (discovery campaigns: the forward model's products). */
   products?: { smiles: string; probability: number; observed?: boolean }[];
+  /** Approved for dispatch by a person (the approval gate), or by the gate's timer (`auto`). A chemist's own suggestion carries its author's approval. */
+  approval?: { by: string; at: string; auto?: boolean };
+  /** Changes a person made to the proposal before it was dispatched, oldest first. */
+  edits?: { by: string; at: string; parameter: string; from: string | number; to: string | number; reason?: string }[];
+  /** Rejected by a person before dispatch: the planner never proposes this candidate again. */
+  rejection?: { by: string; at: string; reason: string };
 }
 
 export const experiments = pgTable('experiments', {
-  /** The idempotency key end to end (DESIGN invariant 2): labs see this id. */
+  /** The idempotency key end to end (docs/design.md, invariant 2): labs see this id. */
   id: uuid('id').primaryKey(),
   campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
   /** 1-based order of planning within the campaign. */
@@ -129,6 +141,13 @@ export const quarantinedResults = pgTable('quarantined_results', {
   raw: jsonb('raw').notNull(),
   source: text('source').notNull(),
   receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  /** An operator's decision: 'assigned' (stored as the result of assigned_experiment_id) or 'discarded'. */
+  resolution: text('resolution'),
+  assignedExperimentId: uuid('assigned_experiment_id'),
+  /** Why it was discarded (required) or assigned (optional). */
+  resolutionReason: text('resolution_reason'),
+  resolvedBy: text('resolved_by'),
+  resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
 }, (t) => [index('quarantined_results_campaign_idx').on(t.campaignId, t.receivedAt)]);
 
 export const modelVersions = pgTable('model_versions', {
@@ -221,3 +240,28 @@ export const campaignCommands = pgTable('campaign_commands', {
   /** True when it was applied, false when it could not be (the message is in outcome). */
   ok: boolean('ok'),
 }, (t) => [index('campaign_commands_pending_idx').on(t.campaignId, t.doneAt)]);
+
+/**
+ * Prior data a campaign learns from (docs/transfer.md): rows of an earlier campaign or of a CSV of
+ * historical experiments, placed on this campaign's candidates. Not experiments: never dispatched,
+ * never counted against the budget; excluded by an operator like any result.
+ */
+export const priorResults = pgTable('prior_results', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  /** 1-based order within the campaign's prior data (how people and the API name a row). */
+  seq: integer('seq').notNull(),
+  /** Where it came from: `file:<path>` or `campaign:<id>`, with the task value when the file has a task column. */
+  source: text('source').notNull(),
+  /** The source's label as people read it (the entry's name, the file's name, the campaign's name). */
+  sourceName: text('source_name').notNull(),
+  /** 'same': the campaign's own task (joins its training set); 'related': another task (multi-task surrogate). */
+  task: text('task').$type<'same' | 'related'>().notNull(),
+  /** The CSV line (header = line 1) or the source campaign's experiment number. */
+  origin: integer('origin').notNull(),
+  candidateKey: text('candidate_key').notNull(),
+  parameters: jsonb('parameters').$type<Record<string, string | number>>().notNull(),
+  values: jsonb('values').$type<Record<string, number>>().notNull(),
+  excludedReason: text('excluded_reason'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('prior_results_campaign_seq_uq').on(t.campaignId, t.seq), index('prior_results_campaign_idx').on(t.campaignId)]);

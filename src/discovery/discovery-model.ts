@@ -6,7 +6,7 @@
 import { canonicalOrNull } from '../chem/index.js';
 import type { SearchSpace } from '../planner/space.js';
 import { candidateFeatures, type CandidateFeatures, type FeatureOptions } from './features.js';
-import { annotateSpace, type ForwardAnnotations, type ForwardOracle } from './forward-annotations.js';
+import { annotateSpace, type ForwardAnnotations, type ForwardBatchOracle } from './forward-annotations.js';
 import { ReactivityModel, type ReactivityModelOptions, type ReactivityPrediction } from './reactivity-model.js';
 
 export interface Outcome {
@@ -40,8 +40,8 @@ export class DiscoveryModel {
   }
 
   /** Runs the forward model over the space (once per distinct reactant set) and builds the features. */
-  static build(space: SearchSpace, oracle: ForwardOracle | undefined, options: DiscoveryModelOptions = {}): DiscoveryModel {
-    const forward = oracle ? annotateSpace(space, oracle, options.reactantRoles) : undefined;
+  static async build(space: SearchSpace, oracle: ForwardBatchOracle | undefined, options: DiscoveryModelOptions = {}): Promise<DiscoveryModel> {
+    const forward = oracle ? await annotateSpace(space, oracle, options.reactantRoles) : undefined;
     return new DiscoveryModel(space, forward, options);
   }
 

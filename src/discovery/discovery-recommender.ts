@@ -13,7 +13,7 @@ import { DiverseDesign, RandomDesign } from '../planner/initial-design.js';
 import { untriedCandidates, type Observation, type PlanningContext, type PredictedProductInfo, type Proposal, type Recommendation, type Recommender } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
 import { DiscoveryModel, type DiscoveryModelOptions, type ExpectedProduct, type Outcome } from './discovery-model.js';
-import type { ForwardOracle } from './forward-annotations.js';
+import type { ForwardBatchOracle } from './forward-annotations.js';
 import { binaryEntropy } from './reactivity-model.js';
 
 export type DiscoveryAcquisition = 'information' | 'uncertainty';
@@ -26,7 +26,7 @@ export interface DiscoverySettings {
   penaltyLength?: number;
   initialDesign?: 'diverse' | 'random';
   /** Loads the forward model (reading its file is the caller's business); absent: no forward features. */
-  forward?: () => Promise<ForwardOracle>;
+  forward?: () => Promise<ForwardBatchOracle>;
   model?: DiscoveryModelOptions;
 }
 

@@ -90,6 +90,7 @@ export function candidateFeatures(space: SearchSpace, forward: ForwardAnnotation
 /** `slots`: the parameter's index, or the indices of its unordered group (values then count the slots). */
 function identityColumns(space: SearchSpace, parameter: Parameter, slots: number[]): Column[] {
   const j = slots[0]!;
+  if (parameter.kind === 'continuous') throw new Error(`the discovery strategy needs a listed space; ${parameter.name} is continuous`);
   if (parameter.kind === 'numeric') {
     const min = Math.min(...parameter.values);
     const span = Math.max(...parameter.values) - min;

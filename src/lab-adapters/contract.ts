@@ -33,18 +33,37 @@ export interface LabHealth {
 }
 
 /**
+ * What became of a report, as the lab is told in its acknowledgement (docs/lab-protocols.md):
+ * stored (a result or a failure recorded), duplicate (the same report again: nothing new),
+ * conflict (a repeat with different values: the stored result stands, this report is quarantined),
+ * quarantined (kept aside: unknown experiment, or one already finished; an operator decides).
+ */
+export type ReportOutcome = 'stored' | 'duplicate' | 'conflict' | 'quarantined';
+
+/**
  * Receives each result. The adapter treats the result as delivered only once the handler resolves,
  * so a crash between receipt and storage leads to redelivery, never loss; handlers must therefore
- * be idempotent (storage is unique by experiment id).
+ * be idempotent (storage is unique by experiment id). The outcome, when given, goes into the ack.
  */
-export type ResultHandler = (result: LabResult) => Promise<void>;
+export type ResultHandler = (result: LabResult) => Promise<ReportOutcome | void>;
+
+/**
+ * Keeps a report the adapter refused because it cannot be trusted (an MQTT result without a valid
+ * signature): not stored as a result, but quarantined with its raw message and the reason, so an
+ * operator sees it and can still assign it. Throws RetryLaterError when the quarantine is rate-limited.
+ */
+export type QuarantineSink = (report: { experimentId: string; reason: string; raw: unknown }) => Promise<void>;
+
+export interface ResultSinks {
+  quarantine?: QuarantineSink;
+}
 
 export interface LabAdapter {
   readonly name: string;
   /** Experiments that may be in flight at once. */
   readonly capacity: number;
   /** Begin delivering results (including any the lab still holds from before a restart). */
-  start(handler: ResultHandler): Promise<void>;
+  start(handler: ResultHandler, sinks?: ResultSinks): Promise<void>;
   stop(): Promise<void>;
   dispatch(order: ExperimentOrder): Promise<DispatchReceipt>;
   status(experimentId: string): Promise<LabExperimentStatus>;
@@ -53,9 +72,28 @@ export interface LabAdapter {
   health(): Promise<LabHealth>;
 }
 
-/** Worth retrying with backoff: the lab is busy, unreachable, or timed out. */
+/**
+ * Worth retrying with backoff: the lab is busy, unreachable, or timed out. A lab fault, never the
+ * experiment's: the experiment is held and sent again once the lab is healthy.
+ */
 export class TransientLabError extends Error {
-  override readonly name = 'TransientLabError';
+  override readonly name: string = 'TransientLabError';
+  constructor(
+    message: string,
+    /** The lab said when to come back (HTTP Retry-After): honoured exactly, instead of backoff. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The lab refused our credentials (HTTP 401/403, MQTT "not authorized"): a lab fault too — the
+ * experiment is held, not failed — but one that waiting will not mend, so the campaign pauses at
+ * once with this reason until someone fixes lab.auth (or the robot's side) and resumes it.
+ */
+export class LabAuthError extends TransientLabError {
+  override readonly name = 'LabAuthError';
 }
 
 /** Retrying will not help: the experiment fails with this reason. */

@@ -6,6 +6,7 @@
  */
 import type { Logger } from './log.js';
 import { SimulatedLab, type Measurement, type SimulatedJob } from './simulated-lab.js';
+import { Objective } from '../objectives/objective.js';
 
 export interface DatasetSimulatorOptions {
   name?: string;
@@ -18,6 +19,12 @@ export interface DatasetSimulatorOptions {
   results: Record<string, string>;
   /** Column with the observed product (a SMILES), reported as `raw.product` when the row has one. */
   productColumn?: string;
+  /**
+   * A row with some result cells empty still counts when it has one of these quantities (an
+   * objective with several targets): its result reports what it has. Unset: every result column
+   * must be filled.
+   */
+  anyOf?: readonly string[];
   /** Noisy values are clipped into these bounds (a yield is never below 0 %). */
   bounds?: Record<string, [number, number]>;
   noiseSd?: number;
@@ -57,8 +64,8 @@ export class DatasetSimulator extends SimulatedLab {
   }
 
   /** Facts about the dataset a campaign is measured against (best value, top-1 % threshold). */
-  reference(quantity: string, direction: 'maximize' | 'minimize' = 'maximize'): DatasetReference {
-    return referenceOf([...this.table.values()], quantity, direction, this.options.source);
+  reference(quantity: string, orientation: 'maximize' | 'minimize' | Pick<Objective, 'orient'> = 'maximize'): DatasetReference {
+    return referenceOf([...this.table.values()], quantity, orientation, this.options.source);
   }
 
   /** The dataset's values for a candidate key (the mean of replicate rows), when it has a row. */
@@ -79,7 +86,8 @@ export class DatasetSimulator extends SimulatedLab {
   }
 
   private indexRows(): void {
-    const sums = new Map<string, { sums: Record<string, number>; n: number }>();
+    const sums = new Map<string, { sums: Record<string, number>; counts: Record<string, number> }>();
+    const anyOf = this.options.anyOf;
     for (const row of this.options.rows) {
       const key = this.options.keyOfRow(row);
       if (key === null) continue;
@@ -90,32 +98,38 @@ export class DatasetSimulator extends SimulatedLab {
         if (Number.isFinite(value)) values[quantity] = value;
         else complete = false;
       }
-      if (!complete) continue;
+      if (anyOf ? !anyOf.some((q) => values[q] !== undefined) : !complete) continue;
       const product = this.options.productColumn ? row[this.options.productColumn]?.trim() : undefined;
       if (product && !this.products.has(key)) this.products.set(key, product);
-      const slot = sums.get(key) ?? { sums: {}, n: 0 };
-      for (const [q, v] of Object.entries(values)) slot.sums[q] = (slot.sums[q] ?? 0) + v;
-      slot.n++;
+      const slot = sums.get(key) ?? { sums: {}, counts: {} };
+      for (const [q, v] of Object.entries(values)) {
+        slot.sums[q] = (slot.sums[q] ?? 0) + v;
+        slot.counts[q] = (slot.counts[q] ?? 0) + 1;
+      }
       sums.set(key, slot);
     }
-    // replicate rows of one candidate: the lab reports their mean
-    for (const [key, { sums: s, n }] of sums) {
-      this.table.set(key, Object.fromEntries(Object.entries(s).map(([q, v]) => [q, v / n])));
+    // replicate rows of one candidate: the lab reports each quantity's mean over the rows that have it
+    for (const [key, { sums: s, counts }] of sums) {
+      this.table.set(key, Object.fromEntries(Object.entries(s).map(([q, v]) => [q, v / (counts[q] as number)])));
     }
   }
 }
 
-/** Best value, top-1 % threshold and counts of a set of measured candidates. */
+/**
+ * Best value, top-1 % threshold and counts of a set of measured candidates. "Best" is the
+ * objective's (Objective.orient: a match objective's best is the value closest to its target); a
+ * bare direction stands for a plain maximised or minimised target.
+ */
 export function referenceOf(
   table: Record<string, number>[],
   quantity: string,
-  direction: 'maximize' | 'minimize',
+  orientation: 'maximize' | 'minimize' | Pick<Objective, 'orient'>,
   source: string,
 ): DatasetReference {
   const values = table.map((v) => v[quantity]).filter((v): v is number => v !== undefined);
   if (values.length === 0) throw new Error(`the dataset ${source} has no values for ${quantity}`);
-  const sign = direction === 'maximize' ? -1 : 1;
-  values.sort((a, b) => sign * (a - b)); // best first
+  const objective = typeof orientation === 'string' ? new Objective({ target: quantity, direction: orientation }) : orientation;
+  values.sort((a, b) => objective.orient(b) - objective.orient(a)); // best first
   const k = Math.max(1, Math.ceil(values.length * 0.01));
   const threshold = values[k - 1] as number;
   return {
@@ -124,6 +138,6 @@ export function referenceOf(
     max: values.reduce((a, b) => Math.max(a, b)),
     min: values.reduce((a, b) => Math.min(a, b)),
     top1Threshold: threshold,
-    top1Count: values.filter((v) => sign * (v - threshold) <= 0).length,
+    top1Count: values.filter((v) => objective.orient(v) >= objective.orient(threshold)).length,
   };
 }

@@ -4,7 +4,7 @@
  * reason, and the lab is asked to cancel it. A result that arrives later still reaches the handler,
  * where storage quarantines it (the experiment has failed): late, but not lost.
  */
-import type { DispatchReceipt, ExperimentOrder, LabAdapter, LabExperimentStatus, LabHealth, LabResult, ResultHandler } from './contract.js';
+import type { DispatchReceipt, ExperimentOrder, LabAdapter, LabExperimentStatus, LabHealth, LabResult, ResultHandler, ResultSinks } from './contract.js';
 import { RefusedResultError } from './contract.js';
 import { describeError, labLogger, type Logger } from './log.js';
 
@@ -25,12 +25,12 @@ export class WithExperimentTimeouts implements LabAdapter {
     this.log = log ?? labLogger(inner.name);
   }
 
-  async start(handler: ResultHandler): Promise<void> {
+  async start(handler: ResultHandler, sinks?: ResultSinks): Promise<void> {
     this.handler = handler;
     await this.inner.start(async (result) => {
       this.disarm(result.experimentId);
-      await handler(result);
-    });
+      return handler(result);
+    }, sinks);
   }
 
   async stop(): Promise<void> {

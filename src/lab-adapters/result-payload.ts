@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { findUnsafeText } from '../util/safe-text.js';
 import { RefusedResultError, type LabResult } from './contract.js';
+import type { ObjectiveSpec } from '../campaign/types.js';
 
 /**
  * How deep a result payload may nest. A result is a flat object with a few small ones inside;
@@ -21,6 +22,24 @@ export interface ResultExpectations {
   target: string;
   /** The objective's [low, high]: a target value outside is refused, not clipped. */
   bounds?: [number, number];
+  /**
+   * An objective with several targets: a completed result must carry at least one of them (it is
+   * stored and used for the targets it has); each carried one must lie inside its bounds.
+   * `target`/`bounds` are then not required on their own.
+   */
+  targets?: { name: string; bounds?: [number, number] }[];
+}
+
+/** What a campaign's objective expects of a completed result. */
+export function resultExpectations(objective: ObjectiveSpec): ResultExpectations {
+  const single = { target: objective.target, ...(objective.bounds ? { bounds: objective.bounds } : {}) };
+  const listed = objective.pareto ?? objective.desirability;
+  if (!listed) return single;
+  const targets = listed.map((t) => {
+    const bounds = 'bounds' in t ? t.bounds : undefined;
+    return { name: t.target, ...(bounds ? { bounds } : {}) };
+  });
+  return { target: listed[0]?.target ?? objective.target, targets };
 }
 
 const QUANTITY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -89,6 +108,10 @@ function depthOver(value: unknown, max: number): string | undefined {
 /** The objective's rules for a completed result: the target is there and inside the bounds. */
 export function checkResultValues(result: LabResult, expectations: ResultExpectations): void {
   if (result.status !== 'completed') return;
+  if (expectations.targets) {
+    checkSeveralTargets(result, expectations.targets);
+    return;
+  }
   const { target, bounds } = expectations;
   const value = result.values[target];
   const field = `values.${target}`;
@@ -98,6 +121,22 @@ export function checkResultValues(result: LabResult, expectations: ResultExpecta
   if (!Number.isFinite(value)) throw new RefusedResultError('invalid_result', `${field}: must be a finite number, got ${String(value)}`, field);
   if (bounds && (value < bounds[0] || value > bounds[1])) {
     throw new RefusedResultError('out_of_bounds', `${field}: ${value} lies outside the objective's bounds [${bounds[0]}, ${bounds[1]}]`, field);
+  }
+}
+
+function checkSeveralTargets(result: LabResult & { status: 'completed' }, targets: NonNullable<ResultExpectations['targets']>): void {
+  if (!targets.some((t) => result.values[t.name] !== undefined)) {
+    const names = targets.map((t) => `"${t.name}"`).join(', ');
+    throw new RefusedResultError('missing_field', `values: a completed result must report at least one of the objective's targets (${names})`, 'values');
+  }
+  for (const { name, bounds } of targets) {
+    const value = result.values[name];
+    if (value === undefined) continue;
+    const field = `values.${name}`;
+    if (!Number.isFinite(value)) throw new RefusedResultError('invalid_result', `${field}: must be a finite number, got ${String(value)}`, field);
+    if (bounds && (value < bounds[0] || value > bounds[1])) {
+      throw new RefusedResultError('out_of_bounds', `${field}: ${value} lies outside the bounds of "${name}" [${bounds[0]}, ${bounds[1]}]`, field);
+    }
   }
 }
 

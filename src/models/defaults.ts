@@ -15,8 +15,17 @@ import { initTensorBackend } from './backend.js';
 import { DeepEnsembleSurrogate } from './ensemble.js';
 import type { SubstanceKernel } from './gp-kernel.js';
 import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate } from './gp.js';
+import { MultiTaskGpSurrogate } from './multitask-gp.js';
 import { RoutedSurrogate } from './routed.js';
 import { ModelError, type ModelSchema, type SavedModel, type Surrogate } from './types.js';
+
+/** Every model kind a stored version may name, with how it comes back: a new kind is one entry. */
+export const MODEL_KINDS: Readonly<Record<string, (schema: ModelSchema, saved: SavedModel) => Surrogate>> = {
+  gp: (schema, saved) => GaussianProcessSurrogate.restore(schema, saved),
+  'mpnn-ensemble': (schema, saved) => DeepEnsembleSurrogate.restore(schema, saved),
+  [RoutedSurrogate.KIND]: (schema, saved) => RoutedSurrogate.restore(schema, saved),
+  [MultiTaskGpSurrogate.KIND]: (schema, saved) => MultiTaskGpSurrogate.restore(schema, saved),
+};
 
 /** Training sizes up to this get the GP; larger ones the ensemble, with the GP for novel substances. */
 export const GP_MAX_TRAINING_SIZE = 1000;
@@ -37,14 +46,7 @@ export async function loadSurrogate(schema: ModelSchema, saved: SavedModel): Pro
     throw new ModelError(`the model was trained with featurizer ${saved.featurizerVersion}, this build has ${FEATURIZER_VERSION}: retrain it`);
   }
   await initTensorBackend();
-  switch (saved.kind) {
-    case 'gp':
-      return GaussianProcessSurrogate.restore(schema, saved);
-    case 'mpnn-ensemble':
-      return DeepEnsembleSurrogate.restore(schema, saved);
-    case RoutedSurrogate.KIND:
-      return RoutedSurrogate.restore(schema, saved);
-    default:
-      throw new ModelError(`unknown model kind ${saved.kind}`);
-  }
+  const restore = MODEL_KINDS[saved.kind];
+  if (!restore) throw new ModelError(`unknown model kind ${saved.kind} (this build knows ${Object.keys(MODEL_KINDS).join(', ')})`);
+  return restore(schema, saved);
 }

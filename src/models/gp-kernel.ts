@@ -5,13 +5,18 @@
  *   roles:        d = 1 − Tanimoto(Morgan),  p = 1   (exp of a Tanimoto kernel, positive definite;
  *                                             radius from GpConfig.fingerprintRadius)
  *                 or d = 1 − MinMax(WL subtree counts of our own graphs, featurize/wl-subtree.ts),
- *                 or both, as two factors of the role with their own length scales and variances
- *                 (GpConfig.substanceKernel), so the marginal likelihood weighs the two views
+ *                 or d = [a ≠ b] (one-hot: every pair of distinct substances equally far),
+ *                 or Morgan with WL or one-hot, as two factors of the role with their own length
+ *                 scales and variances (GpConfig.substanceKernel), so the marginal likelihood
+ *                 weighs the two views
  *   numeric:      d = Δx² / 2 on [-1, 1],     p = 2   (squared exponential)
  *   categorical:  d = [a ≠ b],                p = 1
  * and the reaction kernel is
- *   K = σ²_prod · Π_f k_f  +  Σ_f σ²_f · k_f
- * (all interactions, plus main effects that stay learnable from a handful of points).
+ *   K = σ²_prod · Π_f k_f  +  Σ_f σ²_f · k_f  [+ σ²_pair · mean_{f<g} k_f k_g]
+ * (all interactions, plus main effects that stay learnable from a handful of points; optionally
+ * the two-way interactions of Duvenaud et al.'s additive kernels, so that a pair of roles that
+ * only works together — an amine with one activator — is not tied to every other factor as the
+ * product is; GpConfig.pairInteractions).
  *
  * Campaign spaces are finite, so each factor's values are few: distances are tabulated once per
  * pair of distinct values and kernel entries are table lookups.
@@ -19,11 +24,12 @@
 import type { ModelSchema, ReactionInput } from './types.js';
 import { moleculeSimilarity } from './featurize/similarity.js';
 import { wlSimilarity } from './featurize/wl-subtree.js';
+import { scaledValue } from './featurize/conditions.js';
 
 export type FactorKind = 'role' | 'numeric' | 'categorical';
 
 /** How the GP compares two substances of a role. */
-export const SUBSTANCE_KERNELS = ['morgan', 'wl', 'morgan+wl'] as const;
+export const SUBSTANCE_KERNELS = ['morgan', 'wl', 'morgan+wl', 'onehot', 'morgan+onehot'] as const;
 export type SubstanceKernel = (typeof SUBSTANCE_KERNELS)[number];
 
 /** WL iterations: atoms compared up to three bonds away, as a radius-3 fingerprint would. */
@@ -37,12 +43,14 @@ export interface Factor {
   power: 1 | 2;
   /** roles: the Morgan radius of the fingerprints compared */
   radius?: number;
-  /** roles: which molecular similarity the distance is made of (default morgan) */
-  similarity?: 'morgan' | 'wl';
+  /** roles: which molecular similarity the distance is made of (default morgan); onehot: same substance or not */
+  similarity?: SubstanceView;
 }
 
+type SubstanceView = 'morgan' | 'wl' | 'onehot';
+
 export function factorsOf(schema: ModelSchema, fingerprintRadius: number, substanceKernel: SubstanceKernel = 'morgan'): Factor[] {
-  const views: ('morgan' | 'wl')[] = substanceKernel === 'morgan+wl' ? ['morgan', 'wl'] : [substanceKernel];
+  const views = substanceKernel.split('+') as SubstanceView[];
   return [
     ...schema.roles.flatMap((name) => views.map((similarity): Factor => ({ name, kind: 'role', power: 1, radius: fingerprintRadius, similarity }))),
     ...schema.numeric.map((p): Factor => ({ name: p.name, kind: 'numeric', power: 2 })),
@@ -58,10 +66,10 @@ export function factorValues(schema: ModelSchema, factors: Factor[], input: Reac
     if (f.kind === 'role') return input.substances[f.name] ?? '';
     const raw = input.conditions[f.name];
     if (f.kind === 'categorical') return String(raw ?? '');
-    const values = schema.numeric.find((p) => p.name === f.name)!.values;
-    const lo = Math.min(...values);
-    const hi = Math.max(...values);
-    const x = typeof raw === 'number' ? raw : Number(raw);
+    const numeric = schema.numeric.find((p) => p.name === f.name)!;
+    const lo = scaledValue(numeric, Math.min(...numeric.values));
+    const hi = scaledValue(numeric, Math.max(...numeric.values));
+    const x = scaledValue(numeric, typeof raw === 'number' ? raw : Number(raw));
     return Number.isFinite(x) ? (hi > lo ? (2 * (x - lo)) / (hi - lo) - 1 : 0) : 0;
   });
 }
@@ -69,6 +77,7 @@ export function factorValues(schema: ModelSchema, factors: Factor[], input: Reac
 function distance(factor: Factor, a: FactorValue, b: FactorValue): number {
   const kind = factor.kind;
   if (kind === 'role') {
+    if (factor.similarity === 'onehot') return a === b ? 0 : 1;
     return 1 - (factor.similarity === 'wl' ? wlSimilarity(a as string, b as string, WL_ITERATIONS) : moleculeSimilarity(a as string, b as string, factor.radius!));
   }
   if (kind === 'numeric') return ((a as number) - (b as number)) ** 2 / 2;
@@ -120,10 +129,12 @@ export interface KernelHyper {
   logProductVariance: number;
   logFactorVariance: number[];
   logNoise: number;
+  /** variance of the two-way interaction term; absent: no such term (and in models saved before it existed) */
+  logPairVariance?: number;
 }
 
 export function hyperToVector(h: KernelHyper): Float64Array {
-  return Float64Array.from([...h.logLength, h.logProductVariance, ...h.logFactorVariance, h.logNoise]);
+  return Float64Array.from([...h.logLength, h.logProductVariance, ...h.logFactorVariance, h.logNoise, ...(h.logPairVariance !== undefined ? [h.logPairVariance] : [])]);
 }
 
 export function vectorToHyper(v: ArrayLike<number>, factors: number): KernelHyper {
@@ -133,7 +144,13 @@ export function vectorToHyper(v: ArrayLike<number>, factors: number): KernelHype
     logProductVariance: a[factors]!,
     logFactorVariance: a.slice(factors + 1, 2 * factors + 1),
     logNoise: a[2 * factors + 1]!,
+    ...(a.length > 2 * factors + 2 ? { logPairVariance: a[2 * factors + 2]! } : {}),
   };
+}
+
+/** The number of pairs of factors the two-way term averages over (0: no two-way term). */
+export function pairCount(h: KernelHyper, factors: number): number {
+  return h.logPairVariance !== undefined && factors >= 2 ? (factors * (factors - 1)) / 2 : 0;
 }
 
 /** Per factor: the kernel table k_f = exp(−d / ℓ^p) for the given distance tables. */
@@ -152,6 +169,8 @@ export function crossCovariance(a: CodedInputs, b: CodedInputs, tables: Float64A
   const F = tables.length;
   const productVariance = Math.exp(h.logProductVariance);
   const factorVariance = h.logFactorVariance.map(Math.exp);
+  const pairs = pairCount(h, F);
+  const pairWeight = pairs > 0 ? Math.exp(h.logPairVariance!) / pairs : 0;
   const widths = b.values.map((v) => v.length);
   const out = new Float64Array(a.n * b.n);
   for (let i = 0; i < a.n; i++) {
@@ -159,12 +178,17 @@ export function crossCovariance(a: CodedInputs, b: CodedInputs, tables: Float64A
     for (let j = 0; j < b.n; j++) {
       let product = productVariance;
       let sum = 0;
+      let plain = 0;
+      let squares = 0;
       for (let f = 0; f < F; f++) {
         const k = tables[f]![a.codes[f]![i]! * widths[f]! + b.codes[f]![j]!]!;
         product *= k;
         sum += factorVariance[f]! * k;
+        plain += k;
+        squares += k * k;
       }
-      out[rowBase + j] = product + sum;
+      // Σ_{f<g} k_f k_g = (e₁² − Σ k_f²) / 2 (Newton's identity)
+      out[rowBase + j] = product + sum + (pairs > 0 ? (pairWeight * (plain * plain - squares)) / 2 : 0);
     }
   }
   return out;
@@ -172,5 +196,6 @@ export function crossCovariance(a: CodedInputs, b: CodedInputs, tables: Float64A
 
 /** The prior variance k(x, x) (same for every x: every factor's self-distance is 0). */
 export function priorVariance(h: KernelHyper): number {
-  return Math.exp(h.logProductVariance) + h.logFactorVariance.reduce((s, v) => s + Math.exp(v), 0);
+  const pairs = pairCount(h, h.logLength.length);
+  return Math.exp(h.logProductVariance) + h.logFactorVariance.reduce((s, v) => s + Math.exp(v), 0) + (pairs > 0 ? Math.exp(h.logPairVariance!) : 0);
 }

@@ -7,6 +7,7 @@ import {
   crossCovariance,
   hyperToVector,
   kernelTables,
+  pairCount,
   vectorToHyper,
   type CodedInputs,
   type Factor,
@@ -19,21 +20,49 @@ export interface Prior {
   sd: number;
 }
 
-/** Priors in the order of hyperToVector: length scales, product variance, factor variances, noise. */
-export function defaultPriors(factors: Factor[]): Prior[] {
-  return [
-    // roles/categorical: d ∈ [0, 1], a length scale near 0.5 means "Tanimoto 0.5 is far";
-    // numeric: Δx² / 2 with x ∈ [-1, 1], ℓ near 1 spans the range
-    ...factors.map((f) => ({ mean: Math.log(f.kind === 'numeric' ? 1 : 0.5), sd: 1.5 })),
-    { mean: Math.log(0.7), sd: 1.5 },
-    ...factors.map(() => ({ mean: Math.log(0.1), sd: 2 })),
-    { mean: Math.log(0.05), sd: 2 },
-  ];
+/**
+ * Log-normal priors by kind of hyperparameter (means and sds of the log values), the same for
+ * every factor of a kind, so that priors learned on some campaigns apply to another's factors.
+ */
+export interface HyperPriors {
+  roleLength: Prior;
+  numericLength: Prior;
+  categoricalLength: Prior;
+  productVariance: Prior;
+  factorVariance: Prior;
+  noise: Prior;
+  /** the two-way interaction term's variance, when the kernel has one (absent in older priors: weak) */
+  pairVariance?: Prior;
 }
 
-export function defaultHyper(factors: Factor[]): KernelHyper {
+/**
+ * Weak, hand-set priors. Roles/categorical: d ∈ [0, 1], a length scale near 0.5 means
+ * "Tanimoto 0.5 is far"; numeric: Δx² / 2 with x ∈ [-1, 1], ℓ near 1 spans the range.
+ */
+export const WEAK_PRIORS: HyperPriors = {
+  roleLength: { mean: Math.log(0.5), sd: 1.5 },
+  numericLength: { mean: Math.log(1), sd: 1.5 },
+  categoricalLength: { mean: Math.log(0.5), sd: 1.5 },
+  productVariance: { mean: Math.log(0.7), sd: 1.5 },
+  factorVariance: { mean: Math.log(0.1), sd: 2 },
+  noise: { mean: Math.log(0.05), sd: 2 },
+};
+
+const WEAK_PAIR_PRIOR: Prior = { mean: Math.log(0.3), sd: 1.5 };
+
+/**
+ * Priors in the order of hyperToVector: length scales, product variance, factor variances, noise,
+ * and the two-way term's variance when `pairs` (and there are at least two factors).
+ */
+export function defaultPriors(factors: Factor[], priors: HyperPriors = WEAK_PRIORS, pairs = false): Prior[] {
+  const length = (f: Factor) => (f.kind === 'numeric' ? priors.numericLength : f.kind === 'role' ? priors.roleLength : priors.categoricalLength);
+  const pair = pairs && factors.length >= 2 ? [priors.pairVariance ?? WEAK_PAIR_PRIOR] : [];
+  return [...factors.map(length), priors.productVariance, ...factors.map(() => priors.factorVariance), priors.noise, ...pair];
+}
+
+export function defaultHyper(factors: Factor[], priors: HyperPriors = WEAK_PRIORS, pairs = false): KernelHyper {
   return vectorToHyper(
-    defaultPriors(factors).map((p) => p.mean),
+    defaultPriors(factors, priors, pairs).map((p) => p.mean),
     factors.length,
   );
 }
@@ -74,6 +103,8 @@ export function negativeLogPosterior(
   const productVariance = Math.exp(h.logProductVariance);
   const factorVariance = h.logFactorVariance.map(Math.exp);
   const scale = factors.map((f, i) => f.power * Math.exp(-f.power * h.logLength[i]!));
+  const pairs = pairCount(h, F);
+  const pairWeight = pairs > 0 ? Math.exp(h.logPairVariance!) / pairs : 0;
   const widths = inputs.values.map((v) => v.length);
   const kf = new Float64Array(F);
   const df = new Float64Array(F);
@@ -81,18 +112,23 @@ export function negativeLogPosterior(
     for (let j = 0; j <= i; j++) {
       const w = (alpha[i]! * alpha[j]! - kinv[i * n + j]!) * (i === j ? 0.5 : 1);
       let product = productVariance;
+      let plain = 0;
+      let squares = 0;
       for (let f = 0; f < F; f++) {
         const cell = inputs.codes[f]![i]! * widths[f]! + inputs.codes[f]![j]!;
         kf[f] = tables[f]![cell]!;
         df[f] = distances[f]![cell]! * scale[f]!;
         product *= kf[f]!;
+        plain += kf[f]!;
+        squares += kf[f]! * kf[f]!;
       }
       for (let f = 0; f < F; f++) {
-        // dk_f/dlogℓ_f = k_f · p·d/ℓ^p
-        grad[f] = grad[f]! + w * (product + factorVariance[f]! * kf[f]!) * df[f]!;
+        // dk_f/dlogℓ_f = k_f · p·d/ℓ^p; the two-way term's d(Σ_{g<h} k_g k_h)/dk_f = Σ_g k_g − k_f
+        grad[f] = grad[f]! + w * (product + factorVariance[f]! * kf[f]! + pairWeight * (plain - kf[f]!) * kf[f]!) * df[f]!;
         grad[F + 1 + f] = grad[F + 1 + f]! + w * factorVariance[f]! * kf[f]!;
       }
       grad[F] = grad[F]! + w * product;
+      if (pairs > 0) grad[2 * F + 2] = grad[2 * F + 2]! + (w * pairWeight * (plain * plain - squares)) / 2;
     }
   }
   let trace = 0;

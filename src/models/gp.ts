@@ -28,13 +28,13 @@ import {
   type KernelHyper,
   type SubstanceKernel,
 } from './gp-kernel.js';
-import { defaultHyper, defaultPriors, negativeLogPosterior } from './gp-likelihood.js';
+import { defaultHyper, defaultPriors, negativeLogPosterior, type HyperPriors } from './gp-likelihood.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } from './linalg.js';
 import { mean as average, r2, rmse } from './metrics.js';
 import { checkTrainingData, schemaKey } from './schema.js';
 import { decodeContainer, encodeContainer } from './serialization.js';
-import { fitLogitWarping, fitWarping, standardizingWarp, toTargetUnits, warp, type Warping } from './warping.js';
+import { fitLogitWarping, fitWarping, standardizingWarp, toTargetUnits, unwarp, warp, type Warping } from './warping.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
 
 export interface GpConfig {
@@ -64,6 +64,10 @@ export interface GpConfig {
    * saved before it existed (morgan).
    */
   substanceKernel?: SubstanceKernel;
+  /** Priors of the kernel hyperparameters (default WEAK_PRIORS). */
+  hyperPriors?: HyperPriors;
+  /** Add the two-way interaction term to the kernel (gp-kernel.ts). Absent in configs saved before it existed (false). */
+  pairInteractions?: boolean;
 }
 
 export const DEFAULT_GP_CONFIG: GpConfig = {
@@ -81,6 +85,15 @@ export const NOVEL_SUBSTANCE_GP_CONFIG: GpConfig = { ...DEFAULT_GP_CONFIG, finge
 const LEGACY_FINGERPRINT_RADIUS = 2;
 
 type FactorValue = string | number;
+
+/** A posterior that batch selection can condition on fantasised results (GaussianProcessSurrogate.believer). */
+export interface Believer {
+  /** Mean and total σ in target units before any pick. */
+  mean: Float64Array;
+  sigma: Float64Array;
+  /** Conditions on a result at input `pick` equal to its mean; every input's mean and σ after it. */
+  believe(pick: number): { mean: Float64Array; sigma: Float64Array };
+}
 
 /** What a fitted GP keeps per target; everything else is recomputed from it. */
 interface TargetState {
@@ -151,7 +164,10 @@ export class GaussianProcessSurrogate implements Surrogate {
       const bounds = this.schema.bounds?.[target];
       const warping = this.warpingFor(observed, bounds);
       const y = Float64Array.from(observed, (v) => warp(warping, v));
-      const start = warm?.states.get(target)?.hyper ?? defaultHyper(this.factors);
+      const pairs = this.config.pairInteractions === true;
+      const previous = warm?.states.get(target)?.hyper;
+      // a warm start needs the same hyperparameters (the two-way term may have been switched)
+      const start = previous && (previous.logPairVariance !== undefined) === (pairs && this.factors.length >= 2) ? previous : defaultHyper(this.factors, this.config.hyperPriors, pairs);
       const report = (fraction: number) => options.onProgress?.({ stage: `gp:${target}`, fraction: (t + fraction) / targets.length });
       report(0);
       const hyper = this.optimiseHyper(rows, y, start, warm ? this.config.warmIterations : this.config.maxIterations, options);
@@ -195,7 +211,7 @@ export class GaussianProcessSurrogate implements Surrogate {
     const coded = codeInputs(this.factors, subset.map((k) => this.trainingValues[rows[k]!]!));
     const distances = distanceTables(this.factors, coded, coded);
     const ySubset = Float64Array.from(subset, (k) => y[k]!);
-    const priors = defaultPriors(this.factors);
+    const priors = defaultPriors(this.factors, this.config.hyperPriors, this.config.pairInteractions === true);
     const { x } = minimizeLbfgs(
       (theta) => {
         if (options.signal?.aborted) throw new FitAbortedError();
@@ -275,6 +291,118 @@ export class GaussianProcessSurrogate implements Surrogate {
       out[target] = result;
     }
     return out;
+  }
+
+  /**
+   * Batch fantasies (the "kriging believer" of Ginsbourger et al. 2010): the posterior over
+   * `inputs`, which can then be conditioned, one pick at a time, on a result at a chosen input
+   * equal to its predicted mean. The mean stays where it is in modelled units; σ shrinks by the
+   * pick's posterior covariance with every other input — in the kernel's own learned metric, so
+   * picking one reaction of an amine the model sees as one main effect lowers the σ of that
+   * amine's other reactions. Exact rank-one updates of the latent covariance, O(inputs × training
+   * size) per pick, never a refit.
+   */
+  async believer(inputs: ReactionInput[], target: string): Promise<Believer> {
+    await initTensorBackend();
+    const state = this.states.get(target);
+    const posterior = this.posteriors.get(target);
+    if (!state || !posterior) throw new ModelError(`the model has not been fitted for ${target}`);
+    const coded = codeInputs(this.factors, inputs.map((input) => factorValues(this.schema, this.factors, input)));
+    const m = coded.n;
+    const n = posterior.coded.n;
+    const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), state.hyper), state.hyper);
+    // V = K*·L⁻ᵀ (m × n): the explained variance is its rows' squared norms, the explained covariance their dot products
+    // (the product leaves tidy as a tensor: tidy would walk a returned typed array element by element)
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(posterior.inverseFactorT, [n, n])));
+    const v = product.dataSync() as Float32Array;
+    product.dispose();
+    const prior = priorVariance(state.hyper);
+    const noise = Math.exp(state.hyper.logNoise);
+    const c = state.calibration;
+    const bounds = this.schema.bounds?.[target];
+    const mu = new Float64Array(m);
+    const latent = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      let e = 0;
+      for (let j = 0; j < n; j++) {
+        s += cross[i * n + j]! * posterior.alpha[j]!;
+        e += v[i * n + j]! ** 2;
+      }
+      mu[i] = s;
+      latent[i] = Math.max(prior - e, 1e-12 * prior);
+    }
+    const selfTables = kernelTables(this.factors, distanceTables(this.factors, coded, coded), state.hyper);
+    const updates: Float64Array[] = [];
+    const inTargetUnits = () => {
+      const mean = new Float64Array(m);
+      const sigma = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        const t = toTargetUnits(state.warping, mu[i]!, c * Math.sqrt(latent[i]! + noise), bounds);
+        mean[i] = t.mean;
+        sigma[i] = t.sd;
+      }
+      return { mean, sigma };
+    };
+    return {
+      ...inTargetUnits(),
+      believe: (pick: number) => {
+        const single: CodedInputs = { values: coded.values, codes: coded.codes.map((codes) => Int32Array.of(codes[pick]!)), n: 1 };
+        const covariance = crossCovariance(coded, single, selfTables, state.hyper);
+        for (let i = 0; i < m; i++) {
+          let explained = 0;
+          for (let j = 0; j < n; j++) explained += v[i * n + j]! * v[pick * n + j]!;
+          let earlier = 0;
+          for (const u of updates) earlier += u[i]! * u[pick]!;
+          covariance[i] = covariance[i]! - explained - earlier;
+        }
+        const scale = 1 / Math.sqrt(latent[pick]! + noise);
+        const u = covariance.map((x) => x * scale);
+        updates.push(u);
+        for (let i = 0; i < m; i++) latent[i] = Math.max(latent[i]! - u[i]! ** 2, 1e-12 * prior);
+        return inTargetUnits();
+      },
+    };
+  }
+
+  /** Identifies a training input the way this model sees it, to find which training row a result is. */
+  inputKey(input: ReactionInput): string {
+    return JSON.stringify(factorValues(this.schema, this.factors, input));
+  }
+
+  /**
+   * Leave-one-out predictions of a target's training results, in its units: each result predicted
+   * by the posterior of all the others (the numbers cv_r2 and cv_rmse are computed from, computed
+   * the same way), with each result's input key and observed value.
+   */
+  heldOut(target: string): { keys: string[]; observed: number[]; mean: number[]; sigma: number[] } {
+    const state = this.states.get(target);
+    const posterior = this.posteriors.get(target);
+    if (!state || !posterior) throw new ModelError(`the model has not been fitted for ${target}`);
+    const bounds = this.schema.bounds?.[target];
+    const loo = this.leaveOneOut(state, posterior);
+    const keys: string[] = [];
+    const observed: number[] = [];
+    const mean: number[] = [];
+    const sigma: number[] = [];
+    state.rows.forEach((row, i) => {
+      keys.push(JSON.stringify(this.trainingValues[row]));
+      observed.push(unwarp(state.warping, state.y[i]!));
+      mean.push(toTargetUnits(state.warping, loo.means[i]!, Math.sqrt(loo.variances[i]!), bounds).mean);
+      sigma.push(toTargetUnits(state.warping, loo.means[i]!, state.calibration * Math.sqrt(loo.variances[i]!), bounds).sd);
+    });
+    return { keys, observed, mean, sigma };
+  }
+
+  /** Kernel correlation k(x, xⱼ)/k(x, x) of an input with each training result of a target (1: the model cannot tell them apart). */
+  similarities(input: ReactionInput, target: string): { keys: string[]; similarity: number[] } {
+    const state = this.states.get(target);
+    const posterior = this.posteriors.get(target);
+    if (!state || !posterior) throw new ModelError(`the model has not been fitted for ${target}`);
+    const coded = codeInputs(this.factors, [factorValues(this.schema, this.factors, input)]);
+    const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), state.hyper), state.hyper);
+    const prior = priorVariance(state.hyper);
+    return { keys: state.rows.map((row) => JSON.stringify(this.trainingValues[row])), similarity: Array.from(cross, (k) => k / prior) };
   }
 
   async save(): Promise<SavedModel> {

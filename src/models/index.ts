@@ -12,7 +12,7 @@ export type {
   TrainingData,
 } from './types.js';
 export { ModelError, FitAbortedError } from './types.js';
-export { schemaFromSpace, reactionInputOf } from './schema.js';
+export { schemaFromSpace, reactionInputOf, reactionInputOfPoint } from './schema.js';
 export { defaultSurrogate, loadSurrogate, GP_MAX_TRAINING_SIZE, type SurrogateSettings } from './defaults.js';
 export { SUBSTANCE_KERNELS, type SubstanceKernel } from './gp-kernel.js';
 export { initTensorBackend, selectBackend, currentBackend, type BackendChoice, type BackendCandidate } from './backend.js';
@@ -20,4 +20,5 @@ export { atomAttributions } from './attributions.js';
 export { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, NOVEL_SUBSTANCE_GP_CONFIG, type GpConfig } from './gp.js';
 export { DeepEnsembleSurrogate, DEFAULT_ENSEMBLE_CONFIG, type EnsembleConfig } from './ensemble.js';
 export { RoutedSurrogate } from './routed.js';
+export { MultiTaskGpSurrogate, DEFAULT_MULTITASK_CONFIG, OWN_TASK, type MultiTaskGpConfig } from './multitask-gp.js';
 export { evaluatePredictions, type RegressionReport } from './metrics.js';

@@ -21,7 +21,26 @@ export interface LbfgsOptions {
   upper?: number;
 }
 
-export function minimizeLbfgs(f: Objective, start: Float64Array, options: LbfgsOptions): { x: Float64Array; value: number; iterations: number } {
+type Evaluation = { value: number; gradient: Float64Array };
+type LbfgsResult = { x: Float64Array; value: number; iterations: number };
+
+export function minimizeLbfgs(f: Objective, start: Float64Array, options: LbfgsOptions): LbfgsResult {
+  const steps = lbfgsSteps(start, options);
+  let next = steps.next();
+  while (!next.done) next = steps.next(f(next.value));
+  return next.value;
+}
+
+/** The same iteration for an objective that answers asynchronously (a model's predictions: acquisition optimisation). */
+export async function minimizeLbfgsAsync(f: (x: Float64Array) => Promise<Evaluation>, start: Float64Array, options: LbfgsOptions): Promise<LbfgsResult> {
+  const steps = lbfgsSteps(start, options);
+  let next = steps.next();
+  while (!next.done) next = steps.next(await f(next.value));
+  return next.value;
+}
+
+/** The iteration as a generator: it yields each point it needs evaluated and receives the evaluation. */
+function* lbfgsSteps(start: Float64Array, options: LbfgsOptions): Generator<Float64Array, LbfgsResult, Evaluation> {
   const m = options.memory ?? 7;
   const gtol = options.gradientTolerance ?? 1e-5;
   const ftol = options.valueTolerance ?? 1e-9;
@@ -31,7 +50,7 @@ export function minimizeLbfgs(f: Objective, start: Float64Array, options: LbfgsO
   const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);
 
   let x = clamp(Float64Array.from(start));
-  let current = f(x);
+  let current = yield x;
   if (!Number.isFinite(current.value)) throw new Error('L-BFGS: the starting point is infeasible');
   const ss: Float64Array[] = [];
   const ys: Float64Array[] = [];
@@ -70,7 +89,7 @@ export function minimizeLbfgs(f: Objective, start: Float64Array, options: LbfgsO
     const slope = dot(direction, g);
     for (let tries = 0; tries < 30; tries++) {
       xNext = clamp(x.map((v, i) => v + step * direction[i]!));
-      const candidate = f(xNext);
+      const candidate = yield xNext;
       if (Number.isFinite(candidate.value) && candidate.value <= current.value + 1e-4 * step * slope) {
         next = candidate;
         break;

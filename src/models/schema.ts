@@ -1,6 +1,7 @@
 /** What a model knows about a campaign's space: its roles, conditions and targets. */
 import type { Parameter } from '../planner/parameters.js';
 import type { SearchSpace } from '../planner/space.js';
+import type { MixedPoint } from '../planner/mixed/domain.js';
 import { ModelError, type ModelSchema, type ReactionInput, type TrainingData } from './types.js';
 
 export function schemaFromSpace(space: SearchSpace, targets: string[], bounds?: Record<string, [number, number]>): ModelSchema {
@@ -10,6 +11,8 @@ export function schemaFromSpace(space: SearchSpace, targets: string[], bounds?: 
       schema.roles.push(p.name);
       if (hasTwins(p)) schema.categorical.push({ name: choiceFactor(p.name), values: p.choices.map((c) => c.name) });
     } else if (p.kind === 'numeric') schema.numeric.push({ name: p.name, values: [...p.values] });
+    // a continuous condition is scaled over its range (on a log scale when the file asks)
+    else if (p.kind === 'continuous') schema.numeric.push({ name: p.name, values: [p.min, p.max], ...(p.log ? { log: true } : {}) });
     else schema.categorical.push({ name: p.name, values: [...p.values] });
   }
   if (schema.targets.length === 0) throw new ModelError('a model needs at least one target');
@@ -41,7 +44,16 @@ export function choiceFactor(role: string): string {
 
 /** The model input for candidate `i` of a space. */
 export function reactionInputOf(space: SearchSpace, candidate: number): ReactionInput {
-  const values = space.valuesOf(candidate);
+  return reactionInputOfValues(space, space.valuesOf(candidate), space.substancesOf(candidate));
+}
+
+/** The model input for a point of a searched space that need not be a candidate yet (acquisition optimisation). */
+export function reactionInputOfPoint(space: SearchSpace, point: MixedPoint): ReactionInput {
+  const { values, substances } = space.describePoint(point);
+  return reactionInputOfValues(space, values, substances);
+}
+
+function reactionInputOfValues(space: SearchSpace, values: Record<string, string | number>, substances: Record<string, string>): ReactionInput {
   const conditions: Record<string, number | string> = {};
   for (const p of space.parameters) {
     const v = values[p.name];
@@ -49,7 +61,7 @@ export function reactionInputOf(space: SearchSpace, candidate: number): Reaction
     if (p.kind !== 'substance') conditions[p.name] = v;
     else if (hasTwins(p)) conditions[choiceFactor(p.name)] = v;
   }
-  return { substances: space.substancesOf(candidate), conditions };
+  return { substances, conditions };
 }
 
 /** Checks that every target has one value per input and at least one is measured. */

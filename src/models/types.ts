@@ -13,7 +13,8 @@ export interface ReactionInput {
 
 export interface ModelSchema {
   roles: string[];
-  numeric: { name: string; values: number[] }[];
+  /** values: the listed values, or [min, max] of a continuous range; log: scaled on a log scale (continuous ranges that ask for it) */
+  numeric: { name: string; values: number[]; log?: boolean }[];
   categorical: { name: string; values: string[] }[];
   targets: string[];
   /**
@@ -73,6 +74,11 @@ export interface TrainingData {
   inputs: ReactionInput[];
   /** target → one value per input; NaN marks a target not measured for that input */
   targets: Record<string, number[]>;
+  /**
+   * One per input: the task it belongs to, '' for the campaign's own and a prior source's name for
+   * a related task (docs/transfer.md); absent: every input is the campaign's own.
+   */
+  tasks?: string[];
 }
 
 export interface Surrogate {

@@ -33,10 +33,13 @@ function tableRows(parameter: Parameter, fps: readonly Uint8Array[] = []): Table
     }
     case 'categorical':
       return (i) => Float64Array.from(parameter.values, (_b, j) => (i === j ? 0 : 1));
+    case 'continuous':
+      throw new Error(`candidate distances are tabulated for listed choices; ${parameter.name} is continuous`);
   }
 }
 
 function choiceCount(parameter: Parameter): number {
+  if (parameter.kind === 'continuous') throw new Error(`${parameter.name} is continuous`);
   return parameter.kind === 'substance' ? parameter.choices.length : parameter.values.length;
 }
 

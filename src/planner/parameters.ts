@@ -10,16 +10,37 @@ export interface SubstanceChoice {
 export type Parameter =
   | { kind: 'substance'; name: string; choices: SubstanceChoice[] }
   | { kind: 'numeric'; name: string; values: number[]; unit?: string }
-  | { kind: 'categorical'; name: string; values: string[] };
+  | { kind: 'categorical'; name: string; values: string[] }
+  | ContinuousParameter;
+
+/** Any real value in [min, max] (rounded to `resolution`), optionally on a log scale. */
+export interface ContinuousParameter {
+  kind: 'continuous';
+  name: string;
+  min: number;
+  max: number;
+  resolution?: number;
+  log?: boolean;
+  unit?: string;
+}
+
+/** A parameter with a finite list of choices (every kind but continuous). */
+export type DiscreteParameter = Exclude<Parameter, ContinuousParameter>;
+
+export function isDiscrete(parameter: Parameter): parameter is DiscreteParameter {
+  return parameter.kind !== 'continuous';
+}
 
 export type ParameterValue = string | number;
 
 export function choiceCount(parameter: Parameter): number {
+  if (parameter.kind === 'continuous') throw new RangeError(`parameter ${parameter.name} is continuous: it has no list of choices`);
   return parameter.kind === 'substance' ? parameter.choices.length : parameter.values.length;
 }
 
 /** The value a candidate shows for choice `code` of a parameter: choice name, number or category. */
 export function valueAt(parameter: Parameter, code: number): ParameterValue {
+  if (parameter.kind === 'continuous') throw new RangeError(`parameter ${parameter.name} is continuous: it has no choice #${code}`);
   const value = parameter.kind === 'substance' ? parameter.choices[code]?.name : parameter.values[code];
   if (value === undefined) throw new RangeError(`parameter ${parameter.name} has no choice #${code}`);
   return value;
@@ -66,5 +87,7 @@ export function choiceMatcher(parameter: Parameter): (value: ParameterValue) => 
       };
     case 'categorical':
       return (value) => parameter.values.indexOf(String(value).trim());
+    case 'continuous':
+      throw new RangeError(`parameter ${parameter.name} is continuous: its values are numbers in a range, not choices`);
   }
 }

@@ -1,5 +1,6 @@
 /** What every planning strategy takes and gives. */
 import type { SearchSpace } from './space.js';
+import type { MixedPoint } from './mixed/domain.js';
 
 export interface Observation {
   candidate: number;
@@ -16,8 +17,28 @@ export interface ModelView {
   kind: string;
   /** How many results the model was trained on, when known. */
   trainingSize?: number;
-  /** Predictive mean and total σ of the objective, in target units (not oriented). */
-  predict(candidates: number[]): Promise<{ mean: Float64Array; sigma: Float64Array }>;
+  /**
+   * Predictive mean and total σ of the objective, in target units (not oriented), and the
+   * epistemic part of σ (what more results would remove) when the model tells it apart.
+   */
+  predict(candidates: number[]): Promise<{ mean: Float64Array; sigma: Float64Array; epistemic?: Float64Array }>;
+  /** Mean and σ at points of a searched space that are not candidates yet (the mixed planner's acquisition optimisation). */
+  predictPoints?(points: MixedPoint[]): Promise<{ mean: Float64Array; sigma: Float64Array }>;
+  /**
+   * The objective's posterior over `candidates` (target units, not oriented), which batch selection
+   * can condition on fantasised results, one pick at a time (GaussianProcessSurrogate.believer);
+   * absent for models that cannot.
+   */
+  believer?(candidates: number[]): Promise<CandidateBeliever>;
+  /** Every modelled target's mean and σ (several-target objectives and outcome constraints), when the model has several. */
+  predictTargets?(candidates: number[]): Promise<Record<string, { mean: Float64Array; sigma: Float64Array }>>;
+}
+
+export interface CandidateBeliever {
+  mean: Float64Array;
+  sigma: Float64Array;
+  /** Conditions on a result at `candidates[pick]` equal to its predicted mean; every candidate's mean and σ after it. */
+  believe(pick: number): { mean: Float64Array; sigma: Float64Array };
 }
 
 /** Candidates the context allows proposing now, in space order. */

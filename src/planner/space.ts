@@ -3,6 +3,8 @@
  * combinations, or the rows of a scope table. Candidates are stored as a flat array of choice codes
  * (one Int32 per parameter) so that spaces of a million points stay small.
  */
+import type { LinearConstraint } from '../campaign/linear-constraint.js';
+import { MixedDomain, type MixedPoint } from './mixed/domain.js';
 import { choiceCount, choiceMatcher, valueAt, type Parameter, type ParameterValue } from './parameters.js';
 
 /** Each a map parameter → the values that, all together, make a candidate forbidden. */
@@ -26,6 +28,12 @@ export interface SpaceDefinition {
    * twice. Kept in canonical form: choice codes strictly increasing along the group.
    */
   unordered?: string[][];
+  /** Rules over continuous parameters (searched spaces only, src/planner/mixed/domain.ts). */
+  constraints?: LinearConstraint[];
+  cardinality?: { parameters: string[]; max_nonzero: number }[];
+  activeWhen?: Record<string, Record<string, ParameterValue[]>>;
+  /** false: never list the discrete product; the space is searched (as one with a continuous parameter always is). */
+  enumerate?: false;
 }
 
 export class SpaceError extends Error {}
@@ -35,7 +43,14 @@ export const MAX_CANDIDATES = 2_000_000;
 
 export class SearchSpace {
   readonly parameters: readonly Parameter[];
-  readonly size: number;
+  /**
+   * Set when the space is searched rather than listed (a continuous parameter, or enumerate:
+   * false): candidates are then the points registered so far — proposed by the mixed planner or
+   * read back from stored experiments — and grow as the campaign goes.
+   */
+  readonly domain?: MixedDomain;
+  private readonly points: MixedPoint[] = [];
+  private readonly listedSize: number = 0;
   /** Rows of the scope table that matched no choice, or were forbidden, with the reason. */
   readonly skippedScopeRows: { row: number; reason: string }[] = [];
   private readonly codes: Int32Array;
@@ -47,6 +62,20 @@ export class SearchSpace {
   constructor(definition: SpaceDefinition) {
     this.parameters = definition.parameters;
     if (this.parameters.length === 0) throw new SpaceError('the search space has no parameters');
+    if (definition.enumerate === false || this.parameters.some((p) => p.kind === 'continuous')) {
+      this.domain = new MixedDomain(this.parameters, {
+        ...(definition.forbidden ? { forbidden: definition.forbidden } : {}),
+        ...(definition.unordered ? { unordered: definition.unordered } : {}),
+        ...(definition.constraints ? { constraints: definition.constraints } : {}),
+        ...(definition.cardinality ? { cardinality: definition.cardinality } : {}),
+        ...(definition.activeWhen ? { activeWhen: definition.activeWhen } : {}),
+      });
+      if (definition.scope) throw new SpaceError('a searched space (continuous parameters) cannot be given as a scope table');
+      this.unordered = [];
+      this.matchers = [];
+      this.codes = new Int32Array(0);
+      return;
+    }
     for (const p of this.parameters) {
       if (choiceCount(p) === 0) throw new SpaceError(`parameter ${p.name} has no values`);
     }
@@ -63,9 +92,14 @@ export class SearchSpace {
       ? this.enumerateScope(definition.scope, forbidden)
       : this.enumerateGrid(forbidden);
     this.codes = codes;
-    this.size = codes.length / this.parameters.length;
+    this.listedSize = codes.length / this.parameters.length;
     if (this.size === 0) throw new SpaceError('the search space is empty: every combination is forbidden or unmatched');
     for (let i = 0; i < this.size; i++) this.keyIndex.set(this.keyOf(i), i);
+  }
+
+  /** Candidates: every listed one, or the points a searched space has registered so far. */
+  get size(): number {
+    return this.domain ? this.points.length : this.listedSize;
   }
 
   get width(): number {
@@ -73,13 +107,28 @@ export class SearchSpace {
   }
 
   code(candidate: number, parameter: number): number {
+    if (this.domain) {
+      const slot = this.domain.slots[parameter]!;
+      if (slot.kind === 'continuous') throw new SpaceError(`parameter ${this.parameters[parameter]!.name} is continuous: it has no choice code`);
+      return this.points[candidate]!.codes[slot.index]!;
+    }
     return this.codes[candidate * this.width + parameter] as number;
   }
 
+  private valueList(candidate: number): ParameterValue[] {
+    if (this.domain) {
+      const point = this.points[candidate];
+      if (!point) throw new RangeError(`the space has no candidate #${candidate}`);
+      return this.domain.values(point);
+    }
+    return this.parameters.map((p, j) => valueAt(p, this.code(candidate, j)));
+  }
+
   valuesOf(candidate: number): Record<string, ParameterValue> {
+    const values = this.valueList(candidate);
     const out: Record<string, ParameterValue> = {};
     this.parameters.forEach((p, j) => {
-      out[p.name] = valueAt(p, this.code(candidate, j));
+      out[p.name] = values[j] as ParameterValue;
     });
     return out;
   }
@@ -95,11 +144,60 @@ export class SearchSpace {
 
   /** A stable, readable identity of a candidate: its values in parameter order. */
   keyOf(candidate: number): string {
-    return keyOfValues(this.parameters.map((p, j) => valueAt(p, this.code(candidate, j))));
+    return keyOfValues(this.valueList(candidate));
   }
 
+  /**
+   * The candidate a key names. A searched space registers a key it has not seen when it names a
+   * point of the space (a stored experiment read back after a restart), so every experiment the
+   * campaign ran has its index.
+   */
   indexOfKey(key: string): number | undefined {
-    return this.keyIndex.get(key);
+    const known = this.keyIndex.get(key);
+    if (known !== undefined || !this.domain) return known;
+    let values: unknown;
+    try {
+      values = JSON.parse(key);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(values)) return undefined;
+    const point = this.domain.pointOf(values);
+    if (!point || this.domain.violation(point) !== null) return undefined;
+    return this.register(point);
+  }
+
+  /** A searched space's candidate for a point (registered when new); throws when the point breaks a rule or bound. */
+  register(point: MixedPoint): number {
+    if (!this.domain) throw new SpaceError('only a searched space registers points');
+    const key = keyOfValues(this.domain.values(point));
+    const known = this.keyIndex.get(key);
+    if (known !== undefined) return known;
+    const problem = this.domain.violation(point);
+    if (problem) throw new SpaceError(`not a point of the space: ${problem}`);
+    this.points.push({ codes: Int32Array.from(point.codes), reals: Float64Array.from(point.reals) });
+    this.keyIndex.set(key, this.points.length - 1);
+    return this.points.length - 1;
+  }
+
+  /** What a point of a searched space is, as valuesOf and substancesOf tell a candidate. */
+  describePoint(point: MixedPoint): { values: Record<string, ParameterValue>; substances: Record<string, string> } {
+    if (!this.domain) throw new SpaceError('only a searched space has points');
+    const list = this.domain.values(point);
+    const values: Record<string, ParameterValue> = {};
+    const substances: Record<string, string> = {};
+    this.parameters.forEach((p, j) => {
+      values[p.name] = list[j] as ParameterValue;
+      if (p.kind === 'substance') substances[p.name] = p.choices[point.codes[this.domain!.slots[j]!.index]!]?.smiles ?? '';
+    });
+    return { values, substances };
+  }
+
+  /** A searched space's candidate as its choice codes and continuous values. */
+  pointOf(candidate: number): MixedPoint {
+    const point = this.points[candidate];
+    if (!point) throw new RangeError(`the space has no registered candidate #${candidate}`);
+    return point;
   }
 
   /**
@@ -107,6 +205,15 @@ export class SearchSpace {
    * in this space; null when a cell matches no choice. Used to index dataset-backed simulators.
    */
   keyOfRow(row: Record<string, string>, columns: Record<string, string>): string | null {
+    if (this.domain) {
+      const values = this.parameters.map((p) => {
+        const column = columns[p.name];
+        if (column === undefined) throw new SpaceError(`no table column is given for parameter ${p.name}`);
+        return row[column];
+      });
+      const point = this.domain.pointOf(values);
+      return point ? keyOfValues(this.domain.values(point)) : null;
+    }
     const codes = this.rowCodes(row, columns);
     return codes ? keyOfValues(codes.map((c, j) => valueAt(this.parameters[j] as Parameter, c))) : null;
   }

@@ -20,6 +20,7 @@ import { campaignScope } from './middleware/campaign-scope.js';
 import { limitBodies } from './middleware/body-limit.js';
 import { sameOriginForCookies } from './middleware/same-origin.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { DEFAULT_MAX_IN_FLIGHT, shedReads } from './middleware/shed-reads.js';
 import type { ModelAccess } from './model-access.js';
 import { storedModels } from './stored-models.js';
 import { ApiBuilder } from './openapi/api-builder.js';
@@ -29,12 +30,19 @@ import { panelRoutes } from './panel/routes.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { eventRoutes } from './routes/events.js';
 import { experimentRoutes } from './routes/experiments.js';
+import { approvalRoutes } from './routes/approval.js';
+import { exportRoutes } from './routes/exports.js';
 import { modelRoutes } from './routes/models.js';
 import { moleculeRoutes } from './routes/molecules.js';
 import { reactionRoutes } from './routes/reactions.js';
 import { chainRoutes } from './routes/chains.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { comparisonRoutes } from './routes/comparison.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { templateRoutes } from './routes/templates.js';
 import { resultRoutes } from './routes/results.js';
+import { priorRoutes } from './routes/prior.js';
+import { paretoRoutes } from './routes/pareto.js';
 import { sessionRoutes } from './routes/session.js';
 import { Services } from './services.js';
 import { createLabCallbacksApp } from './lab-callbacks.js';
@@ -67,6 +75,10 @@ export interface AppDeps {
   heavyWork?: HeavyWork;
   /** How long a panel session lasts, in hours (default 12; `serve` reads ATHANOR_SESSION_HOURS). */
   sessionHours?: number;
+  /** Requests in hand beyond which reads are answered 503 (0: never; `serve` reads ATHANOR_MAX_IN_FLIGHT). */
+  maxInFlight?: number;
+  /** Counts what shedding sees (requests in hand, reads refused): give one to read them (metrics, tests). */
+  shedding?: { inFlight: number; refused: number };
 }
 
 export function createApp(deps: AppDeps): Hono<ServerEnv> {
@@ -79,6 +91,8 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   app.onError(errorHandler((error, c) => deps.logError?.(error, `${c.req.method} ${c.req.path}`)));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.use('*', securityHeaders());
+  // Before authentication: a refused read costs neither a token check nor a database round trip.
+  app.use('*', shedReads<ServerEnv>(deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, deps.shedding));
   app.use('*', authenticate(database.db));
   // Reading an oversized body to answer 413 politely is done for known callers only.
   app.use('*', limitBodies<ServerEnv>(maxBodyBytes, (c) => c.get('principal') !== undefined));
@@ -99,9 +113,16 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
     (c) => c.json({ ok: true, database: database.kind, activeCampaigns: supervisor.active }),
   );
   sessionRoutes(api, services, sessionHours);
+  tokenRoutes(api, services);
   campaignRoutes(api, services);
+  comparisonRoutes(api, services);
+  templateRoutes(api);
   experimentRoutes(api, services);
+  approvalRoutes(api, services);
+  exportRoutes(api, services);
   resultRoutes(api, services, deps.quarantineLimit ? { quarantineLimit: deps.quarantineLimit } : {});
+  priorRoutes(api, services);
+  paretoRoutes(api, services);
   modelRoutes(api, services);
   moleculeRoutes(api);
   reactionRoutes(api, services);

@@ -24,6 +24,8 @@ interface Kept {
 
 export class EventPages {
   private readonly kept = new Map<string, Kept>();
+  /** The last page answered per campaign as JSON text, and which page it is. */
+  private readonly texts = new Map<string, { key: string; text: string }>();
 
   constructor(
     private readonly db: Db,
@@ -47,6 +49,24 @@ export class EventPages {
       page.push(...(await listEvents(this.db, campaignId, Math.max(after, kept.upTo), limit - page.length)));
     }
     return page;
+  }
+
+  /**
+   * `{"events": rows}` as JSON, the same text as last time when the page is the same: most reads
+   * ask for the same page again (a campaign's first 500 events, or all of a younger one's), and
+   * turning up to 500 events with their payloads into text was a large share of the request.
+   * Events never change once written and ids only grow, so a page's first id, last id and length
+   * tell whether it is the same page.
+   */
+  pageJson(campaignId: string, rows: readonly EventRow[]): string {
+    const key = rows.length === 0 ? '' : `${rows[0]!.id}:${rows[rows.length - 1]!.id}:${rows.length}`;
+    const known = this.texts.get(campaignId);
+    if (known?.key === key) return known.text;
+    const text = JSON.stringify({ events: rows });
+    this.texts.delete(campaignId);
+    this.texts.set(campaignId, { key, text });
+    if (this.texts.size > MAX_CAMPAIGNS) this.texts.delete(this.texts.keys().next().value!);
+    return text;
   }
 
   private keptFor(campaignId: string): Kept {

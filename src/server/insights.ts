@@ -5,10 +5,13 @@
  */
 import type { CampaignSpec } from '../campaign/index.js';
 import { listExperiments, listObservations, type CampaignRow, type ExperimentRow } from '../db/index.js';
+import { Measurements } from '../measurements/measurements.js';
+import { Objective } from '../objectives/objective.js';
 import { choiceCount, valueAt, type Parameter } from '../planner/parameters.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { AtomAttribution, LoadedModel } from './model-access.js';
 import type { Services } from './services.js';
+import { backgroundOf, shapleyValues } from './shapley.js';
 
 export class NoModelError extends Error {
   override readonly name = 'NoModelError';
@@ -96,28 +99,145 @@ export async function predict(services: Services, campaign: CampaignRow, assignm
 }
 
 export interface PredictedPoint {
-  seq: number;
+  /** The experiment of this result, when it is still among the campaign's results. */
+  seq: number | undefined;
   observed: number;
   mean: number;
   sigma: number;
 }
 
-/** The latest model's prediction for every observed experiment (in-sample: these results trained it). */
-export async function predictedVsObserved(services: Services, campaign: CampaignRow): Promise<{ version: number; kind: string; points: PredictedPoint[] } | undefined> {
+export interface HeldOutView {
+  version: number;
+  kind: string;
+  /** Each result predicted by the model without that result (leave-one-out); empty when the kind keeps none. */
+  points: PredictedPoint[];
+  /** R² and RMSE of exactly these points. */
+  r2: number | undefined;
+  rmse: number | undefined;
+  /** Why there are no points, when there are none. */
+  missing?: string;
+}
+
+function r2Of(points: readonly PredictedPoint[]): number | undefined {
+  if (points.length < 3) return undefined;
+  const mean = points.reduce((s, p) => s + p.observed, 0) / points.length;
+  const total = points.reduce((s, p) => s + (p.observed - mean) ** 2, 0);
+  const residual = points.reduce((s, p) => s + (p.observed - p.mean) ** 2, 0);
+  return total > 0 ? 1 - residual / total : undefined;
+}
+
+/**
+ * Predicted against observed, honestly: each result as predicted by the latest model without that
+ * result (held out), never the fit to data the model has seen, with the R² and RMSE of the same numbers.
+ */
+export async function predictedVsObserved(services: Services, campaign: CampaignRow): Promise<HeldOutView | undefined> {
   const found = await latestModel(services, campaign);
   if (!found) return undefined;
   const { model, space } = found;
   const target = (campaign.spec as unknown as CampaignSpec).objective.target;
-  const observed = (await listObservations(services.db, campaign.id))
-    .map((o) => ({ o, candidate: space.indexOfKey(o.candidateKey), value: o.values[target] }))
-    .filter((x): x is { o: (typeof x)['o']; candidate: number; value: number } => x.candidate !== undefined && x.value !== undefined);
-  if (observed.length === 0) return { version: model.version, kind: model.kind, points: [] };
-  const posterior = await model.predict(observed.map((x) => x.candidate));
-  return {
-    version: model.version,
-    kind: model.kind,
-    points: observed.map((x, i) => ({ seq: x.o.seq, observed: x.value, mean: posterior.mean[i] as number, sigma: posterior.sigma[i] as number })),
-  };
+  const observed = Measurements.from(await listObservations(services.db, campaign.id)).placed(space, target);
+  const heldOut = model.heldOut ? await model.heldOut(observed.map((x) => x.candidate)) : undefined;
+  if (!heldOut) {
+    return { version: model.version, kind: model.kind, points: [], r2: undefined, rmse: undefined, missing: `a ${model.kind} model keeps no held-out predictions to plot` };
+  }
+  // the stored value where the training row is a current result (the model's copy went through its warping)
+  const points = heldOut.map((p) => {
+    const result = p.index === undefined ? undefined : observed[p.index];
+    return { seq: result?.measurement.seq, observed: result?.value ?? p.observed, mean: p.mean, sigma: p.sigma };
+  });
+  const rmse = points.length > 0 ? Math.sqrt(points.reduce((s, p) => s + (p.observed - p.mean) ** 2, 0) / points.length) : undefined;
+  return { version: model.version, kind: model.kind, points, r2: r2Of(points), rmse };
+}
+
+export interface Contribution {
+  parameter: string;
+  value: string | number;
+  contribution: number;
+}
+
+export interface Neighbour {
+  seq: number;
+  similarity: number;
+  observed: number;
+  parameters: Record<string, string | number>;
+}
+
+export interface PredictionExplanation {
+  version: number;
+  kind: string;
+  mean: number;
+  sigma: number;
+  /** The model's average prediction over candidates spread across the space. */
+  base: number;
+  /** Shapley contributions: base + Σ contributions = mean. */
+  contributions: Contribution[];
+  /** The observed results most alike to the model (kernel similarity), most alike first; empty when the kind has no kernel. */
+  neighbours: Neighbour[];
+}
+
+/** Why the latest model predicts what it does for an experiment's candidate: value, σ, per-parameter contributions, nearest results. */
+export async function explainPrediction(services: Services, campaign: CampaignRow, experiment: ExperimentRow, neighbourCount = 5): Promise<PredictionExplanation> {
+  const { model, space } = await requireModel(services, campaign);
+  const candidate = space.indexOfKey(experiment.candidateKey);
+  if (candidate === undefined) throw new UnknownCandidateError('the experiment is not a candidate of the current space', 0);
+  const posterior = await model.predict([candidate]);
+  const values = space.valuesOf(candidate);
+  let base = posterior.mean[0] as number;
+  let contributions: Contribution[] = [];
+  if (model.predictMixed) {
+    const [shap] = await shapleyValues([candidate], backgroundOf(space.size), space.parameters.length, (rows) => model.predictMixed!(rows));
+    base = shap!.base;
+    contributions = space.parameters.map((p, j) => ({ parameter: p.name, value: values[p.name] ?? '', contribution: shap!.values[j]! }));
+  }
+  const target = (campaign.spec as unknown as CampaignSpec).objective.target;
+  const observed = Measurements.from(await listObservations(services.db, campaign.id)).placed(space, target);
+  const similarity = model.similarities ? await model.similarities(candidate, observed.map((x) => x.candidate)) : undefined;
+  const neighbours = similarity
+    ? observed
+        .map((x, i) => ({ seq: x.measurement.seq, similarity: similarity[i], observed: x.value, parameters: space.valuesOf(x.candidate) }))
+        .filter((n): n is Neighbour => n.similarity !== undefined && n.seq !== experiment.seq)
+        .sort((a, b) => b.similarity - a.similarity || a.seq - b.seq)
+        .slice(0, neighbourCount)
+    : [];
+  return { version: model.version, kind: model.kind, mean: posterior.mean[0] as number, sigma: posterior.sigma[0] as number, base, contributions, neighbours };
+}
+
+export interface ParameterImportance {
+  version: number;
+  /** Mean |Shapley contribution| of each parameter over the explained candidates, largest first. */
+  parameters: { parameter: string; importance: number }[];
+  /** How many observed candidates the average is over. */
+  explained: number;
+}
+
+/** Results whose predictions the importance averages over: the newest ones, at most this many. */
+const IMPORTANCE_SAMPLE = 12;
+const importanceCache = new Map<string, Promise<ParameterImportance | undefined>>();
+
+/** Which parameters move the latest model's predictions most (mean |Shapley value| over observed candidates). */
+export async function parameterImportance(services: Services, campaign: CampaignRow): Promise<ParameterImportance | undefined> {
+  const found = await latestModel(services, campaign);
+  if (!found?.model.predictMixed) return undefined;
+  const { model, space } = found;
+  const key = `${campaign.id}:${model.version}`;
+  let cached = importanceCache.get(key);
+  if (!cached) {
+    cached = (async () => {
+      const target = (campaign.spec as unknown as CampaignSpec).objective.target;
+      const observed = Measurements.from(await listObservations(services.db, campaign.id)).placed(space, target);
+      const candidates = [...new Set(observed.map((x) => x.candidate))].slice(-IMPORTANCE_SAMPLE);
+      if (candidates.length === 0) return undefined;
+      const shap = await shapleyValues(candidates, backgroundOf(space.size, 8), space.parameters.length, (rows) => model.predictMixed!(rows));
+      const parameters = space.parameters
+        .map((p, j) => ({ parameter: p.name, importance: shap.reduce((s, r) => s + Math.abs(r.values[j]!), 0) / shap.length }))
+        .sort((a, b) => b.importance - a.importance);
+      return { version: model.version, parameters, explained: candidates.length };
+    })();
+    importanceCache.set(key, cached);
+    cached.catch(() => importanceCache.delete(key));
+    if (importanceCache.size > 64) importanceCache.delete(importanceCache.keys().next().value as string);
+  }
+  return cached;
 }
 
 export interface LandscapeCell {
@@ -194,7 +314,7 @@ export async function landscape(services: Services, campaign: CampaignRow, xName
     cell.candidates++;
     cell.members.push(candidate);
   }
-  const better = (a: number, b: number) => (spec.objective.direction === 'maximize' ? a > b : a < b);
+  const objective = Objective.of(spec);
   const experiments: ExperimentRow[] = await listExperiments(services.db, campaign.id);
   for (const e of experiments) {
     const candidate = space.indexOfKey(e.candidateKey);
@@ -202,13 +322,10 @@ export async function landscape(services: Services, campaign: CampaignRow, xName
     const { x, y } = cellOf(candidate);
     cellAt(x, y).tried++;
   }
-  for (const o of await listObservations(services.db, campaign.id)) {
-    const candidate = space.indexOfKey(o.candidateKey);
-    const value = o.values[spec.objective.target];
-    if (candidate === undefined || value === undefined) continue;
+  for (const { candidate, value } of Measurements.from(await listObservations(services.db, campaign.id)).placed(space, objective.target)) {
     const { x, y } = cellOf(candidate);
     const cell = cellAt(x, y);
-    if (cell.best === null || better(value, cell.best)) cell.best = value;
+    if (cell.best === null || objective.better(value, cell.best)) cell.best = value;
   }
 
   const found = await latestModel(services, campaign);

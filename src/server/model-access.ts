@@ -29,6 +29,27 @@ export interface LoadedModel {
   predict(candidates: number[]): Promise<CandidatePosterior>;
   /** Which atoms drive the prediction for one candidate, per substance role; undefined when the kind cannot say. */
   attributions(candidate: number): Promise<AtomAttribution[] | undefined>;
+  /**
+   * Predictions for mixtures of candidates: row r takes parameter p's value from candidate
+   * rows[r][p] (parameters in the space's order). What Shapley contributions are computed from.
+   */
+  predictMixed?(rows: number[][]): Promise<Float64Array>;
+  /**
+   * Held-out predictions of the results the model was trained on (each predicted without itself:
+   * the numbers behind its cv_r2 and cv_rmse), matched to `observed` candidates where one is the
+   * same input; undefined when the kind keeps none.
+   */
+  heldOut?(observed: number[]): Promise<HeldOutPoint[] | undefined>;
+  /** Kernel similarity (0…1) of a candidate to each of `observed`; undefined when the kind has no kernel. */
+  similarities?(candidate: number, observed: number[]): Promise<(number | undefined)[] | undefined>;
+}
+
+export interface HeldOutPoint {
+  /** Index into the `observed` candidates asked about, when this training result is one of them. */
+  index: number | undefined;
+  observed: number;
+  mean: number;
+  sigma: number;
 }
 
 export interface ModelAccess {

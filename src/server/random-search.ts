@@ -4,6 +4,7 @@
  * best-so-far curve, so a chemist sees at a glance whether the planner beats chance.
  */
 import { confinedSpecPath, type CampaignSpec } from '../campaign/index.js';
+import { Objective } from '../objectives/objective.js';
 import { readCsv } from '../util/csv.js';
 
 /**
@@ -11,8 +12,8 @@ import { readCsv } from '../util/csv.js';
  * the k-th with probability C(k-1, n-1) / C(N, n); the ratio is built up term by term to stay in
  * floating-point range for thousands of candidates.
  */
-export function expectedBestOfRandom(values: number[], maxN: number, direction: 'maximize' | 'minimize'): number[] {
-  const sorted = [...values].sort((a, b) => (direction === 'maximize' ? a - b : b - a));
+export function expectedBestOfRandom(values: number[], maxN: number, objective: Pick<Objective, 'worstFirst'>): number[] {
+  const sorted = [...values].sort(objective.worstFirst);
   const N = sorted.length;
   const out: number[] = [];
   for (let n = 1; n <= Math.min(maxN, N); n++) {
@@ -42,7 +43,7 @@ export function randomSearchCurve(spec: CampaignSpec, budget: number): Promise<n
       .then(readCsv)
       .then(({ rows }) => {
         const values = rows.map((r) => Number(r[column])).filter(Number.isFinite);
-        return values.length > 0 ? expectedBestOfRandom(values, budget, spec.objective.direction) : undefined;
+        return values.length > 0 ? expectedBestOfRandom(values, budget, Objective.of(spec)) : undefined;
       })
       .catch(() => undefined);
     curves.set(key, curve);

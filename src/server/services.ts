@@ -1,8 +1,9 @@
 /** What the routes share: the database, the running campaigns, the live event feed and model access. */
 import type { Context } from 'hono';
 import { buildSpace, summarizeCampaign, type CampaignSummary, type NewCampaignRequest, type OperatorContext, type Supervisor } from '../agent/index.js';
+import { datasetReferenceOf } from '../agent/dataset-reference.js';
 import { ServiceConfig } from '../agent/service-config.js';
-import type { CampaignSpec } from '../campaign/index.js';
+import type { DatasetReference } from '../lab-adapters/dataset-simulator.js';
 import { campaignExists, getCampaign, type CampaignRow, type Database, type Db } from '../db/index.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { ServerEnv } from './env.js';
@@ -20,6 +21,7 @@ export interface CampaignView extends CampaignSummary {
 export class Services {
   readonly db: Db;
   private readonly spaces = new Map<string, Promise<SearchSpace>>();
+  private readonly references = new Map<string, Promise<DatasetReference | undefined>>();
   /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
   work: HeavyWork = sharedHeavyWork();
   /** Campaign events, read from the database once each (event-pages.ts). */
@@ -58,8 +60,29 @@ export class Services {
 
   async view(row: CampaignRow): Promise<CampaignView> {
     const runner = this.supervisor.runner(row.id);
-    const summary = await summarizeCampaign(this.db, row, runner?.runtime.reference);
+    const summary = await summarizeCampaign(this.db, row, await this.reference(row));
     return { ...summary, state: runner?.state ?? null };
+  }
+
+  /**
+   * The dataset reference (top 1 %, best) a campaign is measured against: the running lab's, kept
+   * once seen, else read again from a simulator's dataset, so it outlives the campaign's run.
+   */
+  async reference(row: CampaignRow): Promise<DatasetReference | undefined> {
+    const key = `${row.id}:${row.specHash}`;
+    const running = this.supervisor.runner(row.id)?.runtime.reference;
+    if (running) {
+      this.references.set(key, Promise.resolve(running));
+      return running;
+    }
+    let found = this.references.get(key);
+    if (!found) {
+      // a dataset that cannot be read any more leaves the summary without a reference, as before
+      found = this.space(row).then((space) => datasetReferenceOf(row.spec, space)).catch(() => undefined);
+      this.references.set(key, found);
+      if (this.references.size > 256) this.references.delete(this.references.keys().next().value as string);
+    }
+    return found;
   }
 
   /** The campaign's enumerated space: the running one's when it runs here, else built once and kept. */
@@ -69,7 +92,7 @@ export class Services {
     const key = `${row.id}:${row.specHash}`;
     let space = this.spaces.get(key);
     if (!space) {
-      space = buildSpace(row.spec as unknown as CampaignSpec);
+      space = buildSpace(row.spec);
       space.catch(() => this.spaces.delete(key));
       this.spaces.set(key, space);
     }

@@ -1,6 +1,6 @@
 /**
  * Seeded randomness. Every random choice in Athanor derives from the campaign seed plus a stable
- * label (DESIGN invariant 4), so a resumed campaign makes the same choices it would have made.
+ * label (docs/design.md, invariant 4), so a resumed campaign makes the same choices it would have made.
  */
 import seedrandom from 'seedrandom';
 

@@ -209,13 +209,19 @@ describe('the time limit', () => {
     const token = (await issueToken(database.db, 'olivia', 'operator')).token;
     const get = (path: string, init: RequestInit = {}) => fetch(url + path, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/yaml' } });
     try {
-      // loading RDKit, the tensor backend and the forward model alone takes longer than 0.4 s
-      const slow = await get(`/api/reactions/predict?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}`);
+      // a two-step chain search over 30 reagents is thousands of predictions: seconds on any machine
+      // (RDKit and the forward model load on top), far over 0.4 s
+      const inventory = [
+        'CC(=O)Cl', 'O=C(Cl)c1ccccc1', 'NCc1ccccc1', 'CCN', 'OCC', 'CC(=O)O', 'BrCc1ccccc1', 'CCBr', 'c1ccc(B(O)O)cc1', 'Brc1ccccc1',
+        'CC(C)=O', 'O=Cc1ccccc1', 'CN', 'NCCO', 'OC(=O)c1ccccc1', 'CCOC(=O)Cl', 'CS(=O)(=O)Cl', 'Nc1ccccc1', 'CC=O', 'C=CC(=O)OC',
+        'CCCCBr', 'ClCCl', 'OCCO', 'NCCN', 'CC(N)=O', 'Ic1ccccc1', 'CCOC(C)=O', 'O=C1CCC(=O)O1', 'CC(C)N', 'COc1ccc(N)cc1',
+      ];
+      const slow = await get(`/api/reactions/chains?inventory=${encodeURIComponent(inventory.join(','))}&novel=true&steps=2`);
       expect(slow.status).toBe(503);
       expect(slow.headers.get('retry-after')).toBe('1');
       expect(((await slow.json()) as { error: { code: string; message: string } }).error).toMatchObject({
         code: 'over_time',
-        message: 'the prediction took longer than the limit of 0.4 s and was stopped',
+        message: 'the chain search took longer than the limit of 0.4 s and was stopped',
       });
       // the worker was replaced: a request that fits the limit (a file that is not YAML, refused before RDKit loads) is answered
       const next = await get('/api/campaigns/validate', { method: 'POST', body: 'name: [unclosed\n' });

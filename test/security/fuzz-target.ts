@@ -191,7 +191,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   let out = '';
   const start = async () => {
     out = '';
-    child = spawn(process.execPath, [join(ROOT, 'bin', 'athanor.js'), 'serve', '--port', String(port), '--home', home, '--data-dir', dataDir], {
+    child = spawn(process.execPath, [...(process.env.ATHANOR_FUZZ_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ATHANOR_FUZZ_PROFILE_DIR}`] : []), join(ROOT, 'bin', 'athanor.js'), 'serve', '--port', String(port), '--home', home, '--data-dir', dataDir], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DATABASE_URL: '', ATHANOR_POLL_MS: '200', [SECRET_ENV]: secretValue, ATHANOR_LAB_SECRET: labSecret },

@@ -5,21 +5,14 @@
  * and the other site never hears from the browser. Skipped without /usr/bin/chromium unless
  * ATHANOR_REQUIRE_BROWSER is set (then a missing browser fails), as in test/panel.test.ts.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchChromium } from '../browser.js';
 import { startHarness, type Harness } from '../api-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
-function browserAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.ATHANOR_REQUIRE_BROWSER) throw new Error(`ATHANOR_REQUIRE_BROWSER is set but ${CHROMIUM} is missing (apt-get install -y chromium)`);
-  console.warn(`skipping browser tests: ${CHROMIUM} not found (apt-get install -y chromium, or set ATHANOR_REQUIRE_BROWSER=1 to fail instead)`);
-  return false;
-}
 
 describe.skipIf(!browserAvailable())('sign-in redirects in Chromium', () => {
   let h: Harness;
@@ -37,7 +30,7 @@ describe.skipIf(!browserAvailable())('sign-in redirects in Chromium', () => {
     });
     await new Promise<void>((resolve) => phish.listen(0, '127.0.0.1', resolve));
     phishPort = (phish.address() as AddressInfo).port;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    browser = await launchChromium(['--no-first-run']);
   });
 
   afterAll(async () => {

@@ -1,16 +1,23 @@
 import { and, desc, eq, inArray, notInArray } from 'drizzle-orm';
+import { parseStoredSpec } from '../../campaign/stored.js';
+import type { CampaignSpec } from '../../campaign/types.js';
 import type { DbOrTx } from '../client.js';
 import { campaigns, molecules, type CampaignStatus } from '../schema.js';
 import { appendEvent } from './events.js';
 
-export type CampaignRow = typeof campaigns.$inferSelect;
+/** A campaign's row with its spec checked and typed (parseStoredSpec): readers never cast it. */
+export type CampaignRow = Omit<typeof campaigns.$inferSelect, 'spec'> & { spec: CampaignSpec };
+
+function withSpec(row: typeof campaigns.$inferSelect): CampaignRow {
+  return { ...row, spec: parseStoredSpec(row.spec, row.id) };
+}
 
 export const FINISHED_STATUSES: CampaignStatus[] = ['completed', 'stopped', 'failed'];
 
 export interface NewCampaign {
   id: string;
   name: string;
-  spec: Record<string, unknown>;
+  spec: CampaignSpec;
   specSource: string;
   specHash: string;
   seed: number;
@@ -25,24 +32,40 @@ export interface MoleculeFacts {
   fragments: number;
 }
 
-export async function createCampaign(db: DbOrTx, campaign: NewCampaign, molecules_: MoleculeFacts[], actor: string): Promise<CampaignRow> {
+/**
+ * `alongside`: more rows that belong to the new campaign (its prior data), written in the same
+ * transaction, so that a failure or a kill leaves either the whole campaign or none of it.
+ */
+export async function createCampaign(
+  db: DbOrTx,
+  campaign: NewCampaign,
+  molecules_: MoleculeFacts[],
+  actor: string,
+  alongside?: (tx: DbOrTx, created: CampaignRow) => Promise<unknown>,
+): Promise<CampaignRow> {
   return db.transaction(async (tx) => {
     if (molecules_.length > 0) await tx.insert(molecules).values(molecules_).onConflictDoNothing();
     const [row] = await tx.insert(campaigns).values({ ...campaign, status: 'created' }).returning();
     if (!row) throw new Error('campaign insert returned nothing');
+    // The spec as stored, not the caller's object: jsonb keeps an object's keys in its own order
+    // (shorter first), not the file's, and the order of parameters and choices is the order of the
+    // space's candidates and of every candidate key. The process that creates a campaign must see
+    // the order every later process (a resume, the service) reads back, or their keys disagree.
+    const created = withSpec(row);
     await appendEvent(tx, {
       campaignId: row.id,
       type: 'campaign.created',
       actor,
       payload: { name: row.name, budget: row.budget, batch: row.batchSize, seed: row.seed },
     });
-    return row;
+    await alongside?.(tx, created);
+    return created;
   });
 }
 
 export async function getCampaign(db: DbOrTx, id: string): Promise<CampaignRow | undefined> {
   const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
-  return row;
+  return row && withSpec(row);
 }
 
 /** Whether a campaign has this id: one column read, for routes that need nothing else of its row. */
@@ -59,19 +82,21 @@ export async function findResumable(db: DbOrTx, specHash: string): Promise<Campa
     .where(and(eq(campaigns.specHash, specHash), notInArray(campaigns.status, FINISHED_STATUSES)))
     .orderBy(desc(campaigns.createdAt))
     .limit(1);
-  return row;
+  return row && withSpec(row);
 }
 
 export async function listCampaigns(db: DbOrTx, statuses?: CampaignStatus[]): Promise<CampaignRow[]> {
   const query = db.select().from(campaigns);
-  return (statuses ? query.where(inArray(campaigns.status, statuses)) : query).orderBy(desc(campaigns.createdAt));
+  const rows = await (statuses ? query.where(inArray(campaigns.status, statuses)) : query).orderBy(desc(campaigns.createdAt));
+  return rows.map(withSpec);
 }
 
 export async function setCampaignStatus(
   db: DbOrTx,
   id: string,
   status: CampaignStatus,
-  outcome?: string,
+  /** null clears it (a resumed campaign no longer carries the reason it was paused for). */
+  outcome?: string | null,
 ): Promise<void> {
   const finished = FINISHED_STATUSES.includes(status);
   await db

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import { campaigns, experiments, results, type ExperimentStatus, type ProposalInfo } from '../schema.js';
+import { campaigns, events, experiments, results, type ExperimentStatus, type ProposalInfo } from '../schema.js';
 import { appendEvent } from './events.js';
 
 export type ExperimentRow = typeof experiments.$inferSelect;
@@ -87,6 +87,26 @@ export async function markDispatching(db: DbOrTx, id: string): Promise<void> {
       dispatchedAt: sql`coalesce(${experiments.dispatchedAt}, now())`,
     })
     .where(eq(experiments.id, id));
+}
+
+/**
+ * A lab fault (unreachable, busy, timed out, credentials refused) stopped its dispatch: the
+ * experiment goes back to `planned` — held, not failed, no budget lost — and is sent again (same
+ * id: the lab runs it once) when the lab is healthy. Only an experiment still `dispatched` is held;
+ * one whose result came meanwhile stays as it is. True when it was held.
+ */
+export async function markHeld(db: DbOrTx, id: string, reason: string, actor: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const held = await tx
+      .update(experiments)
+      .set({ status: 'planned' })
+      .where(and(eq(experiments.id, id), eq(experiments.status, 'dispatched')))
+      .returning({ campaignId: experiments.campaignId, seq: experiments.seq });
+    const row = held[0];
+    if (!row) return false;
+    await tx.insert(events).values({ campaignId: row.campaignId, type: 'experiment.held', actor, payload: { experimentId: id, seq: row.seq, reason } });
+    return true;
+  });
 }
 
 /** Ends an experiment that is still open, with the reason, and records the event; false when it had already ended. */

@@ -1,11 +1,12 @@
 /** Changes an operator makes to a campaign's rows, each with its event in the same transaction. */
 import { and, eq, sql } from 'drizzle-orm';
+import type { CampaignSpec } from '../../campaign/types.js';
 import type { DbOrTx } from '../client.js';
 import { campaigns, experiments, results } from '../schema.js';
 import { appendEvent } from './events.js';
 
 export interface CampaignSettings {
-  spec: Record<string, unknown>;
+  spec: CampaignSpec;
   budget: number;
   batchSize: number;
 }

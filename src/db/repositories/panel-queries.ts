@@ -37,9 +37,11 @@ export interface ResultListRow {
   source: string;
   excludedReason: string | null;
   receivedAt: Date;
+  /** The payload exactly as the lab sent it (its extra fields too): only when asked for, as it can be large. */
+  raw?: unknown;
 }
 
-export async function listResults(db: DbOrTx, campaignId: string): Promise<ResultListRow[]> {
+export async function listResults(db: DbOrTx, campaignId: string, options: { raw?: boolean } = {}): Promise<ResultListRow[]> {
   return db
     .select({
       experimentId: results.experimentId,
@@ -48,6 +50,7 @@ export async function listResults(db: DbOrTx, campaignId: string): Promise<Resul
       source: results.source,
       excludedReason: results.excludedReason,
       receivedAt: results.receivedAt,
+      ...(options.raw ? { raw: results.raw } : {}),
     })
     .from(results)
     .innerJoin(experiments, eq(results.experimentId, experiments.id))

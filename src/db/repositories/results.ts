@@ -19,6 +19,8 @@ export type IncomingReport = Omit<IncomingResult, 'campaignId'>;
 export type StoreOutcome =
   | { outcome: 'stored'; campaignId: string; seq: number }
   | { outcome: 'duplicate'; campaignId: string; seq: number }
+  /** A repeat with different values: the stored result stands, the new report is quarantined beside it. */
+  | { outcome: 'conflict'; campaignId: string; seq: number; reason: string }
   | { outcome: 'quarantined'; reason: string };
 
 export interface QuarantineGuard {
@@ -146,6 +148,16 @@ export async function storeResults(db: DbOrTx, campaignId: string, reports: read
             .orderBy(experiments.id) // locks in one order: two batches never deadlock
             .for('update');
     const byId = new Map(rows.map((r) => [r.id, r]));
+    // What is already stored for the completed ones: a repeat that reports other values is a conflict, not a duplicate.
+    const completedIds = rows.filter((r) => r.status === 'completed').map((r) => r.id);
+    const storedValues = new Map<string, string>(
+      completedIds.length === 0
+        ? []
+        : (await tx.select({ experimentId: results.experimentId, values: results.values }).from(results).where(inArray(results.experimentId, completedIds))).map((r) => [
+            r.experimentId,
+            canonical(r.values),
+          ]),
+    );
     const outcomes: StoreOutcome[] = [];
     const toStore: { index: number; report: IncomingReport; experiment: (typeof rows)[number] }[] = [];
     const toQuarantine: QuarantineRow[] = [];
@@ -159,9 +171,17 @@ export async function storeResults(db: DbOrTx, campaignId: string, reports: read
         toQuarantine.push({ experimentId: report.experimentId, reason: reason ?? NOT_IN_CAMPAIGN, raw: report.raw, source: report.source });
         outcomes.push({ outcome: 'quarantined', reason: reason ?? NOT_IN_CAMPAIGN });
       } else if (experiment.status === 'completed' || claimed.has(experiment.id)) {
-        outcomes.push({ outcome: 'duplicate', campaignId, seq: experiment.seq });
+        const first = storedValues.get(experiment.id);
+        if (first !== undefined && first !== canonical(report.values)) {
+          const conflict = `conflicting duplicate: experiment ${experiment.seq} already has the result ${first}; this report says ${canonical(report.values)} (the stored result stands)`;
+          toQuarantine.push({ experimentId: report.experimentId, reason: conflict, raw: report.raw, source: report.source });
+          outcomes.push({ outcome: 'conflict', campaignId, seq: experiment.seq, reason: conflict });
+        } else {
+          outcomes.push({ outcome: 'duplicate', campaignId, seq: experiment.seq });
+        }
       } else {
         claimed.add(experiment.id);
+        storedValues.set(experiment.id, canonical(report.values));
         toStore.push({ index, report, experiment });
         outcomes.push({ outcome: 'stored', campaignId, seq: experiment.seq });
       }
@@ -210,4 +230,96 @@ export async function experimentIndex(db: DbOrTx, campaignId: string) {
 
 export async function listQuarantined(db: DbOrTx, campaignId: string) {
   return db.select().from(quarantinedResults).where(eq(quarantinedResults.campaignId, campaignId));
+}
+
+/** Why an operator's decision on a quarantined report cannot be carried out. */
+export class QuarantineResolutionError extends Error {
+  override readonly name = 'QuarantineResolutionError';
+  constructor(
+    readonly code: 'quarantine_not_found' | 'already_resolved' | 'experiment_not_found' | 'experiment_completed' | 'no_values',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function openQuarantineRow(tx: DbOrTx, campaignId: string, quarantineId: string) {
+  const [row] = UUID.test(quarantineId)
+    ? await tx
+        .select()
+        .from(quarantinedResults)
+        .where(and(eq(quarantinedResults.id, quarantineId), eq(quarantinedResults.campaignId, campaignId)))
+        .for('update')
+    : [];
+  if (!row) throw new QuarantineResolutionError('quarantine_not_found', `no quarantined report of this campaign has the id ${quarantineId}`);
+  if (row.resolution) {
+    throw new QuarantineResolutionError('already_resolved', `the quarantined report ${quarantineId} was already ${row.resolution} by ${row.resolvedBy ?? '?'} at ${row.resolvedAt?.toISOString() ?? '?'}`);
+  }
+  return row;
+}
+
+/** The measured values a quarantined report carries (a lab's payload, an API entry, a CSV row all keep them under `values`). */
+export function quarantinedValues(raw: unknown): Record<string, number> | undefined {
+  const values = (raw as { values?: unknown } | null)?.values;
+  if (!values || typeof values !== 'object' || Array.isArray(values)) return undefined;
+  const entries = Object.entries(values as Record<string, unknown>);
+  if (entries.length === 0 || entries.some(([, v]) => typeof v !== 'number' || !Number.isFinite(v))) return undefined;
+  return Object.fromEntries(entries) as Record<string, number>;
+}
+
+/**
+ * An operator stores a quarantined report as the result of one of the campaign's experiments (one
+ * that has no result yet: e.g. a late result of an experiment that timed out). The experiment
+ * becomes completed; the quarantine row stays, marked assigned, with who, when and why.
+ */
+export async function assignQuarantined(
+  db: DbOrTx,
+  args: { campaignId: string; quarantineId: string; experimentId: string; actor: string; reason?: string },
+  /** The objective's rules for a result (throws on values it refuses): a refused report stays refused when assigned. */
+  checkValues?: (values: Record<string, number>) => void,
+): Promise<{ seq: number; values: Record<string, number> }> {
+  return db.transaction(async (tx) => {
+    const row = await openQuarantineRow(tx, args.campaignId, args.quarantineId);
+    const values = quarantinedValues(row.raw);
+    if (!values) throw new QuarantineResolutionError('no_values', `the quarantined report ${args.quarantineId} carries no measured values to store (a failure report or an unreadable payload): discard it instead`);
+    checkValues?.(values);
+    const [experiment] = await tx
+      .select()
+      .from(experiments)
+      .where(and(eq(experiments.id, args.experimentId), eq(experiments.campaignId, args.campaignId)))
+      .for('update');
+    if (!experiment) throw new QuarantineResolutionError('experiment_not_found', `no experiment of this campaign has the id ${args.experimentId}`);
+    if (experiment.status === 'completed') {
+      throw new QuarantineResolutionError('experiment_completed', `experiment ${experiment.seq} already has a result; exclude that one first or discard this report`);
+    }
+    const now = new Date();
+    await tx.insert(results).values({ experimentId: experiment.id, campaignId: args.campaignId, values, raw: row.raw ?? null, source: `quarantine:${args.actor}` });
+    await tx.update(experiments).set({ status: 'completed', finishedAt: now }).where(eq(experiments.id, experiment.id));
+    await tx
+      .update(quarantinedResults)
+      .set({ resolution: 'assigned', assignedExperimentId: experiment.id, resolutionReason: args.reason ?? null, resolvedBy: args.actor, resolvedAt: now })
+      .where(eq(quarantinedResults.id, row.id));
+    await tx.insert(events).values([
+      {
+        campaignId: args.campaignId,
+        type: 'quarantine.assigned',
+        actor: args.actor,
+        payload: { quarantineId: row.id, experimentId: experiment.id, seq: experiment.seq, previousStatus: experiment.status, ...(args.reason ? { reason: args.reason } : {}) },
+      },
+      { campaignId: args.campaignId, type: 'result.stored', actor: args.actor, payload: { experimentId: experiment.id, seq: experiment.seq, values, fromQuarantine: row.id } },
+    ]);
+    return { seq: experiment.seq, values };
+  });
+}
+
+/** An operator sets a quarantined report aside for good, with a reason; the row and its payload stay. */
+export async function discardQuarantined(db: DbOrTx, args: { campaignId: string; quarantineId: string; actor: string; reason: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await openQuarantineRow(tx, args.campaignId, args.quarantineId);
+    await tx
+      .update(quarantinedResults)
+      .set({ resolution: 'discarded', resolutionReason: args.reason, resolvedBy: args.actor, resolvedAt: new Date() })
+      .where(eq(quarantinedResults.id, row.id));
+    await tx.insert(events).values({ campaignId: args.campaignId, type: 'quarantine.discarded', actor: args.actor, payload: { quarantineId: row.id, experimentId: row.experimentId, reason: args.reason } });
+  });
 }

@@ -7,6 +7,7 @@ import { referenceOf, type DatasetReference } from '../dataset-simulator.js';
 import { SimulatedLab, type Measurement, type SimulatedJob, type SimulatedLabOptions } from '../simulated-lab.js';
 import type { Dimension, ReactionInputs } from './reaction-metric.js';
 import type { ReactionEmulator } from './reaction-emulator.js';
+import type { Objective } from '../../objectives/objective.js';
 
 export interface EmulatorLabOptions extends Omit<SimulatedLabOptions, 'name'> {
   name?: string;
@@ -32,8 +33,8 @@ export class EmulatorLab extends SimulatedLab {
     super({ ...options, name: options.name ?? 'emulator' });
   }
 
-  reference(quantity: string, direction: 'maximize' | 'minimize' = 'maximize'): DatasetReference {
-    return referenceOf(this.options.emulator.measured(), quantity, direction, this.options.source);
+  reference(quantity: string, orientation: 'maximize' | 'minimize' | Pick<Objective, 'orient'> = 'maximize'): DatasetReference {
+    return referenceOf(this.options.emulator.measured(), quantity, orientation, this.options.source);
   }
 
   protected describe(): string {

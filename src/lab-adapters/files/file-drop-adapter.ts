@@ -3,7 +3,8 @@
  *   outbox/   Athanor writes a worklist per batch (and a plate map for well-plate runs), and
  *             cancellation lists; the lab takes them
  *   inbox/    the lab drops result files (CSV); Athanor reads each once it is complete
- *   archive/  result files Athanor has taken, moved here once every row is stored
+ *   archive/  result files Athanor has taken, moved here once every row is stored, each with
+ *             <name>.outcome.csv saying what became of every row (the file protocol's ack)
  *   error/    result files it refused, each with <name>.reason.txt saying why
  * Dispatches closer together than the batch window share one worklist. The adapter journals what
  * it accepted and wrote, so a dispatch is never written twice and one accepted just before a crash
@@ -13,7 +14,7 @@
  * or an inbox file that is a link leading elsewhere is refused, checked right before each use (the
  * folder itself was confined to the data folders, or chosen by an administrator, before this runs).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWithin, realPathOfSync } from '../../util/data-folders.js';
 import {
@@ -128,6 +129,10 @@ export class FileDropAdapter implements LabAdapter {
 
   async dispatch(order: ExperimentOrder): Promise<DispatchReceipt> {
     if (this.entries.has(order.id)) return { duplicate: true };
+    // the file drop's lab fault: a folder that cannot take files (unmounted share, read-only, replaced);
+    // the experiment is held, not accepted into a worklist nobody could read
+    const problem = this.folderProblem();
+    if (problem) throw new TransientLabError(`${this.name}: ${problem}; the experiment is held until the folder takes files again`);
     const out = [...this.entries.values()].filter((e) => e.outcome === undefined).length;
     if (out >= this.capacity) throw new TransientLabError(`${this.name} is full (${out}/${this.capacity} experiments out in the lab)`);
     this.journal.append({ t: 'accepted', id: order.id, order });
@@ -163,7 +168,22 @@ export class FileDropAdapter implements LabAdapter {
   async health(): Promise<LabHealth> {
     const missing = Object.values(this.folders).filter((f) => !existsSync(f));
     if (missing.length > 0) return { ok: false, detail: `missing folders: ${missing.join(', ')}` };
+    const problem = this.folderProblem();
+    if (problem) return { ok: false, detail: problem };
     return { ok: true, detail: `worklists to ${this.folders.outbox}, results from ${this.folders.inbox}` };
+  }
+
+  /** Why outbox/ or inbox/ cannot be used now (not a folder, not writable), or undefined. */
+  private folderProblem(): string | undefined {
+    for (const folder of [this.folders.outbox, this.folders.inbox]) {
+      try {
+        if (!statSync(folder).isDirectory()) return `${folder} is not a folder`;
+        accessSync(folder, fsConstants.R_OK | fsConstants.W_OK); // EROFS on a read-only file system, even for root
+      } catch (error) {
+        return `cannot use ${folder} (${describeError(error)})`;
+      }
+    }
+    return undefined;
   }
 
   private replay(): void {
@@ -256,10 +276,12 @@ export class FileDropAdapter implements LabAdapter {
       if (error instanceof RefusedResultError) return this.refuseFile(name, error.message);
       throw error;
     }
+    const outcomes: string[][] = [];
     for (const result of results) {
       if (!this.handler) return;
       try {
-        await this.handler(result);
+        const outcome = await this.handler(result);
+        outcomes.push([result.experimentId, outcome ?? 'stored', '']);
         const entry = this.entries.get(result.experimentId);
         if (entry && entry.outcome === undefined) {
           entry.outcome = result.status;
@@ -268,6 +290,7 @@ export class FileDropAdapter implements LabAdapter {
       } catch (error) {
         if (error instanceof RefusedResultError) {
           this.log.warn({ file: name, experimentId: result.experimentId, code: error.code, field: error.field }, `result refused: ${error.message}`);
+          outcomes.push([result.experimentId, 'refused', `${error.code}: ${error.message}`]);
           continue;
         }
         // not stored: the file stays in the inbox and is read again; rows already stored are duplicates then
@@ -275,7 +298,13 @@ export class FileDropAdapter implements LabAdapter {
         return;
       }
     }
-    this.moveAway(name, this.folders.archive);
+    const archived = this.moveAway(name, this.folders.archive);
+    if (!archived) return;
+    try {
+      writeFileAtomic(this.inside(`${archived}.outcome.csv`), csvText(['experiment_id', 'outcome', 'detail'], outcomes));
+    } catch (error) {
+      this.log.error({ file: name, error: describeError(error) }, 'could not write what became of a result file');
+    }
   }
 
   private refuseFile(name: string, reason: string): void {

@@ -4,7 +4,7 @@
  * reply. Two bindings serve it over HTTP: the service's Hono sub-app (src/server/lab-callbacks.ts)
  * and the loopback listener an `athanor run` process opens for itself (loopback-listener.ts).
  */
-import { RefusedResultError, RetryLaterError, type LabResult } from '../contract.js';
+import { RefusedResultError, RetryLaterError, type LabResult, type ReportOutcome } from '../contract.js';
 import { describeError, labLogger, type Logger } from '../log.js';
 import { parseResultJson, type ResultExpectations } from '../result-payload.js';
 import { verifySignature } from './signature.js';
@@ -17,7 +17,7 @@ export interface CallbackEndpoint {
   secret: string;
   expectations?: ResultExpectations;
   /** Records the result; RefusedResultError refuses it, any other error means "try again later". */
-  accept(result: LabResult): Promise<void>;
+  accept(result: LabResult): Promise<ReportOutcome | void>;
   log: Logger;
 }
 
@@ -50,7 +50,7 @@ export interface CallbackRequest {
 
 export interface CallbackReply {
   status: 200 | 400 | 401 | 404 | 413 | 422 | 429 | 503;
-  body: { accepted: true; experimentId: string } | { error: { code: string; message: string; field?: string } };
+  body: { accepted: true; experimentId: string; outcome?: ReportOutcome } | { error: { code: string; message: string; field?: string } };
   headers?: Record<string, string>;
 }
 
@@ -76,10 +76,11 @@ export async function handleResultCallback(endpoint: CallbackEndpoint | undefine
     return refuse(413, 'body_too_large', `callback bodies are limited to ${MAX_CALLBACK_BYTES} bytes`);
   }
   let result: LabResult;
+  let outcome: ReportOutcome | void;
   try {
     verifySignature(endpoint.secret, request, nowMs);
     result = parseResultJson(request.body, endpoint.expectations);
-    await endpoint.accept(result);
+    outcome = await endpoint.accept(result);
   } catch (error) {
     if (error instanceof RefusedResultError) return refuse(STATUS_OF[error.code] ?? 422, error.code, error.message, error.field);
     if (error instanceof RetryLaterError) {
@@ -89,5 +90,5 @@ export async function handleResultCallback(endpoint: CallbackEndpoint | undefine
     log.error({ labId: request.labId, error: describeError(error) }, 'could not record a result; the lab should retry');
     return { status: 503, body: { error: { code: 'not_ready', message: 'the result could not be recorded now; retry later' } }, headers: { 'Retry-After': '5' } };
   }
-  return { status: 200, body: { accepted: true, experimentId: result.experimentId } };
+  return { status: 200, body: { accepted: true, experimentId: result.experimentId, ...(outcome ? { outcome } : {}) } };
 }

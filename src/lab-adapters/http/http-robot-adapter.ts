@@ -48,6 +48,8 @@ export interface HttpRobotOptions {
   url: string;
   capacity: number;
   auth?: { header: string; value: string };
+  /** HTTPS with a private CA (lab.tls): the roots to trust and the certificate's expected name. */
+  tls?: { ca?: string | Buffer; serverName?: string };
   requestTimeoutMs?: number;
   /** Absent: poll. */
   callback?: HttpCallbackOptions;
@@ -81,6 +83,7 @@ export class HttpRobotAdapter implements LabAdapter {
       baseUrl: options.url,
       timeoutMs: options.requestTimeoutMs ?? 10_000,
       ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     });
   }
 
@@ -119,6 +122,7 @@ export class HttpRobotAdapter implements LabAdapter {
     this.unregister = undefined;
     await this.listener?.close();
     this.listener = undefined;
+    await this.client.close();
   }
 
   async dispatch(order: ExperimentOrder): Promise<DispatchReceipt> {
@@ -181,8 +185,8 @@ export class HttpRobotAdapter implements LabAdapter {
       const id = typeof (item as { experimentId?: unknown })?.experimentId === 'string' ? (item as { experimentId: string }).experimentId : undefined;
       try {
         const result = parseResultPayload(item, this.options.expectations);
-        await this.handler(result);
-        await this.acknowledge(result.experimentId, { accepted: true });
+        const outcome = await this.handler(result);
+        await this.acknowledge(result.experimentId, { accepted: true, ...(outcome ? { outcome } : {}) });
       } catch (error) {
         if (error instanceof RefusedResultError) {
           this.log.warn({ experimentId: id, code: error.code, field: error.field }, `result refused: ${error.message}`);

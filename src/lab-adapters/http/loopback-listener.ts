@@ -1,6 +1,6 @@
 /**
  * The callback receiver an `athanor run` process opens for itself (it has no web service): one
- * route, POST /api/labs/:labId/results, over node:http. Only src/server may import Hono (DESIGN),
+ * route, POST /api/labs/:labId/results, over node:http. Only src/server may import Hono (docs/design.md, Layers),
  * so this binding is a dozen lines of node:http around the same framework-free handler the
  * service's Hono sub-app uses; behaviour and replies are identical.
  */

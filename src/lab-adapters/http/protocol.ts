@@ -28,9 +28,12 @@ export const cancelReplySchema = z.looseObject({ cancelled: z.boolean() });
 /** 200 to GET /results: results not yet acknowledged, oldest first; each validated on its own. */
 export const resultsReplySchema = z.looseObject({ results: z.array(z.unknown()) });
 
-/** POST /results/:id/ack — accepted, or refused with the reason. */
+/** What became of an accepted report (ReportOutcome in ../contract.ts), in every protocol's ack. */
+export const reportOutcomeSchema = z.enum(['stored', 'duplicate', 'conflict', 'quarantined']);
+
+/** POST /results/:id/ack — accepted (with what became of it), or refused with the reason. */
 export const ackBodySchema = z.union([
-  z.strictObject({ accepted: z.literal(true) }),
+  z.strictObject({ accepted: z.literal(true), outcome: reportOutcomeSchema.optional() }),
   z.strictObject({ accepted: z.literal(false), error: z.strictObject({ code: z.string(), message: z.string(), field: z.string().optional() }) }),
 ]);
 export type AckBody = z.infer<typeof ackBodySchema>;

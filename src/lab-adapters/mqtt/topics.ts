@@ -21,12 +21,29 @@ export function topicsFor(prefix: string) {
 
 export type CommandVerb = 'dispatch' | 'status' | 'cancel';
 
-const request = { requestId: z.string().min(1).max(100), replyTo: z.string().min(1).max(500) };
+const request = {
+  requestId: z.string().min(1).max(100),
+  replyTo: z.string().min(1).max(500),
+  /** Unix time in milliseconds after which the command is stale and must not be run (a robot back from offline finds it queued). */
+  expiresAt: z.number().optional(),
+};
+
+/** Whether a command is past its expiresAt (commands without one never expire: older senders). */
+export function commandExpired(command: unknown, nowMs = Date.now()): boolean {
+  const expiresAt = (command as { expiresAt?: unknown } | null)?.expiresAt;
+  return typeof expiresAt === 'number' && nowMs > expiresAt;
+}
 
 export const dispatchCommandSchema = z.looseObject({ ...request, order: orderBodySchema.omit({ callbackUrl: true }) });
 export const experimentCommandSchema = z.looseObject({ ...request, experimentId: z.string().min(1).max(200) });
 
-const replyError = z.looseObject({ code: z.string(), message: z.string(), transient: z.boolean().default(false) });
+const replyError = z.looseObject({
+  code: z.string(),
+  message: z.string(),
+  transient: z.boolean().default(false),
+  /** A busy robot's "come back then" (HTTP's Retry-After, in seconds): Athanor sends the command again no sooner. */
+  retryAfterS: z.number().nonnegative().max(3600).optional(),
+});
 export const replySchema = z.union([
   z.looseObject({
     requestId: z.string(),
@@ -40,7 +57,7 @@ export const replySchema = z.union([
 export type Reply = z.infer<typeof replySchema>;
 
 export const ackSchema = z.union([
-  z.looseObject({ experimentId: z.string(), accepted: z.literal(true) }),
+  z.looseObject({ experimentId: z.string(), accepted: z.literal(true), outcome: z.enum(['stored', 'duplicate', 'conflict', 'quarantined']).optional() }),
   z.looseObject({ experimentId: z.string(), accepted: z.literal(false), error: z.looseObject({ code: z.string(), message: z.string(), field: z.string().optional() }) }),
 ]);
 export type Ack = z.infer<typeof ackSchema>;

@@ -1,7 +1,7 @@
 /**
  * The reference robot speaking the HTTP protocol (docs/lab-protocols.md): a stand-in for a lab's
  * own server. node:http with a handful of routes rather than Hono, which only src/server may use
- * (DESIGN); a robot's server is not Athanor's service anyway.
+ * (docs/design.md, Layers); a robot's server is not Athanor's service anyway.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -94,7 +94,7 @@ export async function startHttpRobot(options: HttpRobotServerOptions): Promise<H
         const parsed = ackBodySchema.safeParse(body.value);
         if (!parsed.success) return send(res, 422, { error: { code: 'invalid_ack', message: 'expected { accepted: true } or { accepted: false, error: { code, message } }' } });
         if (!parsed.data.accepted) log.warn({ experimentId: id, ...parsed.data.error }, 'Athanor refused a result');
-        if (!outbox.ack(id, parsed.data.accepted ? undefined : parsed.data.error.message)) {
+        if (!outbox.ack(id, parsed.data.accepted ? undefined : parsed.data.error.message, parsed.data.accepted ? parsed.data.outcome : undefined)) {
           return send(res, 404, { error: { code: 'unknown_result', message: `no result ${id} to acknowledge` } });
         }
         return send(res, 200, { experimentId: id, acked: true });
@@ -131,7 +131,7 @@ export async function startHttpRobot(options: HttpRobotServerOptions): Promise<H
         signal: AbortSignal.timeout(options.callbackTimeoutMs ?? 5000),
       });
       const text = await response.text();
-      if (response.ok) outbox.ack(id);
+      if (response.ok) outbox.ack(id, undefined, outcomeOf(text));
       // 404: nothing serves the lab right now (Athanor restarting?) — try again, like 408, 429, 5xx
       else if (response.status >= 400 && response.status < 500 && ![404, 408, 429].includes(response.status)) {
         log.warn({ experimentId: id, status: response.status, reply: text.slice(0, 300) }, 'Athanor refused a callback');
@@ -139,6 +139,16 @@ export async function startHttpRobot(options: HttpRobotServerOptions): Promise<H
       } else retryLater(id, `HTTP ${response.status}`);
     } catch (error) {
       retryLater(id, describeError(error));
+    }
+  }
+
+  /** The outcome Athanor's 200 names (stored, duplicate, conflict, quarantined), if any. */
+  function outcomeOf(text: string): string | undefined {
+    try {
+      const outcome = (JSON.parse(text) as { outcome?: unknown }).outcome;
+      return typeof outcome === 'string' ? outcome : undefined;
+    } catch {
+      return undefined;
     }
   }
 

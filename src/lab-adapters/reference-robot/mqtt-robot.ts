@@ -6,7 +6,8 @@
 import mqtt from 'mqtt';
 import { TransientLabError } from '../contract.js';
 import { describeError } from '../log.js';
-import { ackSchema, dispatchCommandSchema, experimentCommandSchema, topicsFor } from '../mqtt/topics.js';
+import { ackSchema, commandExpired, dispatchCommandSchema, experimentCommandSchema, topicsFor } from '../mqtt/topics.js';
+import { signResultMessage } from '../mqtt/signed-message.js';
 import { bodyToOrder } from '../order-payload.js';
 import { startRobotParts, type RobotOptions, type RobotParts } from './robot-parts.js';
 
@@ -17,7 +18,11 @@ export interface MqttRobotOptions extends RobotOptions {
   password?: string;
   /** Unacknowledged results are published again this often. */
   redeliverMs?: number;
+  /** The lab's HMAC key: results are published signed (../mqtt/signed-message.ts). */
+  secret?: string;
   clientId?: string;
+  /** The retryAfterS of a busy reply (a full deck): when Athanor should send the command again. Default 1. */
+  busyRetryAfterS?: number;
 }
 
 export interface MqttReferenceRobot extends RobotParts {
@@ -59,14 +64,20 @@ export async function startMqttRobot(options: MqttRobotOptions): Promise<MqttRef
         const ack = ackSchema.safeParse(data);
         if (!ack.success) return log.warn({ topic }, 'ignored an ack that does not follow the protocol');
         if (!ack.data.accepted) log.warn({ experimentId: ack.data.experimentId, ...ack.data.error }, 'Athanor refused a result');
-        outbox.ack(ack.data.experimentId, ack.data.accepted ? undefined : ack.data.error.message);
+        outbox.ack(ack.data.experimentId, ack.data.accepted ? undefined : ack.data.error.message, ack.data.accepted ? ack.data.outcome : undefined);
         return;
       }
       const verb = topic.slice(`${options.topicPrefix}/commands/`.length);
       const base = experimentCommandSchema.pick({ requestId: true, replyTo: true }).safeParse(data);
       if (!base.success) return log.warn({ topic }, 'ignored a command without requestId and replyTo');
       const { requestId, replyTo } = base.data;
-      const refuse = (code: string, message: string, transient = false) => reply(replyTo, { requestId, ok: false, error: { code, message, transient } });
+      const refuse = (code: string, message: string, transient = false, retryAfterS?: number) =>
+        reply(replyTo, { requestId, ok: false, error: { code, message, transient, ...(retryAfterS !== undefined ? { retryAfterS } : {}) } });
+      // a command queued while we were away, older than its expiry: Athanor has given up on it, so it is not run
+      if (commandExpired(data)) {
+        log.warn({ topic, requestId }, 'ignored an expired command');
+        return refuse('expired', 'the command expired before the robot took it; nothing was done');
+      }
       try {
         if (verb === 'dispatch') {
           const command = dispatchCommandSchema.safeParse(data);
@@ -81,7 +92,7 @@ export async function startMqttRobot(options: MqttRobotOptions): Promise<MqttRef
         if (verb === 'cancel') return reply(replyTo, { requestId, ok: true, cancelled: await lab.cancel(command.data.experimentId) });
         return refuse('unknown_command', `no command "${verb}"`);
       } catch (error) {
-        if (error instanceof TransientLabError) return refuse('busy', error.message, true);
+        if (error instanceof TransientLabError) return refuse('busy', error.message, true, options.busyRetryAfterS ?? 1);
         log.error({ error: describeError(error) }, 'command failed');
         return refuse('internal', 'the robot failed; see its log', true);
       }
@@ -92,7 +103,8 @@ export async function startMqttRobot(options: MqttRobotOptions): Promise<MqttRef
   const publisher = setInterval(() => {
     if (!client.connected) return;
     for (const report of outbox.due()) {
-      client.publish(topics.results(report.campaignId), JSON.stringify(report.payload), { qos: 1 });
+      const message = options.secret !== undefined ? signResultMessage(options.secret, report.payload) : JSON.stringify(report.payload);
+      client.publish(topics.results(report.campaignId), message, { qos: 1 });
       outbox.later(report.id, options.redeliverMs ?? 2000);
     }
   }, 50);

@@ -34,14 +34,14 @@ export interface OutboxOptions {
   now?: () => number;
 }
 
-type Entry = { t: 'report'; id: string; payload: unknown; campaignId: string; callbackUrl?: string; dueAt: number } | { t: 'ack'; id: string; refused?: string };
+type Entry = { t: 'report'; id: string; payload: unknown; campaignId: string; callbackUrl?: string; dueAt: number } | { t: 'ack'; id: string; refused?: string; outcome?: string };
 
 export class ReportOutbox {
   private readonly reports = new Map<string, Report>();
   private readonly journal: Journal<Entry>;
   private readonly now: () => number;
-  /** Reports acknowledged (accepted or refused) and how: for tests and logs. */
-  readonly acks = new Map<string, { refused?: string }>();
+  /** Reports acknowledged (accepted or refused) and how (Athanor's outcome: stored, duplicate, conflict, quarantined): for tests and logs. */
+  readonly acks = new Map<string, { refused?: string; outcome?: string }>();
 
   constructor(private readonly options: OutboxOptions) {
     this.now = options.now ?? Date.now;
@@ -52,7 +52,7 @@ export class ReportOutbox {
       } else {
         const report = this.reports.get(entry.id);
         if (report) report.acked = true;
-        this.acks.set(entry.id, entry.refused ? { refused: entry.refused } : {});
+        this.acks.set(entry.id, { ...(entry.refused ? { refused: entry.refused } : {}), ...(entry.outcome ? { outcome: entry.outcome } : {}) });
       }
     }
   }
@@ -93,13 +93,13 @@ export class ReportOutbox {
   }
 
   /** Acknowledged (or refused for good). Returns false for an unknown id. */
-  ack(experimentId: string, refused?: string): boolean {
+  ack(experimentId: string, refused?: string, outcome?: string): boolean {
     const report = this.reports.get(experimentId);
     if (!report) return false;
     if (report.acked) return true;
     report.acked = true;
-    this.acks.set(experimentId, refused ? { refused } : {});
-    this.journal.append({ t: 'ack', id: experimentId, ...(refused ? { refused } : {}) });
+    this.acks.set(experimentId, { ...(refused ? { refused } : {}), ...(outcome ? { outcome } : {}) });
+    this.journal.append({ t: 'ack', id: experimentId, ...(refused ? { refused } : {}), ...(outcome ? { outcome } : {}) });
     const duplicate = !report.duplicated && !refused && rngFor(this.options.seed, 'duplicate', experimentId)() < (this.options.duplicateRate ?? 0);
     if (duplicate) {
       // the robot "forgets" it reported this and reports it once more

@@ -32,8 +32,8 @@ export function encodeConditions(schema: ModelSchema, inputs: readonly ReactionI
   const layout = conditionLayout(schema);
   const out = new Float32Array(inputs.length * layout.width);
   const scales = schema.numeric.map((p) => {
-    const lo = Math.min(...p.values);
-    const hi = Math.max(...p.values);
+    const lo = scaledValue(p, Math.min(...p.values));
+    const hi = scaledValue(p, Math.max(...p.values));
     return { mid: (lo + hi) / 2, half: hi > lo ? (hi - lo) / 2 : 1 };
   });
   const categoryIndex = schema.categorical.map((p) => new Map(p.values.map((v, i) => [v, i] as const)));
@@ -43,7 +43,7 @@ export function encodeConditions(schema: ModelSchema, inputs: readonly ReactionI
       const raw = input.conditions[p.name];
       const value = typeof raw === 'number' ? raw : raw === undefined ? Number.NaN : Number(raw);
       const { mid, half } = scales[j]!;
-      out[base + j] = Number.isFinite(value) ? (value - mid) / half : 0;
+      out[base + j] = Number.isFinite(value) ? (scaledValue(p, value) - mid) / half : 0;
     });
     schema.categorical.forEach((p, j) => {
       const block = layout.blocks[schema.numeric.length + j]!;
@@ -52,4 +52,9 @@ export function encodeConditions(schema: ModelSchema, inputs: readonly ReactionI
     });
   });
   return out;
+}
+
+/** A numeric condition on the scale it is modelled on: its logarithm for a log-scale range. */
+export function scaledValue(p: { log?: boolean }, value: number): number {
+  return p.log ? Math.log(Math.max(value, Number.MIN_VALUE)) : value;
 }

@@ -202,6 +202,31 @@
       } else if (action === 'include') {
         await api('DELETE', base + '/results/' + seq + '/exclude');
         toast('Result of experiment ' + seq + ' included again.');
+      } else if (action === 'assign-quarantined') {
+        const answer = await askReason('Assign this report to an experiment?', 'The number of an experiment without a result: the report\'s values become its result.', true);
+        if (!answer) return;
+        const number = Number(answer);
+        if (!Number.isInteger(number) || number < 1) throw new Error('an experiment number (1, 2 …) is needed, not "' + answer + '"');
+        await api('POST', base + '/quarantine/' + button.dataset.quarantine + '/assign', { experiment: number });
+        toast('Stored as the result of experiment ' + number + '.');
+      } else if (action === 'approve-batch') {
+        const reply = await api('POST', base + '/approval/approve', {});
+        toast('Approved ' + reply.experiments.length + ': they go to the lab.');
+      } else if (action === 'reject-batch') {
+        const reason = await askReason('Reject the whole batch?', 'The planner proposes others and never these again. Your reason is kept with them.', true);
+        if (!reason) return;
+        await api('POST', base + '/approval/reject', { reason: reason });
+        toast('Batch rejected: the planner proposes a new one.');
+      } else if (action === 'drop-proposal') {
+        const reason = await askReason('Drop experiment ' + seq + '?', 'It is not run, and the planner never proposes it again.', true);
+        if (!reason) return;
+        await api('POST', base + '/approval/reject', { reason: reason, experiments: [Number(seq)] });
+        toast('Experiment ' + seq + ' dropped.');
+      } else if (action === 'discard-quarantined') {
+        const reason = await askReason('Discard this report?', 'It stays listed, marked discarded with your reason.', true);
+        if (!reason) return;
+        await api('POST', base + '/quarantine/' + button.dataset.quarantine + '/discard', { reason: reason });
+        toast('Report discarded.');
       }
       await refresh();
       const back = returnFocus && document.getElementById(returnFocus);
@@ -278,6 +303,29 @@
       await api('PATCH', base, formObject(form));
       toast('Settings saved; they apply from the next planning round.');
     });
+    // The approval gate: a changed condition of a waiting proposal is saved at once.
+    document.addEventListener('change', async function (event) {
+      const select = event.target;
+      if (!select.matches || !select.matches('select[data-edit-seq]')) return;
+      const change = {};
+      change[select.dataset.parameter] = select.value;
+      try {
+        await api('PATCH', base + '/proposals/' + select.dataset.editSeq, { parameters: change });
+        toast('Experiment ' + select.dataset.editSeq + ': ' + select.dataset.parameter + ' is now ' + select.value + '.');
+        select.blur();
+      } catch (error) {
+        toast(error.message || String(error), true);
+      }
+      await refresh();
+    });
+    bindForm('suggest-form', async function (form) {
+      const entry = formObject(form);
+      const reason = entry.reason;
+      delete entry.reason;
+      const reply = await api('POST', base + '/suggestions', { parameters: entry, reason: reason });
+      toast('Experiment ' + reply.experiment.seq + ' added to the queue.');
+      form.reset();
+    });
     bindForm('manual-form', async function (form) {
       const entry = formObject(form);
       const reply = await api('POST', base + '/results', { results: [{ experiment: entry.experiment, values: entry.values || {} }] });
@@ -290,19 +338,60 @@
       if (!text.trim()) throw { message: 'Choose a CSV file or paste its text.' };
       const reply = await api('POST', base + '/results/csv', text, 'text/csv');
       toast('Uploaded: ' + outcomeText(reply.results) + '.');
+      showOutcomes(form, reply.results);
       form.reset();
     });
+    /** What happened to each row of an upload: stored, a repeat, a conflict or quarantined, with why. */
+    function showOutcomes(form, results) {
+      let box = document.getElementById('upload-outcomes');
+      if (!box) {
+        box = document.createElement('div');
+        box.id = 'upload-outcomes';
+        box.setAttribute('aria-live', 'polite');
+        form.parentNode.insertBefore(box, form.nextSibling);
+      }
+      box.textContent = '';
+      const heading = document.createElement('p');
+      heading.className = 'small';
+      heading.textContent = 'Each row of the last upload:';
+      box.appendChild(heading);
+      const list = document.createElement('ul');
+      list.className = 'outcomes small';
+      results.forEach(function (r) {
+        const item = document.createElement('li');
+        item.className = 'outcome-' + r.outcome;
+        item.textContent = 'experiment ' + r.experiment + ': ' + r.outcome + (r.reason ? ' — ' + r.reason : '');
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+    }
     // The landscape and explanation pickers change the page's query and refresh in place.
     document.addEventListener('submit', function (event) {
       const form = event.target;
-      if (!form.matches('[data-landscape-form],[data-explain-form]')) return;
+      if (!form.matches('[data-landscape-form],[data-explain-form],[data-table-form]')) return;
       event.preventDefault();
       const params = new URLSearchParams(location.search);
       new FormData(form).forEach(function (value, key) {
-        params.set(key, value);
+        // an emptied filter ("any") leaves the query rather than filtering on ''
+        if (value === '') params.delete(key);
+        else params.set(key, value);
       });
       history.replaceState(null, '', location.pathname + '?' + params.toString());
       refresh();
+    });
+    // The experiment table's (and a Pareto campaign's trade-off table's) sort, page and clear links
+    // change the query and refresh in place too.
+    document.addEventListener('click', function (event) {
+      const link = event.target.closest && event.target.closest('#experiments a.sort, #experiments .pager a, #experiments .table-filters a, #pareto a.sort');
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      const url = new URL(link.href);
+      history.replaceState(null, '', location.pathname + url.search);
+      const heading = link.closest('#pareto') ? 'pareto-h' : 'experiments-h';
+      refresh().then(function () {
+        const again = document.getElementById(heading);
+        if (again) again.scrollIntoView({ block: 'start' });
+      });
     });
   }
 
@@ -429,6 +518,149 @@
     check();
   }
 
+  // ---------------------------------------------------------------- molecules and printing
+
+  /** A molecule drawing opens large in a dialog (click, Enter or Space); Escape or the button closes it. */
+  function enlarge(img) {
+    let dialog = document.getElementById('molecule-dialog');
+    if (!dialog) {
+      dialog = document.createElement('dialog');
+      dialog.id = 'molecule-dialog';
+      dialog.className = 'molecule-dialog';
+      dialog.setAttribute('aria-labelledby', 'molecule-dialog-title');
+      dialog.innerHTML = '<h2 id="molecule-dialog-title"></h2><img alt="" width="560" height="420"><p class="small muted smiles"></p><form method="dialog"><button type="submit">Close</button></form>';
+      body.appendChild(dialog);
+    }
+    const title = img.dataset.name || img.alt;
+    dialog.querySelector('h2').textContent = title;
+    const big = dialog.querySelector('img');
+    big.src = img.dataset.enlarge;
+    const size = new URL(img.dataset.enlarge, location.href).searchParams;
+    big.width = Number(size.get('width')) || 560;
+    big.height = Number(size.get('height')) || 420;
+    big.alt = img.alt;
+    const smiles = (img.title || '').replace(/ \(click to enlarge\)$/, '');
+    dialog.querySelector('.smiles').textContent = smiles;
+    if (dialog.showModal) dialog.showModal();
+    else window.open(img.dataset.enlarge);
+  }
+  document.addEventListener('click', function (event) {
+    const img = event.target.closest && event.target.closest('img[data-enlarge]');
+    if (img) enlarge(img);
+    const print = event.target.closest && event.target.closest('[data-print]');
+    if (print) window.print();
+  });
+  document.addEventListener('keydown', function (event) {
+    if ((event.key === 'Enter' || event.key === ' ') && event.target.matches && event.target.matches('img[data-enlarge]')) {
+      event.preventDefault();
+      enlarge(event.target);
+    }
+  });
+
+  // ---------------------------------------------------------------- tokens (operators)
+
+  function tokens() {
+    const form = document.getElementById('token-form');
+    const role = document.getElementById('token-role');
+    const bound = document.getElementById('token-campaigns');
+    const issues = document.getElementById('token-issues');
+    if (!form || !role || !bound) return;
+    // campaigns bind lab tokens only: the choice is off for the other roles
+    function showBinding() {
+      bound.disabled = role.value !== 'lab';
+      bound.hidden = role.value !== 'lab';
+    }
+    role.addEventListener('change', showBinding);
+    showBinding();
+    form.addEventListener('submit', async function (event) {
+      event.preventDefault();
+      issues.textContent = '';
+      form.querySelectorAll('[aria-invalid]').forEach(function (el) {
+        el.removeAttribute('aria-invalid');
+      });
+      const request = { name: form.elements.name.value.trim(), role: role.value };
+      if (role.value === 'lab') {
+        request.campaigns = Array.prototype.filter
+          .call(form.querySelectorAll('input[name=campaigns]'), function (box) {
+            return box.checked;
+          })
+          .map(function (box) {
+            return box.value;
+          });
+      }
+      const button = document.getElementById('create-token');
+      button.disabled = true;
+      try {
+        const created = await api('POST', '/api/tokens', request);
+        document.getElementById('token-created-name').textContent = created.name + ' (' + created.role + ')';
+        document.getElementById('token-secret').textContent = created.token;
+        document.getElementById('token-created').hidden = false;
+        form.reset();
+        showBinding();
+        toast('Token created for ' + created.name + '.');
+        await refresh();
+        document.getElementById('copy-token').focus();
+      } catch (error) {
+        issueList(issues, error);
+        const name = error.field && error.field.split('.')[0];
+        // the campaigns are a group of boxes: the group is marked, its first box takes the focus
+        const marked = name === 'campaigns' ? bound : name && form.querySelector('[name="' + name + '"]');
+        if (marked) {
+          marked.setAttribute('aria-invalid', 'true');
+          const focusable = marked.matches('fieldset') ? marked.querySelector('input') : marked;
+          if (focusable) focusable.focus();
+        }
+        toast(error.message || String(error), true);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    document.getElementById('copy-token').addEventListener('click', function () {
+      const secret = document.getElementById('token-secret');
+      const done = function () {
+        toast('Copied.');
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(secret.textContent).then(done, function () {
+          window.getSelection().selectAllChildren(secret);
+        });
+      } else {
+        // plain HTTP on another host has no clipboard API: select it for Ctrl-C instead
+        window.getSelection().selectAllChildren(secret);
+        toast('Selected: press Ctrl-C (⌘-C) to copy.');
+      }
+    });
+    document.addEventListener('click', async function (event) {
+      const button = event.target.closest && event.target.closest('button[data-revoke]');
+      if (!button) return;
+      const dialog = document.getElementById('revoke-dialog');
+      document.getElementById('revoke-text').textContent =
+        'The token "' + button.dataset.name + '" stops working at once, and its panel sessions end.' +
+        (button.dataset.yours === 'yes' ? ' It is the token you are signed in with: you will be signed out.' : '');
+      dialog.returnValue = '';
+      dialog.showModal();
+      const confirmed = await new Promise(function (resolve) {
+        dialog.addEventListener(
+          'close',
+          function () {
+            resolve(dialog.returnValue === 'confirm');
+          },
+          { once: true },
+        );
+      });
+      if (!confirmed) return button.focus();
+      try {
+        await api('DELETE', '/api/tokens/' + button.dataset.revoke);
+        if (button.dataset.yours === 'yes') return location.assign('/signin');
+        toast('Revoked ' + button.dataset.name + '.');
+        await refresh();
+      } catch (error) {
+        toast(error.message || String(error), true);
+      }
+    });
+  }
+
   if (data.page === 'editor') editor();
+  if (data.page === 'tokens') tokens();
   follow();
 })();

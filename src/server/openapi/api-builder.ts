@@ -182,6 +182,10 @@ function operation(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): Record<str
     responses['401'] ??= errorResponse('No valid token');
     responses['403'] ??= errorResponse('The token does not allow this');
   }
+  // Load shedding (middleware/shed-reads.ts) may refuse any read but health and live streams.
+  if (spec.method === 'get' && spec.path !== '/api/health' && !spec.path.endsWith('/stream')) {
+    responses['503'] ??= errorResponse('`busy`: the service has too many requests in hand (ATHANOR_MAX_IN_FLIGHT); retry after Retry-After seconds');
+  }
   let requestBody: Record<string, unknown> | undefined;
   if (spec.body) requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } };
   if (spec.rawBody) {

@@ -93,6 +93,13 @@ export const stopBody = z.strictObject({ reason: reasonText.optional() }).option
 
 export const reasonBody = z.strictObject({ reason: reasonText.trim().min(1, 'say why') });
 
+export const quarantineParams = campaignParams.extend({ quarantineId: z.string().regex(UUID, 'a quarantined report is named by its UUID').describe('The quarantined report\'s id (GET …/quarantine)') });
+
+export const assignBody = z.strictObject({
+  experiment: z.union([z.int().positive(), z.string().regex(UUID, 'an experiment UUID')]).describe('Experiment number in the campaign, or its UUID: one without a result'),
+  reason: reasonText.trim().optional(),
+});
+
 export const cancelBody = z.strictObject({ reason: reasonText.trim().optional() }).optional();
 
 const resultEntry = z.strictObject({
@@ -126,13 +133,18 @@ export const summarySchema = z
     experiments: z.int().describe('Experiments counted against the budget (all but cancelled)'),
     counts: z.record(z.string(), z.int()),
     target: z.string(),
+    direction: z.enum(['maximize', 'minimize', 'match']).describe('Which way is better for the target (match: a value within a tolerance)'),
     unit: z.string().nullable(),
-    bestYield: z.number().nullable(),
-    best: z.object({ experiment: z.int(), value: z.number(), parameters: z.record(z.string(), z.union([z.string(), z.number()])) }).nullable(),
+    bestYield: z.number().nullable().describe('Deprecated: the same as best.value, whatever the target is (kept for existing clients)'),
+    best: z
+      .object({ target: z.string(), experiment: z.int(), value: z.number(), parameters: z.record(z.string(), z.union([z.string(), z.number()])) })
+      .nullable()
+      .describe("The best result by the campaign's objective (the earlier experiment on a tie)"),
     bestSoFar: z.array(z.number().nullable()),
     reference: z.object({}).passthrough().nullable(),
     firstTop1At: z.int().nullable(),
     firstMaxAt: z.int().nullable(),
+    datasetBest: z.number().nullable().describe("The dataset's best value by the objective (simulated labs on a dataset), else null"),
   })
   ;
 
@@ -154,6 +166,9 @@ export const experimentSchema = z
       sigma: z.number().optional(),
       acquisition: z.number().optional(),
       products: z.array(z.object({ smiles: z.string(), probability: z.number(), observed: z.boolean().optional() })).optional().describe("What the candidate should give, best first (discovery campaigns: the forward model's products)"),
+      approval: z.object({ by: z.string(), at: z.string(), auto: z.boolean().optional() }).optional().describe('Who approved it for dispatch at the approval gate (auto: the gate\'s timer)'),
+      edits: z.array(z.object({ by: z.string(), at: z.string(), parameter: z.string(), from: z.union([z.string(), z.number()]), to: z.union([z.string(), z.number()]), reason: z.string().optional() })).optional().describe('Changes an operator made before dispatch'),
+      rejection: z.object({ by: z.string(), at: z.string(), reason: z.string() }).optional().describe('Rejected at the approval gate: never proposed again'),
     }),
     dispatchCount: z.int(),
     failureReason: z.string().nullable(),
@@ -172,12 +187,17 @@ export const resultSchema = z
     source: z.string(),
     excludedReason: z.string().nullable(),
     receivedAt: z.string(),
+    raw: z.unknown().optional().describe('The payload exactly as the lab sent it, extra fields included (with ?raw=true)'),
   })
   ;
 
+export const resultsQuery = z.object({
+  raw: z.enum(['true', 'false']).optional().describe('`true`: each result with the payload exactly as the lab sent it (its extra fields: operator, instrument, …)'),
+});
+
 export const entryOutcomeSchema = z.object({
   experiment: z.union([z.int(), z.string()]),
-  outcome: z.enum(['stored', 'duplicate', 'quarantined']),
+  outcome: z.enum(['stored', 'duplicate', 'conflict', 'quarantined']).describe('`conflict`: a repeat with different values; the stored result stands and this report is quarantined'),
   seq: z.int().optional(),
   reason: z.string().optional(),
 });

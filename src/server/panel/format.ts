@@ -41,12 +41,22 @@ export function describeEvent(type: string, payload: Record<string, unknown>): s
     }
     case 'result.quarantined':
       return `result quarantined: ${String(payload.reason ?? '')}`;
+    case 'quarantine.assigned':
+      return `quarantined report stored as the result of experiment${seq}${payload.reason ? `: ${String(payload.reason)}` : ''}`;
+    case 'quarantine.discarded':
+      return `quarantined report discarded: ${String(payload.reason ?? '')}`;
     case 'result.excluded':
       return `result of experiment${seq} excluded: ${String(payload.reason ?? '')}`;
     case 'result.included':
       return `result of experiment${seq} included again`;
     case 'experiment.failed':
       return `experiment${seq} failed: ${String(payload.reason ?? '')}`;
+    case 'experiment.held':
+      return `experiment${seq} held (a lab fault, not the experiment's; sent again when the lab is healthy): ${String(payload.reason ?? '')}`;
+    case 'lab.outage':
+      return `lab outage: ${String(payload.reason ?? '')}`;
+    case 'campaign.paused':
+      return payload.reason ? `campaign paused: ${String(payload.reason)}` : 'campaign paused';
     case 'experiment.cancelled':
       return `experiment${seq} cancelled: ${String(payload.reason ?? '')}`;
     case 'campaign.settings-changed':

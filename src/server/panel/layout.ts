@@ -12,7 +12,7 @@ export interface PageOptions {
   body: Html;
   /** Data for the page script (which live stream to follow). */
   pageData?: Record<string, string>;
-  current?: 'campaigns' | 'new' | 'predict' | 'docs';
+  current?: 'campaigns' | 'new' | 'compare' | 'predict' | 'tokens' | 'docs';
 }
 
 export function panelLayout({ title, principal, body, pageData = {}, current }: PageOptions) {
@@ -35,7 +35,7 @@ export function panelLayout({ title, principal, body, pageData = {}, current }: 
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/"><img src="${assetUrl('favicon.svg')}" alt="" width="22" height="22"> Athanor</a>
-  <nav aria-label="Main">${navLink('/', 'Campaigns', 'campaigns')}${principal?.role === 'operator' ? navLink('/campaigns/new', 'New campaign', 'new') : ''}${navLink('/predict', 'Predict', 'predict')}${navLink('/api/docs', 'API', 'docs')}</nav>
+  <nav aria-label="Main">${navLink('/', 'Campaigns', 'campaigns')}${principal?.role === 'operator' ? navLink('/campaigns/new', 'New campaign', 'new') : ''}${navLink('/compare', 'Compare', 'compare')}${navLink('/predict', 'Predict', 'predict')}${principal?.role === 'operator' ? navLink('/tokens', 'Tokens', 'tokens') : ''}${navLink('/api/docs', 'API', 'docs')}</nav>
   ${
     principal
       ? html`<form class="who" method="post" action="/signout"><span title="${principal.role} token">${principal.name} <span class="role">${principal.role}</span></span> <button type="submit" class="link">Sign out</button></form>`

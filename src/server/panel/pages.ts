@@ -1,9 +1,10 @@
 /** Panel pages other than the campaign page: sign in, the campaign list, the campaign editor. */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { Principal } from '../../auth/index.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import type { EventRow } from '../../db/index.js';
 import type { CampaignView } from '../services.js';
+import type { CampaignTemplate } from '../templates.js';
 import { ago, describeEvent, withUnit } from './format.js';
 import { panelLayout } from './layout.js';
 
@@ -61,7 +62,7 @@ ${
 <td>${statusBadge(view.status, view.state)}</td>
 <td><progress max="${view.budget}" value="${view.experiments}" aria-label="${view.experiments} of ${view.budget} experiments">${percent} %</progress>
 <span class="num">${view.experiments} / ${view.budget}</span></td>
-<td class="num">${withUnit(view.bestYield, view.unit)}${view.best ? html` <span class="muted small">#${view.best.experiment}</span>` : ''}</td>
+<td class="num">${withUnit(view.best?.value, view.unit)}${view.best ? html` <span class="muted small">#${view.best.experiment}</span>` : ''}</td>
 <td class="wide">${labOf(spec)}</td>
 <td class="wide">${lastEvent ? html`${describeEvent(lastEvent.type, lastEvent.payload)} <span class="muted small">${ago(lastEvent.at, now)}</span>` : '—'}</td>
 </tr>`;
@@ -76,22 +77,49 @@ export function campaignListPage(principal: Principal, entries: ListEntry[]) {
     principal,
     current: 'campaigns',
     pageData: { live: '/fragments/campaigns', stream: '/api/events/stream' },
-    body: html`<div class="page-head"><h1 id="campaigns-heading">Campaigns</h1>${
-      principal.role === 'operator' ? html`<a class="button primary" href="/campaigns/new">New campaign</a>` : ''
-    }</div>
+    body: html`<div class="page-head"><h1 id="campaigns-heading">Campaigns</h1><div class="actions">${
+      entries.length > 1 ? html`<a class="button" href="/compare">Compare campaigns</a>` : ''
+    }${principal.role === 'operator' ? html`<a class="button primary" href="/campaigns/new">New campaign</a>` : ''}</div></div>
 ${campaignRows(entries)}`,
   });
 }
 
-export function newCampaignPage(principal: Principal, template: string) {
+export interface EditorTemplates {
+  /** The examples one can start from. */
+  available: CampaignTemplate[];
+  /** The one in the editor now, if it came from one. */
+  chosen?: string;
+  /** A ?template= that names none. */
+  error?: string;
+}
+
+function templateChooser(templates: EditorTemplates) {
+  if (templates.available.length === 0) return '';
+  return html`<form method="get" action="/campaigns/new" class="template-chooser actions" id="template-form">
+  <label for="template">Start from an example</label>
+  <select id="template" name="template">
+    ${templates.available.map((t) => html`<option value="${t.name}"${t.name === templates.chosen ? raw(' selected') : ''}>${t.title}</option>`)}
+  </select>
+  <button type="submit">Use this example</button>
+</form>
+${templates.error ? html`<p class="error" role="alert" id="template-error">${templates.error}</p>` : ''}
+${
+  templates.chosen
+    ? html`<p class="muted small" id="template-note">${templates.available.find((t) => t.name === templates.chosen)?.description ?? ''} Change what you need, then create it.</p>`
+    : ''
+}`;
+}
+
+export function newCampaignPage(principal: Principal, template: string, templates: EditorTemplates = { available: [] }) {
   return panelLayout({
     title: 'New campaign',
     principal,
     current: 'new',
     pageData: { page: 'editor' },
     body: html`<h1>New campaign</h1>
-<p>Write the campaign file (YAML; the <a href="/api/docs#tag-campaigns">reference</a> lists every field). Relative paths, such as a simulator's
+<p>Write the campaign file (YAML; the <a href="/api/docs#tag-campaigns">reference</a> lists every field), or start from one of the shipped examples. Relative paths, such as a simulator's
 <code>dataset</code>, are read from the service's data folder. Problems are checked as you type.</p>
+${templateChooser(templates)}
 <form id="campaign-form" class="editor" novalidate>
   <div id="issues" class="issues" aria-live="polite"></div>
   <label for="spec">Campaign file</label>

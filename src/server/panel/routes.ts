@@ -2,9 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
-import { authenticateToken, type Principal } from '../../auth/index.js';
-import type { CampaignSpec } from '../../campaign/index.js';
-import { getCampaign, lastEventOf, listCampaigns } from '../../db/index.js';
+import { authenticateToken, reachableCampaigns, type Principal } from '../../auth/index.js';
+import { getCampaign, lastEventOf, listApiTokens, listCampaigns } from '../../db/index.js';
 import type { ServerEnv } from '../env.js';
 import { signIn, signOut } from '../routes/session.js';
 import type { Services } from '../services.js';
@@ -12,6 +11,11 @@ import { loadCampaignPage } from './campaign-data.js';
 import { localPath } from './local-path.js';
 import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-page.js';
 import { predictPage } from './predict-page.js';
+import { campaignFilePage, copyOfCampaignFile } from './campaign-file-page.js';
+import { comparePage } from './compare-page.js';
+import { tokensPage, tokenTable } from './tokens-page.js';
+import { listTemplates, readCampaignTemplate } from '../templates.js';
+import { compareCampaigns, distinctIds, type Comparison } from '../comparison.js';
 import { HTTPException } from 'hono/http-exception';
 import { campaignListPage, campaignRows, newCampaignPage, notFoundPage, signInPage, type ListEntry } from './pages.js';
 
@@ -30,7 +34,7 @@ function signedIn(c: Context<ServerEnv>): Principal | Response {
 async function listEntries(services: Services): Promise<ListEntry[]> {
   const rows = await listCampaigns(services.db);
   const last = await lastEventOf(services.db, rows.map((r) => r.id));
-  return Promise.all(rows.map(async (row) => ({ view: await services.view(row), spec: row.spec as unknown as CampaignSpec, lastEvent: last.get(row.id) })));
+  return Promise.all(rows.map(async (row) => ({ view: await services.view(row), spec: row.spec, lastEvent: last.get(row.id) })));
 }
 
 function pageQuery(c: Context<ServerEnv>): CampaignPageQuery & { explain?: number } {
@@ -39,6 +43,7 @@ function pageQuery(c: Context<ServerEnv>): CampaignPageQuery & { explain?: numbe
     ...(c.req.query('x') ? { x: c.req.query('x') } : {}),
     ...(c.req.query('y') ? { y: c.req.query('y') } : {}),
     ...(Number.isInteger(explain) && explain > 0 ? { explain } : {}),
+    search: new URL(c.req.url).searchParams.toString(),
   };
 }
 
@@ -103,11 +108,77 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     return c.html(campaignRows(await listEntries(services)));
   });
 
+  app.get('/compare', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const rows = reachableCampaigns(principal, await listCampaigns(services.db));
+    const chosen = distinctIds(c.req.queries('c') ?? []);
+    const choices = await Promise.all(rows.map(async (row) => ({ view: await services.view(row), chosen: chosen.includes(row.id) })));
+    if (chosen.length === 0) return c.html(comparePage(principal, choices, {}));
+    let comparison: Comparison | undefined;
+    try {
+      comparison = await compareCampaigns(services, principal, chosen);
+    } catch (error) {
+      // a refused choice (too many, unknown, not this token's) is said on the page, with the list to choose again
+      if (error instanceof HTTPException) {
+        const body = (await error.getResponse().clone().json()) as { error: { message: string } };
+        return c.html(comparePage(principal, choices, { error: body.error.message }), error.status);
+      }
+      throw error;
+    }
+    return c.html(comparePage(principal, choices, { comparison }));
+  });
+
+  // Tokens are handed out and revoked by operators only (the API's /api/tokens asks the same).
+  const tokenData = async (c: Context<ServerEnv>) => {
+    const showRevoked = c.req.query('all') === '1';
+    const [tokens, campaigns] = await Promise.all([listApiTokens(services.db, { includeRevoked: showRevoked }), listCampaigns(services.db)]);
+    return { tokens, campaigns, showRevoked };
+  };
+
+  app.get('/tokens', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    if (principal.role !== 'operator') return c.html(notFoundPage(principal, 'Managing tokens needs an operator token.'), 403);
+    const { tokens, campaigns, showRevoked } = await tokenData(c);
+    return c.html(tokensPage(principal, tokens, campaigns, showRevoked));
+  });
+
+  app.get('/fragments/tokens', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    if (principal.role !== 'operator') return c.html(notFoundPage(principal, 'Managing tokens needs an operator token.'), 403);
+    const { tokens, campaigns, showRevoked } = await tokenData(c);
+    c.header('cache-control', 'no-store');
+    return c.html(tokenTable(principal, tokens, new Map(campaigns.map((r) => [r.id, r.name])), showRevoked));
+  });
+
   app.get('/campaigns/new', async (c) => {
     const principal = signedIn(c);
     if (principal instanceof Response) return principal;
     if (principal.role !== 'operator') return c.html(notFoundPage(principal, 'Creating campaigns needs an operator token.'), 403);
-    return c.html(newCampaignPage(principal, await editorTemplate(services.dataDir)));
+    // ?from=ID: a copy of that campaign's file (its name marked as a copy)
+    const from = c.req.query('from') ?? '';
+    const source = UUID.test(from) ? await getCampaign(services.db, from) : undefined;
+    const copy = source ? copyOfCampaignFile(source) : undefined;
+    // ?template=NAME: one of the shipped examples, as written
+    const available = await listTemplates();
+    const asked = c.req.query('template');
+    const template = asked ? await readCampaignTemplate(asked) : undefined;
+    const error = asked && !template ? `No example is named “${asked}”; choose one from the list.` : undefined;
+    return c.html(
+      newCampaignPage(principal, copy ?? template?.source ?? (await editorTemplate(services.dataDir)), { available, ...(template ? { chosen: template.name } : {}), ...(error ? { error } : {}) }),
+      error ? 404 : 200,
+    );
+  });
+
+  app.get('/campaigns/:id/file', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const id = c.req.param('id');
+    const row = UUID.test(id) ? await getCampaign(services.db, id) : undefined;
+    if (!row) return c.html(notFoundPage(principal, `No campaign has the id ${id}.`), 404);
+    return c.html(campaignFilePage(principal, row));
   });
 
   const campaignOrNotFound = async (c: Context<ServerEnv>, principal: Principal) => {

@@ -81,7 +81,7 @@ export function campaignRoutes(api: ApiBuilder, services: Services): void {
     },
     async (c, { params }) => {
       const row = await services.campaign(params.id);
-      const { baseDir: _hidden, dataFolders: _folders, ...spec } = row.spec as Record<string, unknown>;
+      const { baseDir: _hidden, dataFolders: _folders, ...spec } = row.spec;
       return c.json({ source: row.specSource, spec });
     },
   );

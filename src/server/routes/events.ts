@@ -25,7 +25,9 @@ export function eventRoutes(api: ApiBuilder, services: Services): void {
       responses: { 200: { description: 'Events after `after`', schema: z.object({ events: z.array(eventSchema) }) } },
     },
     async (c, { params, query }) => {
-      return c.json({ events: await services.events.page(await services.campaignId(params.id), query.after) });
+      const campaignId = await services.campaignId(params.id);
+      const rows = await services.events.page(campaignId, query.after);
+      return c.body(services.events.pageJson(campaignId, rows), 200, { 'content-type': 'application/json' });
     },
   );
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { listModelVersions } from '../../db/index.js';
 import { moleculeSvg } from '../../chem/depict.js';
 import { apiError } from '../errors.js';
-import { attributionsFor, landscape, NoAttributionError, NoModelError, predict, UnknownCandidateError } from '../insights.js';
+import { attributionsFor, explainPrediction, landscape, NoAttributionError, NoModelError, noModelReason, parameterImportance, predict, UnknownCandidateError } from '../insights.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import {
   attributionQuery,
@@ -86,6 +86,50 @@ export function modelRoutes(api: ApiBuilder, services: Services): void {
     async (c, { params, query }) => {
       const campaign = await services.campaign(params.id);
       return c.json(await answering(() => landscape(services, campaign, query.x, query.y), 'x'));
+    },
+  );
+
+  api.define(
+    {
+      method: 'get',
+      path: '/api/campaigns/:id/experiments/:ref/explanation',
+      tag: 'models',
+      summary: "Why the latest model predicts what it does for an experiment's candidate",
+      description:
+        'Mean ± σ; `contributions`: exact Shapley values per parameter (they add up to `mean − base`, `base` being the average prediction over candidates spread across the space); ' +
+        '`neighbours`: the measured experiments most alike to the model (kernel similarity, Gaussian processes only).',
+      access: 'read',
+      params: experimentParams,
+      responses: {
+        200: { description: 'The explanation', schema: z.record(z.string(), z.unknown()) },
+        409: { description: 'No model yet (`no_model`)', schema: errorSchema },
+      },
+    },
+    async (c, { params }) => {
+      const campaign = await services.campaign(params.id);
+      const experiment = await experimentOr404(services, campaign.id, refValue(params.ref));
+      return c.json(await answering(() => explainPrediction(services, campaign, experiment), 'ref'));
+    },
+  );
+
+  api.define(
+    {
+      method: 'get',
+      path: '/api/campaigns/:id/importance',
+      tag: 'models',
+      summary: "Parameter importance of the latest model: mean |Shapley value| over the newest measured candidates, largest first",
+      access: 'read',
+      params: campaignParams,
+      responses: {
+        200: { description: 'Importance per parameter', schema: z.record(z.string(), z.unknown()) },
+        409: { description: 'No model yet (`no_model`)', schema: errorSchema },
+      },
+    },
+    async (c, { params }) => {
+      const campaign = await services.campaign(params.id);
+      const importance = await parameterImportance(services, campaign);
+      if (!importance) throw apiError(409, 'no_model', noModelReason(campaign));
+      return c.json(importance);
     },
   );
 

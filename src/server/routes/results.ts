@@ -1,13 +1,12 @@
 /** Results: list, enter by hand, upload a CSV, exclude from training (or include again), quarantine. */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { ingestResults, quarantineGuard, quarantineLimiter, readResultsCsv, setExclusion } from '../../agent/index.js';
-import type { CampaignSpec } from '../../campaign/index.js';
+import { assignQuarantinedResult, discardQuarantinedResult, ingestResults, quarantineGuard, quarantineLimiter, readResultsCsv, setExclusion } from '../../agent/index.js';
 import { listQuarantinedOf, listResults } from '../../db/index.js';
 import type { ServerEnv } from '../env.js';
 import { apiError } from '../errors.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
-import { campaignParams, entryOutcomeSchema, errorSchema, experimentParams, reasonBody, refValue, resultSchema, resultsBody } from '../openapi/schemas.js';
+import { assignBody, resultsQuery, campaignParams, entryOutcomeSchema, errorSchema, experimentParams, quarantineParams, reasonBody, refValue, resultSchema, resultsBody } from '../openapi/schemas.js';
 import type { Services } from '../services.js';
 import type { RateLimit } from '../../util/rate-limit.js';
 
@@ -30,10 +29,11 @@ export function resultRoutes(api: ApiBuilder, services: Services, options: { qua
       summary: 'Stored results, with their source and whether they are excluded from training',
       access: 'read',
       params: campaignParams,
+      query: resultsQuery,
       responses: { 200: { description: 'Results in experiment order', schema: z.object({ results: z.array(resultSchema) }) } },
     },
-    async (c, { params }) => {
-      return c.json({ results: await listResults(db, await services.campaignId(params.id)) });
+    async (c, { params, query }) => {
+      return c.json({ results: await listResults(db, await services.campaignId(params.id), { raw: query.raw === 'true' }) });
     },
   );
 
@@ -76,7 +76,7 @@ export function resultRoutes(api: ApiBuilder, services: Services, options: { qua
       const campaign = await services.campaign(params.id);
       const text = await c.req.text();
       if (text.trim() === '') throw apiError(422, 'invalid_csv', 'the body is empty: send the CSV text', 'body');
-      const entries = await readResultsCsv(campaign.spec as unknown as CampaignSpec, text);
+      const entries = await readResultsCsv(campaign.spec, text);
       return c.json({ results: await ingestResults(services.operator(c), campaign.id, entries, { via: 'csv', guard: guardFor(c) }) });
     },
   );
@@ -131,6 +131,50 @@ export function resultRoutes(api: ApiBuilder, services: Services, options: { qua
     },
     async (c, { params }) => {
       return c.json({ quarantined: await listQuarantinedOf(db, await services.campaignId(params.id)) });
+    },
+  );
+
+  api.define(
+    {
+      method: 'post',
+      path: '/api/campaigns/:id/quarantine/:quarantineId/assign',
+      tag: 'results',
+      summary: 'Store a quarantined report as the result of an experiment that has none',
+      description:
+        'For a late result of an experiment that timed out or failed, or a report sent under a wrong id. The experiment becomes completed with the ' +
+        "report's values; the quarantine row stays, marked `assigned`. 409 when the report was already resolved or the experiment has a result.",
+      access: 'operate',
+      params: quarantineParams,
+      body: assignBody,
+      responses: {
+        200: { description: 'Stored', schema: z.object({ quarantineId: z.string(), resolution: z.literal('assigned'), seq: z.int(), values: z.record(z.string(), z.number()) }) },
+        409: { description: 'Already resolved, or the experiment already has a result', schema: errorSchema },
+      },
+    },
+    async (c, { params, body }) => {
+      const done = await assignQuarantinedResult(services.operator(c), await services.campaignId(params.id), params.quarantineId.toLowerCase(), body.experiment, body.reason);
+      return c.json({ quarantineId: params.quarantineId.toLowerCase(), resolution: 'assigned' as const, seq: done.seq, values: done.values });
+    },
+  );
+
+  api.define(
+    {
+      method: 'post',
+      path: '/api/campaigns/:id/quarantine/:quarantineId/discard',
+      tag: 'results',
+      summary: 'Set a quarantined report aside for good, with a reason',
+      description: 'The row and its raw payload stay, marked `discarded` with the reason, who and when. 409 when it was already resolved.',
+      access: 'operate',
+      params: quarantineParams,
+      body: reasonBody,
+      responses: {
+        200: { description: 'Discarded', schema: z.object({ quarantineId: z.string(), resolution: z.literal('discarded') }) },
+        409: { description: 'Already resolved', schema: errorSchema },
+      },
+    },
+    async (c, { params, body }) => {
+      await discardQuarantinedResult(services.operator(c), await services.campaignId(params.id), params.quarantineId.toLowerCase(), body.reason);
+      return c.json({ quarantineId: params.quarantineId.toLowerCase(), resolution: 'discarded' as const });
     },
   );
 }

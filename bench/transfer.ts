@@ -1,0 +1,297 @@
+/**
+ * bench:transfer — does prior data from related tasks cut the experiments a campaign needs?
+ * (issue 18, docs/transfer.md). Every campaign runs through the product's own loop (openCampaign,
+ * the XState runner, the retraining policy, the dataset simulator) on an embedded database, with
+ * the prior data given the way a user would: a `prior:` CSV inside the campaign's data folders.
+ *
+ *  - Buchwald–Hartwig (Ahneman 2018): one aryl halide is the target task (its plate: the space is
+ *    its rows, a scope table), the other 14 are sources (task_column: one task each), sampled to a
+ *    fraction of their rows per seed.
+ *  - Direct arylation (Shields 2021): one temperature is the target (576 reactions), the other two
+ *    are the sources (the setting of BayBE's transfer-learning benchmark).
+ *  - Each also with an unrelated source: the same rows with their yields shuffled within each source.
+ *
+ * The measure: experiments until the target task's top results are found — its top 1 %, or its
+ * top 3 where 1 % is fewer than 3 reactions; a run that does not get there within the budget
+ * counts as budget + 1 (and is reported as censored).
+ *
+ * Reads ../shared/data (datasetPath: falls back to examples/data and says so). Options:
+ *   --seeds N (20) --budget B (40) --batch b (4) --bh-targets i,j (all 15 by index) --fractions f,…
+ *   (1,0.01,0.1,0.2) --da-targets T,… (90,105,120) --out name (transfer) --skip-da --skip-bh
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CampaignSpec, PriorSourceSpec } from '../src/campaign/index.js';
+import { openDatabase } from '../src/db/index.js';
+import { readCsv, type CsvRow } from '../src/util/csv.js';
+import { rngFor, shuffled } from '../src/util/random.js';
+import { datasetCampaign, datasetPath, machine, quantile, ROOT, writeResults } from './lib.js';
+import { bandsSvg } from './plot.js';
+import { runCampaign } from './suite/run-campaign.js';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const SEEDS = Number(option('seeds', '20'));
+const BUDGET = Number(option('budget', '40'));
+const BATCH = Number(option('batch', '4'));
+const FRACTIONS = option('fractions', '1,0.01,0.1,0.2').split(',').map(Number);
+const OUT = option('out', 'transfer');
+const SKIP_DA = process.argv.includes('--skip-da');
+const SKIP_BH = process.argv.includes('--skip-bh');
+
+interface Arm {
+  label: string;
+  setting: 'cold' | 'transfer' | 'unrelated';
+  fraction?: number;
+}
+
+interface ArmResult extends Arm {
+  experiments: number[];
+  censored: number;
+  median: number;
+  q25: number;
+  q75: number;
+  curves: number[][];
+  correlations: Record<string, number>[];
+  wallSeconds: number;
+}
+
+interface TaskResult {
+  dataset: string;
+  task: string;
+  candidates: number;
+  top: { count: number; threshold: number };
+  arms: ArmResult[];
+  median_cold?: number;
+  median_with_transfer?: number;
+  median_unrelated_source?: number;
+}
+
+function csvText(header: string[], rows: CsvRow[]): string {
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return [header.join(','), ...rows.map((r) => header.map((h) => quote(r[h] ?? '')).join(','))].join('\n') + '\n';
+}
+
+/** The threshold of the target's top results: top 1 %, or top 3 where 1 % is under 3 reactions. */
+function topOf(values: number[]): { count: number; threshold: number } {
+  const sorted = [...values].sort((a, b) => b - a);
+  const count = Math.max(3, Math.floor(values.length / 100));
+  return { count, threshold: sorted[count - 1]! };
+}
+
+/** Source rows for one seed: a fraction of each source's rows, with yields shuffled within each source when unrelated. */
+function sourceRows(rows: CsvRow[], taskColumn: string, yieldColumn: string, fraction: number, unrelated: boolean, seed: number): CsvRow[] {
+  const tasks = [...new Set(rows.map((r) => r[taskColumn]!))];
+  return tasks.flatMap((task) => {
+    const mine = rows.filter((r) => r[taskColumn] === task);
+    const kept = shuffled(mine, rngFor(seed, 'transfer-fraction', task)).slice(0, Math.max(1, Math.round(mine.length * fraction)));
+    if (!unrelated) return kept;
+    const yields = shuffled(kept.map((r) => r[yieldColumn]!), rngFor(seed, 'transfer-shuffle', task));
+    return kept.map((r, i) => ({ ...r, [yieldColumn]: yields[i]! }));
+  });
+}
+
+function summarise(arm: Arm, experiments: number[], curves: number[][], correlations: Record<string, number>[], wallSeconds: number): ArmResult {
+  const sorted = [...experiments].sort((a, b) => a - b);
+  return { ...arm, experiments, censored: experiments.filter((e) => e > BUDGET).length, median: quantile(sorted, 0.5), q25: quantile(sorted, 0.25), q75: quantile(sorted, 0.75), curves, correlations, wallSeconds };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const load = { start: loadavg() };
+  const folder = mkdtempSync(join(tmpdir(), 'athanor-transfer-'));
+  const home = mkdtempSync(join(tmpdir(), 'athanor-transfer-home-'));
+  const database = await openDatabase({ home });
+  const results: TaskResult[] = [];
+  const write = () => {
+    const json = {
+      benchmark: 'transfer',
+      command: `npm run bench:transfer -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: machine(),
+      load: { ...load, end: loadavg() },
+      seconds: (performance.now() - started) / 1000,
+      settings: { seeds: SEEDS, budget: BUDGET, batch: BATCH, fractions: FRACTIONS },
+      measure: 'experiments until one of the target task’s top results (top 1 %, or top 3 where 1 % < 3 reactions); budget + 1 when not found',
+      tasks: results,
+    };
+    writeResults(OUT, json, markdownOf(json));
+    writePlots(results);
+  };
+
+  const runArm = async (task: string, base: CampaignSpec, arm: Arm, sourcesFor: (seed: number) => string | undefined, top: { threshold: number }, prior: (file: string) => PriorSourceSpec): Promise<ArmResult> => {
+    const experiments: number[] = [];
+    const curves: number[][] = [];
+    const correlations: Record<string, number>[] = [];
+    const armStarted = performance.now();
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const file = sourcesFor(seed);
+      const spec: CampaignSpec = { ...base, name: `${task} ${arm.label} seed ${seed}`, seed, ...(file ? { prior: [prior(file)] } : {}) };
+      const trace = await runCampaign(database.db, spec, home);
+      const values = trace.values.map((v) => v ?? Number.NEGATIVE_INFINITY);
+      const hit = values.findIndex((v) => v >= top.threshold - 1e-9);
+      experiments.push(hit >= 0 ? hit + 1 : BUDGET + 1);
+      let best = Number.NEGATIVE_INFINITY;
+      curves.push(values.map((v) => (best = Math.max(best, v))));
+      correlations.push(await lastCorrelations(database, spec.name));
+      console.error(`${task} ${arm.label} seed ${seed}: ${hit >= 0 ? hit + 1 : `> ${BUDGET}`} experiments (${trace.wallSeconds.toFixed(0)} s, load ${loadavg()[0]!.toFixed(1)})`);
+    }
+    return summarise(arm, experiments, curves, correlations, (performance.now() - armStarted) / 1000);
+  };
+
+  try {
+    if (!SKIP_BH) {
+      const bh = datasetPath('buchwald_hartwig_3955.csv');
+      const { header, rows } = await readCsv(bh.path);
+      const halides = [...new Set(rows.map((r) => r.aryl_halide_smiles!))];
+      const picked = option('bh-targets', halides.map((_, i) => i).join(',')).split(',').map(Number);
+      const example = await datasetCampaign('buchwald-hartwig.yaml', bh.path, BUDGET, BATCH);
+      for (const index of picked) {
+        const target = halides[index]!;
+        const targetRows = rows.filter((r) => r.aryl_halide_smiles === target);
+        const others = rows.filter((r) => r.aryl_halide_smiles !== target);
+        const tag = `bh${index}`;
+        writeFileSync(join(folder, `${tag}-target.csv`), csvText(header, targetRows));
+        const base: CampaignSpec = {
+          ...example,
+          baseDir: folder,
+          dataFolders: [folder],
+          space: { ...example.space, substances: { ...example.space.substances, aryl_halide: { [targetRows[0]!.aryl_halide!]: target } }, scope: { ...example.space.scope!, file: `${tag}-target.csv` } },
+          lab: { ...example.lab, dataset: `${tag}-target.csv` },
+        };
+        const top = topOf(targetRows.map((r) => Number(r.yield)));
+        const prior = (file: string): PriorSourceSpec => ({ name: 'other aryl halides', file, columns: { ligand: 'ligand_smiles', base: 'base_smiles', additive: 'additive_smiles' }, results: { yield: 'yield' }, task: 'related', task_column: 'aryl_halide' });
+        const arms: ArmResult[] = [];
+        const sources = (fraction: number, unrelated: boolean) => (seed: number) => {
+          const file = `${tag}-sources-${fraction}-${unrelated ? 'shuffled' : 'real'}-${seed}.csv`;
+          writeFileSync(join(folder, file), csvText(header, sourceRows(others, 'aryl_halide', 'yield', fraction, unrelated, seed)));
+          return file;
+        };
+        const task = `Buchwald–Hartwig, target ${targetRows[0]!.aryl_halide}`;
+        arms.push(await runArm(task, base, { label: 'cold', setting: 'cold' }, () => undefined, top, prior));
+        for (const fraction of FRACTIONS) arms.push(await runArm(task, base, { label: `transfer ${fraction * 100} %`, setting: 'transfer', fraction }, sources(fraction, false), top, prior));
+        const unrelatedFraction = FRACTIONS.includes(0.1) ? 0.1 : FRACTIONS[0]!;
+        arms.push(await runArm(task, base, { label: `unrelated ${unrelatedFraction * 100} % (shuffled)`, setting: 'unrelated', fraction: unrelatedFraction }, sources(unrelatedFraction, true), top, prior));
+        results.push(taskResult('buchwald_hartwig', task, targetRows.length, top, arms));
+        write();
+      }
+    }
+    if (!SKIP_DA) {
+      const da = datasetPath('direct_arylation.csv');
+      const { header, rows } = await readCsv(da.path);
+      const example = await datasetCampaign('direct-arylation.yaml', da.path, BUDGET, BATCH);
+      for (const temperature of option('da-targets', '90,105,120').split(',').map(Number)) {
+        const targetRows = rows.filter((r) => Number(r.Temp_C) === temperature);
+        const others = rows.filter((r) => Number(r.Temp_C) !== temperature);
+        const tag = `da${temperature}`;
+        writeFileSync(join(folder, `${tag}-target.csv`), csvText(header, targetRows));
+        const base: CampaignSpec = {
+          ...example,
+          baseDir: folder,
+          dataFolders: [folder],
+          space: { ...example.space, numeric: { ...example.space.numeric, temperature: { ...example.space.numeric.temperature!, values: [temperature] } } },
+          lab: { ...example.lab, dataset: `${tag}-target.csv` },
+        };
+        const top = topOf(targetRows.map((r) => Number(r.yield)));
+        const prior = (file: string): PriorSourceSpec => ({ name: 'other temperatures', file, columns: { base: 'Base_SMILES', ligand: 'Ligand_SMILES', solvent: 'Solvent_SMILES', concentration: 'Concentration' }, results: { yield: 'yield' }, task: 'related', task_column: 'Temp_C' });
+        const sources = (unrelated: boolean) => (seed: number) => {
+          const file = `${tag}-sources-${unrelated ? 'shuffled' : 'real'}-${seed}.csv`;
+          writeFileSync(join(folder, file), csvText(header, sourceRows(others, 'Temp_C', 'yield', 1, unrelated, seed)));
+          return file;
+        };
+        const task = `direct arylation, target ${temperature} °C`;
+        const arms = [
+          await runArm(task, base, { label: 'cold', setting: 'cold' }, () => undefined, top, prior),
+          await runArm(task, base, { label: 'transfer 100 %', setting: 'transfer', fraction: 1 }, sources(false), top, prior),
+          await runArm(task, base, { label: 'unrelated 100 % (shuffled)', setting: 'unrelated', fraction: 1 }, sources(true), top, prior),
+        ];
+        results.push(taskResult('direct_arylation', task, targetRows.length, top, arms));
+        write();
+      }
+    }
+  } finally {
+    await database.close();
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+  write();
+}
+
+/** The task correlations of the newest model of the campaign named `name`. */
+async function lastCorrelations(database: Awaited<ReturnType<typeof openDatabase>>, name: string): Promise<Record<string, number>> {
+  const { listCampaigns, listModelVersions } = await import('../src/db/index.js');
+  const campaign = (await listCampaigns(database.db)).find((c) => c.name === name);
+  if (!campaign) return {};
+  const versions = await listModelVersions(database.db, campaign.id);
+  const newest = versions.reduce<(typeof versions)[number] | undefined>((best, v) => (!best || v.version > best.version ? v : best), undefined);
+  return Object.fromEntries(Object.entries(newest?.metrics ?? {}).filter(([k]) => k.startsWith('task_correlation:')).map(([k, v]) => [k.slice('task_correlation:'.length), Math.round(v * 100) / 100]));
+}
+
+function taskResult(dataset: string, task: string, candidates: number, top: { count: number; threshold: number }, arms: ArmResult[]): TaskResult {
+  const cold = arms.find((a) => a.setting === 'cold');
+  const transfer = arms.filter((a) => a.setting === 'transfer');
+  const best = transfer.find((a) => a.fraction === 1) ?? transfer.at(-1);
+  const unrelated = arms.find((a) => a.setting === 'unrelated');
+  return {
+    dataset,
+    task,
+    candidates,
+    top,
+    arms,
+    ...(cold ? { median_cold: cold.median } : {}),
+    ...(best ? { median_with_transfer: best.median } : {}),
+    ...(unrelated ? { median_unrelated_source: unrelated.median } : {}),
+  };
+}
+
+function markdownOf(json: { command: string; machine: ReturnType<typeof machine>; load: { start: number[]; end: number[] }; seconds: number; settings: { seeds: number; budget: number; batch: number }; tasks: TaskResult[] }): string {
+  const lines = [
+    '# bench:transfer — prior data from related tasks',
+    '',
+    `\`${json.command}\` · ${json.machine.cpu}, ${json.machine.cores} cores, ${json.machine.memoryGiB} GiB, ${json.machine.node} · load average ${json.load.start.map((l) => l.toFixed(1)).join(' / ')} at the start, ${json.load.end.map((l) => l.toFixed(1)).join(' / ')} at the end · ${(json.seconds / 60).toFixed(1)} min`,
+    '',
+    `${json.settings.seeds} seeds per arm, budget ${json.settings.budget}, batch ${json.settings.batch}, each campaign through the product loop (openCampaign, runner, retraining policy, dataset simulator) with its prior data as a \`prior:\` CSV (task: related, one source per task value). Experiments until one of the target's top results (top 1 %, or top 3 where 1 % is under 3 reactions); budget + 1 when not found (censored).`,
+    '',
+    '| task | arm | median | IQR | censored | learned ρ (median over seeds, per source) |',
+    '|---|---|---:|---|---:|---|',
+  ];
+  for (const t of json.tasks) {
+    for (const a of t.arms) {
+      const sources = [...new Set(a.correlations.flatMap((c) => Object.keys(c)))];
+      const rho = sources.map((s) => {
+        const values = a.correlations.map((c) => c[s]).filter((v): v is number => v !== undefined).sort((x, y) => x - y);
+        return `${s.replace(/^other [a-z ]+\(/, '').replace(/\)$/, '')} ${quantile(values, 0.5).toFixed(2)}`;
+      });
+      lines.push(`| ${t.task} (top ${t.top.count} ≥ ${t.top.threshold.toFixed(1)}) | ${a.label} | ${a.median} | ${a.q25}–${a.q75} | ${a.censored}/${a.experiments.length} | ${rho.length > 6 ? `${rho.slice(0, 6).join(', ')} …` : rho.join(', ') || '—'} |`);
+    }
+  }
+  lines.push('', '| task | median cold | median with transfer | ratio | median unrelated source | cost |', '|---|---:|---:|---:|---:|---:|');
+  for (const t of json.tasks) {
+    const ratio = t.median_cold && t.median_with_transfer ? (t.median_with_transfer / t.median_cold).toFixed(2) : '—';
+    const cost = t.median_cold && t.median_unrelated_source ? `${(((t.median_unrelated_source - t.median_cold) / t.median_cold) * 100).toFixed(0)} %` : '—';
+    lines.push(`| ${t.task} | ${t.median_cold ?? '—'} | ${t.median_with_transfer ?? '—'} | ${ratio} | ${t.median_unrelated_source ?? '—'} | ${cost} |`);
+  }
+  return lines.join('\n');
+}
+
+function writePlots(tasks: TaskResult[]): void {
+  for (const t of tasks) {
+    const name = `transfer-${t.dataset}-${t.task.replace(/^.*target /, '').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
+    const svg = bandsSvg({
+      title: `${t.task}: best yield so far, cold vs with prior data (median, IQR)`,
+      curves: t.arms.map((a) => ({ label: a.label, runs: a.curves })),
+      budget: BUDGET,
+      reference: { value: t.top.threshold, label: `top ${t.top.count}` },
+      yLabel: 'best yield so far (%)',
+    });
+    writeFileSync(join(ROOT, 'docs', 'figures', `${name}.svg`), svg);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * CLI commands that read or change the home while `athanor serve` holds it: they open the
+ * database when they can, and otherwise talk to the service through its HTTP API with the token
+ * it left in the home (src/cli/service-file.ts).
+ */
+import { HomeLockedError } from '../db/home-lock.js';
+import { openDatabase, type Database } from '../db/index.js';
+import { UsageError } from './errors.js';
+import { runningService, type RunningService } from './service-file.js';
+
+export class ServiceClient {
+  constructor(readonly service: RunningService) {}
+
+  /** Where the answers come from, for the lines that say so. */
+  get location(): string {
+    return `the running service at ${this.service.url} (pid ${this.service.pid})`;
+  }
+
+  /** JSON over the API; the API's own message when it refuses (4xx: the user's to fix, exit 2). */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.service.url + path, {
+        method,
+        headers: { authorization: `Bearer ${this.service.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (error) {
+      throw new Error(`the service holding this home (pid ${this.service.pid}) does not answer at ${this.service.url}: ${(error as Error).message}`, { cause: error });
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const error = (json as { error?: { message?: string; field?: string } } | undefined)?.error;
+      const message = `${error?.field ? `${error.field}: ` : ''}${error?.message ?? `${response.status} ${response.statusText}`}`;
+      throw response.status < 500 ? new UsageError(message) : new Error(`the running service failed: ${message}`);
+    }
+    return json as T;
+  }
+}
+
+export type HomeAccess = { kind: 'database'; database: Database } | { kind: 'service'; client: ServiceClient };
+
+/** The home's database, or, while a service holds it, that service's API. */
+export async function openHomeOrService(home: string): Promise<HomeAccess> {
+  try {
+    return { kind: 'database', database: await openDatabase({ home }) };
+  } catch (error) {
+    if (!(error instanceof HomeLockedError)) throw error;
+    const service = runningService(home, error.pid);
+    if (!service) throw error; // another `run`, or a service that did not leave its address: the lock's message says what to do
+    return { kind: 'service', client: new ServiceClient(service) };
+  }
+}
+
+/** Runs `local` on the database or `remote` through the service, closing the database after. */
+export async function withHome<T>(home: string, local: (database: Database) => Promise<T>, remote: (client: ServiceClient) => Promise<T>): Promise<T> {
+  const access = await openHomeOrService(home);
+  if (access.kind === 'service') return remote(access.client);
+  try {
+    return await local(access.database);
+  } finally {
+    await access.database.close();
+  }
+}

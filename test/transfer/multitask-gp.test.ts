@@ -1,0 +1,91 @@
+// The multi-task GP (intrinsic coregionalisation) on synthetic tasks over a 2-D numeric grid: the
+// learned correlation of a source that moves with the campaign's task is high, of an unrelated one
+// near zero; a correlated source improves predictions from a few of the campaign's own results and
+// an unrelated one does not make them worse than the plain GP's. Real fits, no mocks; small sizes.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, loadSurrogate, MultiTaskGpSurrogate, type ModelSchema, type ReactionInput } from '../../src/models/index.js';
+import { rngFor, shuffled } from '../../src/util/random.js';
+
+const xs = Array.from({ length: 13 }, (_, i) => i / 12);
+const zs = Array.from({ length: 7 }, (_, i) => i / 6);
+const schema: ModelSchema = { roles: [], numeric: [{ name: 'x', values: xs }, { name: 'z', values: zs }], categorical: [], targets: ['y'] };
+const grid: ReactionInput[] = xs.flatMap((x) => zs.map((z) => ({ substances: {}, conditions: { x, z } })));
+const at = (i: ReactionInput) => ({ x: i.conditions.x as number, z: i.conditions.z as number });
+// the campaign's task, one that shares its shape (shifted and scaled, plus a small part of its own), and an unrelated one
+const own = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.sin(5 * x) * Math.cos(3 * z) + 20 * x * z; };
+const related = (p: ReactionInput) => { const { x, z } = at(p); return 0.8 * own(p) + 15 + 3 * Math.cos(7 * z); };
+const unrelated = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.cos(9 * z + 2) * Math.sin(4 * (1 - x)) - 10 * z; };
+
+function sample(count: number, label: string): ReactionInput[] {
+  return shuffled(grid, rngFor(7, label)).slice(0, count);
+}
+
+function rmse(pred: Float64Array, truth: number[]): number {
+  return Math.sqrt(truth.reduce((s, t, i) => s + (pred[i]! - t) ** 2, 0) / truth.length);
+}
+
+async function fitWith(source: ((p: ReactionInput) => number) | null, ownInputs: ReactionInput[]) {
+  const sourceInputs = source ? sample(60, 'source') : [];
+  const inputs = [...ownInputs, ...sourceInputs];
+  const values = [...ownInputs.map(own), ...sourceInputs.map((p) => source!(p))];
+  const tasks = [...ownInputs.map(() => ''), ...sourceInputs.map(() => 'source')];
+  const model = new MultiTaskGpSurrogate(schema);
+  await model.fit({ inputs, targets: { y: values }, tasks }, { seed: 1 });
+  return model;
+}
+
+describe('multi-task GP (ICM)', () => {
+  const ownInputs = sample(6, 'own');
+  const truth = grid.map(own);
+
+  it('learns a high correlation for a related source and improves on a cold GP', async () => {
+    const model = await fitWith(related, ownInputs);
+    expect(model.correlations.source).toBeGreaterThan(0.7);
+    const cold = new GaussianProcessSurrogate(schema, { ...DEFAULT_GP_CONFIG, warpTargets: false });
+    await cold.fit({ inputs: ownInputs, targets: { y: ownInputs.map(own) } }, { seed: 1 });
+    const warm = rmse((await model.predict(grid)).y!.mean, truth);
+    const coldError = rmse((await cold.predict(grid)).y!.mean, truth);
+    expect(warm).toBeLessThan(0.6 * coldError);
+    // saved and restored, it predicts the same
+    const restored = await loadSurrogate(schema, await model.save());
+    expect(Array.from((await restored.predict(grid.slice(0, 5))).y!.mean)).toEqual(Array.from((await model.predict(grid.slice(0, 5))).y!.mean));
+  }, 60_000);
+
+  it('learns a correlation near zero for an unrelated source, and predicts no worse than the same model without it', async () => {
+    const model = await fitWith(unrelated, ownInputs);
+    expect(Math.abs(model.correlations.source!)).toBeLessThan(0.35);
+    const alone = await fitWith(null, ownInputs);
+    const withSource = rmse((await model.predict(grid)).y!.mean, truth);
+    const without = rmse((await alone.predict(grid)).y!.mean, truth);
+    expect(withSource).toBeLessThan(1.15 * without);
+  }, 60_000);
+
+  it('drops a source whose values are shuffled once the campaign has results to judge it by, and keeps a related one', async () => {
+    const ownTen = sample(10, 'own-ten');
+    const sourceInputs = sample(60, 'source');
+    const shuffledValues = shuffled(sourceInputs.map(own), rngFor(3, 'shuffle'));
+    const fit = async (values: number[] | null) => {
+      const model = new MultiTaskGpSurrogate(schema);
+      const report = await model.fit(
+        values
+          ? { inputs: [...ownTen, ...sourceInputs], targets: { y: [...ownTen.map(own), ...values] }, tasks: [...ownTen.map(() => ''), ...sourceInputs.map(() => 'source')] }
+          : { inputs: ownTen, targets: { y: ownTen.map(own) }, tasks: ownTen.map(() => '') },
+        { seed: 1 },
+      );
+      return { model, report };
+    };
+    const shuffledFit = await fit(shuffledValues);
+    expect(shuffledFit.report.metrics?.transfer_used).toBe(0);
+    // the source gains less than the 0.01 nats per own result it must earn
+    expect(shuffledFit.report.metrics!.loo_log_density_with_sources! - shuffledFit.report.metrics!.loo_log_density_own_only!).toBeLessThan(0.01);
+    expect(shuffledFit.model.correlations.source).toBe(0);
+    // dropped, the campaign is modelled exactly as if it had started cold
+    const cold = await fit(null);
+    const [a, b] = [(await shuffledFit.model.predict(grid)).y!.mean, (await cold.model.predict(grid)).y!.mean];
+    a.forEach((m, i) => expect(m).toBeCloseTo(b[i]!, 6));
+
+    const relatedFit = await fit(sourceInputs.map(related));
+    expect(relatedFit.report.metrics?.transfer_used).toBe(1);
+    expect(relatedFit.model.correlations.source).toBeGreaterThan(0.7);
+  }, 60_000);
+});
