@@ -134,7 +134,7 @@ export async function buildRuntime(spec: CampaignSpec, options: RuntimeOptions):
       const file = await confinedSpecPath(spec, ['lab', 'dataset'], lab.dataset);
       const { rows } = await readTable(file);
       const bounds = spec.objective.bounds ? { [spec.objective.target]: spec.objective.bounds } : undefined;
-      const simulator = new DatasetSimulator({
+      const simulator = await DatasetSimulator.open({
         rows,
         source: file,
         keyOfRow: (row) => space.keyOfRow(row, lab.columns),

@@ -7,6 +7,7 @@
 import type { Logger } from './log.js';
 import { SimulatedLab, type Measurement, type SimulatedJob } from './simulated-lab.js';
 import { Objective } from '../objectives/objective.js';
+import { runSteps, runStepsInTurns } from '../util/turns.js';
 
 export interface DatasetSimulatorOptions {
   name?: string;
@@ -42,6 +43,15 @@ export interface DatasetSimulatorOptions {
   log?: Logger;
 }
 
+/** The dataset's rows by candidate key: each quantity's mean over replicate rows, and the product seen. */
+interface DatasetIndex {
+  table: Map<string, Record<string, number>>;
+  products: Map<string, string>;
+}
+
+/** Rows indexed between two possible pauses (a few ms when keys canonicalise SMILES). */
+const ROWS_PER_STEP = 200;
+
 export interface DatasetReference {
   quantity: string;
   /** Distinct candidates with a value. */
@@ -55,12 +65,19 @@ export interface DatasetReference {
 }
 
 export class DatasetSimulator extends SimulatedLab {
-  private readonly table = new Map<string, Record<string, number>>();
-  private readonly products = new Map<string, string>();
+  private readonly table: Map<string, Record<string, number>>;
+  private readonly products: Map<string, string>;
 
-  constructor(private readonly options: DatasetSimulatorOptions) {
+  /** Indexes the rows at once; a service's event loop should use `open`, which takes turns. */
+  constructor(private readonly options: DatasetSimulatorOptions, index: DatasetIndex = runSteps(indexSteps(options))) {
     super({ ...options, name: options.name ?? 'dataset-simulator' });
-    this.indexRows();
+    this.table = index.table;
+    this.products = index.products;
+  }
+
+  /** The same simulator, its rows indexed with a turn of the event loop every few ms (thousands of rows, keys from SMILES). */
+  static async open(options: DatasetSimulatorOptions): Promise<DatasetSimulator> {
+    return new DatasetSimulator(options, await runStepsInTurns(indexSteps(options)));
   }
 
   /** Facts about the dataset a campaign is measured against (best value, top-1 % threshold). */
@@ -84,35 +101,43 @@ export class DatasetSimulator extends SimulatedLab {
     const product = this.products.get(job.key);
     return { values: truth, raw: product ? { ...raw, product } : raw };
   }
+}
 
-  private indexRows(): void {
-    const sums = new Map<string, { sums: Record<string, number>; counts: Record<string, number> }>();
-    const anyOf = this.options.anyOf;
-    for (const row of this.options.rows) {
-      const key = this.options.keyOfRow(row);
-      if (key === null) continue;
-      const values: Record<string, number> = {};
-      let complete = true;
-      for (const [quantity, column] of Object.entries(this.options.results)) {
-        const value = Number.parseFloat(row[column] ?? '');
-        if (Number.isFinite(value)) values[quantity] = value;
-        else complete = false;
-      }
-      if (anyOf ? !anyOf.some((q) => values[q] !== undefined) : !complete) continue;
-      const product = this.options.productColumn ? row[this.options.productColumn]?.trim() : undefined;
-      if (product && !this.products.has(key)) this.products.set(key, product);
-      const slot = sums.get(key) ?? { sums: {}, counts: {} };
-      for (const [q, v] of Object.entries(values)) {
-        slot.sums[q] = (slot.sums[q] ?? 0) + v;
-        slot.counts[q] = (slot.counts[q] ?? 0) + 1;
-      }
-      sums.set(key, slot);
+function* indexSteps(options: DatasetSimulatorOptions): Generator<void, DatasetIndex> {
+  const table = new Map<string, Record<string, number>>();
+  const products = new Map<string, string>();
+  const sums = new Map<string, { sums: Record<string, number>; counts: Record<string, number> }>();
+  const anyOf = options.anyOf;
+  let sinceStep = 0;
+  for (const row of options.rows) {
+    if (++sinceStep === ROWS_PER_STEP) {
+      sinceStep = 0;
+      yield;
     }
-    // replicate rows of one candidate: the lab reports each quantity's mean over the rows that have it
-    for (const [key, { sums: s, counts }] of sums) {
-      this.table.set(key, Object.fromEntries(Object.entries(s).map(([q, v]) => [q, v / (counts[q] as number)])));
+    const key = options.keyOfRow(row);
+    if (key === null) continue;
+    const values: Record<string, number> = {};
+    let complete = true;
+    for (const [quantity, column] of Object.entries(options.results)) {
+      const value = Number.parseFloat(row[column] ?? '');
+      if (Number.isFinite(value)) values[quantity] = value;
+      else complete = false;
     }
+    if (anyOf ? !anyOf.some((q) => values[q] !== undefined) : !complete) continue;
+    const product = options.productColumn ? row[options.productColumn]?.trim() : undefined;
+    if (product && !products.has(key)) products.set(key, product);
+    const slot = sums.get(key) ?? { sums: {}, counts: {} };
+    for (const [q, v] of Object.entries(values)) {
+      slot.sums[q] = (slot.sums[q] ?? 0) + v;
+      slot.counts[q] = (slot.counts[q] ?? 0) + 1;
+    }
+    sums.set(key, slot);
   }
+  // replicate rows of one candidate: the lab reports each quantity's mean over the rows that have it
+  for (const [key, { sums: s, counts }] of sums) {
+    table.set(key, Object.fromEntries(Object.entries(s).map(([q, v]) => [q, v / (counts[q] as number)])));
+  }
+  return { table, products };
 }
 
 /**

@@ -20,3 +20,20 @@ export function turnTaker(everyMs = TURN_MS): () => Promise<void> {
     since = performance.now();
   };
 }
+
+/** Runs work written as steps (a generator that yields where a pause is allowed) to its end at once. */
+export function runSteps<T>(steps: Generator<unknown, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Runs the same steps awaiting `pause` between them (a turnTaker's, so a turn every few ms). */
+export async function runStepsInTurns<T>(steps: Generator<unknown, T>, pause: () => Promise<void> = turnTaker()): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}

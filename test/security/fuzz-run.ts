@@ -36,6 +36,8 @@ export interface SlowProbe {
   after?: FuzzRequest[];
   /** CPU the service's main thread used while the probe waited. */
   busyMs?: number;
+  /** Longest stretch the service's event loop was held (its own delay monitor, since the previous probe). */
+  blockMs?: number;
   status: Sent['status'];
   /** Why it did not answer 200. */
   text?: string;
@@ -56,6 +58,8 @@ export interface FuzzReport {
   /** Slowest probe the service's own work could explain (see starvedProbes for the others). */
   maxProbeMs: number;
   maxRawProbeMs: number;
+  /** Longest stretch the service's event loop was held while the fuzzer ran (its own delay monitor). */
+  maxBlockMs?: number;
   restarts: number;
   notes: string[];
   seconds: number;
@@ -79,6 +83,26 @@ export interface FuzzOptions {
  * GET /api/health on a connection of its own (node:http, one keep-alive socket): a fuzz request
  * the service answered by closing its socket must not take the probe down with it.
  */
+/**
+ * The longest event-loop delay the service's own monitor (prom-client's, Node's
+ * monitorEventLoopDelay) saw since its previous scrape, which resets it; undefined when /metrics
+ * does not answer.
+ */
+async function loopBlockMs(target: FuzzTarget, agent: Agent): Promise<number | undefined> {
+  const text = await new Promise<string | undefined>((resolve) => {
+    const req = httpGet(`${target.url}/metrics`, { agent, timeout: 30_000, headers: { authorization: `Bearer ${target.tokens.viewer}` } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
+    req.on('error', () => resolve(undefined));
+  });
+  const seconds = text?.match(/^nodejs_eventloop_lag_max_seconds (\S+)$/m)?.[1];
+  return seconds === undefined ? undefined : Math.round(Number(seconds) * 1000);
+}
+
 function probeHealth(base: string, agent: Agent): Promise<Sent> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -379,9 +403,11 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   let probes = 0;
   let maxProbeMs = 0;
   let maxRawProbeMs = 0;
+  let maxBlockMs: number | undefined;
   const starvedProbes: SlowProbe[] = [];
   const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const probe = (async () => {
+    await loopBlockMs(target, probeAgent); // resets the service's monitor: its start-up is not the fuzzer's doing
     while (probing) {
       const during = current;
       // The sink lives in this process: how long it takes to answer is this process's and the
@@ -389,20 +415,24 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       const cpuBefore = target.mainThreadCpuMs();
       const [res, baseline] = await Promise.all([timed(() => probeHealth(target.url, probeAgent)), timed(() => fetch(target.places.sinkUrl, { headers: { 'x-fuzz-baseline': '1' } }).then((r) => r.text()))]);
       const cpuAfter = target.mainThreadCpuMs();
+      const blockMs = await loopBlockMs(target, probeAgent);
+      if (blockMs !== undefined) maxBlockMs = Math.max(maxBlockMs ?? 0, blockMs);
       // Read at the probe's end: a request in flight when it started is among them once answered.
       const before = previous;
       const ms = Math.max(0, res.ms - baseline.ms);
-      // What the service's event loop itself computed meanwhile: a probe slowed by the service's own
-      // work shows it; one the machine's other processes held up (a shared CI box) does not.
+      // The service is to blame when its event loop computed most of the wait and was held in one
+      // stretch: work that takes turns (planning, a campaign's start) lets health in between, and a
+      // probe the machine's other processes or threads held up (2 shared cores) shows neither.
       const busyMs = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
-      const blocked = busyMs === undefined || busyMs >= options.healthLimitMs * 0.75;
+      const blocked = (busyMs === undefined || busyMs >= options.healthLimitMs * 0.75) && (blockMs === undefined || blockMs >= options.healthLimitMs * 0.75);
       probes++;
       if (blocked || res.value.status !== 200) maxProbeMs = Math.max(maxProbeMs, ms);
       maxRawProbeMs = Math.max(maxRawProbeMs, ms);
+      const measured = { ...(busyMs !== undefined ? { busyMs } : {}), ...(blockMs !== undefined ? { blockMs } : {}) };
       if ((ms > options.healthLimitMs && blocked) || res.value.status !== 200) {
-        slowProbes.push({ ms: Math.round(ms), status: res.value.status, ...(busyMs !== undefined ? { busyMs } : {}), ...(res.value.status === 200 ? {} : { text: res.value.text.slice(0, 200) }), ...(current ?? during ? { during: current ?? during } : {}), ...(before.length ? { after: before } : {}) });
+        slowProbes.push({ ms: Math.round(ms), status: res.value.status, ...measured, ...(res.value.status === 200 ? {} : { text: res.value.text.slice(0, 200) }), ...(current ?? during ? { during: current ?? during } : {}), ...(before.length ? { after: before } : {}) });
       } else if (ms > options.healthLimitMs) {
-        starvedProbes.push({ ms: Math.round(ms), status: res.value.status, ...(busyMs !== undefined ? { busyMs } : {}), ...(current ?? during ? { during: current ?? during } : {}) });
+        starvedProbes.push({ ms: Math.round(ms), status: res.value.status, ...measured, ...(current ?? during ? { during: current ?? during } : {}) });
       }
       await sleep(50);
     }
@@ -472,7 +502,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     failures.push({
       kind: 'slow health',
       ...(during ? { request: during } : {}),
-      detail: `GET /api/health over ${options.healthLimitMs} ms ${list.length === 1 ? 'once' : `${list.length} times`}, at worst ${worst} ms (the event loop busy ${list.map((p) => p.busyMs ?? '?').join(', ')} ms of it)${unanswered.length ? ` (answered ${[...new Set(unanswered)].join(', ')})` : ''}${during ? ` while this request was in flight (it took ${outcomes.find((o) => o.request === during)?.ms ?? '?'} ms)` : ' between requests'}${list[0]?.after?.length ? `; answered just before, newest first: ${list[0].after.map(describeAnswered).join('; ')}` : ''}`,
+      detail: `GET /api/health over ${options.healthLimitMs} ms ${list.length === 1 ? 'once' : `${list.length} times`}, at worst ${worst} ms (the event loop busy ${list.map((p) => p.busyMs ?? '?').join(', ')} ms of it, held at most ${list.map((p) => p.blockMs ?? '?').join(', ')} ms at a stretch)${unanswered.length ? ` (answered ${[...new Set(unanswered)].join(', ')})` : ''}${during ? ` while this request was in flight (it took ${outcomes.find((o) => o.request === during)?.ms ?? '?'} ms)` : ' between requests'}${list[0]?.after?.length ? `; answered just before, newest first: ${list[0].after.map(describeAnswered).join('; ')}` : ''}`,
     });
   }
   const sinkLeaks = target.sinkRequests.filter((r) => JSON.stringify(r).includes(target.secretValue));
@@ -490,6 +520,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     probes,
     maxProbeMs: Math.round(maxProbeMs),
     maxRawProbeMs: Math.round(maxRawProbeMs),
+    ...(maxBlockMs !== undefined ? { maxBlockMs } : {}),
     restarts,
     notes,
     seconds: Math.round((performance.now() - started) / 100) / 10,

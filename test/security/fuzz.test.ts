@@ -50,7 +50,7 @@ describe('fuzzing every route and every campaign-file field', () => {
     }
     fileChanges = snapshotChanges(target.sentinelBefore, snapshot(target.places.sentinelDir));
     const summary = `fuzz: seed ${report.seed}, ${report.requests} requests over ${report.operations.length} operations and ${report.campaignFields.length} campaign-file fields in ${report.seconds} s; ` +
-      `${report.probes} health probes, slowest ${report.maxProbeMs} ms with the service busy (${report.maxRawProbeMs} ms in all; ${report.starvedProbes.length} over ${OPTIONS.healthLimitMs} ms while its event loop was mostly idle, load average ${loadavg()[0]?.toFixed(1)}); ${report.failures.length} failures; ${report.restarts} restarts${report.notes.length ? `\nnotes:\n  ${report.notes.join('\n  ')}` : ''}`;
+      `${report.probes} health probes, slowest ${report.maxProbeMs} ms with the service busy (${report.maxRawProbeMs} ms in all; event loop held at most ${report.maxBlockMs ?? '?'} ms at a stretch; ${report.starvedProbes.length} over ${OPTIONS.healthLimitMs} ms its own event loop did not hold, load average ${loadavg()[0]?.toFixed(1)}); ${report.failures.length} failures; ${report.restarts} restarts${report.notes.length ? `\nnotes:\n  ${report.notes.join('\n  ')}` : ''}`;
     console.log(summary);
     if (process.env.ATHANOR_FUZZ_REPORT) writeFileSync(process.env.ATHANOR_FUZZ_REPORT, JSON.stringify({ ...report, url: target.url, fileChanges }, null, 1));
   }, OPTIONS.budgetMs + 300_000);

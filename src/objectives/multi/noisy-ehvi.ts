@@ -19,6 +19,7 @@
  * to a few hundred candidates first (the pool's Cholesky factor is O(n³) per target).
  */
 import type { Rng } from '../../util/random.js';
+import { runSteps, runStepsInTurns } from '../../util/turns.js';
 import { exclusiveAreaSortedFront, exclusiveVolume } from './hypervolume.js';
 import { drawPosteriorSamples, type JointPosterior, type PosteriorSamples, samplePoint } from './joint-posterior.js';
 import { type Direction, orientReference } from './orientation.js';
@@ -150,21 +151,12 @@ function* batchByEhviSteps(input: BatchSelectionInput): Generator<void, BatchSel
 
 /** Greedy sequential batch selection by noisy EHVI (see the module comment). */
 export function selectBatchByEhvi(input: BatchSelectionInput): BatchSelection {
-  const steps = batchByEhviSteps(input);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(batchByEhviSteps(input));
 }
 
 /** The same selection, awaiting `pause` between steps (a turn of the event loop: util/turns.ts). */
-export async function selectBatchByEhviInTurns(input: BatchSelectionInput, pause: () => Promise<void>): Promise<BatchSelection> {
-  const steps = batchByEhviSteps(input);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await pause();
-  }
+export function selectBatchByEhviInTurns(input: BatchSelectionInput, pause: () => Promise<void>): Promise<BatchSelection> {
+  return runStepsInTurns(batchByEhviSteps(input), pause);
 }
 
 /** The non-dominated points, sorted by the first target ascending (exclusiveAreaSortedFront relies on it). */
