@@ -1,18 +1,14 @@
 #!/usr/bin/env node
 /** The `athanor` command. */
 import { Command } from 'commander';
-import { integer, positiveInt } from './cli/arguments.js';
-import { approvalModeOf } from './cli/approval-prompt.js';
+// A command's modules (the agent, models, database, server) load when it runs, not before: a
+// second or more of module loading that --help, a usage error or a light command need not wait for.
+import { approvalModeOf, integer, positiveInt } from './cli/arguments.js';
 import { registerChainsCommand } from './cli/chains-command.js';
 import { reportError } from './cli/errors.js';
 import { registerLabSimCommand } from './cli/lab-sim-command.js';
 import { registerPredictCommands } from './cli/predict-command.js';
-import { runCommand } from './cli/run-command.js';
-import { statusCommand } from './cli/status-command.js';
-import { experimentsCommand } from './cli/experiments-command.js';
-import { serveCommand } from './cli/serve-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
-import { openDatabase, resolveHome } from './db/index.js';
 
 const program = new Command()
   .name('athanor')
@@ -39,6 +35,7 @@ program
   .option('--data-dir <dir>', "a folder the campaign's files may be in, besides the campaign file's own folder and the home (repeatable)", (dir: string, dirs: string[] = []) => [...dirs, dir])
   .option('--approve [mode]', "campaigns with an approval gate (planner.approval): 'all' (the default) approves every batch as the operator cli; 'ask' asks on stdin (the default on a terminal)", approvalModeOf)
   .action(async (file: string | undefined, options, command: Command) => {
+    const { runCommand } = await import('./cli/run-command.js');
     process.exitCode = await runCommand(file, { ...options, ...command.optsWithGlobals() });
   });
 
@@ -50,6 +47,7 @@ program
   .option('--demo', 'create and start a demo campaign on the simulator when the database has none')
   .option('--data-dir <dir>', 'folder that campaigns created in the panel read datasets from (default: the bundled examples)')
   .action(async (options, command: Command) => {
+    const { serveCommand } = await import('./cli/serve-command.js');
     process.exitCode = await serveCommand({ ...options, ...command.optsWithGlobals() });
   });
 
@@ -57,6 +55,7 @@ program
   .command('migrate')
   .description('apply the database migrations (the service and run do this by themselves too)')
   .action(async (_options, command: Command) => {
+    const { openDatabase, resolveHome } = await import('./db/index.js');
     const database = await openDatabase({ home: resolveHome(command.optsWithGlobals().home) });
     process.stdout.write(`database at ${database.location} (${database.kind}) is up to date\n`);
     await database.close();
@@ -73,6 +72,7 @@ program
   .argument('[campaign]', 'campaign id')
   .option('--json', 'print JSON')
   .action(async (campaign: string | undefined, options, command: Command) => {
+    const { statusCommand } = await import('./cli/status-command.js');
     process.exitCode = await statusCommand(campaign, { ...options, ...command.optsWithGlobals() });
   });
 
@@ -84,6 +84,7 @@ program
   .option('--csv', 'print CSV: a column per parameter and per measured quantity')
   .option('--status <list>', 'only these statuses, comma-separated (planned, dispatched, running, completed, failed, cancelled)')
   .action(async (campaign: string, options, command: Command) => {
+    const { experimentsCommand } = await import('./cli/experiments-command.js');
     process.exitCode = await experimentsCommand(campaign, { ...options, ...command.optsWithGlobals() });
   });
 

@@ -12,6 +12,7 @@ import { SurrogateCampaignModel, type CampaignModelOptions } from './campaign-mo
 import { buildRuntime } from './campaign-runtime.js';
 import { CampaignRunner } from './campaign-runner.js';
 import type { ServiceConfig } from './service-config.js';
+import { CampaignNotFoundError } from './campaign-not-found.js';
 
 /** Identifies a campaign file's content for --resume; where its files may be is not part of it
  * (campaigns recorded before dataFolders existed keep their hash). */
@@ -38,7 +39,7 @@ export function moleculesOf(spec: CampaignSpec): MoleculeFacts[] {
   return [...seen.values()];
 }
 
-export class CampaignNotFoundError extends Error {}
+export { CampaignNotFoundError };
 
 export interface OpenedCampaign {
   campaign: CampaignRow;

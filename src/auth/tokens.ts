@@ -6,17 +6,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { apiTokenChanges, findApiTokenByHash, insertApiToken, touchApiToken, type ApiTokenRow, type Db, type TokenRole } from '../db/index.js';
 import { tokenCacheOf } from './token-cache.js';
+import { TOKEN_NAME, TOKEN_NAME_RULE } from './token-names.js';
+
+export { TOKEN_NAME, TOKEN_NAME_RULE };
 
 /** Recognisable in logs and secret scanners. */
 export const TOKEN_PREFIX = 'ath_';
 const TOKEN_SHAPE = /^ath_[A-Za-z0-9_-]{43}$/;
 
-/** What a token's name may be: it is shown in lists and recorded as the actor of every action. */
-export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._@:-]{0,63}$/;
 /** The operator token `athanor serve` makes at each start for CLI commands on its home (src/cli/service-file.ts). */
 export const LOCAL_CLI_TOKEN = 'local-cli';
 
-export const TOKEN_NAME_RULE = '1-64 characters: letters, digits, space and . _ @ : -, starting with a letter or digit';
 
 export interface IssuedToken {
   /** The secret: shown to the person once, never stored. */

@@ -5,13 +5,13 @@
  * every decision is an event naming who.
  */
 import { createInterface } from 'node:readline';
-import { InvalidArgumentError } from 'commander';
 import type { Readable } from 'node:stream';
 import { approvalState, approveProposals, OperatorError, rejectProposals, type CampaignRunner } from '../agent/index.js';
 import type { Db, ExperimentRow } from '../db/index.js';
+import type { ApprovalMode } from './arguments.js';
 import { formatParameters } from './format.js';
 
-export type ApprovalMode = 'all' | 'ask';
+export type { ApprovalMode };
 
 export interface ApprovalPromptOptions {
   mode: ApprovalMode | undefined;
@@ -107,8 +107,3 @@ export function attendApprovals(runner: CampaignRunner, db: Db, options: Approva
   };
 }
 
-/** `--approve [mode]`: commander's parser for the mode (a bare --approve is `true`, meaning 'all'). */
-export function approvalModeOf(value: string): ApprovalMode {
-  if (value === 'all' || value === 'ask') return value;
-  throw new InvalidArgumentError("must be 'all' or 'ask'");
-}

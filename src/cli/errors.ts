@@ -1,8 +1,10 @@
 /** Exit codes: 2 when the user's input is wrong (fix the file or the flags), 1 when running failed. */
-import { CampaignSpecError } from '../campaign/index.js';
-import { SpaceError } from '../planner/space.js';
+// the error classes from their own small modules: every command imports this one, and the CLI
+// loads a command's heavy modules only when that command runs
+import { CampaignSpecError } from '../campaign/errors.js';
+import { SpaceError } from '../planner/space-error.js';
 import { HomeLockedError } from '../db/home-lock.js';
-import { CampaignNotFoundError } from '../agent/index.js';
+import { CampaignNotFoundError } from '../agent/campaign-not-found.js';
 
 export class UsageError extends Error {}
 

@@ -6,6 +6,7 @@
 import type { LinearConstraint } from '../campaign/linear-constraint.js';
 import { MixedDomain, type MixedPoint } from './mixed/domain.js';
 import { choiceCount, choiceMatcher, valueAt, type Parameter, type ParameterValue } from './parameters.js';
+import { SpaceError } from './space-error.js';
 
 /** Each a map parameter → the values that, all together, make a candidate forbidden. */
 export type ForbiddenCombination = Record<string, ParameterValue[]>;
@@ -36,7 +37,7 @@ export interface SpaceDefinition {
   enumerate?: false;
 }
 
-export class SpaceError extends Error {}
+export { SpaceError };
 
 /** The largest space enumerated explicitly; beyond it a campaign needs a sampling planner. */
 export const MAX_CANDIDATES = 2_000_000;
