@@ -102,3 +102,47 @@ describe('athanor run with a lab fault, and athanor experiments', () => {
     expect(station.lab.acceptedCounts().size).toBe(0);
   }, 300_000);
 });
+
+describe('athanor lab-sim on a closed-form landscape', () => {
+  it('refuses a landscape without --dimensions or beside a dataset (exit 2, naming the flag), and starts with one', async () => {
+    const missing = await athanor(['lab-sim', '--protocol', 'http', '--function', 'branin', '--port', '0']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--dimensions NAME=MIN:MAX/);
+    const both = await athanor(['lab-sim', '--protocol', 'http', '--function', 'branin', '--dataset', join(EXAMPLES, 'data', 'direct_arylation.csv'), '--port', '0']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--dataset FILE .* or --function NAME/);
+    const badRange = await athanor(['lab-sim', '--protocol', 'http', '--function', 'branin', '--dimensions', 'temperature=120:20,time=1:5', '--port', '0']);
+    expect(badRange.code).toBe(2);
+    expect(badRange.stderr).toMatch(/temperature=MIN:MAX with MIN < MAX/);
+
+    const child = spawn(process.execPath, [CLI, 'lab-sim', '--protocol', 'http', '--function', 'branin', '--dimensions', 'temperature=20:120,residence_time=0.5:30', '--port', '0'], { cwd: ROOT });
+    try {
+      const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const line = out.split('\n').find((l) => l.startsWith('{'));
+          if (line) resolve(JSON.parse(line) as Record<string, unknown>);
+        });
+        child.on('exit', (code) => reject(new Error(`lab-sim exited ${code} before it was ready`)));
+      });
+      expect(ready).toMatchObject({ ready: true, protocol: 'http', function: 'branin' });
+      // an order at real values is measured: Branin's optimum (-π, 12.275) scaled into the ranges scores 100
+      const temperature = 20 + ((-Math.PI + 5) / 15) * 100;
+      const residence = 0.5 + (12.275 / 15) * 29.5;
+      const id = '00000000-0000-4000-8000-000000000001';
+      const order = { experimentId: id, campaignId: '00000000-0000-4000-8000-000000000002', seq: 1, candidateKey: 'optimum', parameters: { temperature, residence_time: residence }, substances: {} };
+      const posted = await fetch(`${ready.url as string}/experiments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
+      expect(posted.status).toBeLessThan(300);
+      let result: { values?: Record<string, number> } | undefined;
+      while (!result) {
+        const answer = (await (await fetch(`${ready.url as string}/experiments/${id}`)).json()) as { result?: { values?: Record<string, number> } };
+        result = answer.result;
+        if (!result) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(result.values?.score).toBeCloseTo(100, 3);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 120_000);
+});

@@ -1,14 +1,18 @@
 /**
- * `athanor lab-sim --protocol http|mqtt|files|sila2 --dataset FILE`: a standalone reference robot that
- * speaks one lab protocol, backed by a dataset — for the demo, the tests, and anyone writing an
- * integration. When it is ready it prints one JSON line on stdout ({"ready":true,…}); logs go to
+ * `athanor lab-sim --protocol http|mqtt|files|sila2 --dataset FILE` (or `--function NAME
+ * --dimensions …` for continuous conditions): a standalone reference robot that speaks one lab
+ * protocol, backed by a dataset or a closed-form landscape — for the demo, the tests, and anyone
+ * writing an integration. When it is ready it prints one JSON line on stdout ({"ready":true,…}); logs go to
  * stderr. It runs until SIGINT or SIGTERM.
  */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ROBOT_LAB_TYPES } from '../campaign/index.js';
-import type { DatasetOracle } from '../lab-adapters/reference-robot/dataset-oracle.js';
+import { isMultiObjectiveFunction, MULTI_ANALYTIC_FUNCTIONS } from '../campaign/analytic-problems.js';
+import { ANALYTIC_DIMENSIONS } from '../lab-adapters/analytic-functions.js';
+import type { AnalyticLandscapeOptions } from '../lab-adapters/analytic-landscape.js';
 import type { RobotOptions } from '../lab-adapters/reference-robot/robot-parts.js';
+import type { RobotOracle } from '../lab-adapters/reference-robot/robot-oracle.js';
 import { UsageError } from './errors.js';
 
 // The robots, RDKit and MQTT.js load only when this command runs: every other command of the
@@ -17,6 +21,10 @@ import { UsageError } from './errors.js';
 export interface LabSimOptions {
   protocol: string;
   dataset?: string;
+  function?: AnalyticLandscapeOptions['function'];
+  dimensions?: string;
+  range?: string;
+  direction?: 'maximize' | 'minimize';
   columns?: string;
   result?: string[];
   host?: string;
@@ -63,14 +71,10 @@ function secretFrom(name: string | undefined, flag: string): string | undefined 
   return value;
 }
 
-export async function labSimCommand(options: LabSimOptions): Promise<number> {
-  const protocol = options.protocol;
-  if (!['http', 'mqtt', 'files', 'sila2'].includes(protocol)) throw new UsageError(`--protocol must be http, mqtt, files or sila2, got "${protocol}"`);
-  if (!options.dataset) throw new UsageError('give --dataset FILE (a CSV of measured reactions)');
-  const dataset = resolve(options.dataset);
-  const [{ initChem }, { labLogger }, { DatasetOracle }, { readCsv }] = await Promise.all([
+async function datasetOracle(options: LabSimOptions, file: string): Promise<{ oracle: RobotOracle; source: string }> {
+  const dataset = resolve(file);
+  const [{ initChem }, { DatasetOracle }, { readCsv }] = await Promise.all([
     import('../chem/index.js'),
-    import('../lab-adapters/log.js'),
     import('../lab-adapters/reference-robot/dataset-oracle.js'),
     import('../util/csv.js'),
   ]);
@@ -81,18 +85,61 @@ export async function labSimCommand(options: LabSimOptions): Promise<number> {
     throw new UsageError(`--dataset: cannot read ${dataset}: ${(error as Error).message}`);
   }
   const results = options.result?.length ? pairs(options.result, '--result') : { yield: 'yield' };
-  const clip = options.clip?.split(',').map(Number);
-  if (clip && (clip.length !== 2 || !clip.every(Number.isFinite))) throw new UsageError('--clip: expected LOW,HIGH');
   await initChem();
-  let oracle: DatasetOracle;
   try {
-    oracle = new DatasetOracle({ rows, source: dataset, results, ...(options.columns ? { columns: pairs(options.columns, '--columns') } : {}) });
+    return { oracle: new DatasetOracle({ rows, source: dataset, results, ...(options.columns ? { columns: pairs(options.columns, '--columns') } : {}) }), source: dataset };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** `--dimensions temperature=20:120,time=1:60`: each condition's range, scaled onto the landscape's unit cube. */
+function dimensionsOf(text: string | undefined): { name: string; min: number; max: number }[] {
+  if (!text) throw new UsageError('--function needs --dimensions NAME=MIN:MAX,… (the conditions the robot varies, in the order the landscape takes them)');
+  return Object.entries(pairs(text, '--dimensions')).map(([name, range]) => {
+    const [min, max, ...extra] = range.split(':').map(Number);
+    if (extra.length > 0 || !Number.isFinite(min) || !Number.isFinite(max) || (min as number) >= (max as number)) {
+      throw new UsageError(`--dimensions: expected ${name}=MIN:MAX with MIN < MAX, got "${range}"`);
+    }
+    return { name, min: min as number, max: max as number };
+  });
+}
+
+async function analyticOracle(options: LabSimOptions, fn: AnalyticLandscapeOptions['function']): Promise<{ oracle: RobotOracle; source: string }> {
+  if (options.columns) throw new UsageError('--columns belongs to --dataset; a landscape takes its conditions from --dimensions');
+  const range = (options.range ?? '0,100').split(',').map(Number);
+  if (range.length !== 2 || !range.every(Number.isFinite) || (range[0] as number) >= (range[1] as number)) throw new UsageError('--range: expected LOW,HIGH with LOW < HIGH');
+  const quantities = options.result?.map((r) => r.split('=')[0]!.trim()) ?? [];
+  if (quantities.length > 1) throw new UsageError('--result: a single-score landscape reports one quantity (--result NAME)');
+  const { AnalyticOracle } = await import('../lab-adapters/reference-robot/analytic-oracle.js');
+  try {
+    const oracle = new AnalyticOracle({
+      function: fn,
+      // a multi-objective problem names its own variables
+      dimensions: isMultiObjectiveFunction(fn) ? [] : dimensionsOf(options.dimensions),
+      quantity: quantities[0] || 'score',
+      range: range as [number, number],
+      direction: options.direction ?? 'maximize',
+      seed: options.seed ?? 0,
+    });
+    return { oracle, source: `the ${fn} landscape` };
+  } catch (error) {
+    throw new UsageError(`--function ${fn}: ${(error as Error).message}`);
+  }
+}
+
+export async function labSimCommand(options: LabSimOptions): Promise<number> {
+  const protocol = options.protocol;
+  if (!['http', 'mqtt', 'files', 'sila2'].includes(protocol)) throw new UsageError(`--protocol must be http, mqtt, files or sila2, got "${protocol}"`);
+  if (!options.dataset === !options.function) throw new UsageError('give --dataset FILE (a CSV of measured reactions) or --function NAME with --dimensions (a closed-form landscape)');
+  const clip = options.clip?.split(',').map(Number);
+  if (clip && (clip.length !== 2 || !clip.every(Number.isFinite))) throw new UsageError('--clip: expected LOW,HIGH');
+  const { labLogger } = await import('../lab-adapters/log.js');
+  const { oracle, source } = options.function ? await analyticOracle(options, options.function) : await datasetOracle(options, options.dataset as string);
+
   const common: RobotOptions = {
     oracle,
-    source: dataset,
+    source,
     log: labLogger(`lab-sim ${protocol}`),
     ...(options.capacity !== undefined ? { capacity: options.capacity } : {}),
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
@@ -158,7 +205,7 @@ export async function labSimCommand(options: LabSimOptions): Promise<number> {
     robot = files;
     ready = { folder: resolve(options.folder) };
   }
-  process.stdout.write(`${JSON.stringify({ ready: true, protocol, dataset, ...ready })}\n`);
+  process.stdout.write(`${JSON.stringify({ ready: true, protocol, ...(options.function ? { function: options.function } : { dataset: source }), ...ready })}\n`);
 
   await new Promise<void>((resolveStop) => {
     const stop = () => void robot.close().finally(resolveStop);
@@ -181,9 +228,13 @@ function number(min: number, max = Infinity, integer = false) {
 export function registerLabSimCommand(program: Command): Command {
   return program
     .command('lab-sim')
-    .description(`run a reference robot that speaks a lab protocol (${ROBOT_LAB_TYPES.join(', ')}), answering from a dataset`)
+    .description(`run a reference robot that speaks a lab protocol (${ROBOT_LAB_TYPES.join(', ')}), answering from a dataset or a closed-form landscape`)
     .addOption(new Option('--protocol <protocol>', 'the protocol to speak').choices([...ROBOT_LAB_TYPES]).makeOptionMandatory())
     .option('--dataset <file>', 'CSV of measured reactions the robot answers from')
+    .addOption(new Option('--function <name>', 'instead of a dataset: a closed-form landscape over numeric conditions (any values, continuous spaces)').choices([...Object.keys(ANALYTIC_DIMENSIONS), ...MULTI_ANALYTIC_FUNCTIONS]))
+    .option('--dimensions <list>', 'with --function: NAME=MIN:MAX pairs, comma-separated, each condition\'s range in the landscape\'s order')
+    .option('--range <low,high>', 'with --function: the values the score runs between (default 0,100)')
+    .addOption(new Option('--direction <direction>', 'with --function: where the best score sits in --range (default maximize)').choices(['maximize', 'minimize']))
     .option('--columns <list>', 'parameter=column pairs, comma-separated (default: found from the first experiment)')
     .option('--result <name=column>', 'a measured quantity and its column (repeatable; default yield=yield)', (v: string, all: string[] = []) => [...all, v])
     .option('--host <address>', 'http, sila2: address to listen on (default 127.0.0.1)')

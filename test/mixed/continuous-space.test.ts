@@ -7,8 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaign } from '../../src/agent/index.js';
 import { CampaignSpecError, parseCampaignSpec } from '../../src/campaign/index.js';
-import { listExperiments, openDatabase, type Database } from '../../src/db/index.js';
+import { listExperiments, listObservations, openDatabase, type Database } from '../../src/db/index.js';
 import type { AnalyticLab } from '../../src/lab-adapters/analytic-lab.js';
+import { AnalyticOracle } from '../../src/lab-adapters/reference-robot/analytic-oracle.js';
+import { startHttpRobot } from '../../src/lab-adapters/reference-robot/http-robot.js';
 import { MixedRecommender } from '../../src/planner/mixed/mixed-recommender.js';
 import { SobolSequence } from '../../src/planner/mixed/sobol.js';
 import type { ModelView } from '../../src/planner/recommender.js';
@@ -197,5 +199,42 @@ describe('a continuous campaign end to end', () => {
     const space = await buildSpace(spec);
     for (const e of experiments) expect(space.keyOf(space.indexOfKey(e.candidateKey)!)).toBe(e.candidateKey);
     expect(space.indexOfKey(JSON.stringify([130, 5]))).toBeUndefined();
+  });
+
+  it('runs examples/branin-continuous-robot-http.yaml against the HTTP reference robot on the landscape: real values ordered, measured and stored once each', { timeout: 300_000 }, async () => {
+    const { readFile } = await import('node:fs/promises');
+    const landscape = { function: 'branin' as const, dimensions: [{ name: 'temperature', min: 20, max: 120 }, { name: 'residence_time', min: 0.5, max: 30 }], quantity: 'score', range: [0, 100] as [number, number], direction: 'maximize' as const, seed: 0 };
+    const oracle = new AnalyticOracle(landscape);
+    const robot = await startHttpRobot({ oracle, source: 'branin', port: 0, capacity: 8, latencyMs: 30, seed: 4 });
+    try {
+      const text = (await readFile(`${EXAMPLES}/branin-continuous-robot-http.yaml`, 'utf8'))
+        .replace('experiments: 24', 'experiments: 12')
+        .replace('initial_results: 8', 'initial_results: 4')
+        .replace('url: http://127.0.0.1:7411', `url: ${robot.url}`)
+        .replace('poll_interval_ms: 200', 'poll_interval_ms: 100');
+      const spec = await parseCampaignSpec(text, { baseDir: EXAMPLES });
+      expect(spec.lab.type).toBe('http');
+      const { runner, campaign } = await openCampaign(database.db, { spec, source: text, home, actor: 'test' });
+      await runner.start();
+      expect(await runner.done).toEqual({ status: 'completed', outcome: 'budget spent' });
+      const experiments = await listExperiments(database.db, campaign.id);
+      expect(experiments).toHaveLength(12);
+      expect(experiments.every((e) => e.status === 'completed')).toBe(true);
+      expect(experiments.filter((e) => e.proposal?.strategy === 'mixed-ei').length).toBeGreaterThanOrEqual(4);
+      // the robot got real values (not grid levels) and ran each order once
+      const temperatures = new Set(experiments.map((e) => e.parameters.temperature));
+      expect(temperatures.size).toBe(12);
+      for (const e of experiments) expect(robot.lab.orderOf(e.id)?.parameters).toEqual(e.parameters);
+      // what it measured at those values is what was stored, once per experiment
+      const observations = await listObservations(database.db, campaign.id);
+      expect(observations).toHaveLength(12);
+      const reference = new AnalyticOracle(landscape);
+      for (const o of observations) {
+        const measured = reference.measure({ ...robot.lab.orderOf(experiments.find((e) => e.seq === o.seq)!.id)!, parameters: o.parameters });
+        expect('values' in measured && measured.values).toEqual(o.values);
+      }
+    } finally {
+      await robot.close();
+    }
   });
 });

@@ -9,6 +9,7 @@
 import { canonicalOrNull } from '../../chem/index.js';
 import type { ExperimentOrder } from '../contract.js';
 import type { Measurement } from '../simulated-lab.js';
+import type { RobotOracle } from './robot-oracle.js';
 
 export interface DatasetOracleOptions {
   rows: Record<string, string>[];
@@ -28,7 +29,7 @@ interface Binding {
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const SEP = '\u241f';
 
-export class DatasetOracle {
+export class DatasetOracle implements RobotOracle {
   private bindings?: Map<string, Binding>;
   private readonly table = new Map<string, Record<string, number>>();
   private readonly header: string[];

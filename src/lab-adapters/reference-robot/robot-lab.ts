@@ -1,11 +1,11 @@
-/** The reference robot's deck: the shared simulation engine, answering from a DatasetOracle. */
+/** The reference robot's deck: the shared simulation engine, answering from its oracle (a dataset or a closed-form landscape). */
 import { SimulatedLab, type Measurement, type SimulatedJob, type SimulatedLabOptions } from '../simulated-lab.js';
-import type { DatasetOracle } from './dataset-oracle.js';
+import type { RobotOracle } from './robot-oracle.js';
 
 export class RobotLab extends SimulatedLab {
   constructor(
     options: SimulatedLabOptions,
-    private readonly oracle: DatasetOracle,
+    private readonly oracle: RobotOracle,
     private readonly source: string,
   ) {
     super(options);

@@ -1,16 +1,17 @@
 /**
  * What every reference robot has whatever protocol it speaks: the deck (a RobotLab answering from
- * a dataset, with queue, delays and failures) and the outbox of reports awaiting acknowledgement.
+ * a dataset or a closed-form landscape, with queue, delays and failures) and the outbox of reports
+ * awaiting acknowledgement.
  */
 import { join } from 'node:path';
 import { labLogger, type Logger } from '../log.js';
-import type { DatasetOracle } from './dataset-oracle.js';
+import type { RobotOracle } from './robot-oracle.js';
 import { ReportOutbox } from './report-outbox.js';
 import { RobotLab } from './robot-lab.js';
 
 export interface RobotOptions {
-  oracle: DatasetOracle;
-  /** The dataset, for messages. */
+  oracle: RobotOracle;
+  /** The dataset or landscape, for messages. */
   source: string;
   /** Experiments accepted and unfinished at most (the queue's length); beyond it the robot is busy. */
   capacity?: number;
