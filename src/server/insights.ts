@@ -7,7 +7,8 @@ import type { CampaignSpec } from '../campaign/index.js';
 import { listExperiments, listObservations, type CampaignRow, type ExperimentRow } from '../db/index.js';
 import { Measurements } from '../measurements/measurements.js';
 import { Objective } from '../objectives/objective.js';
-import { choiceCount, valueAt, type Parameter } from '../planner/parameters.js';
+import { choiceCount, valueAt, type Parameter, type ParameterValue } from '../planner/parameters.js';
+import type { MixedPoint } from '../planner/mixed/domain.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { AtomAttribution, LoadedModel } from './model-access.js';
 import type { Services } from './services.js';
@@ -261,6 +262,12 @@ export interface Landscape {
   model?: { version: number; kind: string };
   target: string;
   cells: LandscapeCell[];
+  /**
+   * A searched space (continuous conditions): continuous axes in equal bins (on the log scale where
+   * the parameter has one), cells hold no countable candidates, and the model's prediction is at
+   * each cell's centre with every other parameter as in `heldAt` (the best result so far).
+   */
+  searched?: { bins: number; heldAt?: Record<string, ParameterValue> };
 }
 
 /** Most candidates a model is asked about for one landscape; beyond it, an even sample of each cell. */
@@ -295,6 +302,7 @@ export async function landscape(services: Services, campaign: CampaignRow, xName
   const yi = yName === undefined ? (xi === 1 ? 0 : Math.min(1, params.length - 1)) : params.findIndex((p) => p.name === yName);
   if (xi < 0) throw new UnknownCandidateError(`no parameter is called ${xName}`, 0);
   if (yi < 0) throw new UnknownCandidateError(`no parameter is called ${yName}`, 0);
+  if (space.domain) return searchedLandscape(services, campaign, space, xi, yi);
   const px = params[xi]!;
   const py = params[yi]!;
   const labels = (p: Parameter) => Array.from({ length: choiceCount(p) }, (_, code) => String(valueAt(p, code)));
@@ -351,6 +359,95 @@ export async function landscape(services: Services, campaign: CampaignRow, xName
     ...(found ? { model: { version: found.model.version, kind: found.model.kind } } : {}),
     target: spec.objective.target,
     cells: [...cells.values()].map(({ members: _m, ...cell }) => cell).sort((a, b) => a.y - b.y || a.x - b.x),
+  };
+}
+
+/** Cells along a continuous axis of a searched space. */
+const CONTINUOUS_BINS = 12;
+
+interface Axis {
+  labels: string[];
+  /** The cell a value falls in; -1 when it is none of the axis's choices. */
+  binOf(value: ParameterValue): number;
+  /** The value standing for a cell: a continuous bin's centre, or the choice. */
+  centre(bin: number): ParameterValue;
+}
+
+function edge(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
+function axisOf(p: Parameter): Axis {
+  if (p.kind !== 'continuous') {
+    const values = Array.from({ length: choiceCount(p) }, (_, code) => valueAt(p, code));
+    return { labels: values.map(String), binOf: (value) => values.findIndex((v) => String(v) === String(value)), centre: (bin) => values[bin]! };
+  }
+  const to = p.log ? Math.log : (v: number) => v;
+  const from = p.log ? Math.exp : (v: number) => v;
+  const [lo, hi] = [to(p.min), to(p.max)];
+  const at = (u: number) => from(lo + u * (hi - lo));
+  const unit = p.unit ? ` ${p.unit}` : '';
+  return {
+    labels: Array.from({ length: CONTINUOUS_BINS }, (_, k) => `${edge(at(k / CONTINUOUS_BINS))}–${edge(at((k + 1) / CONTINUOUS_BINS))}${unit}`),
+    binOf: (value) => Math.min(CONTINUOUS_BINS - 1, Math.max(0, Math.floor(((to(Number(value)) - lo) / (hi - lo)) * CONTINUOUS_BINS))),
+    centre: (bin) => at((bin + 0.5) / CONTINUOUS_BINS),
+  };
+}
+
+/**
+ * The landscape of a searched space: there is no list of candidates to fold, so continuous axes
+ * are cut into equal bins; experiments and results fall into the bins of their values, and the
+ * model is asked at each cell's centre with every other parameter held where the best result is
+ * (a slice through it: what the planner is most likely exploring around).
+ */
+async function searchedLandscape(services: Services, campaign: CampaignRow, space: SearchSpace, xi: number, yi: number): Promise<Landscape> {
+  const spec = campaign.spec as unknown as CampaignSpec;
+  const domain = space.domain!;
+  const params = space.parameters;
+  const [px, py] = [params[xi]!, params[yi]!];
+  const ax = axisOf(px);
+  const ay = xi === yi ? null : axisOf(py);
+  const cells = new Map<string, LandscapeCell>();
+  for (let y = 0; y < (ay?.labels.length ?? 1); y++) {
+    for (let x = 0; x < ax.labels.length; x++) cells.set(`${x},${y}`, { x, y, candidates: 0, tried: 0, best: null });
+  }
+  const cellOf = (values: Record<string, ParameterValue>) => cells.get(`${ax.binOf(values[px.name]!)},${ay ? ay.binOf(values[py.name]!) : 0}`);
+  for (const e of await listExperiments(services.db, campaign.id)) {
+    const cell = e.status === 'cancelled' ? undefined : cellOf(e.parameters);
+    if (cell) cell.tried++;
+  }
+  const objective = Objective.of(spec);
+  let best: { candidate: number; value: number } | undefined;
+  for (const placed of Measurements.from(await listObservations(services.db, campaign.id)).placed(space, objective.target)) {
+    const values = domain.values(space.pointOf(placed.candidate));
+    const cell = cellOf(Object.fromEntries(params.map((p, j) => [p.name, values[j]!])));
+    if (cell && (cell.best === null || objective.better(placed.value, cell.best))) cell.best = placed.value;
+    if (!best || objective.better(placed.value, best.value)) best = placed;
+  }
+  const found = best ? await latestModel(services, campaign) : undefined;
+  let heldAt: Record<string, ParameterValue> | undefined;
+  if (found?.model.predictPoints && best) {
+    const base = domain.values(space.pointOf(best.candidate));
+    heldAt = Object.fromEntries(params.map((p, j) => [p.name, base[j]!]).filter(([name]) => name !== px.name && name !== py.name));
+    const asked: { cell: LandscapeCell; point: MixedPoint }[] = [];
+    for (const cell of cells.values()) {
+      const values = [...base];
+      values[xi] = ax.centre(cell.x);
+      if (ay) values[yi] = ay.centre(cell.y);
+      const point = domain.pointOf(values);
+      if (point) asked.push({ cell, point });
+    }
+    const posterior = await found.model.predictPoints(asked.map((a) => a.point));
+    asked.forEach(({ cell }, i) => Object.assign(cell, { mean: posterior.mean[i]!, sigma: posterior.sigma[i]! }));
+  }
+  return {
+    x: { name: px.name, labels: ax.labels },
+    y: { name: ay ? py.name : '', labels: ay ? ay.labels : ['all'] },
+    mode: heldAt ? 'model' : 'observed',
+    ...(heldAt && found ? { model: { version: found.model.version, kind: found.model.kind } } : {}),
+    target: spec.objective.target,
+    cells: [...cells.values()].sort((a, b) => a.y - b.y || a.x - b.x),
+    searched: { bins: CONTINUOUS_BINS, ...(heldAt ? { heldAt } : {}) },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CampaignRow, Db } from '../db/index.js';
 import type { SearchSpace } from '../planner/space.js';
+import type { MixedPoint } from '../planner/mixed/domain.js';
 
 export interface CandidatePosterior {
   mean: Float64Array;
@@ -27,6 +28,8 @@ export interface LoadedModel {
   metrics: Record<string, number>;
   /** Predictive distribution of the objective's target for these candidates of the space. */
   predict(candidates: number[]): Promise<CandidatePosterior>;
+  /** The same at points of a searched space that need not be candidates (continuous values anywhere in range). */
+  predictPoints?(points: MixedPoint[]): Promise<CandidatePosterior>;
   /** Which atoms drive the prediction for one candidate, per substance role; undefined when the kind cannot say. */
   attributions(candidate: number): Promise<AtomAttribution[] | undefined>;
   /**

@@ -269,7 +269,7 @@ function landscapeSection(d: CampaignPageData, query: { x?: string; y?: string }
   const params = specParameters(d.spec);
   const map = d.landscape;
   const options = (selected: string | undefined) =>
-    params.map((p) => html`<option value="${p.name}" ${p.name === selected ? 'selected' : ''}>${p.name} (${p.choices.length})</option>`);
+    params.map((p) => html`<option value="${p.name}" ${p.name === selected ? 'selected' : ''}>${p.name} (${p.kind === 'numeric' && p.continuous ? `continuous${p.unit ? `, ${p.unit}` : ''}` : p.choices.length})</option>`);
   return html`<section id="landscape" data-live aria-labelledby="landscape-h" class="card">
 <h2 id="landscape-h">${map?.mode === 'model' ? 'Landscape: prediction and uncertainty' : 'Explored space'}</h2>
 <form method="get" class="inline-form" data-landscape-form>
@@ -286,9 +286,15 @@ ${
           : ''
       }<div class="plot-scroll">${raw(landscapeSvg(map, d.view.unit))}</div>
 <p class="muted small">${
-        map.mode === 'model'
-          ? `Top: what model version ${map.model?.version} predicts (mean over the candidates in each cell; bright = high). Bottom: how unsure it is (mean σ; bright = unsure). Dots: cells where experiments ran.`
-          : 'No model yet, so the map shows where the experiments went and the best result in each cell (grey: untried). Once a model is trained it shows how unsure the model is instead.'
+        map.searched
+          ? map.mode === 'model'
+            ? `Top: what model version ${map.model?.version} predicts at the centre of each cell (continuous conditions in ${map.searched.bins} equal steps), every other condition as in the best result so far (${Object.entries(map.searched.heldAt ?? {})
+                .map(([name, value]) => `${name} ${typeof value === 'number' ? Number(value.toPrecision(4)) : value}`)
+                .join(', ') || 'none'}); bright = high. Bottom: its σ there (bright = unsure). Dots: cells where experiments ran.`
+            : `No model yet, so the map shows where the experiments went and the best result in each cell (continuous conditions in ${map.searched.bins} equal steps; grey: untried).`
+          : map.mode === 'model'
+            ? `Top: what model version ${map.model?.version} predicts (mean over the candidates in each cell; bright = high). Bottom: how unsure it is (mean σ; bright = unsure). Dots: cells where experiments ran.`
+            : 'No model yet, so the map shows where the experiments went and the best result in each cell (grey: untried). Once a model is trained it shows how unsure the model is instead.'
       }</p>`
     : html`<p class="error">${d.landscapeError ?? 'The landscape cannot be drawn.'}</p>`
 }

@@ -197,11 +197,13 @@ export function landscapeSvg(map: Landscape, unit: string | null, show: 'sigma' 
       const title =
         `${map.x.name} ${map.x.labels[c.x]}${map.y.name ? `, ${map.y.name} ${map.y.labels[c.y]}` : ''}: ` +
         (map.mode === 'model'
-          ? `mean σ ${c.sigma?.toFixed(2)}${u}, mean prediction ${c.mean?.toFixed(2)}${u}`
+          ? map.searched
+            ? `σ ${c.sigma?.toFixed(2)}${u}, prediction ${c.mean?.toFixed(2)}${u} at the cell's centre`
+            : `mean σ ${c.sigma?.toFixed(2)}${u}, mean prediction ${c.mean?.toFixed(2)}${u}`
           : c.best === null
             ? 'no result yet'
             : `best ${c.best.toFixed(2)}${u}`) +
-        ` (${c.tried} of ${c.candidates} candidates tried)`;
+        (map.searched ? ` (${c.tried} experiment${c.tried === 1 ? '' : 's'} in this cell)` : ` (${c.tried} of ${c.candidates} candidates tried)`);
       const x = pad.left + c.x * cell;
       const y = pad.top + c.y * rowH;
       return `<g><title>${escapeXml(title)}</title><rect class="cell${c.tried > 0 ? ' tried' : ''}" x="${x}" y="${y}" width="${cell - 1}" height="${rowH - 1}" fill="${fill}"/>${
