@@ -133,7 +133,9 @@ describe('a campaign on the dataset simulator', () => {
   });
 
   it('asynchronous campaigns propose as soon as a slot frees up, avoiding the experiments in flight', async () => {
-    const spec = variant({ budget: 12, batch: 4, seed: 6, latency: 30 });
+    // results a second apart on average (exponential), so they trickle in while the planner works
+    // even on a busy machine (at 30 ms a slow planning round saw whole batches back at once)
+    const spec = variant({ budget: 12, batch: 4, seed: 6, latency: 1_000 });
     const runner = await start({ ...spec, planner: { ...spec.planner, asynchronous: true } });
     await runner.done;
     const experiments = await listExperiments(database.db, runner.campaignId);
