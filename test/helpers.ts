@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { campaignSpecSchema, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
+import { campaignSpecSchema, CampaignSpecError, parseCampaignSpec, type CampaignIssue, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const EXAMPLES = join(ROOT, 'examples');
@@ -76,4 +76,15 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop: () =>
 export function simulatorLab(spec: CampaignSpec): SimulatorLabSpec {
   if (spec.lab.type !== 'simulator') throw new Error(`expected a dataset-simulator campaign, got lab type ${spec.lab.type}`);
   return spec.lab;
+}
+
+/** The issues a campaign file is refused with (relative paths resolve in examples/); throws when it is accepted. */
+export async function issuesOf(text: string): Promise<CampaignIssue[]> {
+  try {
+    await parseCampaignSpec(text, { baseDir: EXAMPLES });
+  } catch (e) {
+    if (e instanceof CampaignSpecError) return e.issues;
+    throw e;
+  }
+  throw new Error('expected the campaign file to be refused');
 }

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaign } from '../../src/agent/index.js';
-import { CampaignSpecError, parseCampaignSpec, type CampaignIssue } from '../../src/campaign/index.js';
+import { parseCampaignSpec } from '../../src/campaign/index.js';
 import { listExperiments, listObservations, openDatabase, type Database } from '../../src/db/index.js';
 import { Objective } from '../../src/objectives/objective.js';
 import { negatedDistanceMoments } from '../../src/planner/match-view.js';
 import { normal, rngFor } from '../../src/util/random.js';
-import { EXAMPLES, tempHome } from '../helpers.js';
+import { EXAMPLES, issuesOf, tempHome } from '../helpers.js';
 
 function file(objective: string, budget = 30): string {
   return `name: match a value
@@ -27,16 +27,6 @@ lab: { type: analytic, function: branin }
 `;
 }
 const MATCH = '  target: ee\n  bounds: [0, 100]\n  match: 70\n  tolerance: 1.5';
-
-async function issuesOf(text: string): Promise<CampaignIssue[]> {
-  try {
-    await parseCampaignSpec(text, { baseDir: EXAMPLES });
-  } catch (e) {
-    if (e instanceof CampaignSpecError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected the campaign file to be refused');
-}
 
 describe('a match objective', () => {
   it('orients by distance to the value, either side; the goal is a result within the tolerance', async () => {

@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CampaignSpecError, campaignSpecToYaml, parseCampaignSpec, type CampaignIssue } from '../../src/campaign/index.js';
+import { campaignSpecToYaml, parseCampaignSpec, type CampaignIssue } from '../../src/campaign/index.js';
+import { issuesOf } from '../helpers.js';
 import { Objective } from '../../src/objectives/objective.js';
 
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
@@ -24,16 +25,6 @@ ${lab}
 const PARETO = `  pareto:
     - { target: branin, direction: minimize }
     - { target: currin, direction: minimize }`;
-
-async function issuesOf(text: string): Promise<CampaignIssue[]> {
-  try {
-    await parseCampaignSpec(text, { baseDir: examples });
-  } catch (e) {
-    if (e instanceof CampaignSpecError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected the campaign file to be refused');
-}
 
 describe('campaign file: several targets', () => {
   it('reads a Pareto objective with a constraint and cost; target names the first target; YAML round trip', async () => {

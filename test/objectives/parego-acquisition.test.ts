@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { recommenderFor } from '../../src/agent/campaign-runtime.js';
-import { CampaignSpecError, parseCampaignSpec, type CampaignIssue } from '../../src/campaign/index.js';
+import { parseCampaignSpec } from '../../src/campaign/index.js';
+import { issuesOf } from '../helpers.js';
 import { selectBatchByParego } from '../../src/objectives/multi/parego-acquisition.js';
 import { rngFor } from '../../src/util/random.js';
 
@@ -24,16 +25,6 @@ lab: { type: analytic, function: branin-currin }
 `;
 }
 const PARETO = '  pareto:\n    - { target: branin, direction: minimize }\n    - { target: currin, direction: minimize }';
-
-async function issuesOf(text: string): Promise<CampaignIssue[]> {
-  try {
-    await parseCampaignSpec(text, { baseDir: examples });
-  } catch (e) {
-    if (e instanceof CampaignSpecError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected the campaign file to be refused');
-}
 
 describe('ParEGO batch acquisition', () => {
   // Two maximised targets; observed (0, 1) and (1, 0). Candidates: a point dominating both corners'

@@ -80,33 +80,29 @@ export interface FuzzOptions {
 
 
 /**
- * GET /api/health on a connection of its own (node:http, one keep-alive socket): a fuzz request
- * the service answered by closing its socket must not take the probe down with it.
- */
-/**
  * The longest event-loop delay the service's own monitor (prom-client's, Node's
  * monitorEventLoopDelay) saw since its previous scrape, which resets it; undefined when /metrics
  * does not answer.
  */
 async function loopBlockMs(target: FuzzTarget, agent: Agent): Promise<number | undefined> {
-  const text = await new Promise<string | undefined>((resolve) => {
-    const req = httpGet(`${target.url}/metrics`, { agent, timeout: 30_000, headers: { authorization: `Bearer ${target.tokens.viewer}` } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
-    req.on('error', () => resolve(undefined));
-  });
-  const seconds = text?.match(/^nodejs_eventloop_lag_max_seconds (\S+)$/m)?.[1];
+  const res = await getOnce(`${target.url}/metrics`, agent, { authorization: `Bearer ${target.tokens.viewer}` });
+  const seconds = res.status === 200 ? res.text.match(/^nodejs_eventloop_lag_max_seconds (\S+)$/m)?.[1] : undefined;
   return seconds === undefined ? undefined : Math.round(Number(seconds) * 1000);
 }
 
+/**
+ * GET /api/health on a connection of its own (node:http, one keep-alive socket): a fuzz request
+ * the service answered by closing its socket must not take the probe down with it.
+ */
 function probeHealth(base: string, agent: Agent): Promise<Sent> {
+  return getOnce(`${base}/api/health`, agent);
+}
+
+/** One GET on the given agent's socket, never rejecting: no answer within 30 s is a 'no answer'. */
+function getOnce(url: string, agent: Agent, headers: Record<string, string> = {}): Promise<Sent> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = httpGet(`${base}/api/health`, { agent, timeout: 30_000 }, (res) => {
+    const req = httpGet(url, { agent, timeout: 30_000, headers }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text, ms: performance.now() - started }));
