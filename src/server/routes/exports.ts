@@ -12,6 +12,26 @@ import { apiError } from '../errors.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import type { Services } from '../services.js';
 import { workbookOf } from '../xlsx-export.js';
+import { z } from 'zod';
+import { initChem } from '../../chem/index.js';
+import { campaignOrdExport, encodeOrd, ORD_EMAIL, ORD_FORMATS } from '../../export/ord/index.js';
+
+const ordQuery = z.object({
+  email: z
+    .string()
+    .max(254)
+    .regex(ORD_EMAIL, 'an e-mail address such as chemist@example.org (the Open Reaction Database requires one for every record)')
+    .describe("The experimenter's e-mail address, recorded as the ORD requires in every reaction's provenance"),
+  name: z.string().min(1).max(200).optional().describe("The experimenter's name"),
+  orcid: z
+    .string()
+    .regex(/^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/, 'an ORCID iD such as 0000-0002-1825-0097')
+    .optional()
+    .describe("The experimenter's ORCID iD"),
+  format: z.enum(ORD_FORMATS).default('pb.gz').describe('pb.gz: binary Dataset, gzipped, as the ORD distributes datasets; pb: not gzipped; json: the protobuf JSON mapping'),
+});
+
+const ORD_CONTENT_TYPES = { 'pb.gz': 'application/gzip', pb: 'application/x-protobuf', json: 'application/json' } as const;
 
 /** A file name from the campaign's name: letters, digits and dashes only. */
 export function exportFileName(name: string, extension: string): string {
@@ -71,6 +91,43 @@ export function exportRoutes(api: ApiBuilder, services: Services): void {
       return c.body(csvText(header, heldOut.points.map((p) => [p.seq, p.observed, p.mean, p.sigma, heldOut.version])), 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="${exportFileName(row.name, 'csv').replace(/-experiments\.csv$/, '-held-out.csv')}"`,
+        'cache-control': 'no-store',
+      });
+    },
+  );
+
+  api.define(
+    {
+      method: 'get',
+      path: '/api/campaigns/:id/export.ord',
+      tag: 'results',
+      summary: 'Every experiment with a result as an Open Reaction Database Dataset (ord-schema protobuf), validated',
+      description:
+        'One ORD Reaction per experiment with a stored result: the substances as inputs (SMILES, name, role), a temperature and a reaction time where the space has them, ' +
+        'other conditions in the notes and reaction metadata, the measured quantities on the desired product (a yield in % as YIELD), and provenance naming the experimenter. ' +
+        "The dataset is checked against the ORD's validation rules before it is sent; header `x-ord-warnings` counts the warnings (e.g. amounts the campaign file does not record).",
+      access: 'read',
+      params: campaignParams,
+      query: ordQuery,
+      responses: {
+        200: { description: 'The Dataset in the chosen format', contentType: 'application/gzip' },
+        409: { description: 'No experiment has a result yet', schema: errorSchema },
+        400: { description: 'A query field is invalid (the e-mail is required)', schema: errorSchema },
+        ...notFound,
+      },
+    },
+    async (c, { params, query }) => {
+      const row = await services.campaign(params.id);
+      await initChem();
+      const experimenter = { email: query.email, ...(query.name ? { name: query.name } : {}), ...(query.orcid ? { orcid: query.orcid } : {}) };
+      const exported = await campaignOrdExport(services.db, row, experimenter);
+      if (exported.reactions === 0) throw apiError(409, 'no_results', 'no experiment of this campaign has a result yet: an ORD dataset needs at least one reaction with an outcome', 'id');
+      const extension = query.format === 'json' ? 'ord.json' : `ord.${query.format}`;
+      return c.body(new Uint8Array(encodeOrd(exported.dataset, query.format)), 200, {
+        'content-type': ORD_CONTENT_TYPES[query.format],
+        'content-disposition': `attachment; filename="${exportFileName(row.name, extension).replace('-experiments.', '.')}"`,
+        'x-ord-reactions': String(exported.reactions),
+        'x-ord-warnings': String(exported.validation.warnings.length),
         'cache-control': 'no-store',
       });
     },
