@@ -88,4 +88,18 @@ program
     process.exitCode = await experimentsCommand(campaign, { ...options, ...command.optsWithGlobals() });
   });
 
+program
+  .command('export')
+  .description("write a campaign's experiments with results as an Open Reaction Database dataset (validated)")
+  .argument('<campaign>', 'campaign id (athanor status lists them)')
+  .option('--email <address>', "the experimenter's e-mail (required: the ORD records one with every reaction)")
+  .option('--name <name>', "the experimenter's name")
+  .option('--orcid <id>', "the experimenter's ORCID iD")
+  .option('--format <format>', 'pb.gz (as the ORD distributes datasets), pb or json', 'pb.gz')
+  .option('--out <file>', 'where to write it (- for stdout; default <campaign name>.ord.<format>)')
+  .action(async (campaign: string, options, command: Command) => {
+    const { exportCommand } = await import('./cli/export-command.js');
+    process.exitCode = await exportCommand(campaign, { ...options, ...command.optsWithGlobals() });
+  });
+
 program.parseAsync(process.argv).catch(reportError);

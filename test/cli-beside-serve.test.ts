@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logFormat } from '../src/cli/service-log.js';
+import { decodeOrd } from '../src/export/ord/index.js';
 import { EXAMPLES, ROOT, tempHome } from './helpers.js';
 import { freePort, spawnService, waitFor, type ServiceProcess } from './service-harness.js';
 
@@ -71,6 +72,10 @@ describe('the CLI beside a running service', () => {
     const rows = JSON.parse(experiments.stdout) as { seq: number; status: string; values: Record<string, number> | null }[];
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect(rows.every((r) => r.status === 'completed' && typeof r.values?.yield === 'number')).toBe(true);
+    const ordFile = join(home, 'beside.ord.pb.gz');
+    const exported = athanor(home, ['export', id, '--email', 'grace@example.org', '--out', ordFile]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((decodeOrd(readFileSync(ordFile), 'pb.gz').reactions as unknown[]).length).toBe(4);
     const unknown = athanor(home, ['experiments', '00000000-0000-4000-8000-000000000000']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no campaign has the id');

@@ -4,10 +4,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.js';
 import { sql } from 'drizzle-orm';
 import { EXAMPLES, ROOT, tempHome } from './helpers.js';
+import { initChem } from '../src/chem/index.js';
+import { decodeOrd, validateOrdDataset } from '../src/export/ord/index.js';
 
 const CLI = join(ROOT, 'bin', 'athanor.js');
 const { home: scratch, cleanup } = tempHome('athanor-cli-');
@@ -43,6 +45,8 @@ function writeCampaign(name: string, text: string): string {
 }
 
 describe('athanor run', () => {
+  beforeAll(initChem);
+
   it('runs a campaign and prints a JSON summary on the last stdout line', () => {
     const home = join(scratch, 'home-json');
     const { code, stdout, stderr } = athanor(['run', join(EXAMPLES, 'direct-arylation.yaml'), '--budget', '10', '--batch', '5', '--seed', '1', '--json', '--home', home]);
@@ -57,6 +61,18 @@ describe('athanor run', () => {
     const status = athanor(['status', String(summary.campaignId), '--json', '--home', home]);
     expect(status.code).toBe(0);
     expect(lastJsonLine(status.stdout)).toMatchObject({ campaignId: summary.campaignId, experiments: 10, bestYield: summary.bestYield });
+
+    // the results as an Open Reaction Database dataset: the e-mail is required, the file validates
+    const noEmail = athanor(['export', String(summary.campaignId), '--home', home]);
+    expect(noEmail.code).toBe(2);
+    expect(noEmail.stderr).toContain('--email: required');
+    const out = join(scratch, 'campaign.ord.json');
+    const exported = athanor(['export', String(summary.campaignId), '--email', 'ada@example.org', '--format', 'json', '--out', out, '--home', home]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toMatch(/wrote .*campaign\.ord\.json \(10 reactions, \d+ ORD validation warnings/);
+    const dataset = decodeOrd(readFileSync(out), 'json');
+    expect(validateOrdDataset(dataset).errors).toEqual([]);
+    expect((dataset.reactions as { outcomes: { products: { measurements: { percentage: { value: number } }[] }[] }[] }[]).map((r) => r.outcomes[0]!.products[0]!.measurements[0]!.percentage.value)).toContain(summary.bestYield);
   });
 
   const badFiles: [string, (text: string) => string, RegExp][] = [

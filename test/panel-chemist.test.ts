@@ -12,6 +12,8 @@ import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchChromium } from './browser.js';
 import { buildSpace } from '../src/agent/index.js';
+import { initChem } from '../src/chem/index.js';
+import { decodeOrd, validateOrdDataset } from '../src/export/ord/index.js';
 import type { CampaignSpec } from '../src/campaign/index.js';
 import { getCampaign, listObservations, saveModelVersion } from '../src/db/index.js';
 import { GaussianProcessSurrogate, reactionInputOf, schemaFromSpace } from '../src/models/index.js';
@@ -125,6 +127,18 @@ describe.skipIf(!browserAvailable())('the panel for chemists, in Chromium', () =
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile((await xlsxDownload.path())!);
     expect(workbook.getWorksheet('Experiments')!.rowCount).toBe(31);
+  });
+
+  it('downloads an Open Reaction Database dataset that validates, after asking for the e-mail the ORD requires', async () => {
+    await page.locator('details.ord-export summary').click();
+    const form = page.locator('#ord-export');
+    await form.getByLabel('E-mail').fill('ada.chemist@example.org');
+    const [ordDownload] = await Promise.all([page.waitForEvent('download'), form.getByRole('button', { name: 'Download' }).click()]);
+    expect(ordDownload.suggestedFilename()).toBe('Chemist-view.ord.pb.gz');
+    await initChem();
+    const dataset = decodeOrd(readFileSync((await ordDownload.path())!), 'pb.gz');
+    expect(validateOrdDataset(dataset).errors).toEqual([]);
+    expect(dataset.reactions as unknown[]).toHaveLength(results.length);
   });
 
   it('opens the printable report', async () => {

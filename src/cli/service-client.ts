@@ -18,17 +18,32 @@ export class ServiceClient {
 
   /** JSON over the API; the API's own message when it refuses (4xx: the user's to fix, exit 2). */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await (await this.send(method, path, body, 'application/json')).text();
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      throw new Error(`the running service answered ${method} ${path} with something other than JSON`);
+    }
+  }
+
+  /** A file the API serves (an export), as bytes. */
+  async download(path: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.send('GET', path, undefined, '*/*')).arrayBuffer());
+  }
+
+  private async send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(this.service.url + path, {
         method,
-        headers: { authorization: `Bearer ${this.service.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${this.service.token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(60_000),
       });
     } catch (error) {
       throw new Error(`the service holding this home (pid ${this.service.pid}) does not answer at ${this.service.url}: ${(error as Error).message}`, { cause: error });
     }
+    if (response.ok) return response;
     const text = await response.text();
     let json: unknown;
     try {
@@ -36,12 +51,9 @@ export class ServiceClient {
     } catch {
       json = undefined;
     }
-    if (!response.ok) {
-      const error = (json as { error?: { message?: string; field?: string } } | undefined)?.error;
-      const message = `${error?.field ? `${error.field}: ` : ''}${error?.message ?? `${response.status} ${response.statusText}`}`;
-      throw response.status < 500 ? new UsageError(message) : new Error(`the running service failed: ${message}`);
-    }
-    return json as T;
+    const error = (json as { error?: { message?: string; field?: string } } | undefined)?.error;
+    const message = `${error?.field ? `${error.field}: ` : ''}${error?.message ?? `${response.status} ${response.statusText}`}`;
+    throw response.status < 500 ? new UsageError(message) : new Error(`the running service failed: ${message}`);
   }
 }
 

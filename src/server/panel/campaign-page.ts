@@ -144,6 +144,15 @@ function overviewSection(d: CampaignPageData, principal: Principal) {
   <a class="button" href="/api/campaigns/${view.campaignId}/export.csv" download>CSV</a>
   <a class="button" href="/api/campaigns/${view.campaignId}/export.xlsx" download>Excel</a>
 </div>
+<details class="ord-export"><summary>Open Reaction Database</summary>
+<form id="ord-export" method="get" action="/api/campaigns/${view.campaignId}/export.ord" class="inline-form">
+  <p class="muted small">Every experiment with a result as an ORD dataset (validated against the ORD's rules). The ORD records who made each record: give your e-mail.</p>
+  <label>E-mail <input type="email" name="email" required autocomplete="email" maxlength="254"></label>
+  <label>Name <input type="text" name="name" autocomplete="name" maxlength="200"></label>
+  <label>Format <select name="format"><option value="pb.gz">.pb.gz (as the ORD distributes)</option><option value="json">JSON</option></select></label>
+  <button type="submit">Download</button>
+</form>
+</details>
 ${
   operator && !finished
     ? html`<div class="button-row" role="group" aria-label="Campaign controls">

@@ -12,6 +12,7 @@ import { apiError } from '../errors.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import type { Services } from '../services.js';
 import { workbookOf } from '../xlsx-export.js';
+import { fileStem } from '../../util/file-stem.js';
 import { z } from 'zod';
 import { initChem } from '../../chem/index.js';
 import { campaignOrdExport, encodeOrd, ORD_EMAIL, ORD_FORMATS } from '../../export/ord/index.js';
@@ -22,7 +23,7 @@ const ordQuery = z.object({
     .max(254)
     .regex(ORD_EMAIL, 'an e-mail address such as chemist@example.org (the Open Reaction Database requires one for every record)')
     .describe("The experimenter's e-mail address, recorded as the ORD requires in every reaction's provenance"),
-  name: z.string().min(1).max(200).optional().describe("The experimenter's name"),
+  name: z.string().max(200).optional().describe("The experimenter's name (empty: none)"),
   orcid: z
     .string()
     .regex(/^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/, 'an ORCID iD such as 0000-0002-1825-0097')
@@ -35,8 +36,7 @@ const ORD_CONTENT_TYPES = { 'pb.gz': 'application/gzip', pb: 'application/x-prot
 
 /** A file name from the campaign's name: letters, digits and dashes only. */
 export function exportFileName(name: string, extension: string): string {
-  const stem = name.normalize('NFKD').replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'campaign';
-  return `${stem}-experiments.${extension}`;
+  return `${fileStem(name)}-experiments.${extension}`;
 }
 
 export function exportRoutes(api: ApiBuilder, services: Services): void {
@@ -125,7 +125,7 @@ export function exportRoutes(api: ApiBuilder, services: Services): void {
       const extension = query.format === 'json' ? 'ord.json' : `ord.${query.format}`;
       return c.body(new Uint8Array(encodeOrd(exported.dataset, query.format)), 200, {
         'content-type': ORD_CONTENT_TYPES[query.format],
-        'content-disposition': `attachment; filename="${exportFileName(row.name, extension).replace('-experiments.', '.')}"`,
+        'content-disposition': `attachment; filename="${`${fileStem(row.name)}.${extension}`}"`,
         'x-ord-reactions': String(exported.reactions),
         'x-ord-warnings': String(exported.validation.warnings.length),
         'cache-control': 'no-store',
