@@ -78,9 +78,13 @@ describe('with a trained model', () => {
     expect(body.cells.every((c: { sigma: number }) => c.sigma > 0)).toBe(true);
   });
 
-  it('says a Gaussian process cannot point at atoms', async () => {
-    const res = await h.json(`/api/campaigns/${id}/experiments/1/attribution.svg`);
-    expect(res).toMatchObject({ status: 409, body: { error: { code: 'no_attribution' } } });
+  it('points the Gaussian process at atoms by fingerprint occlusion', async () => {
+    const res = await h.call(`/api/campaigns/${id}/experiments/1/attribution.svg?role=ligand`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/image\/svg\+xml/);
+    const svg = await res.text();
+    // some atom of the ligand moves the prediction one way or the other
+    expect(/#DB2626|#2659DB/.test(svg)).toBe(true);
   });
 
   it('shows predicted against observed, and the model version, on the campaign page', async () => {

@@ -175,6 +175,11 @@ describe.skipIf(!browserAvailable())('the panel for chemists, in Chromium', () =
     expect(await page.locator('#contributions tbody tr').count()).toBe(5);
     expect(await page.locator('#neighbours tbody tr').count()).toBe(5);
     expect(await page.locator('#explain').textContent()).not.toContain('No atom-level explanation');
+    // the GP's "why" reaches the atoms too: each substance drawn with the atoms behind the prediction coloured
+    const drawings = page.locator('#explain img[src*="attribution.svg"]');
+    expect(await drawings.count()).toBe(3);
+    await drawings.first().scrollIntoViewIfNeeded(); // drawn lazily
+    await expect.poll(() => drawings.first().evaluate((img: any) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0);
     // the predicted-value landscape beside the uncertainty one
     expect(await page.locator('#landscape-mean-plot svg rect.cell').count()).toBe(12 * 4);
     expect(await page.locator('#landscape svg.heatmap').count()).toBe(2);

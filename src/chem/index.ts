@@ -22,3 +22,4 @@ export type { FeatureSlice } from './features.js';
 export type { Hybridisation } from './hybridisation.js';
 export type { BondStereo } from './stereo.js';
 export { morganFingerprint, tanimoto, type MorganOptions } from './fingerprint.js';
+export { atomMorganBits, type AtomMorganBits } from './atom-environments.js';

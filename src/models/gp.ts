@@ -30,6 +30,7 @@ import {
 } from './gp-kernel.js';
 import { defaultHyper, defaultPriors, negativeLogPosterior, type HyperPriors } from './gp-likelihood.js';
 import { minimizeLbfgs } from './lbfgs.js';
+import { fingerprintSimilarity } from './featurize/similarity.js';
 import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } from './linalg.js';
 import { mean as average, r2, rmse } from './metrics.js';
 import { checkTrainingData, schemaKey } from './schema.js';
@@ -363,6 +364,50 @@ export class GaussianProcessSurrogate implements Surrogate {
         return inTargetUnits();
       },
     };
+  }
+
+  /**
+   * The predicted mean of `input` (target units), and the mean again with the role's molecule seen
+   * through each of `fingerprints` instead (packed 2,048-bit Morgan fingerprints at this model's
+   * radius, e.g. with an atom's bits removed) in the role's Morgan factors. The latent σ is kept at
+   * the unmodified input's, so the differences are differences of the mean alone. The role's WL and
+   * one-hot views, if the kernel has them, see the molecule unchanged.
+   */
+  meansWithFingerprints(input: ReactionInput, target: string, role: string, fingerprints: readonly Uint32Array[]): { mean: number; variants: number[] } {
+    const state = this.states.get(target);
+    const posterior = this.posteriors.get(target);
+    if (!state || !posterior) throw new ModelError(`the model has not been fitted for ${target}`);
+    const roleFactors = this.factors.flatMap((f, i) => (f.kind === 'role' && f.name === role && (f.similarity ?? 'morgan') === 'morgan' ? [i] : []));
+    if (roleFactors.length === 0) throw new ModelError(`this gp model compares ${role} substances without Morgan fingerprints (substance kernel ${this.config.substanceKernel ?? 'morgan'})`);
+    const coded = codeInputs(this.factors, [factorValues(this.schema, this.factors, input)]);
+    const n = posterior.coded.n;
+    const distances = distanceTables(this.factors, coded, posterior.coded);
+    const latentMean = (tables: Float64Array[]) => {
+      const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, tables, state.hyper), state.hyper);
+      let mu = 0;
+      for (let j = 0; j < n; j++) mu += cross[j]! * posterior.alpha[j]!;
+      return { mu, cross };
+    };
+    const base = latentMean(distances);
+    let explained = 0;
+    for (let k = 0; k < n; k++) {
+      let v = 0;
+      for (let j = 0; j < n; j++) v += base.cross[j]! * posterior.inverseFactorT[j * n + k]!;
+      explained += v * v;
+    }
+    const prior = priorVariance(state.hyper);
+    const sd = state.calibration * Math.sqrt(Math.max(prior - explained, 1e-12 * prior) + Math.exp(state.hyper.logNoise));
+    const bounds = this.schema.bounds?.[target];
+    const inUnits = (mu: number) => toTargetUnits(state.warping, mu, sd, bounds).mean;
+    const variants = fingerprints.map((fingerprint) => {
+      const tables = distances.slice();
+      for (const f of roleFactors) {
+        const radius = this.factors[f]!.radius!;
+        tables[f] = Float64Array.from(posterior.coded.values[f]!, (v) => 1 - fingerprintSimilarity(fingerprint, v as string, radius));
+      }
+      return inUnits(latentMean(tables).mu);
+    });
+    return { mean: inUnits(base.mu), variants };
   }
 
   /** Identifies a training input the way this model sees it, to find which training row a result is. */

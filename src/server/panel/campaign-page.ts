@@ -368,7 +368,7 @@ ${
   src="/api/campaigns/${d.view.campaignId}/experiments/${e.seq}/attribution.svg?role=${encodeURIComponent(role)}"
   alt="${role} ${String(e.parameters[role])} with the atoms that drive the prediction highlighted"><figcaption>${role}: ${String(e.parameters[role])}</figcaption></figure>`,
         )}</div>
-<p class="muted small">Red atoms raise the predicted ${d.view.target}; blue atoms lower it; stronger colour, larger effect.</p>`
+<p class="muted small">Red atoms raise the predicted ${d.view.target}; blue atoms lower it; stronger colour, larger effect. A graph model's colours come from its atom features (gradient × input); a Gaussian process's are how its prediction changes when the molecule's fingerprint no longer sees the atom and its surroundings.</p>`
     : d.explanation
       ? html`<p class="muted small">This model compares whole molecules (fingerprint similarity), so it explains by parameter and by the results it leans on, above, rather than atom by atom.</p>`
       : html`<div class="molecules">${roles
