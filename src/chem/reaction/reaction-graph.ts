@@ -33,8 +33,13 @@ export interface ReactionGraph {
   bonds: GraphBond[];
 }
 
-/** Parses a SMILES (atom maps allowed) into a ReactionGraph; throws SmilesError when RDKit refuses it. */
-export function readReactionGraph(smiles: string): ReactionGraph {
+/**
+ * Parses a SMILES (atom maps allowed) into a ReactionGraph; throws SmilesError when RDKit refuses it.
+ * `kekule`: aromatic rings as alternating single and double bonds (RDKit's Kekulé form), every atom
+ * non-aromatic, as electron-pushing mechanisms draw them.
+ */
+export function readReactionGraph(smiles: string, options: { kekule?: boolean } = {}): ReactionGraph {
+  const kekule = options.kekule === true;
   const text = normaliseSmilesText(smiles);
   if (text === '') throw new SmilesError(smiles, 'is empty');
   const mapNumbers = atomMapNumbers(text);
@@ -46,7 +51,7 @@ export function readReactionGraph(smiles: string): ReactionGraph {
     const atoms = topology.atoms.map((atom, index): GraphAtom => ({
       atomicNumber: atom.atomicNumber,
       symbol: element(atom.atomicNumber).symbol,
-      aromatic: atom.aromatic,
+      aromatic: atom.aromatic && !kekule,
       hydrogens: atom.hydrogens,
       charge: atom.formalCharge,
       mapNumber: mapNumbers[index] ?? 0,
@@ -55,7 +60,7 @@ export function readReactionGraph(smiles: string): ReactionGraph {
       if (!bond.aromatic && (bond.order < 1 || bond.order > 3)) {
         throw new SmilesError(smiles, `has a bond type forward prediction does not handle (RDKit bond type ${bond.order})`);
       }
-      return { a: bond.begin, b: bond.end, order: bond.aromatic ? 1.5 : (bond.order as BondOrder) };
+      return { a: bond.begin, b: bond.end, order: bond.aromatic && !kekule ? 1.5 : (bond.order as BondOrder) };
     });
     return { atoms, bonds };
   });
