@@ -11,7 +11,7 @@ import { TransientLabError, type ExperimentOrder, type LabResult } from '../src/
 import { DatasetSimulator, type DatasetSimulatorOptions } from '../src/lab-adapters/dataset-simulator.js';
 import { keyOfValues, type SearchSpace } from '../src/planner/space.js';
 import { readCsv, type CsvRow } from '../src/util/csv.js';
-import { EXAMPLES, simulatorLab, tempHome } from './helpers.js';
+import { EXAMPLES, exampleChoiceName, simulatorLab, tempHome } from './helpers.js';
 
 let spec: CampaignSpec;
 let space: SearchSpace;
@@ -72,7 +72,7 @@ async function collect(sim: DatasetSimulator): Promise<LabResult[]> {
 /** The candidate the dataset row `r` describes, found by the row's names (not by its SMILES). */
 function candidateOfRow(r: number): number {
   const row = rows[r] as CsvRow;
-  const key = keyOfValues([row.Base ?? '', row.Ligand ?? '', row.Solvent ?? '', Number(row.Concentration), Number(row.Temp_C)]);
+  const key = keyOfValues([row.Base ?? '', exampleChoiceName(row.Ligand ?? ''), exampleChoiceName(row.Solvent ?? ''), Number(row.Concentration), Number(row.Temp_C)]);
   const candidate = space.indexOfKey(key);
   if (candidate === undefined) throw new Error(`row ${r} names no candidate: ${key}`);
   return candidate;

@@ -88,3 +88,19 @@ export async function issuesOf(text: string): Promise<CampaignIssue[]> {
   }
   throw new Error('expected the campaign file to be refused');
 }
+
+/**
+ * examples/data/direct_arylation.csv names two ligands by identifiers and misspells two solvents;
+ * the example campaign files give them their names. Tests that read the dataset's name columns as
+ * an independent path to a candidate translate through this.
+ */
+const DIRECT_ARYLATION_NAMES: Record<string, string> = {
+  SCHEMBL15068049: 'MeCgPPh',
+  '1268824-69-6': 'Cy2P(2,6-diisopropoxyphenyl)',
+  'Butyl Ester': 'Butyl acetate',
+  Butyornitrile: 'Butyronitrile',
+};
+
+export function exampleChoiceName(datasetName: string): string {
+  return DIRECT_ARYLATION_NAMES[datasetName] ?? datasetName;
+}

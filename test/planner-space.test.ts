@@ -15,7 +15,7 @@ import {
   type SpaceDefinition,
 } from '../src/planner/space.js';
 import { readCsv } from '../src/util/csv.js';
-import { EXAMPLES, simulatorLab } from './helpers.js';
+import { EXAMPLES, exampleChoiceName, simulatorLab } from './helpers.js';
 
 /** Every combination of choice codes of the parameters, last parameter fastest. */
 function allCodes(parameters: readonly Parameter[]): number[][] {
@@ -95,8 +95,8 @@ describe('the example campaigns', () => {
       const values = space.valuesOf(space.indexOfKey(rowKeys[r] as string) as number);
       expect(values).toEqual({
         base: row.Base,
-        ligand: row.Ligand,
-        solvent: row.Solvent,
+        ligand: exampleChoiceName(row.Ligand!),
+        solvent: exampleChoiceName(row.Solvent!),
         concentration: Number(row.Concentration),
         temperature: Number(row.Temp_C),
       });

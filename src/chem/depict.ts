@@ -76,3 +76,33 @@ export function moleculeSvg(smiles: string, options: DepictOptions = {}): string
   });
   return depictions.set(key, svg.replace(/^<\?xml[^>]*>\s*/, ''));
 }
+
+/**
+ * An SVG drawing of a SMILES together with where each atom's centre is drawn (RDKit atom order,
+ * i.e. the order atoms are written), for drawings laid over the molecule such as curved arrows.
+ * RDKit.js reports no coordinates, so every atom is highlighted with a small circle, which RDKit
+ * centres on the atom; the circles' centres are read and the circles removed.
+ */
+export function moleculeSvgWithPositions(smiles: string, options: { width: number; height: number }): { svg: string; positions: [number, number][] } {
+  const text = normaliseSmilesText(smiles);
+  if (text === '') return { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${options.width}" height="${options.height}"></svg>`, positions: [] };
+  const svg = withMolecule(text, (mol) => {
+    const atoms = Array.from({ length: mol.get_num_atoms() }, (_, i) => i);
+    const details = {
+      width: Math.round(options.width),
+      height: Math.round(options.height),
+      atoms,
+      bonds: [],
+      atomHighlightsAreCircles: true,
+      highlightRadii: Object.fromEntries(atoms.map((i) => [String(i), 0.05])),
+      minFontSize: 12,
+    };
+    return mol.get_svg_with_highlights(JSON.stringify(details));
+  });
+  const positions: [number, number][] = [];
+  const cleaned = svg.replace(/^<\?xml[^>]*>\s*/, '').replace(/<ellipse cx='([\d.-]+)' cy='([\d.-]+)'[^>]*class='atom-(\d+)'[^>]*\/>\n?/g, (_all, x: string, y: string, index: string) => {
+    positions[Number(index)] = [Number(x), Number(y)];
+    return '';
+  });
+  return { svg: cleaned, positions };
+}
