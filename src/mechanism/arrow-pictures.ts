@@ -56,8 +56,20 @@ export interface StepPictureOptions {
   caption?: string;
 }
 
+export interface StepPicture {
+  svg: string;
+  /** where each mapped atom is drawn */
+  atomAt: Map<number, Point>;
+  /** each arrow's tail and head, in the order of the step's arrows */
+  arrows: { tail: Point; head: Point }[];
+}
+
 /** The species before a step, with the step's arrows drawn over them, as one SVG. */
 export function stepSvg(species: Species, arrows: readonly Arrow[], options: StepPictureOptions = {}): string {
+  return stepPicture(species, arrows, options).svg;
+}
+
+export function stepPicture(species: Species, arrows: readonly Arrow[], options: StepPictureOptions = {}): StepPicture {
   const width = options.width ?? 420;
   const height = options.height ?? 300;
   const { text, rdkitIndex } = drawingText(species);
@@ -76,6 +88,7 @@ export function stepSvg(species: Species, arrows: readonly Arrow[], options: Ste
     const y = byMap.get(b.map);
     return x !== undefined && y !== undefined && species.bonds.some((bond) => bondKey(bond.a, bond.b) === bondKey(x, y));
   };
+  const ends: { tail: Point; head: Point }[] = [];
   const paths = arrows.map((arrow) => {
     const holder = arrow.source.kind === 'lone-pair' ? position(arrow.source.atom) : position(arrow.source.to);
     let tail: Point;
@@ -97,6 +110,7 @@ export function stepSvg(species: Species, arrows: readonly Arrow[], options: Ste
       const d = position(arrow.sink.b);
       head = isBond(arrow.sink.a, arrow.sink.b) ? midpoint(c, d) : add(c, scale(sub(d, c), 0.6));
     }
+    ends.push({ tail, head });
     const chord = sub(head, tail);
     const span = Math.max(length(chord), 30);
     let normal: Point = [-chord[1], chord[0]];
@@ -107,7 +121,12 @@ export function stepSvg(species: Species, arrows: readonly Arrow[], options: Ste
   });
   const defs = `<defs><marker id="mechanism-arrowhead" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${ARROW_COLOUR}"/></marker></defs>`;
   const caption = options.caption ? `<text x="8" y="18" font-family="sans-serif" font-size="14" fill="#333">${escapeXml(options.caption)}</text>` : '';
-  return svg.replace(/<\/svg>\s*$/, `${defs}${paths.join('')}${caption}</svg>`);
+  const atomAt = new Map<number, Point>();
+  for (const [map, index] of byMap) {
+    const p = positions[rdkitIndex.get(index) ?? -1];
+    if (p) atomAt.set(map, p);
+  }
+  return { svg: svg.replace(/<\/svg>\s*$/, `${defs}${paths.join('')}${caption}</svg>`), atomAt, arrows: ends };
 }
 
 function escapeXml(text: string): string {
