@@ -1,7 +1,7 @@
 /**
  * Reads a campaign file's `prior:` entries into rows placed on the campaign's candidates
- * (docs/transfer.md): earlier campaigns of the same database and CSV files of historical
- * experiments inside the data folders, each cell matched to a choice by the scope table's rules
+ * (docs/transfer.md): earlier campaigns of the same database, and CSV files of historical
+ * experiments or Open Reaction Database datasets inside the data folders, each cell matched to a choice by the scope table's rules
  * (cellMatcher: a choice's name, its SMILES in any form, or a numeric value).
  *
  * A row that does not map (a cell naming no choice, a combination the space forbids, a value that
@@ -13,6 +13,7 @@ import { cellMatcher, confinedSpecPath, CampaignSpecError, specParameters, type 
 import { getCampaign, listCampaigns, listSourceRows, type Db, type NewPriorResult, type PriorProblem } from '../db/index.js';
 import type { SearchSpace } from '../planner/space.js';
 import { readCsv, type CsvRow } from '../util/csv.js';
+import { isOrdFile, OrdFileError, readOrdTable } from '../export/ord/table.js';
 import { turnTaker } from '../util/turns.js';
 
 export type ReadPriorTable = (path: string) => Promise<{ header: string[]; rows: CsvRow[] }>;
@@ -32,7 +33,10 @@ function quantitiesOf(spec: CampaignSpec): { target: string; bounds: Map<string,
   return { target: spec.objective.target, bounds };
 }
 
-export async function collectPriorData(db: Db, spec: CampaignSpec, space: SearchSpace, readTable: ReadPriorTable = readCsv): Promise<CollectedPrior> {
+/** A CSV, or an Open Reaction Database Dataset (.pb, .pb.gz, .ord.json) as a table of its reactions (export/ord/table.ts). */
+export const readPriorTable: ReadPriorTable = (path) => (isOrdFile(path) ? readOrdTable(path) : readCsv(path));
+
+export async function collectPriorData(db: Db, spec: CampaignSpec, space: SearchSpace, readTable: ReadPriorTable = readPriorTable): Promise<CollectedPrior> {
   const out: CollectedPrior = { rows: [], problems: [] };
   for (const [i, entry] of (spec.prior ?? []).entries()) {
     const before = out.rows.length;
@@ -65,7 +69,9 @@ function valuesOf(raw: Record<string, string | number | undefined>, spec: Campai
 
 async function collectFile(spec: CampaignSpec, space: SearchSpace, entry: Extract<PriorSourceSpec, { file: string }>, i: number, readTable: ReadPriorTable, out: CollectedPrior): Promise<string> {
   const path = await confinedSpecPath(spec, ['prior', i, 'file'], entry.file);
-  const table = await readTable(path);
+  const table = await readTable(path).catch((error: unknown) => {
+    throw error instanceof OrdFileError ? new CampaignSpecError([{ path: `prior[${i}].file`, message: error.message }]) : error;
+  });
   const params = specParameters(spec);
   const missing: { path: string; message: string }[] = [];
   // a parameter the space fixes to one choice needs no column: every row takes that choice (a
