@@ -97,10 +97,12 @@ describe('athanor run', () => {
   });
 
   it('reads files only from its data folders: beside the campaign file, the home, --data-dir', () => {
-    const file = writeCampaign('elsewhere.yaml', exampleText().replace(/^(\s+)experiments: \d+/m, '$1experiments: 5'));
+    const text = exampleText().replace(/^(\s+)experiments: \d+/m, '$1experiments: 5');
+    const file = writeCampaign('elsewhere.yaml', text);
     const refused = athanor(['run', file, '--home', join(scratch, 'home-bad')]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('lab.dataset (line 58): path is outside the data folders');
+    const line = text.split('\n').findIndex((l) => /^\s+dataset: /.test(l)) + 1;
+    expect(refused.stderr).toContain(`lab.dataset (line ${line}): path is outside the data folders`);
   });
 
   it('refuses a missing file and a bad flag with exit code 2', () => {
