@@ -1,11 +1,53 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Files that run one at a time, after the others: those that share the PostgreSQL test database,
+ * judge the service by how fast it answers (event-loop delay, health probes beside heavy work,
+ * load shedding, a live campaign's latencies), or compute hard enough (model training, EHVI,
+ * whole campaigns through `serve`) that a neighbour would slow them past their timeouts.
+ */
+const ALONE = [
+  'test/db.test.ts',
+  'test/db-thread.test.ts',
+  'test/service-postgres.test.ts',
+  'test/security/fuzz.test.ts',
+  'test/security/bounded-work.test.ts',
+  'test/security/campaign-start.test.ts',
+  'test/security/ingestion.test.ts',
+  'test/security/shed-reads.test.ts',
+  'test/campaign-loop.test.ts',
+  'test/models-surrogates.test.ts',
+  'test/forward-predict.test.ts',
+  'test/service-retraining.test.ts',
+  'test/suite-runner.test.ts',
+  'test/suite-datasets.test.ts',
+  'test/objectives/multi-campaign-run.test.ts',
+  'test/panel-pareto.test.ts',
+  'test/server.test.ts',
+  'test/service-faults.test.ts',
+  'test/discovery.test.ts',
+  'test/campaign-planning-model.test.ts',
+  'test/twin-substances.test.ts',
+];
+
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  // RDKit's wasm module and PGlite are heavy; forks isolate them and keep memory bounded.
+  pool: 'forks' as const,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    // RDKit's wasm module and PGlite are heavy; forks isolate them and keep memory bounded on 2 cores.
-    pool: 'forks',
+    projects: [
+      {
+        // the rest mostly wait (on HTTP, MQTT, gRPC, child processes, browsers): two at a time on
+        // two cores, where vitest's default is one
+        test: { ...shared, name: 'together', include: ['test/**/*.test.ts'], exclude: ALONE, maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      {
+        test: { ...shared, name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
