@@ -17,6 +17,8 @@ interface PredictOptions {
   top?: number;
   json?: boolean;
   model?: string;
+  mechanism?: boolean;
+  steps?: string;
 }
 
 export function registerPredictCommands(program: Command): void {
@@ -27,8 +29,19 @@ export function registerPredictCommands(program: Command): void {
     .option('--top <k>', 'products to list per reaction (default 5)', positiveInt)
     .option('--json', 'one JSON object per reaction and line: {"reactants", "products": [{"rank", "product", "smiles", "probability", "template", "changed_atoms"}]}')
     .option('--model <file>', 'a forward model written by `athanor train-forward` (default: the shipped USPTO-15K model)')
+    .option('--mechanism', 'predict step by step: ranked chains of elementary steps (curved arrows), each with its probability')
+    .option('--steps <file>', 'with --mechanism: a step-template library written by `athanor train-mechanism` (default: the shipped one)')
     .action(async (reactants: string[], options: PredictOptions) => {
-      process.exitCode = await predictCommand(reactants, options);
+      process.exitCode = options.mechanism ? await predictMechanismCommand(reactants, options) : await predictCommand(reactants, options);
+    });
+
+  program
+    .command('train-mechanism')
+    .description('count elementary-step templates over labelled mechanisms (JSON Lines: one record per line with "steps": [{"rxn", "arrows"}], the mech-USPTO format)')
+    .argument('<file>', 'labelled mechanisms')
+    .option('--out <file>', 'library file to write', 'models/mechanism-steps-uspto15k.json.gz')
+    .action(async (file: string, options: { out: string }) => {
+      process.exitCode = await trainMechanismCommand(file, options);
     });
 
   program
@@ -131,5 +144,60 @@ async function trainForwardCommand(file: string, options: { out: string; workDir
   });
   writeFileSync(resolve(options.out), result.bytes);
   log(`wrote ${options.out} (${(result.bytes.length / 1e6).toFixed(2)} MB) in ${result.seconds.toFixed(0)} s; held-out top-1 ${(100 * result.heldOutTop1).toFixed(1)} %`);
+  return 0;
+}
+
+async function predictMechanismCommand(args: string[], options: PredictOptions): Promise<number> {
+  const [{ initChem }, files, { predictMechanisms, chainText }] = await Promise.all([import('../chem/index.js'), import('../mechanism/library-file.js'), import('../mechanism/predict.js')]);
+  await initChem();
+  const library = options.steps ? files.readStepLibrary(resolve(options.steps)) : files.shippedStepLibrary();
+  const top = options.top ?? 3;
+  const inputs = args.length === 0 || (args.length === 1 && args[0] === '-') ? await stdinLines() : args;
+  let failures = 0;
+  for (const input of inputs) {
+    try {
+      const prediction = predictMechanisms(library, input, { beam: Math.max(top, 5), branching: 5 });
+      const chains = prediction.chains.slice(0, top);
+      if (options.json) {
+        const rows = chains.map((c, i) => ({ rank: i + 1, probability: round(c.probability), products: c.products, steps: c.steps.map((s) => ({ arrows: s.arrows, species: s.outcome, probability: round(s.probability) })) }));
+        process.stdout.write(`${JSON.stringify({ reactants: input, outside_knowledge: prediction.outsideKnowledge, mechanisms: rows })}\n`);
+        continue;
+      }
+      process.stdout.write(`${input}\n`);
+      if (prediction.outsideKnowledge) process.stdout.write('  low confidence: no elementary step with precedent in this context applies; the chains below are guesses\n');
+      if (chains.length === 0) process.stdout.write('  no mechanism: no known elementary step applies to these species\n');
+      chains.forEach((c, i) => {
+        process.stdout.write(`  ${i + 1}. ${(100 * c.probability).toFixed(1)} %  → ${c.products.join(' + ')}\n`);
+        for (const line of chainText(c)) process.stdout.write(`       ${line}\n`);
+      });
+    } catch (error) {
+      failures++;
+      const message = (error as Error).message;
+      if (options.json) process.stdout.write(`${JSON.stringify({ reactants: input, error: message })}\n`);
+      process.stderr.write(`athanor: ${input}: ${message}\n`);
+    }
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+async function stdinLines(): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) if (line.trim() !== '') lines.push(line.trim());
+  return lines;
+}
+
+async function trainMechanismCommand(file: string, options: { out: string }): Promise<number> {
+  const [{ initChem }, files] = await Promise.all([import('../chem/index.js'), import('../mechanism/library-file.js')]);
+  await initChem();
+  const started = performance.now();
+  const { library, report } = await files.trainStepLibrary(resolve(file), (line) => process.stderr.write(`  read ${line} lines\n`)).catch((error: unknown) => {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  });
+  if (report.steps === 0) throw new UsageError(`${file}: no labelled step in ${report.records} records (each needs "steps": [{"rxn", "arrows"}])`);
+  files.writeStepLibrary(library, resolve(options.out));
+  process.stderr.write(
+    `wrote ${options.out}: ${report.templates} step templates from ${report.steps} steps of ${report.mechanisms} mechanisms (${report.records} records; ${report.skipped.length} steps skipped) in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+  for (const s of report.skipped.slice(0, 5)) process.stderr.write(`  skipped line ${s.line} step ${s.step}: ${s.reason}\n`);
   return 0;
 }

@@ -33,7 +33,7 @@ export interface ChainSearchOptions {
 
 /** The probabilities of a state's candidate steps: their precedent counts, normalised with a floor for the unseen. */
 function stepProbabilities(candidates: readonly StepCandidate[]): number[] {
-  const weights = candidates.map((c) => c.specificCount + 0.1 * Math.log1p(c.generalCount) + 0.01);
+  const weights = candidates.map((c) => c.specificCount + 0.5 * c.finerCount + 0.1 * Math.log1p(c.generalCount) + 0.01);
   const total = weights.reduce((s, w) => s + w, 0);
   return weights.map((w) => w / total);
 }

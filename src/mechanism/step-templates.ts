@@ -4,7 +4,7 @@
  * (radius 1), each described by element, aromaticity, hydrogens and charge, the bonds among them,
  * and the arrows re-written over those atoms. Applied to new species, a radius-0 template proposes
  * every place the same electron moves fit (the engine refuses those that break a rule); how often
- * the radius-0 and radius-1 templates occurred in training ranks the proposals. This is the
+ * the radius-1 templates (then radius 2, then 0) occurred in training ranks the proposals. This is the
  * candidate generator a learned step model scores, and, ranked by counts alone, its baseline.
  */
 import { bondKey } from '../chem/reaction/reaction-graph.js';
@@ -66,7 +66,7 @@ function view(species: Species): SpeciesView {
 }
 
 /** The template of one step: `radius` 0 (the atoms the arrows touch) or 1 (and their neighbours). */
-export function extractStepTemplate(species: Species, arrows: readonly Arrow[], radius: 0 | 1): StepTemplate {
+export function extractStepTemplate(species: Species, arrows: readonly Arrow[], radius: 0 | 1 | 2): StepTemplate {
   const v = view(species);
   const order: number[] = [];
   const indexOf = new Map<number, number>();
@@ -86,9 +86,9 @@ export function extractStepTemplate(species: Species, arrows: readonly Arrow[], 
     ...(arrow.sink.kind === 'atom' ? [arrow.sink.atom] : [arrow.sink.a, arrow.sink.b]),
   ];
   for (const arrow of arrows) for (const r of refs(arrow)) take(graphAtom(r));
-  if (radius === 1) {
-    const centre = [...order];
-    const shell = centre.flatMap((a) => v.neighbours[a]!.filter((n) => !indexOf.has(n)).map((n) => ({ n, key: `${centre.indexOf(a)}|${v.labels[n]}` })));
+  for (let ring = 0; ring < radius; ring++) {
+    const inner = [...order];
+    const shell = inner.flatMap((a) => v.neighbours[a]!.filter((n) => !indexOf.has(n)).map((n) => ({ n, key: `${String(inner.indexOf(a)).padStart(3, '0')}|${v.labels[n]}` })));
     shell.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
     for (const { n } of shell) take(n);
   }
@@ -154,6 +154,16 @@ function arrowsAt(template: StepTemplate, placement: number[], species: Species)
   });
 }
 
+export const STEP_LIBRARY_FORMAT = 'athanor-step-templates-v2';
+
+export interface StepLibraryData {
+  format: string;
+  general: CountedStepTemplate[];
+  specific: [string, number][];
+  finer: [string, number][];
+  last: [string, number][];
+}
+
 export interface CountedStepTemplate {
   template: StepTemplate;
   count: number;
@@ -166,6 +176,8 @@ export interface StepCandidate {
   outcome: string[];
   /** training counts of the radius-1 and radius-0 templates of this step */
   specificCount: number;
+  /** training count of its radius-2 template */
+  finerCount: number;
   generalCount: number;
 }
 
@@ -173,6 +185,8 @@ export interface StepCandidate {
 export class StepTemplateLibrary {
   private readonly general = new Map<string, CountedStepTemplate>();
   private readonly specific = new Map<string, number>();
+  /** radius-2 templates: a finer precedent that breaks ties between equally common radius-1 ones */
+  private readonly finer = new Map<string, number>();
   /** per radius-1 template: how often it was a mechanism's last step */
   private readonly last = new Map<string, number>();
 
@@ -184,6 +198,8 @@ export class StepTemplateLibrary {
     else this.general.set(general.key, { template: general, count: 1 });
     const specific = extractStepTemplate(species, arrows, 1).key;
     this.specific.set(specific, (this.specific.get(specific) ?? 0) + 1);
+    const finer = extractStepTemplate(species, arrows, 2).key;
+    this.finer.set(finer, (this.finer.get(finer) ?? 0) + 1);
     if (isLast) this.last.set(specific, (this.last.get(specific) ?? 0) + 1);
   }
 
@@ -198,6 +214,27 @@ export class StepTemplateLibrary {
 
   get size(): number {
     return this.general.size;
+  }
+
+  /** Plain data for a file (library-file.ts). */
+  toJSON(): StepLibraryData {
+    return {
+      format: STEP_LIBRARY_FORMAT,
+      general: [...this.general.values()].map(({ template, count }) => ({ template, count })),
+      specific: [...this.specific],
+      finer: [...this.finer],
+      last: [...this.last],
+    };
+  }
+
+  static fromJSON(data: StepLibraryData): StepTemplateLibrary {
+    if (data.format !== STEP_LIBRARY_FORMAT) throw new Error(`not a step-template library of format ${STEP_LIBRARY_FORMAT} (got ${String(data.format)})`);
+    const library = new StepTemplateLibrary();
+    for (const { template, count } of data.general) library.general.set(template.key, { template, count });
+    for (const [key, count] of data.specific) library.specific.set(key, count);
+    for (const [key, count] of data.finer) library.finer.set(key, count);
+    for (const [key, count] of data.last) library.last.set(key, count);
+    return library;
   }
 
   /** Every distinct outcome the templates reach from these species, best-precedented first. */
@@ -220,7 +257,8 @@ export class StepTemplateLibrary {
         const outcome = canonicalSpecies(result);
         const key = outcome.join('.');
         const specificCount = this.specific.get(extractStepTemplate(species, arrows, 1).key) ?? 0;
-        const candidate: StepCandidate = { arrows, result, outcome, specificCount, generalCount: count };
+        const finerCount = specificCount > 0 ? (this.finer.get(extractStepTemplate(species, arrows, 2).key) ?? 0) : 0;
+        const candidate: StepCandidate = { arrows, result, outcome, specificCount, finerCount, generalCount: count };
         const known = best.get(key);
         if (!known || rank(candidate, known) < 0) best.set(key, candidate);
       }
@@ -229,7 +267,7 @@ export class StepTemplateLibrary {
   }
 }
 
-/** Better first: the more often its specific template was seen, then its general one. */
+/** Better first: the more often its specific template was seen, then its finer one, then its general one. */
 function rank(a: StepCandidate, b: StepCandidate): number {
-  return b.specificCount - a.specificCount || b.generalCount - a.generalCount;
+  return b.specificCount - a.specificCount || b.finerCount - a.finerCount || b.generalCount - a.generalCount;
 }
