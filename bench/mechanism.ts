@@ -49,14 +49,18 @@ let t = performance.now();
 const library = new StepTemplateLibrary();
 let skipped = 0;
 for (const record of load('train')) {
-  record.steps.forEach((step, k) => {
+  let previous = '';
+  let first = '';
+  for (const [k, step] of record.steps.entries()) {
     try {
-      library.add(readSpecies(step.rxn.split('>>')[0]!), step.arrows.map((a) => parseArrow(a)), k === record.steps.length - 1);
+      previous = library.add(readSpecies(step.rxn.split('>>')[0]!), step.arrows.map((a) => parseArrow(a)), k === record.steps.length - 1, previous, first);
+      if (k === 0) first = previous;
     } catch (error) {
       if (!(error instanceof ElectronMoveError)) throw error;
       skipped++;
+      break;
     }
-  });
+  }
 }
 const trainSeconds = (performance.now() - t) / 1000;
 console.error(`${library.size} step templates from the train split (${skipped} steps the engine could not read) in ${trainSeconds.toFixed(0)} s`);

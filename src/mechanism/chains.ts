@@ -1,7 +1,7 @@
 /**
  * Mechanisms as chains of elementary steps: beam search from the reactants, each chain's
- * probability the product of its steps' (a step's share of its candidates' precedent, smoothed)
- * and, once it ends, of the probability that its last step ends a mechanism. A chain that comes back
+ * probability the product of its steps' (how often a step of its template followed the previous
+ * step's template in training) and of ending where it ends. A chain that comes back
  * to species it has already passed through loops and is cut; one longer than `maxSteps` is cut.
  */
 import type { Arrow } from './arrows.js';
@@ -29,35 +29,54 @@ export interface ChainSearchOptions {
   maxSteps?: number;
   /** candidates per state kept for expansion */
   branching?: number;
+  /** exponent on the candidates' precedent weights before normalising (1: proportional) */
+  sharpness?: number;
 }
 
-/** The probabilities of a state's candidate steps: their precedent counts, normalised with a floor for the unseen. */
-function stepProbabilities(candidates: readonly StepCandidate[]): number[] {
-  const weights = candidates.map((c) => c.specificCount + 0.5 * c.finerCount + 0.1 * Math.log1p(c.generalCount) + 0.01);
+/** The share of each candidate in its state's precedent (the fallback for transitions never seen). */
+function precedentShares(candidates: readonly StepCandidate[], sharpness: number): number[] {
+  const weights = candidates.map((c) => (c.specificCount + 0.5 * c.finerCount + 0.1 * Math.log1p(c.generalCount) + 0.01) ** sharpness);
   const total = weights.reduce((s, w) => s + w, 0);
   return weights.map((w) => w / total);
 }
 
+/**
+ * A Markov chain over step templates: after a step of template T, the next step is T' or the
+ * mechanism ends, with the frequencies seen in training (smoothed with `smoothing` pseudo-counts
+ * spread over the state's candidates by precedent), so that ending and going on are weighed alike.
+ */
 export function searchChains(library: StepTemplateLibrary, reactants: Species, options: ChainSearchOptions = {}): Chain[] {
   const beam = options.beam ?? 5;
   const maxSteps = options.maxSteps ?? 12;
   const branching = options.branching ?? 5;
-  type Open = { steps: ChainStep[]; logP: number; seen: Set<string>; state: Species };
-  let open: Open[] = [{ steps: [], logP: 0, seen: new Set([canonicalSpecies(reactants).join('.')]), state: reactants }];
+  const smoothing = 1;
+  type Open = { steps: ChainStep[]; logP: number; seen: Set<string>; state: Species; previous: string; first: string };
+  let open: Open[] = [{ steps: [], logP: 0, seen: new Set([canonicalSpecies(reactants).join('.')]), state: reactants, previous: '', first: '' }];
+  // P(next | previous step) interpolated with P(next | first step, previous step) where that context was seen
+  const CONTEXT_WEIGHT = 2;
+  const nextProbability = (chain: Open, key: string | undefined, share: number): number => {
+    const { next, stop, total } = library.transitions(chain.previous);
+    const backoff = key === undefined ? (stop + 0.5 * smoothing) / (total + smoothing) : ((next.get(key) ?? 0) + 0.5 * smoothing * share) / (total + smoothing);
+    const context = chain.previous === '' ? undefined : library.transitionsInContext(chain.first, chain.previous);
+    if (!context) return backoff;
+    const count = key === undefined ? context.stop : (context.next.get(key) ?? 0);
+    return (count + CONTEXT_WEIGHT * backoff) / (context.total + CONTEXT_WEIGHT);
+  };
   const finished: Chain[] = [];
   for (let depth = 0; depth < maxSteps && open.length > 0; depth++) {
     const next: Open[] = [];
     for (const chain of open) {
+      if (chain.steps.length > 0) {
+        finished.push({ steps: chain.steps, probability: Math.exp(chain.logP) * nextProbability(chain, undefined, 0), products: chain.steps[chain.steps.length - 1]!.outcome });
+      }
       const candidates = library.candidates(chain.state).slice(0, branching);
-      const probabilities = stepProbabilities(candidates);
+      const shares = precedentShares(candidates, options.sharpness ?? 1);
       candidates.forEach((candidate, i) => {
         const key = candidate.outcome.join('.');
         if (chain.seen.has(key)) return; // a loop
-        const step: ChainStep = { arrows: candidate.arrows, result: candidate.result, outcome: candidate.outcome, probability: probabilities[i]! };
-        const stop = library.stopProbability(chain.state, candidate.arrows);
-        const logP = chain.logP + Math.log(step.probability);
-        finished.push({ steps: [...chain.steps, step], probability: Math.exp(logP + Math.log(stop)), products: candidate.outcome });
-        next.push({ steps: [...chain.steps, step], logP: logP + Math.log(1 - stop), seen: new Set([...chain.seen, key]), state: candidate.result });
+        const probability = nextProbability(chain, candidate.specificKey, shares[i]!);
+        const step: ChainStep = { arrows: candidate.arrows, result: candidate.result, outcome: candidate.outcome, probability };
+        next.push({ steps: [...chain.steps, step], logP: chain.logP + Math.log(probability), seen: new Set([...chain.seen, key]), state: candidate.result, previous: candidate.specificKey, first: chain.first || candidate.specificKey });
       });
     }
     next.sort((a, b) => b.logP - a.logP);
@@ -65,6 +84,9 @@ export function searchChains(library: StepTemplateLibrary, reactants: Species, o
     // a chain still open cannot overtake the best finished ones once its probability is below theirs
     const floor = finished.map((c) => c.probability).sort((a, b) => b - a)[beam - 1];
     if (floor !== undefined) open = open.filter((c) => Math.exp(c.logP) > floor);
+  }
+  for (const chain of open) {
+    if (chain.steps.length > 0) finished.push({ steps: chain.steps, probability: Math.exp(chain.logP) * nextProbability(chain, undefined, 0), products: chain.steps[chain.steps.length - 1]!.outcome });
   }
   return finished.sort((a, b) => b.probability - a.probability).slice(0, beam);
 }

@@ -58,15 +58,20 @@ export async function trainStepLibrary(path: string, onProgress?: (line: number)
     if (line % 1000 === 0) onProgress?.(line);
     if (!Array.isArray(record.steps) || record.steps.length === 0) continue;
     report.mechanisms++;
-    record.steps.forEach((step, k) => {
+    let previous = '';
+    let first = '';
+    for (const [k, step] of record.steps.entries()) {
       try {
         if (typeof step.rxn !== 'string' || !Array.isArray(step.arrows)) throw new ElectronMoveError('a step needs rxn and arrows');
-        library.add(readSpecies(step.rxn.split('>>')[0]!), step.arrows.map((a, i) => parseArrow(a, `step ${k + 1} arrow ${i + 1}`)), k === record.steps.length - 1);
+        previous = library.add(readSpecies(step.rxn.split('>>')[0]!), step.arrows.map((a, i) => parseArrow(a, `step ${k + 1} arrow ${i + 1}`)), k === record.steps.length - 1, previous, first);
+        if (k === 0) first = previous;
         report.steps++;
       } catch (error) {
+        // the rest of this mechanism has no reliable predecessor: its transitions are not counted
         report.skipped.push({ line, step: k + 1, reason: (error as Error).message });
+        break;
       }
-    });
+    }
   }
   report.templates = library.size;
   return { library, report };

@@ -154,7 +154,7 @@ function arrowsAt(template: StepTemplate, placement: number[], species: Species)
   });
 }
 
-export const STEP_LIBRARY_FORMAT = 'athanor-step-templates-v2';
+export const STEP_LIBRARY_FORMAT = 'athanor-step-templates-v4';
 
 export interface StepLibraryData {
   format: string;
@@ -162,6 +162,9 @@ export interface StepLibraryData {
   specific: [string, number][];
   finer: [string, number][];
   last: [string, number][];
+  follows: [string, [string, number][]][];
+  followsInContext: [string, [string, number][]][];
+  lastInContext: [string, number][];
 }
 
 export interface CountedStepTemplate {
@@ -174,7 +177,8 @@ export interface StepCandidate {
   result: Species;
   /** canonical SMILES of the resulting species, sorted: what two candidates are told apart by */
   outcome: string[];
-  /** training counts of the radius-1 and radius-0 templates of this step */
+  /** its radius-1 template's key, and the training counts of its radius-1 and radius-0 templates */
+  specificKey: string;
   specificCount: number;
   /** training count of its radius-2 template */
   finerCount: number;
@@ -189,9 +193,17 @@ export class StepTemplateLibrary {
   private readonly finer = new Map<string, number>();
   /** per radius-1 template: how often it was a mechanism's last step */
   private readonly last = new Map<string, number>();
+  /** radius-1 template of a step ('' = none: the mechanism's start) → the next step's → count */
+  private readonly follows = new Map<string, Map<string, number>>();
+  /** the same, keyed by the mechanism's first step and the previous one: a finer context that backs off to `follows` */
+  private readonly followsInContext = new Map<string, Map<string, number>>();
+  private readonly lastInContext = new Map<string, number>();
 
-  /** One training step; `isLast`: it ended its mechanism. */
-  add(species: Species, arrows: readonly Arrow[], isLast = false): void {
+  /**
+   * One training step: `previous` is the radius-1 key of the step before it in its mechanism
+   * ('' for a first step), `isLast` whether it ended the mechanism. Returns its radius-1 key.
+   */
+  add(species: Species, arrows: readonly Arrow[], isLast = false, previous = '', first = ''): string {
     const general = extractStepTemplate(species, arrows, 0);
     const entry = this.general.get(general.key);
     if (entry) entry.count++;
@@ -201,15 +213,43 @@ export class StepTemplateLibrary {
     const finer = extractStepTemplate(species, arrows, 2).key;
     this.finer.set(finer, (this.finer.get(finer) ?? 0) + 1);
     if (isLast) this.last.set(specific, (this.last.get(specific) ?? 0) + 1);
+    const next = this.follows.get(previous) ?? new Map<string, number>();
+    next.set(specific, (next.get(specific) ?? 0) + 1);
+    this.follows.set(previous, next);
+    if (previous !== '') {
+      const context = `${first}\u0001${previous}`;
+      const inContext = this.followsInContext.get(context) ?? new Map<string, number>();
+      inContext.set(specific, (inContext.get(specific) ?? 0) + 1);
+      this.followsInContext.set(context, inContext);
+    }
+    if (isLast) {
+      const context = `${first || specific}\u0001${specific}`;
+      this.lastInContext.set(context, (this.lastInContext.get(context) ?? 0) + 1);
+    }
+    return specific;
+  }
+
+  /** Like transitions(), in the context of the mechanism's first step (undefined: never seen there). */
+  transitionsInContext(first: string, previous: string): { next: ReadonlyMap<string, number>; stop: number; total: number } | undefined {
+    const context = `${first}\u0001${previous}`;
+    const next = this.followsInContext.get(context);
+    const stop = this.lastInContext.get(context) ?? 0;
+    if (!next && stop === 0) return undefined;
+    let total = stop;
+    for (const n of next?.values() ?? []) total += n;
+    return { next: next ?? new Map(), stop, total };
   }
 
   /**
-   * How likely a mechanism ends after this step, from how often steps of its radius-1 template
-   * ended theirs (Laplace-smoothed toward one half for templates seen rarely).
+   * What training says comes after a step of radius-1 template `previous` ('' = at the start):
+   * how often each next template followed it, how often the mechanism ended there, and the total.
    */
-  stopProbability(species: Species, arrows: readonly Arrow[]): number {
-    const key = extractStepTemplate(species, arrows, 1).key;
-    return ((this.last.get(key) ?? 0) + 1) / ((this.specific.get(key) ?? 0) + 2);
+  transitions(previous: string): { next: ReadonlyMap<string, number>; stop: number; total: number } {
+    const next = this.follows.get(previous) ?? new Map<string, number>();
+    const stop = previous === '' ? 0 : (this.last.get(previous) ?? 0);
+    let total = stop;
+    for (const n of next.values()) total += n;
+    return { next, stop, total };
   }
 
   get size(): number {
@@ -224,6 +264,9 @@ export class StepTemplateLibrary {
       specific: [...this.specific],
       finer: [...this.finer],
       last: [...this.last],
+      follows: [...this.follows].map(([key, next]) => [key, [...next]] as [string, [string, number][]]),
+      followsInContext: [...this.followsInContext].map(([key, next]) => [key, [...next]] as [string, [string, number][]]),
+      lastInContext: [...this.lastInContext],
     };
   }
 
@@ -234,6 +277,9 @@ export class StepTemplateLibrary {
     for (const [key, count] of data.specific) library.specific.set(key, count);
     for (const [key, count] of data.finer) library.finer.set(key, count);
     for (const [key, count] of data.last) library.last.set(key, count);
+    for (const [key, next] of data.follows) library.follows.set(key, new Map(next));
+    for (const [key, next] of data.followsInContext) library.followsInContext.set(key, new Map(next));
+    for (const [key, count] of data.lastInContext) library.lastInContext.set(key, count);
     return library;
   }
 
@@ -256,9 +302,10 @@ export class StepTemplateLibrary {
         }
         const outcome = canonicalSpecies(result);
         const key = outcome.join('.');
-        const specificCount = this.specific.get(extractStepTemplate(species, arrows, 1).key) ?? 0;
+        const specificKey = extractStepTemplate(species, arrows, 1).key;
+        const specificCount = this.specific.get(specificKey) ?? 0;
         const finerCount = specificCount > 0 ? (this.finer.get(extractStepTemplate(species, arrows, 2).key) ?? 0) : 0;
-        const candidate: StepCandidate = { arrows, result, outcome, specificCount, finerCount, generalCount: count };
+        const candidate: StepCandidate = { arrows, result, outcome, specificKey, specificCount, finerCount, generalCount: count };
         const known = best.get(key);
         if (!known || rank(candidate, known) < 0) best.set(key, candidate);
       }
