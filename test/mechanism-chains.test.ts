@@ -12,6 +12,7 @@ import { readStepLibrary, shippedStepLibrary, trainStepLibrary } from '../src/me
 import { mappedSpecies, predictMechanisms } from '../src/mechanism/predict.js';
 import { readSpecies } from '../src/mechanism/replay.js';
 import { ROOT, tempHome } from './helpers.js';
+import { startHarness, type Harness } from './api-harness.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'mechanisms', 'valid-sample.jsonl');
 const CLI = join(ROOT, 'bin', 'athanor.js');
@@ -83,5 +84,38 @@ describe('the CLI', () => {
     expect(bad.stderr).toContain('C1CC');
     const empty = athanor(['train-mechanism', join(ROOT, 'test', 'fixtures', 'README.md')]);
     expect(empty.status).toBe(2);
+  });
+});
+
+describe('GET /api/reactions/mechanism', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('returns ranked mechanisms with their steps, arrows and pictures, on a worker thread', async () => {
+    const res = await h.json(`/api/reactions/mechanism?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}&pictures=true`);
+    expect(res.status).toBe(200);
+    expect(res.body.outsideKnowledge).toBe(false);
+    const [best] = res.body.mechanisms;
+    expect(best.rank).toBe(1);
+    expect(best.products).toContain('[Cl-]');
+    expect(best.steps).toHaveLength(2);
+    expect(best.steps[0].arrows).toHaveLength(2);
+    expect(best.steps[0].svg.match(/class="mechanism-arrow"/g)).toHaveLength(2);
+    const plain = await h.json(`/api/reactions/mechanism?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}`);
+    expect(plain.body.mechanisms[0].steps[0].svg).toBeUndefined();
+  });
+
+  it('refuses what it cannot read, naming the field, and flags what it does not know', async () => {
+    const bad = await h.json(`/api/reactions/mechanism?reactants=${encodeURIComponent('C1CC')}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('reactants');
+    const twice = await h.json(`/api/reactions/mechanism?reactants=${encodeURIComponent('[CH3:1][OH:1]')}`);
+    expect(twice.status).toBe(400);
+    const hexane = await h.json(`/api/reactions/mechanism?reactants=CCCCCC`);
+    expect(hexane.body).toMatchObject({ outsideKnowledge: true, mechanisms: [] });
+    expect((await h.call('/api/reactions/mechanism?reactants=CCO', { token: null })).status).toBe(401);
   });
 });

@@ -10,6 +10,7 @@ import type { CheckedCampaign, NewCampaignRequest } from '../../agent/operator-a
 import { DEFAULT_MAX_CANDIDATES } from '../../campaign/space-size.js';
 import type { ChainSearchResult } from '../../discovery/chains.js';
 import type { ForwardPrediction } from '../../models/forward/predictor.js';
+import type { MechanismView } from '../../mechanism/prediction-view.js';
 import { WorkerPool, WorkFailedError, WorkRefusedError } from '../../util/worker-pool.js';
 import { apiError } from '../errors.js';
 import type { HeavyResult, HeavyTask, TaskFailure } from './tasks.js';
@@ -87,6 +88,10 @@ export class HeavyWork {
 
   chains(query: { inventory: string[]; target?: string; steps: number; top: number }): Promise<ChainSearchResult> {
     return this.run({ kind: 'chains', ...query }, 'chain search') as Promise<ChainSearchResult>;
+  }
+
+  mechanism(reactants: string, top: number, pictures: boolean): Promise<MechanismView> {
+    return this.run({ kind: 'mechanism', reactants, top, pictures }, 'mechanism search') as Promise<MechanismView>;
   }
 
   /** Validates a campaign file (the service's candidate limit applies) and describes its substances. */

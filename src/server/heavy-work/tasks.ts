@@ -10,6 +10,9 @@ import { searchChains, type ChainSearchResult } from '../../discovery/chains.js'
 import { initTensorBackend } from '../../models/backend.js';
 import { ForwardModelMissingError } from '../../models/forward/model-file.js';
 import { ForwardPredictor, ReactantsTooLargeError, type ForwardPrediction } from '../../models/forward/predictor.js';
+import { ElectronMoveError } from '../../mechanism/electron-moves.js';
+import { shippedStepLibrary } from '../../mechanism/library-file.js';
+import { mechanismView, type MechanismView } from '../../mechanism/prediction-view.js';
 
 /** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
 export const MAX_PREDICTION_HEAVY_ATOMS = 100;
@@ -21,12 +24,14 @@ export const MAX_CHAIN_INVENTORY = 30;
 export type HeavyTask =
   | { kind: 'predict'; reactants: string; top: number }
   | { kind: 'chains'; inventory: string[]; target?: string; steps: number; top: number }
-  | { kind: 'campaign'; request: NewCampaignRequest };
+  | { kind: 'campaign'; request: NewCampaignRequest }
+  | { kind: 'mechanism'; reactants: string; top: number; pictures: boolean };
 
 export interface HeavyResults {
   predict: ForwardPrediction[];
   chains: ChainSearchResult;
   campaign: CheckedCampaign;
+  mechanism: MechanismView;
 }
 
 export type HeavyResult = HeavyResults[HeavyTask['kind']];
@@ -67,6 +72,24 @@ export async function runTask(task: HeavyTask): Promise<HeavyResult> {
       return chains(task);
     case 'campaign':
       return checkCampaignText(task.request);
+    case 'mechanism':
+      return mechanism(task);
+  }
+}
+
+async function mechanism(task: Extract<HeavyTask, { kind: 'mechanism' }>): Promise<MechanismView> {
+  await initChem();
+  const heavyAtoms = describeWithField(task.reactants, 'reactants').heavyAtoms;
+  if (heavyAtoms > MAX_PREDICTION_HEAVY_ATOMS) {
+    throw new TaskRefusal({ status: 400, code: 'too_large', field: 'reactants', message: `the reactants have ${heavyAtoms} heavy atoms, more than the limit of ${MAX_PREDICTION_HEAVY_ATOMS}` });
+  }
+  try {
+    return mechanismView(shippedStepLibrary(), task.reactants, { top: task.top, pictures: task.pictures });
+  } catch (error) {
+    if (error instanceof ElectronMoveError || /map \d+ is used twice/.test((error as Error).message)) {
+      throw new TaskRefusal({ status: 400, code: 'invalid_reactants', field: 'reactants', message: (error as Error).message });
+    }
+    throw error;
   }
 }
 
@@ -112,7 +135,7 @@ export function failureOf(error: unknown, task: HeavyTask): TaskFailure | undefi
   if (error instanceof ReactantsTooLargeError) {
     return { status: 400, code: 'too_large', field: 'reactants', message: `${error.message}: predictions are limited to ${error.limit} heavy atoms in all` };
   }
-  if (error instanceof SmilesError) return { status: 400, code: 'invalid_smiles', message: error.message, field: task.kind === 'predict' ? 'reactants' : 'inventory' };
+  if (error instanceof SmilesError) return { status: 400, code: 'invalid_smiles', message: error.message, field: task.kind === 'predict' || task.kind === 'mechanism' ? 'reactants' : 'inventory' };
   if (error instanceof ForwardModelMissingError) return { status: 503, code: 'no_forward_model', message: error.message };
   if (error instanceof OperatorError) {
     return { status: OPERATOR_STATUS[error.kind], code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.issues ? { issues: error.issues } : {}) };

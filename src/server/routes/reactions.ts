@@ -39,4 +39,51 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
     },
     async (c, { query }) => c.json({ reactants: query.reactants, products: await services.work.predict(query.reactants, query.top) }),
   );
+
+  api.define(
+    {
+      method: 'get',
+      path: '/api/reactions/mechanism',
+      tag: 'reactions',
+      summary: 'Predict how reactants react, step by step: ranked mechanisms of curved-arrow elementary steps',
+      description:
+        'Elementary-step templates counted over the train split of mech-USPTO-15K propose steps; chains come from beam search over a Markov chain of step templates (docs/mechanisms.md). ' +
+        '`outsideKnowledge` is true when no step with precedent in its context applies: the chains are then guesses. With `pictures=true` every step carries its arrow-pushing drawing (SVG). ' +
+        `Runs on a worker thread: at most ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms in all (400 \`too_large\` beyond), within the service's time limit (503 with Retry-After beyond it).`,
+      access: 'read',
+      query: mechanismQuery,
+      responses: {
+        200: { description: 'Ranked mechanisms (empty when no known step applies)', schema: mechanismSchema },
+        400: { description: `The reactants are not valid SMILES, reuse an atom map, or have more than ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms`, schema: errorSchema },
+        503: { description: 'The workers are busy or the search ran over the time limit (Retry-After says when to ask again)', schema: errorSchema },
+      },
+    },
+    async (c, { query }) => c.json(await services.work.mechanism(query.reactants, query.top, query.pictures === 'true')),
+  );
 }
+
+const mechanismQuery = z.object({
+  reactants: z.string().min(1).max(2_000).describe('Reactant and reagent SMILES, "." between molecules; atom maps optional (unmapped atoms are numbered)'),
+  top: z.coerce.number().int().min(1).max(10).default(3).describe('How many mechanisms to return'),
+  pictures: z.enum(['true', 'false']).optional().describe('Include each step’s arrow-pushing drawing (SVG)'),
+});
+
+const mechanismSchema = z.object({
+  reactants: z.string(),
+  outsideKnowledge: z.boolean(),
+  mechanisms: z.array(
+    z.object({
+      rank: z.int(),
+      probability: z.number(),
+      products: z.array(z.string()).describe('The species the mechanism ends with, canonical SMILES'),
+      steps: z.array(
+        z.object({
+          arrows: z.array(z.string()).describe('Curved arrows in MechFinder notation: "8 → 21" (lone pair of atom 8 to atom 21), "[21,22] → 22" (the bond pair to atom 22)'),
+          species: z.array(z.string()),
+          probability: z.number(),
+          svg: z.string().optional(),
+        }),
+      ),
+    }),
+  ),
+});

@@ -1,0 +1,46 @@
+/**
+ * Predicted mechanisms as plain data for the API: each chain's steps with their arrows (in
+ * MechFinder's notation and as text), the species each step leads to, its probability and,
+ * when asked, the arrow-pushing picture of the step (SVG).
+ */
+import { arrowText, type Arrow } from './arrows.js';
+import { stepSvg } from './arrow-pictures.js';
+import type { Species } from './electron-moves.js';
+import { mappedSpecies, predictMechanisms } from './predict.js';
+import type { StepTemplateLibrary } from './step-templates.js';
+
+export interface MechanismStepView {
+  arrows: string[];
+  species: string[];
+  probability: number;
+  svg?: string;
+}
+
+export interface MechanismView {
+  reactants: string;
+  outsideKnowledge: boolean;
+  mechanisms: { rank: number; probability: number; products: string[]; steps: MechanismStepView[] }[];
+}
+
+export function mechanismView(library: StepTemplateLibrary, reactants: string, options: { top: number; pictures: boolean }): MechanismView {
+  const prediction = predictMechanisms(library, reactants, { beam: Math.max(5, options.top), branching: 5 });
+  const start = options.pictures ? mappedSpecies(reactants) : undefined;
+  return {
+    reactants,
+    outsideKnowledge: prediction.outsideKnowledge,
+    mechanisms: prediction.chains.slice(0, options.top).map((chain, i) => {
+      let before: Species | undefined = start;
+      return {
+        rank: i + 1,
+        probability: chain.probability,
+        products: chain.products,
+        steps: chain.steps.map((step, k) => {
+          const view: MechanismStepView = { arrows: step.arrows.map((a: Arrow) => arrowText(a)), species: step.outcome, probability: step.probability };
+          if (before) view.svg = stepSvg(before, step.arrows, { caption: `step ${k + 1}` });
+          before = step.result;
+          return view;
+        }),
+      };
+    }),
+  };
+}
