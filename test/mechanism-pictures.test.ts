@@ -13,6 +13,7 @@ import { stepPicture, stepSvg } from '../src/mechanism/arrow-pictures.js';
 import { readSpecies, type MechanismRecord } from '../src/mechanism/replay.js';
 import { browserAvailable, launchChromium } from './browser.js';
 import { ROOT } from './helpers.js';
+import { startHarness, type Harness } from './api-harness.js';
 
 declare const document: any;
 
@@ -109,6 +110,41 @@ describe.skipIf(!browserAvailable())('arrow-pushing pictures in Chromium', () =>
       }
     }
     await page.screenshot({ path: join(ARTIFACTS, 'steps.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!browserAvailable())("the panel's Predict page, in Chromium", () => {
+  let h: Harness;
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 60_000);
+  afterAll(async () => {
+    await close?.();
+    await h?.close();
+  });
+
+  it('shows the most likely mechanism step by step, each with its curved arrows', async () => {
+    const browser = await launchChromium();
+    close = () => browser.close();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${h.url}/signin`);
+    await page.getByLabel('API token').fill(h.tokens.viewer);
+    await page.getByLabel('API token').press('Enter');
+    await page.waitForURL(`${h.url}/`);
+    await page.goto(`${h.url}/predict?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}`);
+    const steps = page.locator('#mechanism li.mechanism-step');
+    expect(await steps.count()).toBe(2);
+    const picture = steps.first().locator('img.mechanism-picture');
+    const svg = Buffer.from((await picture.getAttribute('src'))!.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString('utf8');
+    expect(svg.match(/class="mechanism-arrow"/g)).toHaveLength(2);
+    await expect.poll(() => picture.evaluate((img: any) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0);
+    expect(await page.locator('#mechanism figcaption').first().textContent()).toMatch(/step 1 \(\d+ %\): \d+ → \d+/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('#mechanism').screenshot({ path: join(ARTIFACTS, 'predict-page.png') });
     expect(errors).toEqual([]);
   });
 });

@@ -13,12 +13,16 @@ export interface ChainStep {
   arrows: Arrow[];
   result: Species;
   outcome: string[];
+  /** the step's probability among what could happen in its state (its moves and ending there) */
   probability: number;
 }
 
 export interface Chain {
   steps: ChainStep[];
-  /** product of the steps' probabilities and the probability of ending where it ends */
+  /**
+   * The chain's score: the product of its steps' transition frequencies and of ending where it
+   * ends. Comparable between chains of one search; predict.ts turns it into shares.
+   */
   probability: number;
   /** the species the chain ends with, canonical SMILES */
   products: string[];
@@ -66,16 +70,24 @@ export function searchChains(library: StepTemplateLibrary, reactants: Species, o
   for (let depth = 0; depth < maxSteps && open.length > 0; depth++) {
     const next: Open[] = [];
     for (const chain of open) {
-      if (chain.steps.length > 0) {
-        finished.push({ steps: chain.steps, probability: Math.exp(chain.logP) * nextProbability(chain, undefined, 0), products: chain.steps[chain.steps.length - 1]!.outcome });
-      }
       const candidates = library.candidates(chain.state).slice(0, branching);
       const shares = precedentShares(candidates, options.sharpness ?? 1);
+      // what training says can follow, restricted to what can happen in this state: the moves
+      // its candidates offer and (after a first step) ending here, normalised over those
+      const stopWeight = chain.steps.length > 0 ? nextProbability(chain, undefined, 0) : 0;
+      const weights = candidates.map((candidate, i) => nextProbability(chain, candidate.specificKey, shares[i]!));
+      const total = stopWeight + weights.reduce((s, w) => s + w, 0);
+      // Chains are scored by the transition frequencies themselves (bench:mechanism: complete-
+      // mechanism top-1 72.2 % on the valid split, 71.0 % against 73.5 % on its first 200 when
+      // normalised per state); the normalised figure is what a step's probability means to a reader.
+      if (chain.steps.length > 0) {
+        finished.push({ steps: chain.steps, probability: Math.exp(chain.logP) * stopWeight, products: chain.steps[chain.steps.length - 1]!.outcome });
+      }
       candidates.forEach((candidate, i) => {
         const key = candidate.outcome.join('.');
         if (chain.seen.has(key)) return; // a loop
-        const probability = nextProbability(chain, candidate.specificKey, shares[i]!);
-        const step: ChainStep = { arrows: candidate.arrows, result: candidate.result, outcome: candidate.outcome, probability };
+        const probability = weights[i]!;
+        const step: ChainStep = { arrows: candidate.arrows, result: candidate.result, outcome: candidate.outcome, probability: weights[i]! / total };
         next.push({ steps: [...chain.steps, step], logP: chain.logP + Math.log(probability), seen: new Set([...chain.seen, key]), state: candidate.result, previous: candidate.specificKey, first: chain.first || candidate.specificKey });
       });
     }
@@ -85,8 +97,9 @@ export function searchChains(library: StepTemplateLibrary, reactants: Species, o
     const floor = finished.map((c) => c.probability).sort((a, b) => b - a)[beam - 1];
     if (floor !== undefined) open = open.filter((c) => Math.exp(c.logP) > floor);
   }
+  // chains cut by the step limit end where they are, as likely as the limit left them
   for (const chain of open) {
-    if (chain.steps.length > 0) finished.push({ steps: chain.steps, probability: Math.exp(chain.logP) * nextProbability(chain, undefined, 0), products: chain.steps[chain.steps.length - 1]!.outcome });
+    if (chain.steps.length > 0) finished.push({ steps: chain.steps, probability: Math.exp(chain.logP), products: chain.steps[chain.steps.length - 1]!.outcome });
   }
   return finished.sort((a, b) => b.probability - a.probability).slice(0, beam);
 }

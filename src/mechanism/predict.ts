@@ -25,6 +25,7 @@ export function mappedSpecies(smiles: string): Species {
 
 export interface MechanismPrediction {
   reactants: string;
+  /** best first; `probability` is each chain's share of the chains found */
   chains: Chain[];
   /** no elementary step with precedent in its context applies: the chains, if any, are guesses */
   outsideKnowledge: boolean;
@@ -33,7 +34,10 @@ export interface MechanismPrediction {
 export function predictMechanisms(library: StepTemplateLibrary, reactants: string, options: ChainSearchOptions = {}): MechanismPrediction {
   const species = mappedSpecies(reactants);
   const first = library.candidates(species);
-  const chains = first.length === 0 ? [] : searchChains(library, species, options);
+  const found = first.length === 0 ? [] : searchChains(library, species, options);
+  // scores become shares of the chains found, so that they read as probabilities
+  const total = found.reduce((s, c) => s + c.probability, 0);
+  const chains = found.map((c) => ({ ...c, probability: total > 0 ? c.probability / total : 0 }));
   return { reactants, chains, outsideKnowledge: first.every((c) => c.specificCount === 0) };
 }
 

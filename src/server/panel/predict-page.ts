@@ -3,6 +3,7 @@
  * drawn with the atoms the reaction changed highlighted, each with its probability.
  */
 import { html } from 'hono/html';
+import type { MechanismView } from '../../mechanism/prediction-view.js';
 import type { Principal } from '../../auth/index.js';
 import type { ForwardPrediction } from '../../models/forward/predictor.js';
 import { panelLayout } from './layout.js';
@@ -10,7 +11,22 @@ import { panelLayout } from './layout.js';
 export interface PredictPageInput {
   reactants: string;
   products?: ForwardPrediction[];
+  /** the most likely mechanism, step by step, with pictures (absent when it could not be searched) */
+  mechanism?: MechanismView;
   error?: string;
+}
+
+function mechanismSection(view: MechanismView) {
+  const [best] = view.mechanisms;
+  return html`<section class="card" id="mechanism" aria-labelledby="mechanism-heading"><h2 id="mechanism-heading">Mechanism, step by step</h2>${
+    !best
+      ? html`<p class="empty-state">No elementary step the mechanism library knows applies to these species.</p>`
+      : html`${view.outsideKnowledge ? html`<p class="warn small" role="note">Low confidence: no step with precedent in this context applies; the chain below is a guess.</p>` : ''}
+<p class="small">The most likely chain (${(100 * best.probability).toFixed(0)} % of the chains found) ends in <code>${best.products.join(' + ')}</code>. Curved arrows move electron pairs: from a lone pair or a bond to an atom or a new bond.</p>
+<ol class="mechanism-steps">${best.steps.map(
+          (step, k) => html`<li class="mechanism-step"><figure><img class="mechanism-picture" src="data:image/svg+xml;base64,${Buffer.from(step.svg ?? '').toString('base64')}" width="420" height="300" alt="step ${k + 1}: curved arrows ${step.arrows.join(', ')}"><figcaption class="small">step ${k + 1} (${(100 * step.probability).toFixed(0)} %): ${step.arrows.join(', ')} → <code>${step.species.join(' + ')}</code></figcaption></figure></li>`,
+        )}</ol>`
+  }<p class="muted small">Steps from elementary-step templates of labelled USPTO mechanisms (MechFinder); see the API's <code>/api/reactions/mechanism</code> for the other chains.</p></section>`;
 }
 
 const EXAMPLES: [string, string][] = [
@@ -64,5 +80,5 @@ ${
       }</section>`
     : ''
 }`;
-  return panelLayout({ title: 'Predict products', principal, body, current: 'predict' });
+  return panelLayout({ title: 'Predict products', principal, body: input.mechanism ? html`${body}${mechanismSection(input.mechanism)}` : body, current: 'predict' });
 }

@@ -84,8 +84,12 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     const reactants = (c.req.query('reactants') ?? '').trim();
     if (!reactants) return c.html(predictPage(principal, { reactants }));
     try {
-      const products = await services.work.predict(reactants, 5);
-      return c.html(predictPage(principal, { reactants, products }));
+      const [products, mechanism] = await Promise.all([
+        services.work.predict(reactants, 5),
+        // the mechanism is a second view: a refusal or a busy worker leaves the products alone
+        services.work.mechanism(reactants, 1, true).catch(() => undefined),
+      ]);
+      return c.html(predictPage(principal, { reactants, products, ...(mechanism ? { mechanism } : {}) }));
     } catch (error) {
       // refused input (bad SMILES, too large) and a busy or over-time worker: said on the page
       if (error instanceof HTTPException) {
