@@ -103,7 +103,16 @@ describe.skipIf(!browserAvailable())('a Pareto campaign in the panel, in Chromiu
       return values.every((v, i) => i === 0 || v >= values[i - 1]!);
     }).toBe(true);
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.locator('#pareto').screenshot({ path: join(ARTIFACTS, 'pareto-front.png') });
+    // the panel re-renders #pareto when the sort lands and on live updates: a screenshot taken as it
+    // is replaced finds its element detached, and is simply taken again
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.locator('#pareto').screenshot({ path: join(ARTIFACTS, 'pareto-front.png') });
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !/not attached/.test(String(error))) throw error;
+      }
+    }
     // a phone's width: the plots shrink and the table scrolls inside its frame, the page does not
     await page.setViewportSize({ width: 360, height: 800 });
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
