@@ -1,10 +1,11 @@
 /** Shared plumbing for benchmarks: where the datasets are, the machine they ran on, writing results. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadCampaignFile, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
+import type { MechanismRecord } from '../src/mechanism/replay.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = resolve(ROOT, '..', 'shared', 'data');
@@ -92,4 +93,23 @@ export async function throwawayPostgres(url: string, prefix: string): Promise<{ 
       await c.end();
     },
   };
+}
+
+/** mech-USPTO-15K's labelled mechanisms (../shared/data/uspto15k-mech; the repository carries only a test sample). */
+export const MECHANISM_DATA = join(SHARED, 'uspto15k-mech');
+
+/** Exits with a message when this checkout has no ../shared/data/uspto15k-mech beside it. */
+export function requireMechanismData(): void {
+  if (existsSync(MECHANISM_DATA)) return;
+  console.error(`../shared/data/uspto15k-mech is absent (looked in ${MECHANISM_DATA}): this benchmark needs the labelled mechanisms`);
+  process.exit(2);
+}
+
+/** The records of one split that have a mechanism. The test split is held out and never read. */
+export function labelledMechanisms(split: 'train' | 'valid'): MechanismRecord[] {
+  return readFileSync(join(MECHANISM_DATA, `${split}.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as MechanismRecord & { mech_found: boolean })
+    .filter((r) => r.mech_found);
 }

@@ -10,34 +10,23 @@
  * Needs ../shared/data/uspto15k-mech (the repository carries only the 115-reaction test sample).
  * Writes bench/results/mechanism-replay.{json,md}.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initChem } from '../src/chem/index.js';
-import { replayMechanism, sameSpecies, type MechanismRecord } from '../src/mechanism/replay.js';
-import { machine, ROOT, writeResults } from './lib.js';
-
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'uspto15k-mech');
+import { replayMechanism, sameSpecies } from '../src/mechanism/replay.js';
+import { labelledMechanisms, machine, requireMechanismData, writeResults } from './lib.js';
 
 const { values } = parseArgs({ options: { splits: { type: 'string', default: 'valid,train' } } });
 const splits = values.splits.split(',').map((s) => s.trim());
-if (splits.includes('test')) throw new Error('the test split is held out: it is not replayed here');
-if (!existsSync(DATA)) {
-  console.error(`../shared/data/uspto15k-mech is absent (looked in ${DATA}): this benchmark needs the labelled mechanisms`);
-  process.exit(2);
-}
+if (splits.some((s) => s !== 'train' && s !== 'valid')) throw new Error('--splits: train and/or valid (the test split is held out: it is not replayed here)');
+requireMechanismData();
 
 await initChem();
 const started = performance.now();
 const load = { start: loadavg() };
 const results: Record<string, { reactions: number; steps: number; stepsReplayed: number; chainsReplayed: number; byClass: Record<string, { steps: number; missed: number }> }> = {};
 for (const split of splits) {
-  const records = readFileSync(join(DATA, `${split}.jsonl`), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as MechanismRecord & { mech_found: boolean })
-    .filter((r) => r.mech_found);
+  const records = labelledMechanisms(split as 'train' | 'valid');
   const out = { reactions: records.length, steps: 0, stepsReplayed: 0, chainsReplayed: 0, byClass: {} as Record<string, { steps: number; missed: number }> };
   records.forEach((record, i) => {
     if (i % 500 === 0) process.stderr.write(`${split}: ${i}/${records.length}\n`);

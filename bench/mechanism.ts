@@ -17,55 +17,28 @@
  *
  * Needs ../shared/data/uspto15k-mech. Writes bench/results/mechanism.{json,md}.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initChem } from '../src/chem/index.js';
-import { parseArrow } from '../src/mechanism/arrows.js';
 import { searchChains } from '../src/mechanism/chains.js';
-import { ElectronMoveError } from '../src/mechanism/electron-moves.js';
-import { labelledSpecies, readSpecies, sameSpecies, type MechanismRecord } from '../src/mechanism/replay.js';
-import { StepTemplateLibrary } from '../src/mechanism/step-templates.js';
-import { machine, ROOT, writeResults } from './lib.js';
+import { trainStepLibrary } from '../src/mechanism/library-file.js';
+import { labelledSpecies, readSpecies, sameSpecies } from '../src/mechanism/replay.js';
+import { labelledMechanisms, machine, MECHANISM_DATA, requireMechanismData, writeResults } from './lib.js';
 
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'uspto15k-mech');
 const { values } = parseArgs({ options: { beam: { type: 'string', default: '3' }, limit: { type: 'string' } } });
 const beam = Number(values.beam);
-if (!existsSync(DATA)) {
-  console.error(`../shared/data/uspto15k-mech is absent (looked in ${DATA}): this benchmark needs the labelled mechanisms`);
-  process.exit(2);
-}
-const load = (split: string) =>
-  readFileSync(join(DATA, `${split}.jsonl`), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as MechanismRecord & { mech_found: boolean })
-    .filter((r) => r.mech_found);
+requireMechanismData();
 
 await initChem();
 const loadStart = loadavg();
 let t = performance.now();
-const library = new StepTemplateLibrary();
-let skipped = 0;
-for (const record of load('train')) {
-  let previous = '';
-  let first = '';
-  for (const [k, step] of record.steps.entries()) {
-    try {
-      previous = library.add(readSpecies(step.rxn.split('>>')[0]!), step.arrows.map((a) => parseArrow(a)), k === record.steps.length - 1, previous, first);
-      if (k === 0) first = previous;
-    } catch (error) {
-      if (!(error instanceof ElectronMoveError)) throw error;
-      skipped++;
-      break;
-    }
-  }
-}
+const { library, report } = await trainStepLibrary(join(MECHANISM_DATA, 'train.jsonl'));
+const skipped = report.skipped.length;
 const trainSeconds = (performance.now() - t) / 1000;
-console.error(`${library.size} step templates from the train split (${skipped} steps the engine could not read) in ${trainSeconds.toFixed(0)} s`);
+console.error(`${library.size} step templates from the train split (${skipped} steps it could not read, and the rest of their mechanisms) in ${trainSeconds.toFixed(0)} s`);
 
-const valid = load('valid').slice(0, values.limit ? Number(values.limit) : undefined);
+const valid = labelledMechanisms('valid').slice(0, values.limit ? Number(values.limit) : undefined);
 t = performance.now();
 let steps = 0;
 let top1 = 0;

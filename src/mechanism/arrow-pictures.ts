@@ -6,35 +6,16 @@
  * drawing: RDKit.js draws molecules but no mechanism arrows.
  */
 import { moleculeSvgWithPositions } from '../chem/depict.js';
-import { writeComponents } from '../chem/reaction/line-notation.js';
-import { bondKey, type BondOrder } from '../chem/reaction/reaction-graph.js';
-import { chargeText } from '../chem/reaction/write-smiles.js';
+import { bondKey } from '../chem/reaction/reaction-graph.js';
 import type { Arrow, AtomRef } from './arrows.js';
-import type { Species } from './electron-moves.js';
+import { speciesComponents, type Species } from './electron-moves.js';
 
 type Point = [number, number];
 
 const ARROW_COLOUR = '#B3261E';
-const BOND_SYMBOL: Record<number, string> = { 1: '-', 2: '=', 3: '#' };
-
 /** The species as one SMILES without maps, and where each graph atom lands in RDKit's atom order. */
 function drawingText(species: Species): { text: string; rdkitIndex: Map<number, number> } {
-  const neighbours = species.atoms.map((): { atom: number; order: BondOrder }[] => []);
-  for (const bond of species.bonds) {
-    neighbours[bond.a]!.push({ atom: bond.b, order: bond.order });
-    neighbours[bond.b]!.push({ atom: bond.a, order: bond.order });
-  }
-  const components = writeComponents(
-    { atomCount: species.atoms.length, neighbours },
-    {
-      atom: (i) => {
-        const atom = species.atoms[i]!;
-        const h = atom.hydrogens === 0 ? '' : atom.hydrogens === 1 ? 'H' : `H${atom.hydrogens}`;
-        return `[${atom.symbol}${h}${chargeText(atom.charge)}]`;
-      },
-      bond: (order) => BOND_SYMBOL[order] ?? '-',
-    },
-  );
+  const components = speciesComponents(species, false);
   const rdkitIndex = new Map<number, number>();
   let next = 0;
   for (const component of components) for (const atom of component.atoms) rdkitIndex.set(atom, next++);

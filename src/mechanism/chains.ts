@@ -33,13 +33,11 @@ export interface ChainSearchOptions {
   maxSteps?: number;
   /** candidates per state kept for expansion */
   branching?: number;
-  /** exponent on the candidates' precedent weights before normalising (1: proportional) */
-  sharpness?: number;
 }
 
 /** The share of each candidate in its state's precedent (the fallback for transitions never seen). */
-function precedentShares(candidates: readonly StepCandidate[], sharpness: number): number[] {
-  const weights = candidates.map((c) => (c.specificCount + 0.5 * c.finerCount + 0.1 * Math.log1p(c.generalCount) + 0.01) ** sharpness);
+function precedentShares(candidates: readonly StepCandidate[]): number[] {
+  const weights = candidates.map((c) => c.specificCount + 0.5 * c.finerCount + 0.1 * Math.log1p(c.generalCount) + 0.01);
   const total = weights.reduce((s, w) => s + w, 0);
   return weights.map((w) => w / total);
 }
@@ -71,7 +69,7 @@ export function searchChains(library: StepTemplateLibrary, reactants: Species, o
     const next: Open[] = [];
     for (const chain of open) {
       const candidates = library.candidates(chain.state).slice(0, branching);
-      const shares = precedentShares(candidates, options.sharpness ?? 1);
+      const shares = precedentShares(candidates);
       // what training says can follow, restricted to what can happen in this state: the moves
       // its candidates offer and (after a first step) ending here, normalised over those
       const stopWeight = chain.steps.length > 0 ? nextProbability(chain, undefined, 0) : 0;

@@ -15,9 +15,9 @@
  * explicit atom for the step, and hydrogens left with one single bond are folded back after it.
  */
 import { canonicalOrNull } from '../chem/index.js';
-import { bondKey, type BondOrder, type GraphAtom, type ReactionGraph } from '../chem/reaction/reaction-graph.js';
+import { bondKey, neighbourLists, type BondOrder, type GraphAtom, type ReactionGraph } from '../chem/reaction/reaction-graph.js';
 import { writeComponents } from '../chem/reaction/line-notation.js';
-import { chargeText } from '../chem/reaction/write-smiles.js';
+import { BOND_SYMBOL, chargeText } from '../chem/reaction/write-smiles.js';
 import type { Arrow, AtomRef } from './arrows.js';
 
 /** The arrows cannot be applied, or their result breaks a hard chemical rule. */
@@ -39,8 +39,6 @@ interface Working {
   orders: Map<string, number>;
   aromatic: Set<string>;
 }
-
-const BOND_SYMBOL: Record<number, string> = { 1: '-', 2: '=', 3: '#' };
 
 function indexByMap(graph: ReactionGraph): Map<number, number> {
   const byMap = new Map<number, number>();
@@ -238,13 +236,13 @@ function atomText(atom: GraphAtom, withMaps: boolean): string {
   return `[${atom.symbol}${hydrogens}${chargeText(atom.charge)}${withMaps && atom.mapNumber ? `:${atom.mapNumber}` : ''}]`;
 }
 
+/** Each molecule of the species as SMILES, with the atoms in the order written (RDKit's order when it reads them back). */
+export function speciesComponents(graph: ReactionGraph, withMaps: boolean): { text: string; atoms: number[] }[] {
+  return writeComponents({ atomCount: graph.atoms.length, neighbours: neighbourLists(graph) }, { atom: (i) => atomText(graph.atoms[i]!, withMaps), bond: (o) => BOND_SYMBOL[o] });
+}
+
 function writeSpecies(graph: ReactionGraph, withMaps: boolean): string {
-  const neighbours = graph.atoms.map((): { atom: number; order: BondOrder }[] => []);
-  for (const bond of graph.bonds) {
-    neighbours[bond.a]!.push({ atom: bond.b, order: bond.order });
-    neighbours[bond.b]!.push({ atom: bond.a, order: bond.order });
-  }
-  return writeComponents({ atomCount: graph.atoms.length, neighbours }, { atom: (i) => atomText(graph.atoms[i]!, withMaps), bond: (o) => BOND_SYMBOL[o] ?? '-' })
+  return speciesComponents(graph, withMaps)
     .map((c) => c.text)
     .join('.');
 }

@@ -6,7 +6,7 @@
  */
 import { arrowText } from './arrows.js';
 import { searchChains, type Chain, type ChainSearchOptions } from './chains.js';
-import type { Species } from './electron-moves.js';
+import { ElectronMoveError, type Species } from './electron-moves.js';
 import { readSpecies } from './replay.js';
 import type { StepTemplateLibrary } from './step-templates.js';
 
@@ -16,7 +16,7 @@ export function mappedSpecies(smiles: string): Species {
   let next = Math.max(0, ...species.atoms.map((a) => a.mapNumber)) + 1;
   const seen = new Set<number>();
   for (const atom of species.atoms) {
-    if (atom.mapNumber !== 0 && seen.has(atom.mapNumber)) throw new Error(`atom map ${atom.mapNumber} is used twice in ${smiles}`);
+    if (atom.mapNumber !== 0 && seen.has(atom.mapNumber)) throw new ElectronMoveError(`atom map ${atom.mapNumber} is used twice in ${smiles}`);
     if (atom.mapNumber === 0) atom.mapNumber = next++;
     seen.add(atom.mapNumber);
   }

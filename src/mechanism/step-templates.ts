@@ -67,7 +67,11 @@ function view(species: Species): SpeciesView {
 
 /** The template of one step: `radius` 0 (the atoms the arrows touch) or 1 (and their neighbours). */
 export function extractStepTemplate(species: Species, arrows: readonly Arrow[], radius: 0 | 1 | 2): StepTemplate {
-  const v = view(species);
+  return templateIn(view(species), species, arrows, radius);
+}
+
+/** extractStepTemplate on a species whose view is already built (one per species, not per step tried). */
+function templateIn(v: SpeciesView, species: Species, arrows: readonly Arrow[], radius: 0 | 1 | 2): StepTemplate {
   const order: number[] = [];
   const indexOf = new Map<number, number>();
   const take = (atom: number) => {
@@ -204,13 +208,14 @@ export class StepTemplateLibrary {
    * ('' for a first step), `isLast` whether it ended the mechanism. Returns its radius-1 key.
    */
   add(species: Species, arrows: readonly Arrow[], isLast = false, previous = '', first = ''): string {
-    const general = extractStepTemplate(species, arrows, 0);
+    const v = view(species);
+    const general = templateIn(v, species, arrows, 0);
     const entry = this.general.get(general.key);
     if (entry) entry.count++;
     else this.general.set(general.key, { template: general, count: 1 });
-    const specific = extractStepTemplate(species, arrows, 1).key;
+    const specific = templateIn(v, species, arrows, 1).key;
     this.specific.set(specific, (this.specific.get(specific) ?? 0) + 1);
-    const finer = extractStepTemplate(species, arrows, 2).key;
+    const finer = templateIn(v, species, arrows, 2).key;
     this.finer.set(finer, (this.finer.get(finer) ?? 0) + 1);
     if (isLast) this.last.set(specific, (this.last.get(specific) ?? 0) + 1);
     const next = this.follows.get(previous) ?? new Map<string, number>();
@@ -302,9 +307,9 @@ export class StepTemplateLibrary {
         }
         const outcome = canonicalSpecies(result);
         const key = outcome.join('.');
-        const specificKey = extractStepTemplate(species, arrows, 1).key;
+        const specificKey = templateIn(v, species, arrows, 1).key;
         const specificCount = this.specific.get(specificKey) ?? 0;
-        const finerCount = specificCount > 0 ? (this.finer.get(extractStepTemplate(species, arrows, 2).key) ?? 0) : 0;
+        const finerCount = specificCount > 0 ? (this.finer.get(templateIn(v, species, arrows, 2).key) ?? 0) : 0;
         const candidate: StepCandidate = { arrows, result, outcome, specificKey, specificCount, finerCount, generalCount: count };
         const known = best.get(key);
         if (!known || rank(candidate, known) < 0) best.set(key, candidate);

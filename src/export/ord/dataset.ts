@@ -20,6 +20,7 @@
  * without a result are not (ORD reactions need an outcome).
  */
 import type { CampaignSpec, ParameterInfo } from '../../campaign/index.js';
+import { Objective } from '../../objectives/objective.js';
 
 export interface OrdExperimenter {
   name?: string;
@@ -76,15 +77,6 @@ function timeUnit(p: NumericInfo): string | undefined {
   return /time|duration|residence/i.test(p.name) && p.unit ? TIME_UNITS[p.unit.trim().toLowerCase()] : undefined;
 }
 
-/** The unit each measured quantity is reported in, as the campaign file states it. */
-export function quantityUnits(spec: CampaignSpec): Record<string, string> {
-  const units: Record<string, string> = {};
-  const objective = spec.objective;
-  if (objective.unit && objective.target) units[objective.target] = objective.unit;
-  for (const t of [...(objective.pareto ?? []), ...(objective.desirability ?? [])]) if (t.unit) units[t.target] = t.unit;
-  return units;
-}
-
 function substanceInput(role: string, choice: string, smiles: string): Obj {
   const identifiers: Obj[] = [{ type: 'SMILES', value: smiles }];
   if (choice !== smiles && choice.trim() !== '') identifiers.push(CAS.test(choice) ? { type: 'CAS_NUMBER', value: choice } : { type: 'NAME', value: choice.trim() });
@@ -129,7 +121,7 @@ export function ordDatasetId(campaignId: string): string {
 
 export function ordReaction(campaign: OrdCampaign, experiment: OrdExperiment, experimenter: OrdExperimenter): Obj {
   const { spec, parameters } = campaign;
-  const units = quantityUnits(spec);
+  const units = Object.fromEntries(Objective.of(spec).targets.flatMap((t) => (t.unit ? [[t.name, t.unit] as const] : [])));
   const inputs: Obj = {};
   const notes: string[] = [`Athanor campaign "${campaign.name}", experiment ${experiment.seq}.`];
   const metadata: Obj = { athanor_campaign_id: { stringValue: campaign.id }, athanor_experiment: { integerValue: experiment.seq } };

@@ -2,23 +2,18 @@
  * A campaign's experiments as a validated Open Reaction Database Dataset, encoded as the ORD
  * distributes datasets (binary protobuf, gzipped: .pb.gz) or as the protobuf JSON mapping.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { measuredQuantities } from '../../agent/index.js';
 import { specParameters } from '../../campaign/index.js';
 import { listExperiments, listResults, type CampaignRow, type DbOrTx } from '../../db/index.js';
 import { ordDataset, type OrdExperiment, type OrdExperimenter } from './dataset.js';
-import { ordTypes } from './schema.js';
 import { validateOrdDataset, type OrdValidation } from './validate.js';
 
 export { ordDataset, ordReaction, ordRoleOf, ordReactionId, type OrdExperimenter, type OrdExperiment, type OrdCampaign } from './dataset.js';
-export { validateOrdDataset, type OrdValidation, type OrdFinding } from './validate.js';
+export { ORD_EMAIL, ORD_ORCID, validateOrdDataset, type OrdValidation, type OrdFinding } from './validate.js';
 export { ordTypes } from './schema.js';
 
-export const ORD_FORMATS = ['pb.gz', 'pb', 'json'] as const;
-export type OrdFormat = (typeof ORD_FORMATS)[number];
+export { decodeOrd, encodeOrd, ORD_FORMATS, type OrdFormat } from './codec.js';
 
-/** The ORD's own rule for e-mail addresses (validations.py), which a record's experimenter must have. */
-export const ORD_EMAIL = /^[a-zA-Z0-9._+-]+(?:\[bot\])?@[a-zA-Z0-9.-]+\.[a-z]{2,}$/;
 
 /** Raised when the dataset breaks an ORD rule: a bug of the export or an input it cannot represent. */
 export class OrdExportError extends Error {
@@ -61,20 +56,4 @@ export async function campaignOrdExport(db: DbOrTx, row: CampaignRow, experiment
   const validation = validateOrdDataset(dataset);
   if (validation.errors.length > 0) throw new OrdExportError(validation);
   return { dataset, reactions: withResults.length, validation };
-}
-
-export function encodeOrd(dataset: Record<string, unknown>, format: OrdFormat): Uint8Array {
-  const { Dataset } = ordTypes();
-  const message = Dataset.fromObject(dataset);
-  if (format === 'json') return new TextEncoder().encode(`${JSON.stringify(Dataset.toObject(message, { enums: String, longs: String, json: true }), null, 2)}\n`);
-  const bytes = Dataset.encode(message).finish();
-  return format === 'pb' ? bytes : new Uint8Array(gzipSync(bytes));
-}
-
-/** Reads an export back (any of the formats) into the JSON shape, enum values by name. */
-export function decodeOrd(bytes: Uint8Array, format: OrdFormat): Record<string, unknown> {
-  const { Dataset } = ordTypes();
-  if (format === 'json') return Dataset.toObject(Dataset.fromObject(JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>), { enums: String, longs: String, json: true });
-  const raw = format === 'pb.gz' ? gunzipSync(bytes) : bytes;
-  return Dataset.toObject(Dataset.decode(raw), { enums: String, longs: String, json: true });
 }

@@ -17,9 +17,8 @@
  * them by their row number.
  */
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import type { CsvRow } from '../../util/csv.js';
-import { ordTypes } from './schema.js';
+import { decodeOrd } from './codec.js';
 
 type Obj = Record<string, any>;
 
@@ -31,11 +30,8 @@ export function isOrdFile(path: string): boolean {
 export class OrdFileError extends Error {}
 
 function decode(bytes: Uint8Array, path: string): Obj {
-  const { Dataset } = ordTypes();
   try {
-    if (/\.json$/i.test(path)) return Dataset.toObject(Dataset.fromObject(JSON.parse(new TextDecoder().decode(bytes)) as Obj), { enums: String, longs: Number });
-    const raw = /\.gz$/i.test(path) ? gunzipSync(bytes) : bytes;
-    return Dataset.toObject(Dataset.decode(raw), { enums: String, longs: Number });
+    return decodeOrd(bytes, /\.json$/i.test(path) ? 'json' : /\.gz$/i.test(path) ? 'pb.gz' : 'pb');
   } catch (error) {
     throw new OrdFileError(`${path} is not an Open Reaction Database Dataset (${(error as Error).message})`);
   }

@@ -26,7 +26,9 @@ export interface OrdValidation {
 
 type Obj = Record<string, unknown>;
 
-const EMAIL = /^[a-zA-Z0-9._+-]+(?:\[bot\])?@[a-zA-Z0-9.-]+\.[a-z]{2,}$/;
+/** The ORD's rules (validations.py) for a person's e-mail address and ORCID iD. */
+export const ORD_EMAIL = /^[a-zA-Z0-9._+-]+(?:\[bot\])?@[a-zA-Z0-9.-]+\.[a-z]{2,}$/;
+export const ORD_ORCID = /^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/;
 const REACTION_ID = /^ord-[0-9a-f]{32}$/;
 const DATASET_ID = /^ord_dataset-[0-9a-f]{32}$/;
 const CAS = /^\d{2,7}-\d{2}-\d$/;
@@ -218,8 +220,8 @@ const RULES: Record<string, Rule> = {
     if (!person.email) c.error(path, 'Person must have `email` specified');
   },
   Person(c, m, path) {
-    if (m.email && !EMAIL.test(String(m.email))) c.error(path, `Invalid email address: ${String(m.email)}`);
-    if (m.orcid && !/^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/.test(String(m.orcid))) c.error(path, 'Invalid ORCID: Enter as 0000-0000-0000-0000');
+    if (m.email && !ORD_EMAIL.test(String(m.email))) c.error(path, `Invalid email address: ${String(m.email)}`);
+    if (m.orcid && !ORD_ORCID.test(String(m.orcid))) c.error(path, 'Invalid ORCID: Enter as 0000-0000-0000-0000');
   },
   DateTime(c, m, path) {
     if (m.value && parseDate(m.value) === undefined) c.error(path, `Could not parse DateTime string ${String(m.value)}`);

@@ -86,7 +86,7 @@ async function mechanism(task: Extract<HeavyTask, { kind: 'mechanism' }>): Promi
   try {
     return mechanismView(shippedStepLibrary(), task.reactants, { top: task.top, pictures: task.pictures });
   } catch (error) {
-    if (error instanceof ElectronMoveError || /map \d+ is used twice/.test((error as Error).message)) {
+    if (error instanceof ElectronMoveError) {
       throw new TaskRefusal({ status: 400, code: 'invalid_reactants', field: 'reactants', message: (error as Error).message });
     }
     throw error;

@@ -15,7 +15,7 @@ import { workbookOf } from '../xlsx-export.js';
 import { fileStem } from '../../util/file-stem.js';
 import { z } from 'zod';
 import { initChem } from '../../chem/index.js';
-import { campaignOrdExport, encodeOrd, ORD_EMAIL, ORD_FORMATS } from '../../export/ord/index.js';
+import { campaignOrdExport, encodeOrd, ORD_EMAIL, ORD_FORMATS, ORD_ORCID } from '../../export/ord/index.js';
 
 const ordQuery = z.object({
   email: z
@@ -26,7 +26,7 @@ const ordQuery = z.object({
   name: z.string().max(200).optional().describe("The experimenter's name (empty: none)"),
   orcid: z
     .string()
-    .regex(/^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/, 'an ORCID iD such as 0000-0002-1825-0097')
+    .regex(ORD_ORCID, 'an ORCID iD such as 0000-0002-1825-0097')
     .optional()
     .describe("The experimenter's ORCID iD"),
   format: z.enum(ORD_FORMATS).default('pb.gz').describe('pb.gz: binary Dataset, gzipped, as the ORD distributes datasets; pb: not gzipped; json: the protobuf JSON mapping'),
