@@ -15,7 +15,12 @@
  * as walking a uniformly shuffled grid; each seed shuffles the grid with the campaign's seed.
  *
  *   npm run bench:multiobjective [-- --problems branin-currin,snar --seeds 20 --budget 60 --batch 4
- *                                  --initial 8 --workers 2 --max-minutes 60]
+ *                                  --initial 8 --workers 2 --max-minutes 60 --budget-for dtlz2-3=110
+ *                                  --resume-from bench/results/multiobjective.json]
+ *
+ * `--budget-for` gives a problem its own budget (a harder front needs more experiments before the
+ * 95 % mark can be seen at all). `--resume-from` reuses the campaigns of an earlier results file
+ * whose problem, budget, batch and initial design match this run, and runs only the missing ones.
  *
  * The lab answers without noise and with every target (the true values), so the hypervolume is
  * that of the true values at the points tried. Writes bench/results/multiobjective.{json,md}.
@@ -86,6 +91,29 @@ interface Run {
   atCheckpoints: (number | null)[];
   wallSeconds?: number;
   experiments: number;
+  /** The campaign's budget (absent in files written before per-problem budgets: the file's budget). */
+  budget?: number;
+}
+
+/** `dtlz2-3=110,snar=80` → budget per problem. */
+function budgetsFor(text: string | undefined): Map<string, number> {
+  const budgets = new Map<string, number>();
+  for (const part of (text ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=');
+    if (!name || value === undefined) throw new Error(`--budget-for expects problem=experiments, got "${part}"`);
+    budgets.set(name, positiveInt('budget-for', value));
+  }
+  return budgets;
+}
+
+/** Campaign runs of an earlier results file that this run would repeat exactly. */
+function reusableRuns(path: string, budgetOf: (problem: string) => number, batch: number, initial: number): Run[] {
+  const earlier = JSON.parse(readFileSync(path, 'utf8')) as { budget: number; batch: number; initial: number; runs: Run[] };
+  if (earlier.batch !== batch || earlier.initial !== initial) return [];
+  return earlier.runs
+    .filter((r) => r.method !== 'random')
+    .map((r) => ({ ...r, budget: r.budget ?? earlier.budget }))
+    .filter((r) => r.budget === budgetOf(r.problem));
 }
 
 function summarise(values: (number | null)[], censorAt: number) {
@@ -109,11 +137,15 @@ async function main(): Promise<void> {
       initial: { type: 'string', default: '8' },
       workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
       'max-minutes': { type: 'string' },
+      'budget-for': { type: 'string' },
       resume: { type: 'boolean', default: false },
+      'resume-from': { type: 'string' },
     },
   });
   const seeds = Array.from({ length: positiveInt('seeds', args.seeds) }, (_, i) => i + 1);
   const budget = positiveInt('budget', args.budget);
+  const budgets = budgetsFor(args['budget-for']);
+  const budgetOf = (problem: string) => budgets.get(problem) ?? budget;
   const batch = positiveInt('batch', args.batch);
   const initial = positiveInt('initial', args.initial);
   const problems = args.problems.split(',').map((p) => p.trim()).filter(Boolean);
@@ -127,6 +159,15 @@ async function main(): Promise<void> {
     for (const line of readFileSync(logPath, 'utf8').split('\n')) if (line.trim()) runs.push(JSON.parse(line) as Run);
     console.error(`resumed ${runs.length} campaigns from ${logPath}`);
   } else writeFileSync(logPath, '');
+  let reusedNote = '';
+  if (args['resume-from']) {
+    const known = new Set(runs.map((r) => `${r.problem}/${r.method}/${r.seed}`));
+    const earlier = reusableRuns(args['resume-from'], budgetOf, batch, initial).filter((r) => problems.includes(r.problem) && seeds.includes(r.seed) && !known.has(`${r.problem}/${r.method}/${r.seed}`));
+    for (const run of earlier) appendFileSync(logPath, `${JSON.stringify(run)}\n`);
+    runs.push(...earlier);
+    console.error(`reused ${earlier.length} campaigns from ${args['resume-from']}`);
+    if (earlier.length) reusedNote = `${earlier.length} of the campaigns were reused from the earlier \`${args['resume-from']}\` (same problem, budget, batch and initial design; run on ${(JSON.parse(readFileSync(args['resume-from'], 'utf8')) as { date: string }).date.slice(0, 10)}); the load figures are this run's.`;
+  }
   const done = new Set(runs.map((r) => `${r.problem}/${r.method}/${r.seed}`));
 
   // Seeds outermost, so a run stopped by --max-minutes covers the first seeds of every problem and method.
@@ -136,7 +177,7 @@ async function main(): Promise<void> {
       for (const method of METHODS) {
         const id = `${name}/${method}/${seed}`;
         if (done.has(id)) continue;
-        jobs.push({ id, group: `${name}/${method}`, spec: await campaignFor(solved, method, seed, budget, batch, initial) });
+        jobs.push({ id, group: `${name}/${method}`, spec: await campaignFor(solved, method, seed, budgetOf(name), batch, initial) });
       }
     }
   }
@@ -157,10 +198,11 @@ async function main(): Promise<void> {
         atCheckpoints: CHECKPOINTS.map((c) => trace95[c - 1] ?? null),
         wallSeconds: trace.wallSeconds,
         experiments: trace.allValues.length,
+        budget: budgetOf(problem),
       };
       runs.push(run);
       appendFileSync(logPath, `${JSON.stringify(run)}\n`);
-      console.error(`${finished}/${total} ${job.id}: 95 % after ${run.toTarget ?? `>${budget}`} (${trace.wallSeconds.toFixed(0)} s; ${trace.status}; about ${formatDuration(etaSeconds)} left)`);
+      console.error(`${finished}/${total} ${job.id}: 95 % after ${run.toTarget ?? `>${budgetOf(problem)}`} (${trace.wallSeconds.toFixed(0)} s; ${trace.status}; about ${formatDuration(etaSeconds)} left)`);
     },
   });
   void traces;
@@ -183,7 +225,7 @@ async function main(): Promise<void> {
     const byMethod = Object.fromEntries(['ehvi', 'parego', 'random'].map((method) => {
       const rs = of(method);
       return [method, {
-        to95: summarise(rs.map((r) => r.toTarget), budget + 1),
+        to95: summarise(rs.map((r) => r.toTarget), budgetOf(name) + 1),
         hvFraction: CHECKPOINTS.map((c, k) => {
           const v = rs.map((r) => r.atCheckpoints[k]).filter((x): x is number => x !== null).sort((a, b) => a - b);
           return { experiments: c, median: quantile(v, 0.5), q25: quantile(v, 0.25), q75: quantile(v, 0.75), runs: v.length };
@@ -195,6 +237,7 @@ async function main(): Promise<void> {
     const random = byMethod.random!.to95;
     return {
       task: name,
+      budget: budgetOf(name),
       grid: solved.points.length,
       frontPoints: solved.frontIndices.length,
       frontHypervolume: solved.frontHypervolume,
@@ -211,8 +254,9 @@ async function main(): Promise<void> {
 
   const loadEnd = loadavg();
   const minutes = (Date.now() - started) / 60_000;
-  const cell = (s: ReturnType<typeof summarise>) =>
-    s.runs === 0 ? '–' : `${s.median} (${s.q25}–${s.q75})${s.unreached ? `, ${s.unreached}/${s.runs} not by ${budget}` : ''}`;
+  const cell = (s: ReturnType<typeof summarise>, problem: string) =>
+    s.runs === 0 ? '–' : `${s.median} (${s.q25}–${s.q75})${s.unreached ? `, ${s.unreached}/${s.runs} not by ${budgetOf(problem)}` : ''}`;
+  const budgetText = budgets.size ? `budget ${budget} (${[...budgets].map(([p, b]) => `${p}: ${b}`).join(', ')})` : `budget ${budget}`;
   const hvCell = (h: { median: number; runs: number }) => (h.runs ? `${(100 * h.median).toFixed(1)} %` : '–');
   const m = machine();
   const markdown = [
@@ -220,14 +264,15 @@ async function main(): Promise<void> {
     '',
     `\`npm run bench:multiobjective -- ${process.argv.slice(2).join(' ')}\`. Each campaign is a campaign file with`,
     `\`objective.pareto\` run by the product's loop (openCampaign, runner, per-target GP, analytic lab without noise), batch ${batch},`,
-    `${initial} results from the initial design, budget ${budget}; seeds ${tasks[0]?.seeds.length ?? 0} per problem (the seeds every method finished).`,
-    `Median (IQR) of experiments to 95 % of the true front's hypervolume; a run that had not reached it by ${budget} counts as ${budget + 1}.`,
+    `${initial} results from the initial design, ${budgetText}; seeds per problem: ${tasks.map((t) => `${t.task} ${t.seeds.length}`).join(', ')} (the seeds every method finished).`,
+    'Median (IQR) of experiments to 95 % of the true front\'s hypervolume; a run that had not reached it within its budget counts as the budget + 1.',
     'Random search walks the grid in a seeded random order (what the `random` strategy does), to the end.',
+    ...(reusedNote ? [reusedNote] : []),
     `Machine: ${m.cpu}, ${m.cores} cores (shared with other work), ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadStart[0]!.toFixed(1)} at the start, ${loadEnd[0]!.toFixed(1)} at the end; ${minutes.toFixed(0)} min.`,
     '',
-    '| problem | grid | EHVI | ParEGO | random | random / EHVI | ≥ 3× |',
-    '|---|---|---|---|---|---|---|',
-    ...tasks.map((t) => `| ${t.task} | ${t.grid} | ${cell(t.methods.ehvi!.to95)} | ${cell(t.methods.parego!.to95)} | ${cell(t.methods.random!.to95)} | ${t.random_over_ehvi.toFixed(1)}× | ${t.target_met ? 'yes' : 'no'} |`),
+    '| problem | grid | budget | EHVI | ParEGO | random | random / EHVI | ≥ 3× |',
+    '|---|---|---|---|---|---|---|---|',
+    ...tasks.map((t) => `| ${t.task} | ${t.grid} | ${t.budget} | ${cell(t.methods.ehvi!.to95, t.task)} | ${cell(t.methods.parego!.to95, t.task)} | ${cell(t.methods.random!.to95, t.task)} | ${t.random_over_ehvi.toFixed(1)}× | ${t.target_met ? 'yes' : 'no'} |`),
     '',
     'Median hypervolume as a fraction of the true front\'s after 10 / 25 / 50 experiments:',
     '',
