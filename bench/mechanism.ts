@@ -1,117 +1,214 @@
 /**
- * Issue 21's benchmark, for the step predictor as it stands: elementary-step templates counted
- * over the train split's labelled mechanisms (src/mechanism/step-templates.ts) propose and rank
- * the steps of the valid split's; chains come from beam search over them (src/mechanism/chains.ts).
- * The test split is held out and never read.
+ * Issue 21's benchmark: elementary-step templates counted over the train split's labelled
+ * mechanisms propose steps (src/mechanism/step-templates.ts), the learned step model (a graph
+ * network trained on the same split, src/mechanism/step-scorer.ts) scores them and the decision to
+ * stop, and chains come from beam search over its probabilities (src/mechanism/chains.ts). The
+ * template-precedent ranking it replaces is measured beside it. The test split is never read.
  *
  * Measured on the valid split's labelled reactions:
- * - step_top1 / step_top3: the labelled step's outcome among the best 1 / 3 candidates, given the
- *   true previous steps (each step from its labelled reactants);
+ * - step_top1 / step_top3: the labelled step's outcome among the best 1 / 3 moves, given the true
+ *   previous steps (each step from its labelled reactants); stop counts as a move, so ranking stop
+ *   above the labelled step is a miss;
+ * - stop_top1: at each mechanism's labelled end, stop ranked above every move;
  * - mechanism_top1 / mechanism_top3: a chain from the first reactants (with the reagents the label
- *   adds) whose every intermediate is the labelled one, among the best 1 / 3 chains — without being
- *   given the product;
+ *   adds) whose every intermediate is the labelled one and that ends there, among the best 1 / 3
+ *   chains — without being given the product;
  * - product_top1: the best chain ends in the labelled final species;
- * - per_second: steps predicted per second (candidate generation and ranking).
+ * - per_second: steps predicted per second (candidate generation and scoring);
+ * - forward_top1 / forward_with_mechanism_top1: the forward model's top-1 product (the recorded
+ *   product), alone and with the mechanisms as a second opinion: its top 5 re-ranked by the mean
+ *   of its probability and the share of the best chains that end in that product.
  *
- *   npm run bench:mechanism [-- --beam 3 --limit 654]
+ *   npm run bench:mechanism [-- --beam 5 --limit 654 --scorer models/mechanism-scorer-uspto15k.athm.gz]
  *
  * Needs ../shared/data/uspto15k-mech. Writes bench/results/mechanism.{json,md}.
  */
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initChem } from '../src/chem/index.js';
-import { searchChains } from '../src/mechanism/chains.js';
+import { canonicalOrNull, initChem } from '../src/chem/index.js';
+import { parseArrow } from '../src/mechanism/arrows.js';
+import { searchChains, type Chain, type StepScorer } from '../src/mechanism/chains.js';
 import { trainStepLibrary } from '../src/mechanism/library-file.js';
-import { labelledSpecies, readSpecies, sameSpecies } from '../src/mechanism/replay.js';
+import { mappedSpecies } from '../src/mechanism/predict.js';
+import { labelledSpecies, sameSpecies } from '../src/mechanism/replay.js';
+import { readStepScorer, SHIPPED_STEP_SCORER } from '../src/mechanism/scorer-file.js';
+import { extractStepTemplate } from '../src/mechanism/step-templates.js';
+import { initTensorBackend } from '../src/models/backend.js';
+import { ForwardPredictor } from '../src/models/forward/predictor.js';
 import { labelledMechanisms, machine, MECHANISM_DATA, requireMechanismData, writeResults } from './lib.js';
 
-const { values } = parseArgs({ options: { beam: { type: 'string', default: '3' }, limit: { type: 'string' } } });
+const { values } = parseArgs({ options: { beam: { type: 'string', default: '5' }, limit: { type: 'string' }, scorer: { type: 'string' } } });
 const beam = Number(values.beam);
 requireMechanismData();
 
 await initChem();
+const backend = await initTensorBackend();
 const loadStart = loadavg();
 let t = performance.now();
 const { library, report } = await trainStepLibrary(join(MECHANISM_DATA, 'train.jsonl'));
-const skipped = report.skipped.length;
 const trainSeconds = (performance.now() - t) / 1000;
-console.error(`${library.size} step templates from the train split (${skipped} steps it could not read, and the rest of their mechanisms) in ${trainSeconds.toFixed(0)} s`);
+console.error(`${library.size} step templates from the train split (${report.skipped.length} steps it could not read, and the rest of their mechanisms) in ${trainSeconds.toFixed(0)} s`);
+const scorerPath = resolve(values.scorer ?? SHIPPED_STEP_SCORER);
+const { scorer, training } = readStepScorer(scorerPath, library);
+console.error(`learned step model ${scorerPath}: trained on ${training.mechanisms} mechanisms of ${training.source}, best epoch ${training.bestEpoch}`);
 
 const valid = labelledMechanisms('valid').slice(0, values.limit ? Number(values.limit) : undefined);
-t = performance.now();
-let steps = 0;
-let top1 = 0;
-let top3 = 0;
-let reached = 0;
+
+/** Rank of `gold` (−1: absent) when moves and stop are ordered by the scorer's probabilities. */
+function learnedRank(probabilities: number[], stop: number, gold: number): number {
+  const entries = [...probabilities.map((p, i) => ({ p, i })), { p: stop, i: -1 }].sort((a, b) => b.p - a.p);
+  return entries.findIndex((e) => e.i === gold);
+}
+
+const counts = { steps: 0, baseline1: 0, baseline3: 0, learned1: 0, learned3: 0, reached: 0, inPool: 0, ends: 0, stop1: 0 };
+let learnedStepSeconds = 0;
+let baselineStepSeconds = 0;
 for (const [i, record] of valid.entries()) {
   if (i % 100 === 0) console.error(`steps: ${i}/${valid.length} reactions`);
-  for (const step of record.steps) {
+  let previous = '';
+  let first = '';
+  for (const [k, step] of record.steps.entries()) {
     const [reactants = '', products = ''] = step.rxn.split('>>');
+    const species = mappedSpecies(reactants);
     const expected = labelledSpecies(products);
-    const rank = library.candidates(readSpecies(reactants)).findIndex((c) => sameSpecies(c.outcome, expected));
-    steps++;
-    if (rank === 0) top1++;
-    if (rank >= 0 && rank < 3) top3++;
-    if (rank >= 0) reached++;
+    t = performance.now();
+    const all = library.candidates(species);
+    const baselineRank = all.findIndex((c) => sameSpecies(c.outcome, expected));
+    baselineStepSeconds += (performance.now() - t) / 1000;
+    t = performance.now();
+    const pool = all.slice(0, scorer.pool);
+    const [scored] = scorer.score([{ species, context: { previous, first, depth: k }, candidates: pool }]);
+    learnedStepSeconds += (performance.now() - t) / 1000;
+    const gold = pool.findIndex((c) => sameSpecies(c.outcome, expected));
+    const rank = gold < 0 ? -1 : learnedRank(scored!.candidates, scored!.stop, gold);
+    counts.steps++;
+    if (baselineRank === 0) counts.baseline1++;
+    if (baselineRank >= 0 && baselineRank < 3) counts.baseline3++;
+    if (baselineRank >= 0) counts.reached++;
+    if (gold >= 0) counts.inPool++;
+    if (rank === 0) counts.learned1++;
+    if (rank >= 0 && rank < 3) counts.learned3++;
+    const specific = extractStepTemplate(species, step.arrows.map((a, j) => parseArrow(a, `step ${k + 1} arrow ${j + 1}`)), 1).key;
+    previous = specific;
+    if (k === 0) first = specific;
   }
+  const end = mappedSpecies(record.steps[record.steps.length - 1]!.rxn.split('>>')[1]!);
+  const [atEnd] = scorer.score([{ species: end, context: { previous, first, depth: record.steps.length }, candidates: library.candidates(end).slice(0, scorer.pool) }]);
+  counts.ends++;
+  if (atEnd!.candidates.every((p) => p < atEnd!.stop)) counts.stop1++;
 }
-const stepSeconds = (performance.now() - t) / 1000;
 
-t = performance.now();
-let mech1 = 0;
-let mech3 = 0;
-let product1 = 0;
+interface ChainScore {
+  top1: number;
+  top3: number;
+  product1: number;
+  seconds: number;
+}
+
+function scoreChains(model: StepScorer | undefined, keep: Chain[][]): ChainScore {
+  const started = performance.now();
+  const score = { top1: 0, top3: 0, product1: 0, seconds: 0 };
+  for (const [i, record] of valid.entries()) {
+    if (i % 100 === 0) console.error(`chains (${model ? 'learned' : 'precedent'}): ${i}/${valid.length} reactions`);
+    const labelled = record.steps.map((s) => labelledSpecies(s.rxn.split('>>')[1]!));
+    const chains = searchChains(library, mappedSpecies(record.steps[0]!.rxn.split('>>')[0]!), { beam, branching: beam, ...(model ? { scorer: model } : {}) });
+    keep.push(chains);
+    const right = (c: Chain) => c.steps.length === labelled.length && c.steps.every((s, k) => sameSpecies(s.outcome, labelled[k]!));
+    const rank = chains.findIndex(right);
+    if (rank === 0) score.top1++;
+    if (rank >= 0 && rank < 3) score.top3++;
+    if (chains[0] && sameSpecies(chains[0].products, labelled[labelled.length - 1]!)) score.product1++;
+  }
+  score.seconds = (performance.now() - started) / 1000;
+  return score;
+}
+
+const baselineChains: Chain[][] = [];
+const learnedChains: Chain[][] = [];
+const baseline = scoreChains(undefined, baselineChains);
+const learned = scoreChains(scorer, learnedChains);
+
+// the forward model, alone and with the mechanisms as a second opinion
+const forward = ForwardPredictor.load();
+let forward1 = 0;
+let combined1 = 0;
+let forwardReactions = 0;
 for (const [i, record] of valid.entries()) {
-  if (i % 50 === 0) console.error(`chains: ${i}/${valid.length} reactions`);
-  const labelled = record.steps.map((s) => labelledSpecies(s.rxn.split('>>')[1]!));
-  const chains = searchChains(library, readSpecies(record.steps[0]!.rxn.split('>>')[0]!), { beam, branching: beam });
-  const right = (c: (typeof chains)[number]) => c.steps.length === labelled.length && c.steps.every((s, k) => sameSpecies(s.outcome, labelled[k]!));
-  const rank = chains.findIndex(right);
-  if (rank === 0) mech1++;
-  if (rank >= 0 && rank < 3) mech3++;
-  if (chains[0] && sameSpecies(chains[0].products, labelled[labelled.length - 1]!)) product1++;
+  if (i % 100 === 0) console.error(`forward: ${i}/${valid.length} reactions`);
+  const recorded = canonicalOrNull((record as { product?: string }).product ?? '');
+  const reactants = ((record as { rxn_smiles?: string }).rxn_smiles ?? '').split('>>')[0] ?? '';
+  if (!recorded || !reactants) continue;
+  forwardReactions++;
+  const predictions = forward.predict(reactants, { topK: 5 });
+  if (predictions[0]?.product === recorded) forward1++;
+  const chains = learnedChains[i]!;
+  const total = chains.reduce((s, c) => s + c.probability, 0);
+  const support = (product: string) => chains.filter((c) => c.products.includes(product)).reduce((s, c) => s + c.probability, 0) / (total || 1);
+  const reranked = predictions.map((p) => ({ product: p.product, score: 0.5 * p.probability + 0.5 * support(p.product) })).sort((a, b) => b.score - a.score);
+  if (reranked[0]?.product === recorded) combined1++;
 }
-const chainSeconds = (performance.now() - t) / 1000;
 
+const stepsPerSecond = counts.steps / (baselineStepSeconds + learnedStepSeconds);
 const result = {
   machine: machine(),
   load: { start: loadStart, end: loadavg() },
-  model: 'step templates counted over the train split, ranked by precedent (no learned network yet)',
+  backend: backend.backend,
+  model: `step templates counted over the train split propose moves; a graph network (${scorer.pool} best-precedented moves and stop per state) trained on the same split scores them`,
+  scorer: { file: scorerPath, training },
   train_templates: library.size,
   beam,
   valid_reactions: valid.length,
-  valid_steps: steps,
-  step_top1: top1 / steps,
-  step_top3: top3 / steps,
-  step_candidates_reach: reached / steps,
-  mechanism_top1: mech1 / valid.length,
-  mechanism_top3: mech3 / valid.length,
-  product_top1: product1 / valid.length,
-  per_second: steps / stepSeconds,
-  mechanisms_per_second: valid.length / chainSeconds,
-  seconds: { train: trainSeconds, steps: stepSeconds, chains: chainSeconds },
+  valid_steps: counts.steps,
+  step_top1: counts.learned1 / counts.steps,
+  step_top3: counts.learned3 / counts.steps,
+  step_in_pool: counts.inPool / counts.steps,
+  stop_top1: counts.stop1 / counts.ends,
+  mechanism_top1: learned.top1 / valid.length,
+  mechanism_top3: learned.top3 / valid.length,
+  product_top1: learned.product1 / valid.length,
+  per_second: stepsPerSecond,
+  mechanisms_per_second: valid.length / learned.seconds,
+  precedent_baseline: {
+    step_top1: counts.baseline1 / counts.steps,
+    step_top3: counts.baseline3 / counts.steps,
+    step_candidates_reach: counts.reached / counts.steps,
+    mechanism_top1: baseline.top1 / valid.length,
+    mechanism_top3: baseline.top3 / valid.length,
+    product_top1: baseline.product1 / valid.length,
+    mechanisms_per_second: valid.length / baseline.seconds,
+  },
+  forward_reactions: forwardReactions,
+  forward_top1: forward1 / forwardReactions,
+  forward_with_mechanism_top1: combined1 / forwardReactions,
+  seconds: { train_templates: trainSeconds, steps_precedent: baselineStepSeconds, steps_learned: learnedStepSeconds, chains_precedent: baseline.seconds, chains_learned: learned.seconds },
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const b = result.precedent_baseline;
 writeResults(
   'mechanism',
   result,
   [
-    '# Mechanisms step by step (issue 21): the template baseline',
+    '# Mechanisms step by step (issue 21): the learned step model against template precedent',
     '',
     `\`npm run bench:mechanism -- --beam ${beam}${values.limit ? ` --limit ${values.limit}` : ''}\`. ${library.size} elementary-step templates counted over the train split of mech-USPTO-15K`,
-    `(MechFinder labels; the test split is held out) propose and rank steps; chains by beam search (beam ${beam}). Scored on ${valid.length} labelled valid reactions, ${steps} steps.`,
-    `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}; load average ${loadStart[0]!.toFixed(1)} at the start.`,
+    `(MechFinder labels; the test split is never read) propose moves; the learned step model (${training.trainStates} training states, best epoch ${training.bestEpoch}) scores the ${scorer.pool} best-precedented moves of a state and stopping;`,
+    `chains by beam search (beam ${beam}). Scored on ${valid.length} labelled valid reactions, ${counts.steps} steps.`,
+    `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}, tfjs ${backend.backend}; load average ${loadStart[0]!.toFixed(1)} at the start.`,
     '',
-    '| measure | value | target |',
-    '|---|---|---|',
-    `| step top-1 (given the true previous steps) | ${pct(result.step_top1)} | |`,
-    `| step top-3 | ${pct(result.step_top3)} | ≥ 95 % |`,
-    `| a candidate reaches the labelled step | ${pct(result.step_candidates_reach)} | |`,
-    `| complete mechanism top-1 (from reactants and reagents, no product given) | ${pct(result.mechanism_top1)} | ≥ 70 % |`,
-    `| complete mechanism top-3 | ${pct(result.mechanism_top3)} | |`,
-    `| product top-1 through the mechanism (the labelled final species) | ${pct(result.product_top1)} | |`,
-    `| steps predicted per second | ${result.per_second.toFixed(1)} | |`,
-    `| mechanisms searched per second | ${result.mechanisms_per_second.toFixed(2)} | |`,
+    '| measure | learned step model | template precedent | target |',
+    '|---|---|---|---|',
+    `| step top-1 (given the true previous steps) | ${pct(result.step_top1)} | ${pct(b.step_top1)} | |`,
+    `| step top-3 | ${pct(result.step_top3)} | ${pct(b.step_top3)} | ≥ 95 % |`,
+    `| the labelled step among the moves considered | ${pct(result.step_in_pool)} (best ${scorer.pool}) | ${pct(b.step_candidates_reach)} (all) | |`,
+    `| stop ranked first at the labelled end | ${pct(result.stop_top1)} | – | |`,
+    `| complete mechanism top-1 (from reactants and reagents, no product given) | ${pct(result.mechanism_top1)} | ${pct(b.mechanism_top1)} | ≥ 70 % |`,
+    `| complete mechanism top-3 | ${pct(result.mechanism_top3)} | ${pct(b.mechanism_top3)} | |`,
+    `| product top-1 through the mechanism (the labelled final species) | ${pct(result.product_top1)} | ${pct(b.product_top1)} | |`,
+    `| mechanisms searched per second | ${result.mechanisms_per_second.toFixed(2)} | ${b.mechanisms_per_second.toFixed(2)} | |`,
+    '',
+    `Steps predicted per second (candidates and scoring): ${result.per_second.toFixed(1)}.`,
+    '',
+    `Forward model with the mechanisms as a second opinion (${forwardReactions} valid reactions, the recorded product): top-1 ${pct(result.forward_top1)} alone, ${pct(result.forward_with_mechanism_top1)} when its top 5 are re-ranked by the mean of its probability and the share of the best chains ending in the product.`,
   ].join('\n'),
 );

@@ -1,7 +1,8 @@
 /**
  * Mechanisms predicted step by step with elementary-step templates: a training run over labelled
  * mechanisms, chains for textbook reactions with the shipped library (counted over the train split
- * of mech-USPTO-15K), the flag for reactions outside what it knows, and the CLI.
+ * of mech-USPTO-15K) ranked by precedent alone (test/mechanism-scorer.test.ts has them with the
+ * learned step model), the flag for reactions outside what it knows, the CLI and the API.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -68,15 +69,28 @@ describe('chains with the shipped library', () => {
 describe('the CLI', () => {
   const athanor = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
 
-  it('athanor train-mechanism writes a library that predict --mechanism reads', () => {
+  it('athanor train-mechanism writes a library and the step model beside it, which predict --mechanism reads', () => {
     const out = join(home, 'steps.json.gz');
-    const trained = athanor(['train-mechanism', FIXTURE, '--out', out]);
+    const trained = athanor(['train-mechanism', FIXTURE, '--out', out, '--epochs', '2']);
     expect(trained.status, trained.stderr).toBe(0);
     expect(trained.stderr).toMatch(/step templates from \d+ steps of 115 mechanisms/);
+    expect(trained.stderr).toMatch(/epoch 1\/2: loss \d/);
+    expect(trained.stderr).toContain(`wrote ${join(home, 'steps.scorer.athm.gz')}`);
     expect(readStepLibrary(out).size).toBeGreaterThan(40);
+    const own = athanor(['predict', '--mechanism', '--json', '--steps', out, 'CC(=O)Cl.NCc1ccccc1']);
+    expect(own.status, own.stderr).toBe(0);
+    expect(JSON.parse(own.stdout.trim())).toMatchObject({ scoring: 'learned', outside_knowledge: false });
+    const counted = athanor(['train-mechanism', FIXTURE, '--out', join(home, 'counted.json.gz'), '--no-scorer']);
+    expect(counted.status, counted.stderr).toBe(0);
+    expect(JSON.parse(athanor(['predict', '--mechanism', '--json', '--steps', join(home, 'counted.json.gz'), 'CC(=O)Cl.NCc1ccccc1']).stdout.trim()).scoring).toBe('precedent');
+    // a step model beside another library is refused, naming the mismatch
+    const mismatched = athanor(['predict', '--mechanism', '--steps', join(home, 'counted.json.gz'), '--scorer', join(home, 'steps.scorer.athm.gz'), 'CCBr.[O-]c1ccccc1']);
+    expect(mismatched.status).toBe(2);
+    expect(mismatched.stderr).toContain('another step-template library');
     const predicted = athanor(['predict', '--mechanism', '--json', 'CC(=O)Cl.NCc1ccccc1']);
     expect(predicted.status, predicted.stderr).toBe(0);
-    const answer = JSON.parse(predicted.stdout.trim()) as { outside_knowledge: boolean; mechanisms: { rank: number; products: string[]; steps: unknown[] }[] };
+    const answer = JSON.parse(predicted.stdout.trim()) as { scoring: string; outside_knowledge: boolean; mechanisms: { rank: number; products: string[]; steps: unknown[] }[] };
+    expect(answer.scoring).toBe('learned');
     expect(answer.outside_knowledge).toBe(false);
     expect(answer.mechanisms[0]!.products).toContain('[Cl-]');
     const bad = athanor(['predict', '--mechanism', 'C1CC']);
@@ -84,7 +98,7 @@ describe('the CLI', () => {
     expect(bad.stderr).toContain('C1CC');
     const empty = athanor(['train-mechanism', join(ROOT, 'test', 'fixtures', 'README.md')]);
     expect(empty.status).toBe(2);
-  });
+  }, 300_000);
 });
 
 describe('GET /api/reactions/mechanism', () => {
@@ -97,6 +111,7 @@ describe('GET /api/reactions/mechanism', () => {
   it('returns ranked mechanisms with their steps, arrows and pictures, on a worker thread', async () => {
     const res = await h.json(`/api/reactions/mechanism?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}&pictures=true`);
     expect(res.status).toBe(200);
+    expect(res.body.scoring).toBe('learned');
     expect(res.body.outsideKnowledge).toBe(false);
     const [best] = res.body.mechanisms;
     expect(best.rank).toBe(1);

@@ -143,8 +143,28 @@ describe.skipIf(!browserAvailable())("the panel's Predict page, in Chromium", ()
     expect(svg.match(/class="mechanism-arrow"/g)).toHaveLength(2);
     await expect.poll(() => picture.evaluate((img: any) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0);
     expect(await page.locator('#mechanism figcaption').first().textContent()).toMatch(/step 1 \(\d+ %\): \d+ → \d+/);
+    expect(await page.locator('#mechanism').textContent()).toContain('scored by the learned step model');
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.locator('#mechanism').screenshot({ path: join(ARTIFACTS, 'predict-page.png') });
+
+    // the whole mechanism as one picture, as a proposal with a predicted product shows it
+    const chainUrl = `/api/reactions/mechanism.svg?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}`;
+    const chain = await h.call(chainUrl, { token: h.tokens.viewer });
+    expect(chain.status).toBe(200);
+    expect(chain.headers.get('content-type')).toContain('image/svg+xml');
+    const chainText = await chain.text();
+    expect(chainText.match(/<svg x="0" y="\d+"/g)).toHaveLength(2);
+    expect(chainText.match(/class="mechanism-arrow"/g)!.length).toBeGreaterThanOrEqual(3);
+    const size = await page.evaluate(async (src: string) => {
+      const img = new (globalThis as any).Image();
+      img.src = src;
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    }, chainUrl);
+    expect(size).toEqual([420, 28 + 2 * 300]);
+    const none = await h.call(`/api/reactions/mechanism.svg?reactants=CCCCCC`, { token: h.tokens.viewer });
+    expect(await none.text()).toContain('no elementary step the mechanism library knows applies');
+    expect((await h.call(`/api/reactions/mechanism.svg?reactants=C1CC`, { token: h.tokens.viewer })).status).toBe(400);
     expect(errors).toEqual([]);
   });
 });

@@ -19,6 +19,16 @@ interface PredictOptions {
   model?: string;
   mechanism?: boolean;
   steps?: string;
+  scorer?: string;
+}
+
+interface TrainMechanismOptions {
+  out: string;
+  scorerOut?: string;
+  /** false with --no-scorer */
+  scorer: boolean;
+  epochs?: number;
+  seed: number;
 }
 
 export function registerPredictCommands(program: Command): void {
@@ -31,16 +41,21 @@ export function registerPredictCommands(program: Command): void {
     .option('--model <file>', 'a forward model written by `athanor train-forward` (default: the shipped USPTO-15K model)')
     .option('--mechanism', 'predict step by step: ranked chains of elementary steps (curved arrows), each with its probability')
     .option('--steps <file>', 'with --mechanism: a step-template library written by `athanor train-mechanism` (default: the shipped one)')
+    .option('--scorer <file>', 'with --mechanism: the learned step model trained with that library (default: the one beside the library; without one steps are ranked by precedent)')
     .action(async (reactants: string[], options: PredictOptions) => {
       process.exitCode = options.mechanism ? await predictMechanismCommand(reactants, options) : await predictCommand(reactants, options);
     });
 
   program
     .command('train-mechanism')
-    .description('count elementary-step templates over labelled mechanisms (JSON Lines: one record per line with "steps": [{"rxn", "arrows"}], the mech-USPTO format)')
+    .description('learn elementary steps from labelled mechanisms (JSON Lines: one record per line with "steps": [{"rxn", "arrows"}], the mech-USPTO format): count step templates, then train the graph network that scores them')
     .argument('<file>', 'labelled mechanisms')
-    .option('--out <file>', 'library file to write', 'models/mechanism-steps-uspto15k.json.gz')
-    .action(async (file: string, options: { out: string }) => {
+    .option('--out <file>', 'step-template library to write', 'models/mechanism-steps-uspto15k.json.gz')
+    .option('--scorer-out <file>', 'learned step model to write, a checkpoint after every better epoch (default: beside the library, NAME.scorer.athm.gz, where predict --steps finds it)')
+    .option('--no-scorer', 'count the templates only (chains are then ranked by precedent)')
+    .option('--epochs <n>', 'most training epochs of the step model', positiveInt)
+    .option('--seed <n>', 'random seed', positiveInt, 1)
+    .action(async (file: string, options: TrainMechanismOptions) => {
       process.exitCode = await trainMechanismCommand(file, options);
     });
 
@@ -151,16 +166,17 @@ async function predictMechanismCommand(args: string[], options: PredictOptions):
   const [{ initChem }, files, { predictMechanisms, chainText }] = await Promise.all([import('../chem/index.js'), import('../mechanism/library-file.js'), import('../mechanism/predict.js')]);
   await initChem();
   const library = options.steps ? files.readStepLibrary(resolve(options.steps)) : files.shippedStepLibrary();
+  const scorer = await mechanismScorer(library, options);
   const top = options.top ?? 3;
   const inputs = args.length === 0 || (args.length === 1 && args[0] === '-') ? await stdinLines() : args;
   let failures = 0;
   for (const input of inputs) {
     try {
-      const prediction = predictMechanisms(library, input, { beam: Math.max(top, 5), branching: 5 });
+      const prediction = predictMechanisms(library, input, { beam: Math.max(top, 5), branching: 5, ...(scorer ? { scorer } : {}) });
       const chains = prediction.chains.slice(0, top);
       if (options.json) {
         const rows = chains.map((c, i) => ({ rank: i + 1, probability: round(c.probability), products: c.products, steps: c.steps.map((s) => ({ arrows: s.arrows, species: s.outcome, probability: round(s.probability) })) }));
-        process.stdout.write(`${JSON.stringify({ reactants: input, outside_knowledge: prediction.outsideKnowledge, mechanisms: rows })}\n`);
+        process.stdout.write(`${JSON.stringify({ reactants: input, scoring: scorer ? 'learned' : 'precedent', outside_knowledge: prediction.outsideKnowledge, mechanisms: rows })}\n`);
         continue;
       }
       process.stdout.write(`${input}\n`);
@@ -180,13 +196,25 @@ async function predictMechanismCommand(args: string[], options: PredictOptions):
   return failures > 0 ? 1 : 0;
 }
 
+/** The learned step model to rank steps with: --scorer, or the shipped one beside the shipped library; none: precedent. */
+async function mechanismScorer(library: import('../mechanism/step-templates.js').StepTemplateLibrary, options: PredictOptions) {
+  const [scorerFile, { initTensorBackend }] = await Promise.all([import('../mechanism/scorer-file.js'), import('../models/backend.js')]);
+  await initTensorBackend({ log: null });
+  try {
+    if (!options.scorer) return options.steps ? scorerFile.scorerBeside(resolve(options.steps), library) : scorerFile.shippedStepScorer(library);
+    return scorerFile.readStepScorer(resolve(options.scorer), library).scorer;
+  } catch (error) {
+    throw new UsageError(`${options.scorer ? `--scorer ${options.scorer}` : 'step model'}: ${(error as Error).message}`);
+  }
+}
+
 async function stdinLines(): Promise<string[]> {
   const lines: string[] = [];
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) if (line.trim() !== '') lines.push(line.trim());
   return lines;
 }
 
-async function trainMechanismCommand(file: string, options: { out: string }): Promise<number> {
+async function trainMechanismCommand(file: string, options: TrainMechanismOptions): Promise<number> {
   const [{ initChem }, files] = await Promise.all([import('../chem/index.js'), import('../mechanism/library-file.js')]);
   await initChem();
   const started = performance.now();
@@ -199,5 +227,36 @@ async function trainMechanismCommand(file: string, options: { out: string }): Pr
     `wrote ${options.out}: ${report.templates} step templates from ${report.steps} steps of ${report.mechanisms} mechanisms (${report.records} records; ${report.skipped.length} steps skipped) in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
   );
   for (const s of report.skipped.slice(0, 5)) process.stderr.write(`  skipped line ${s.line} step ${s.step}: ${s.reason}\n`);
+  if (!options.scorer) return 0;
+  const [training, scorerFile, { initTensorBackend }] = await Promise.all([import('../mechanism/train-step-scorer.js'), import('../mechanism/scorer-file.js'), import('../models/backend.js')]);
+  const backend = await initTensorBackend();
+  const records = await training.readMechanismRecords(resolve(file));
+  const scorerOut = options.scorerOut ?? scorerFile.scorerPathFor(options.out);
+  const defaults = training.DEFAULT_SCORER_OPTIONS;
+  const scorerOptions = { ...defaults, seed: options.seed, schedule: { ...defaults.schedule, ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) } };
+  const started2 = performance.now();
+  const info = (report: { trainStates: number; heldOutStates: number }, epochs: number, bestEpoch: number, heldOutTop1: number) => ({
+    source: file,
+    mechanisms: records.length,
+    trainStates: report.trainStates,
+    heldOutStates: report.heldOutStates,
+    epochs,
+    bestEpoch,
+    heldOutTop1,
+    seconds: (performance.now() - started2) / 1000,
+    backend: backend.backend,
+    seed: options.seed,
+  });
+  process.stderr.write(`training the step model on ${records.length} mechanisms (${backend.backend} backend): building each state's candidates\n`);
+  const trained = await training.trainStepScorer(library, records, scorerOptions, {
+    onExamples: (done, total) => process.stderr.write(`  states of ${done}/${total} mechanisms\n`),
+    onEpoch: (p) => process.stderr.write(`  epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(3)}, held-out top-1 ${(100 * p.heldOutTop1).toFixed(1)} % (${p.seconds.toFixed(0)} s)\n`),
+    // a checkpoint per better epoch: an interrupted run still leaves its best model
+    onBest: (model, epoch, top1) => scorerFile.writeStepScorer(resolve(scorerOut), library, model, info(model.report, epoch, epoch, top1)),
+  });
+  scorerFile.writeStepScorer(resolve(scorerOut), library, trained, info(trained.report, trained.report.epochs, trained.report.bestEpoch, trained.report.heldOutTop1));
+  process.stderr.write(
+    `wrote ${scorerOut}: ${trained.report.trainStates} training states (${trained.report.outsidePool} labelled steps outside the candidate pool), best epoch ${trained.report.bestEpoch}, held-out top-1 ${(100 * trained.report.heldOutTop1).toFixed(1)} % in ${trained.report.seconds.toFixed(0)} s\n`,
+  );
   return 0;
 }

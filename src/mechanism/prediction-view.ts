@@ -6,6 +6,7 @@
 import { arrowText, type Arrow } from './arrows.js';
 import { stepSvg } from './arrow-pictures.js';
 import type { Species } from './electron-moves.js';
+import type { StepScorer } from './chains.js';
 import { mappedSpecies, predictMechanisms } from './predict.js';
 import type { StepTemplateLibrary } from './step-templates.js';
 
@@ -18,15 +19,18 @@ export interface MechanismStepView {
 
 export interface MechanismView {
   reactants: string;
+  /** 'learned' when the graph network scored the steps, 'precedent' when template counts did */
+  scoring: 'learned' | 'precedent';
   outsideKnowledge: boolean;
   mechanisms: { rank: number; probability: number; products: string[]; steps: MechanismStepView[] }[];
 }
 
-export function mechanismView(library: StepTemplateLibrary, reactants: string, options: { top: number; pictures: boolean }): MechanismView {
-  const prediction = predictMechanisms(library, reactants, { beam: Math.max(5, options.top), branching: 5 });
+export function mechanismView(library: StepTemplateLibrary, reactants: string, options: { top: number; pictures: boolean; scorer?: StepScorer | null }): MechanismView {
+  const prediction = predictMechanisms(library, reactants, { beam: Math.max(5, options.top), branching: 5, ...(options.scorer ? { scorer: options.scorer } : {}) });
   const start = options.pictures ? mappedSpecies(reactants) : undefined;
   return {
     reactants,
+    scoring: options.scorer ? 'learned' : 'precedent',
     outsideKnowledge: prediction.outsideKnowledge,
     mechanisms: prediction.chains.slice(0, options.top).map((chain, i) => {
       let before: Species | undefined = start;

@@ -184,9 +184,12 @@ export interface StepCandidate {
   /** its radius-1 template's key, and the training counts of its radius-1 and radius-0 templates */
   specificKey: string;
   specificCount: number;
-  /** training count of its radius-2 template */
+  /** training count of its radius-2 template (0 when its radius-1 template has none) */
   finerCount: number;
   generalCount: number;
+  /** its radius-0 and radius-2 templates' keys: a training step's own precedent is taken out by them */
+  generalKey: string;
+  finerKey: string;
 }
 
 /** Templates counted over training steps, and candidate steps for new species. */
@@ -261,6 +264,11 @@ export class StepTemplateLibrary {
     return this.general.size;
   }
 
+  /** Radius-1 templates and how often each was seen. */
+  specificCounts(): ReadonlyMap<string, number> {
+    return this.specific;
+  }
+
   /** Plain data for a file (library-file.ts). */
   toJSON(): StepLibraryData {
     return {
@@ -309,17 +317,18 @@ export class StepTemplateLibrary {
         const key = outcome.join('.');
         const specificKey = templateIn(v, species, arrows, 1).key;
         const specificCount = this.specific.get(specificKey) ?? 0;
-        const finerCount = specificCount > 0 ? (this.finer.get(templateIn(v, species, arrows, 2).key) ?? 0) : 0;
-        const candidate: StepCandidate = { arrows, result, outcome, specificKey, specificCount, finerCount, generalCount: count };
+        const finerKey = specificCount > 0 ? templateIn(v, species, arrows, 2).key : '';
+        const finerCount = specificCount > 0 ? (this.finer.get(finerKey) ?? 0) : 0;
+        const candidate: StepCandidate = { arrows, result, outcome, specificKey, specificCount, finerCount, generalCount: count, generalKey: template.key, finerKey };
         const known = best.get(key);
-        if (!known || rank(candidate, known) < 0) best.set(key, candidate);
+        if (!known || byPrecedent(candidate, known) < 0) best.set(key, candidate);
       }
     }
-    return [...best.values()].sort(rank);
+    return [...best.values()].sort(byPrecedent);
   }
 }
 
 /** Better first: the more often its specific template was seen, then its finer one, then its general one. */
-function rank(a: StepCandidate, b: StepCandidate): number {
+export function byPrecedent(a: StepCandidate, b: StepCandidate): number {
   return b.specificCount - a.specificCount || b.finerCount - a.finerCount || b.generalCount - a.generalCount;
 }

@@ -12,6 +12,7 @@ import { ForwardModelMissingError } from '../../models/forward/model-file.js';
 import { ForwardPredictor, ReactantsTooLargeError, type ForwardPrediction } from '../../models/forward/predictor.js';
 import { ElectronMoveError } from '../../mechanism/electron-moves.js';
 import { shippedStepLibrary } from '../../mechanism/library-file.js';
+import { shippedStepScorer } from '../../mechanism/scorer-file.js';
 import { mechanismView, type MechanismView } from '../../mechanism/prediction-view.js';
 
 /** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
@@ -84,7 +85,9 @@ async function mechanism(task: Extract<HeavyTask, { kind: 'mechanism' }>): Promi
     throw new TaskRefusal({ status: 400, code: 'too_large', field: 'reactants', message: `the reactants have ${heavyAtoms} heavy atoms, more than the limit of ${MAX_PREDICTION_HEAVY_ATOMS}` });
   }
   try {
-    return mechanismView(shippedStepLibrary(), task.reactants, { top: task.top, pictures: task.pictures });
+    await initTensorBackend({ log: null });
+    const library = shippedStepLibrary();
+    return mechanismView(library, task.reactants, { top: task.top, pictures: task.pictures, scorer: shippedStepScorer(library) });
   } catch (error) {
     if (error instanceof ElectronMoveError) {
       throw new TaskRefusal({ status: 400, code: 'invalid_reactants', field: 'reactants', message: (error as Error).message });

@@ -44,12 +44,30 @@ function moleculeImg(smiles: string, name: string, size: 'thumb' | 'small' | 'la
   return html`<img class="mol mol-${size}" src="${src}" width="${w}" height="${h}" alt="structure of ${name}" title="${name}: ${smiles} (click to enlarge)" tabindex="0" role="button" data-enlarge="${large}" data-name="${name}">`;
 }
 
-/** A discovery proposal's expected product, drawn: what the combination should give if it reacts. */
-function predictedProduct(e: ExperimentRow) {
+/**
+ * A discovery proposal's expected product, drawn: what the combination should give if it reacts,
+ * and, folded, how: its most likely mechanism step by step (loaded only when opened).
+ */
+function predictedProduct(spec: CampaignSpec, e: ExperimentRow) {
   const top = e.proposal.products?.[0];
   if (!top) return '';
   const what = top.observed ? 'observed from these reactants' : `predicted product (p ${top.probability.toFixed(2)})`;
-  return html`<br><span class="muted small">→ ${what}</span><br>${moleculeImg(top.smiles, `the expected product ${top.smiles}`)}`;
+  const reactants = proposalReactants(spec, e);
+  const mechanism = reactants
+    ? html`<details class="mechanism-details"><summary class="small">mechanism, step by step</summary><img class="mechanism-chain" loading="lazy" src="/api/reactions/mechanism.svg?reactants=${encodeURIComponent(reactants)}" alt="the most likely mechanism from ${reactants}, each step with its curved arrows"></details>`
+    : '';
+  return html`<br><span class="muted small">→ ${what}</span><br>${moleculeImg(top.smiles, `the expected product ${top.smiles}`)}${mechanism}`;
+}
+
+/** The SMILES of a proposal's reacting substances, as the forward model read them (planner.discovery.reactants, else every role). */
+function proposalReactants(spec: CampaignSpec, e: ExperimentRow): string {
+  const roles = spec.planner.discovery?.reactants;
+  return Object.entries(spec.space.substances)
+    .filter(([role]) => !roles || roles.includes(role))
+    .map(([role, choices]) => choices[String(e.parameters[role] ?? '')] ?? '')
+    .filter((s) => s !== '')
+    .sort()
+    .join('.');
 }
 
 const ACQUISITION_NAMES: Record<string, string> = {
@@ -208,7 +226,7 @@ ${
 <thead><tr><th scope="col">#</th><th scope="col">Candidate</th><th scope="col" class="num">Predicted</th><th scope="col" class="num">σ</th><th scope="col" class="num">Observed</th><th scope="col" class="num">Acquisition</th><th scope="col">Why</th><th scope="col">Status</th></tr></thead>
 <tbody>${shown.map(
         (e) => html`<tr><td class="num">${e.seq}</td>
-<td><span class="small">${substanceNames(d.spec, e)}</span><br><span class="muted small">${conditionsOf(d.spec, e)}</span>${predictedProduct(e)}</td>
+<td><span class="small">${substanceNames(d.spec, e)}</span><br><span class="muted small">${conditionsOf(d.spec, e)}</span>${predictedProduct(d.spec, e)}</td>
 <td class="num">${withUnit(e.proposal.mean, unit)}</td><td class="num">${fmt(e.proposal.sigma)}</td><td class="num observed">${withUnit(d.results.get(e.id)?.values[d.view.target], unit)}</td><td class="num">${fmt(e.proposal.acquisition, 3)}</td>
 <td><span class="small">${strategyName(e.proposal.strategy)}, choice ${e.proposal.rank} of its batch</span><br><span class="small">${e.proposal.reason}</span></td>
 <td>${badge(e.status)}</td></tr>`,

@@ -26,7 +26,7 @@ function mechanismSection(view: MechanismView) {
 <ol class="mechanism-steps">${best.steps.map(
           (step, k) => html`<li class="mechanism-step"><figure><img class="mechanism-picture" src="data:image/svg+xml;base64,${Buffer.from(step.svg ?? '').toString('base64')}" width="420" height="300" alt="step ${k + 1}: curved arrows ${step.arrows.join(', ')}"><figcaption class="small">step ${k + 1} (${(100 * step.probability).toFixed(0)} %): ${step.arrows.join(', ')} → <code>${step.species.join(' + ')}</code></figcaption></figure></li>`,
         )}</ol>`
-  }<p class="muted small">Steps from elementary-step templates of labelled USPTO mechanisms (MechFinder); see the API's <code>/api/reactions/mechanism</code> for the other chains.</p></section>`;
+  }<p class="muted small">Steps from elementary-step templates of labelled USPTO mechanisms (MechFinder), ${view.scoring === 'learned' ? 'scored by the learned step model (a graph network over the species)' : 'ranked by template precedent'}; see the API's <code>/api/reactions/mechanism</code> for the other chains.</p></section>`;
 }
 
 const EXAMPLES: [string, string][] = [

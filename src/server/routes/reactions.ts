@@ -1,5 +1,6 @@
 /** Forward prediction over HTTP: ranked products of reactants, with the atoms each product changed. */
 import { z } from 'zod';
+import { chainSvg } from '../../mechanism/chain-picture.js';
 import { MAX_PREDICTION_HEAVY_ATOMS } from '../heavy-work/index.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { errorSchema } from '../openapi/schemas.js';
@@ -47,7 +48,7 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
       tag: 'reactions',
       summary: 'Predict how reactants react, step by step: ranked mechanisms of curved-arrow elementary steps',
       description:
-        'Elementary-step templates counted over the train split of mech-USPTO-15K propose steps; chains come from beam search over a Markov chain of step templates (docs/mechanisms.md). ' +
+        'Elementary-step templates counted over the train split of mech-USPTO-15K propose steps, a graph network over the species (message passing over atoms, the changed atom pairs) scores them and the decision to stop, and chains come from beam search over its step probabilities (docs/mechanisms.md); `scoring` says whether the network ranked them (`learned`) or template precedent did. ' +
         '`outsideKnowledge` is true when no step with precedent in its context applies: the chains are then guesses. With `pictures=true` every step carries its arrow-pushing drawing (SVG). ' +
         `Runs on a worker thread: at most ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms in all (400 \`too_large\` beyond), within the service's time limit (503 with Retry-After beyond it).`,
       access: 'read',
@@ -60,7 +61,33 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
     },
     async (c, { query }) => c.json(await services.work.mechanism(query.reactants, query.top, query.pictures === 'true')),
   );
+
+  api.define(
+    {
+      method: 'get',
+      path: '/api/reactions/mechanism.svg',
+      tag: 'reactions',
+      summary: 'The most likely mechanism of reactants as one picture: each step with its curved arrows, top to bottom',
+      description: 'The best chain of `/api/reactions/mechanism`, its step drawings stacked under a title line (what the panel shows beside a proposal\'s predicted product). A drawing that says so when no known step applies.',
+      access: 'read',
+      query: mechanismPictureQuery,
+      responses: {
+        200: { description: 'SVG drawing', contentType: 'image/svg+xml' },
+        400: { description: `The reactants are not valid SMILES, reuse an atom map, or have more than ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms`, schema: errorSchema },
+        503: { description: 'The workers are busy or the search ran over the time limit (Retry-After says when to ask again)', schema: errorSchema },
+      },
+    },
+    async (c, { query }) => {
+      const svg = chainSvg(await services.work.mechanism(query.reactants, 1, true));
+      // the same reactants give the same picture with the same model: let the browser keep it
+      return c.body(svg, 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, max-age=3600' });
+    },
+  );
 }
+
+const mechanismPictureQuery = z.object({
+  reactants: z.string().min(1).max(2_000).describe('Reactant and reagent SMILES, "." between molecules'),
+});
 
 const mechanismQuery = z.object({
   reactants: z.string().min(1).max(2_000).describe('Reactant and reagent SMILES, "." between molecules; atom maps optional (unmapped atoms are numbered)'),
@@ -70,6 +97,7 @@ const mechanismQuery = z.object({
 
 const mechanismSchema = z.object({
   reactants: z.string(),
+  scoring: z.enum(['learned', 'precedent']).describe('Who ranked the steps: the learned step model, or template precedent (no model file)'),
   outsideKnowledge: z.boolean(),
   mechanisms: z.array(
     z.object({

@@ -1,0 +1,98 @@
+/**
+ * The learned elementary-step model: a tiny training run on labelled mechanisms lowers its loss and
+ * gives probabilities over each state's moves and stop; the shipped model (trained on the train
+ * split of mech-USPTO-15K with the shipped library) ranks textbook mechanisms right at top-1 and is
+ * refused beside another library.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { initChem } from '../src/chem/index.js';
+import { composition } from '../src/mechanism/electron-moves.js';
+import { shippedStepLibrary, trainStepLibrary } from '../src/mechanism/library-file.js';
+import { mappedSpecies, predictMechanisms } from '../src/mechanism/predict.js';
+import { readStepScorer, shippedStepScorer, SHIPPED_STEP_SCORER, StepScorerMismatchError } from '../src/mechanism/scorer-file.js';
+import { LearnedStepScorer } from '../src/mechanism/step-scorer.js';
+import { DEFAULT_SCORER_OPTIONS, readMechanismRecords, trainStepScorer } from '../src/mechanism/train-step-scorer.js';
+import { initTensorBackend } from '../src/models/backend.js';
+import { ROOT } from './helpers.js';
+
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'mechanisms', 'valid-sample.jsonl');
+
+beforeAll(async () => {
+  await initChem();
+  await initTensorBackend({ log: null });
+});
+
+describe('training the step model', () => {
+  it('a tiny training run lowers the loss, and the model gives probabilities over moves and stop', async () => {
+    const { library } = await trainStepLibrary(FIXTURE);
+    const records = await readMechanismRecords(FIXTURE);
+    expect(records).toHaveLength(115);
+    const losses: number[] = [];
+    const trained = await trainStepScorer(library, records, { ...DEFAULT_SCORER_OPTIONS, hidden: 32, schedule: { ...DEFAULT_SCORER_OPTIONS.schedule, epochs: 4, patience: 4 } }, { onEpoch: (p) => losses.push(p.loss) });
+    expect(losses.length).toBeGreaterThanOrEqual(2);
+    expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!);
+    // one example per labelled step the candidates reach, and one per mechanism's end
+    expect(trained.report.stopExamples).toBeGreaterThan(100);
+    expect(trained.report.trainStates + trained.report.heldOutStates).toBe(trained.report.examples);
+    const scorer = new LearnedStepScorer(library, trained.params, trained.config, trained.slots, trained.pool);
+    const species = mappedSpecies('CC(=O)Cl.NCc1ccccc1');
+    const candidates = library.candidates(species).slice(0, scorer.pool);
+    expect(candidates.length).toBeGreaterThan(1);
+    const [start, later] = scorer.score([
+      { species, context: { previous: '', first: '', depth: 0 }, candidates },
+      { species, context: { previous: candidates[0]!.specificKey, first: candidates[0]!.specificKey, depth: 1 }, candidates },
+    ]);
+    // before any step, stopping is not a choice; after one it is, and the choices sum to one
+    expect(start!.stop).toBe(0);
+    expect(start!.candidates.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+    expect(later!.stop).toBeGreaterThan(0);
+    expect(later!.stop + later!.candidates.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+  }, 180_000);
+});
+
+describe('the shipped step model', () => {
+  const best = (reactants: string) => {
+    const library = shippedStepLibrary();
+    const prediction = predictMechanisms(library, reactants, { scorer: shippedStepScorer(library)! });
+    return { ...prediction, best: prediction.chains[0]! };
+  };
+
+  it('is shipped beside the shipped library, trained with it', () => {
+    expect(shippedStepScorer(shippedStepLibrary())).toBeInstanceOf(LearnedStepScorer);
+  });
+
+  it('amide from an acid chloride: attack, tetrahedral alkoxide, chloride leaves', () => {
+    const { best: chain, outsideKnowledge } = best('CC(=O)Cl.NCc1ccccc1');
+    expect(outsideKnowledge).toBe(false);
+    expect(chain.steps.length).toBeGreaterThanOrEqual(2);
+    expect(chain.steps[0]!.outcome.join('.')).toContain('[O-]');
+    expect(chain.products.join('.')).toMatch(/CC\(=O\)\[?NH/);
+    expect(chain.products).toContain('[Cl-]');
+  });
+
+  it('SN2: a phenoxide displaces bromide in one step', () => {
+    const { best: chain } = best('CCBr.[O-]c1ccccc1');
+    expect(chain.steps).toHaveLength(1);
+    expect(chain.products).toEqual(['CCOc1ccccc1', '[Br-]'].sort());
+  });
+
+  it('every step of its chains conserves atoms and charge', () => {
+    const library = shippedStepLibrary();
+    const species = mappedSpecies('CC(=O)Cl.NCc1ccccc1');
+    const before = composition(species);
+    for (const chain of predictMechanisms(library, 'CC(=O)Cl.NCc1ccccc1', { scorer: shippedStepScorer(library)! }).chains) {
+      for (const step of chain.steps) {
+        const after = composition(step.result);
+        expect(after.charge).toBe(before.charge);
+        expect(Object.fromEntries(after.elements)).toEqual(Object.fromEntries(before.elements));
+      }
+    }
+  });
+
+  it('is refused beside a library it was not trained with', async () => {
+    const { library } = await trainStepLibrary(FIXTURE);
+    expect(() => readStepScorer(SHIPPED_STEP_SCORER, library)).toThrow(StepScorerMismatchError);
+    expect(() => readStepScorer(SHIPPED_STEP_SCORER, library)).toThrow(/another step-template library/);
+  });
+});
