@@ -28,6 +28,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalOrNull, initChem } from '../src/chem/index.js';
 import { parseArrow } from '../src/mechanism/arrows.js';
+import { ElectronMoveError } from '../src/mechanism/electron-moves.js';
 import { searchChains, type Chain, type StepScorer } from '../src/mechanism/chains.js';
 import { trainStepLibrary } from '../src/mechanism/library-file.js';
 import { mappedSpecies } from '../src/mechanism/predict.js';
@@ -89,7 +90,13 @@ for (const [i, record] of valid.entries()) {
     if (gold >= 0) counts.inPool++;
     if (rank === 0) counts.learned1++;
     if (rank >= 0 && rank < 3) counts.learned3++;
-    const specific = extractStepTemplate(species, step.arrows.map((a, j) => parseArrow(a, `step ${k + 1} arrow ${j + 1}`)), 1).key;
+    // the context of the next step; a labelled step the engine cannot read leaves none (as in training)
+    let specific = '';
+    try {
+      specific = extractStepTemplate(species, step.arrows.map((a, j) => parseArrow(a, `step ${k + 1} arrow ${j + 1}`)), 1).key;
+    } catch (error) {
+      if (!(error instanceof ElectronMoveError)) throw error;
+    }
     previous = specific;
     if (k === 0) first = specific;
   }

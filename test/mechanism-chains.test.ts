@@ -79,12 +79,12 @@ describe('the CLI', () => {
     expect(readStepLibrary(out).size).toBeGreaterThan(40);
     const own = athanor(['predict', '--mechanism', '--json', '--steps', out, 'CC(=O)Cl.NCc1ccccc1']);
     expect(own.status, own.stderr).toBe(0);
-    expect(JSON.parse(own.stdout.trim())).toMatchObject({ scoring: 'learned', outside_knowledge: false });
+    expect(JSON.parse(own.stdout.trim()).scoring).toBe('learned');
     const counted = athanor(['train-mechanism', FIXTURE, '--out', join(home, 'counted.json.gz'), '--no-scorer']);
     expect(counted.status, counted.stderr).toBe(0);
     expect(JSON.parse(athanor(['predict', '--mechanism', '--json', '--steps', join(home, 'counted.json.gz'), 'CC(=O)Cl.NCc1ccccc1']).stdout.trim()).scoring).toBe('precedent');
-    // a step model beside another library is refused, naming the mismatch
-    const mismatched = athanor(['predict', '--mechanism', '--steps', join(home, 'counted.json.gz'), '--scorer', join(home, 'steps.scorer.athm.gz'), 'CCBr.[O-]c1ccccc1']);
+    // a step model with a library it was not trained with (here the shipped one) is refused, naming the mismatch
+    const mismatched = athanor(['predict', '--mechanism', '--scorer', join(home, 'steps.scorer.athm.gz'), 'CCBr.[O-]c1ccccc1']);
     expect(mismatched.status).toBe(2);
     expect(mismatched.stderr).toContain('another step-template library');
     const predicted = athanor(['predict', '--mechanism', '--json', 'CC(=O)Cl.NCc1ccccc1']);

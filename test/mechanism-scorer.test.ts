@@ -77,6 +77,19 @@ describe('the shipped step model', () => {
     expect(chain.products).toEqual(['CCOc1ccccc1', '[Br-]'].sort());
   });
 
+  it('Boc protection: the amine attacks Boc2O and the carbonate leaves, not tert-butoxide', () => {
+    const { best: chain } = best('CC(C)(C)OC(=O)OC(=O)OC(C)(C)C.NCc1ccccc1');
+    expect(chain.steps).toHaveLength(2);
+    expect(chain.products).toEqual(['CC(C)(C)OC(=O)[NH2+]Cc1ccccc1', 'CC(C)(C)OC(=O)[O-]'].sort());
+  });
+
+  it('esterification from an acid chloride: the alcohol attacks, chloride leaves', () => {
+    const { best: chain } = best('CC(=O)Cl.OCc1ccccc1');
+    expect(chain.steps[0]!.outcome.join('.')).toContain('[O-]');
+    // the labels stop at the protonated ester as they stop at the protonated amide
+    expect(chain.products).toEqual(['CC(=O)[OH+]Cc1ccccc1', '[Cl-]'].sort());
+  });
+
   it('every step of its chains conserves atoms and charge', () => {
     const library = shippedStepLibrary();
     const species = mappedSpecies('CC(=O)Cl.NCc1ccccc1');
