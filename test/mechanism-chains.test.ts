@@ -123,6 +123,17 @@ describe('GET /api/reactions/mechanism', () => {
     expect(plain.body.mechanisms[0].steps[0].svg).toBeUndefined();
   });
 
+  it('gives the forward model a second opinion: the amide a mechanism reaches, with its support', async () => {
+    const res = await h.json(`/api/reactions/predict?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}&mechanism=true`);
+    expect(res.status).toBe(200);
+    const [first] = res.body.products;
+    expect(first).toMatchObject({ rank: 1, product: 'CC(=O)NCc1ccccc1' });
+    expect(first.mechanismSupport).toBeGreaterThan(0.5);
+    const alone = await h.json(`/api/reactions/predict?reactants=${encodeURIComponent('CC(=O)Cl.NCc1ccccc1')}`);
+    expect(alone.body.products[0].mechanismSupport).toBeUndefined();
+    expect((await h.json(`/api/reactions/predict?reactants=CCO&mechanism=maybe`)).body.error.field).toBe('mechanism');
+  });
+
   it('refuses what it cannot read, naming the field, and flags what it does not know', async () => {
     const bad = await h.json(`/api/reactions/mechanism?reactants=${encodeURIComponent('C1CC')}`);
     expect(bad.status).toBe(400);

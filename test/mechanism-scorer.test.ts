@@ -11,7 +11,9 @@ import { composition } from '../src/mechanism/electron-moves.js';
 import { shippedStepLibrary, trainStepLibrary } from '../src/mechanism/library-file.js';
 import { mappedSpecies, predictMechanisms } from '../src/mechanism/predict.js';
 import { readStepScorer, shippedStepScorer, SHIPPED_STEP_SCORER, StepScorerMismatchError } from '../src/mechanism/scorer-file.js';
+import { mechanismInput, neutralForm, withMechanismOpinion } from '../src/mechanism/second-opinion.js';
 import { LearnedStepScorer } from '../src/mechanism/step-scorer.js';
+import type { Chain } from '../src/mechanism/chains.js';
 import { DEFAULT_SCORER_OPTIONS, readMechanismRecords, trainStepScorer } from '../src/mechanism/train-step-scorer.js';
 import { initTensorBackend } from '../src/models/backend.js';
 import { ROOT } from './helpers.js';
@@ -107,5 +109,31 @@ describe('the shipped step model', () => {
     const { library } = await trainStepLibrary(FIXTURE);
     expect(() => readStepScorer(SHIPPED_STEP_SCORER, library)).toThrow(StepScorerMismatchError);
     expect(() => readStepScorer(SHIPPED_STEP_SCORER, library)).toThrow(/another step-template library/);
+  });
+});
+
+describe('the mechanisms as a second opinion on forward predictions', () => {
+  const prediction = (product: string, probability: number, rank: number) => ({ rank, product, probability, template: '', drawing: product, changedAtoms: [] });
+  const chain = (products: string[], probability: number): Chain => ({ steps: [], probability, products });
+
+  it('compares products as the work-up leaves them: onium ions give up a proton, alkoxides take one, nitro groups stay', () => {
+    expect(neutralForm('CC(=O)[NH2+]Cc1ccccc1')).toBe('CC(=O)NCc1ccccc1');
+    expect(neutralForm('CC(=O)[OH+]Cc1ccccc1')).toBe('CC(=O)OCc1ccccc1');
+    expect(neutralForm('CC[O-]')).toBe('CCO');
+    expect(neutralForm('O=[N+]([O-])c1ccccc1')).toBe('O=[N+]([O-])c1ccccc1');
+    expect(neutralForm('C[N+](C)(C)C')).toBe('C[N+](C)(C)C');
+    expect(mechanismInput('CC(=O)Cl.NC>CCN(CC)CC>')).toBe('CC(=O)Cl.NC.CCN(CC)CC');
+  });
+
+  it('re-ranks the forward products by the mean of probability and the share of mechanisms reaching them', () => {
+    const forward = [prediction('CC(=O)OC', 0.6, 1), prediction('CC(=O)NCc1ccccc1', 0.4, 2), prediction('CCl', 0.0, 3)];
+    const ranked = withMechanismOpinion(forward, [chain(['CC(=O)[NH2+]Cc1ccccc1', '[Cl-]'], 0.03), chain(['CC(=O)OC'], 0.01)]);
+    expect(ranked.map((p) => p.product)).toEqual(['CC(=O)NCc1ccccc1', 'CC(=O)OC', 'CCl']);
+    expect(ranked.map((p) => p.rank)).toEqual([1, 2, 3]);
+    expect(ranked[0]!.mechanismSupport).toBeCloseTo(0.75, 12);
+    expect(ranked[1]!.mechanismSupport).toBeCloseTo(0.25, 12);
+    expect(ranked[2]!.mechanismSupport).toBe(0);
+    // no mechanism: the forward order, unchanged
+    expect(withMechanismOpinion(forward, []).map((p) => p.product)).toEqual(forward.map((p) => p.product));
   });
 });

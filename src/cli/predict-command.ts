@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { positiveInt } from './arguments.js';
 import { SmilesError } from '../chem/errors.js';
+import type { ForwardPrediction } from '../models/forward/predictor.js';
 import { UsageError } from './errors.js';
 
 interface PredictOptions {
@@ -18,6 +19,7 @@ interface PredictOptions {
   json?: boolean;
   model?: string;
   mechanism?: boolean;
+  secondOpinion?: boolean;
   steps?: string;
   scorer?: string;
 }
@@ -40,6 +42,7 @@ export function registerPredictCommands(program: Command): void {
     .option('--json', 'one JSON object per reaction and line: {"reactants", "products": [{"rank", "product", "smiles", "probability", "template", "changed_atoms"}]}')
     .option('--model <file>', 'a forward model written by `athanor train-forward` (default: the shipped USPTO-15K model)')
     .option('--mechanism', 'predict step by step: ranked chains of elementary steps (curved arrows), each with its probability')
+    .option('--second-opinion', 'ask the mechanisms for a second opinion: each product with the share of the best mechanisms ending in it, re-ranked by the mean of the two')
     .option('--steps <file>', 'with --mechanism: a step-template library written by `athanor train-mechanism` (default: the shipped one)')
     .option('--scorer <file>', 'with --mechanism: the learned step model trained with that library (default: the one beside the library; without one steps are ranked by precedent)')
     .action(async (reactants: string[], options: PredictOptions) => {
@@ -74,29 +77,43 @@ export function registerPredictCommands(program: Command): void {
 }
 
 async function predictCommand(args: string[], options: PredictOptions): Promise<number> {
-  const [{ initChem }, { initTensorBackend }, { ForwardPredictor }] = await Promise.all([
+  const [{ initChem }, { initTensorBackend }, { ForwardPredictor }, { ElectronMoveError }] = await Promise.all([
     import('../chem/index.js'),
     import('../models/backend.js'),
     import('../models/forward/predictor.js'),
+    import('../mechanism/electron-moves.js'),
   ]);
   await initChem();
   await initTensorBackend({ log: null });
   const predictor = ForwardPredictor.load(options.model ? resolve(options.model) : undefined);
+  const opinion = options.secondOpinion ? await secondOpinion() : null;
   const top = options.top ?? 5;
   let failures = 0;
   const predictOne = (input: string): void => {
     try {
-      const products = predictor.predict(input, { topK: top });
+      const forward = predictor.predict(input, { topK: top });
+      const products: (ForwardPrediction & { mechanismSupport?: number })[] = opinion ? opinion(input, forward) : forward;
       if (options.json) {
-        const rows = products.map((p) => ({ rank: p.rank, product: p.product, smiles: p.product, probability: round(p.probability), template: p.template, changed_atoms: p.changedAtoms }));
+        const rows = products.map((p) => ({
+          rank: p.rank,
+          product: p.product,
+          smiles: p.product,
+          probability: round(p.probability),
+          ...(p.mechanismSupport !== undefined ? { mechanism_support: round(p.mechanismSupport) } : {}),
+          template: p.template,
+          changed_atoms: p.changedAtoms,
+        }));
         process.stdout.write(`${JSON.stringify({ reactants: input, products: rows })}\n`);
       } else {
         process.stdout.write(`${input}\n`);
         if (products.length === 0) process.stdout.write('  no product: no known reaction template applies to these reactants\n');
-        for (const p of products) process.stdout.write(`  ${String(p.rank).padStart(2)}  ${(100 * p.probability).toFixed(1).padStart(5)} %  ${p.product}\n`);
+        for (const p of products) {
+          const support = p.mechanismSupport !== undefined ? `  (mechanisms ${(100 * p.mechanismSupport).toFixed(0)} %)` : '';
+          process.stdout.write(`  ${String(p.rank).padStart(2)}  ${(100 * p.probability).toFixed(1).padStart(5)} %  ${p.product}${support}\n`);
+        }
       }
     } catch (error) {
-      if (!(error instanceof SmilesError)) throw error;
+      if (!(error instanceof SmilesError) && !(error instanceof ElectronMoveError)) throw error;
       failures++;
       if (options.json) process.stdout.write(`${JSON.stringify({ reactants: input, error: error.message })}\n`);
       process.stderr.write(`athanor: ${error.message}\n`);
@@ -206,6 +223,22 @@ async function mechanismScorer(library: import('../mechanism/step-templates.js')
   } catch (error) {
     throw new UsageError(`${options.scorer ? `--scorer ${options.scorer}` : 'step model'}: ${(error as Error).message}`);
   }
+}
+
+/** The shipped mechanisms as a second opinion on forward predictions (mechanism/second-opinion.ts). */
+async function secondOpinion() {
+  const [files, scorerFile, predict, opinion] = await Promise.all([
+    import('../mechanism/library-file.js'),
+    import('../mechanism/scorer-file.js'),
+    import('../mechanism/predict.js'),
+    import('../mechanism/second-opinion.js'),
+  ]);
+  const library = files.shippedStepLibrary();
+  const scorer = scorerFile.shippedStepScorer(library);
+  return (input: string, products: ForwardPrediction[]) => {
+    const { chains } = predict.predictMechanisms(library, opinion.mechanismInput(input), { beam: 5, branching: 5, ...(scorer ? { scorer } : {}) });
+    return opinion.withMechanismOpinion(products, chains);
+  };
 }
 
 async function stdinLines(): Promise<string[]> {

@@ -6,9 +6,7 @@
 import { arrowText, type Arrow } from './arrows.js';
 import { stepSvg } from './arrow-pictures.js';
 import type { Species } from './electron-moves.js';
-import type { StepScorer } from './chains.js';
-import { mappedSpecies, predictMechanisms } from './predict.js';
-import type { StepTemplateLibrary } from './step-templates.js';
+import { mappedSpecies, type MechanismPrediction } from './predict.js';
 
 export interface MechanismStepView {
   arrows: string[];
@@ -25,12 +23,13 @@ export interface MechanismView {
   mechanisms: { rank: number; probability: number; products: string[]; steps: MechanismStepView[] }[];
 }
 
-export function mechanismView(library: StepTemplateLibrary, reactants: string, options: { top: number; pictures: boolean; scorer?: StepScorer | null }): MechanismView {
-  const prediction = predictMechanisms(library, reactants, { beam: Math.max(5, options.top), branching: 5, ...(options.scorer ? { scorer: options.scorer } : {}) });
+/** A prediction (searched with beam ≥ top) as the API's view. */
+export function viewOf(prediction: MechanismPrediction, options: { top: number; pictures: boolean; scoring: MechanismView['scoring'] }): MechanismView {
+  const { reactants } = prediction;
   const start = options.pictures ? mappedSpecies(reactants) : undefined;
   return {
     reactants,
-    scoring: options.scorer ? 'learned' : 'precedent',
+    scoring: options.scoring,
     outsideKnowledge: prediction.outsideKnowledge,
     mechanisms: prediction.chains.slice(0, options.top).map((chain, i) => {
       let before: Species | undefined = start;

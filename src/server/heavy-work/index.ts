@@ -10,6 +10,7 @@ import type { CheckedCampaign, NewCampaignRequest } from '../../agent/operator-a
 import { DEFAULT_MAX_CANDIDATES } from '../../campaign/space-size.js';
 import type { ChainSearchResult } from '../../discovery/chains.js';
 import type { ForwardPrediction } from '../../models/forward/predictor.js';
+import type { SecondOpinion } from '../../mechanism/second-opinion.js';
 import type { MechanismView } from '../../mechanism/prediction-view.js';
 import { WorkerPool, WorkFailedError, WorkRefusedError } from '../../util/worker-pool.js';
 import { apiError } from '../errors.js';
@@ -82,8 +83,9 @@ export class HeavyWork {
     });
   }
 
-  predict(reactants: string, top: number): Promise<ForwardPrediction[]> {
-    return this.run({ kind: 'predict', reactants, top }, 'prediction') as Promise<ForwardPrediction[]>;
+  /** `secondOpinion`: re-ranked with the mechanisms' support for each product (mechanism/second-opinion.ts). */
+  predict(reactants: string, top: number, secondOpinion = false): Promise<(ForwardPrediction & Partial<SecondOpinion>)[]> {
+    return this.run({ kind: 'predict', reactants, top, ...(secondOpinion ? { secondOpinion } : {}) }, 'prediction') as Promise<(ForwardPrediction & Partial<SecondOpinion>)[]>;
   }
 
   chains(query: { inventory: string[]; target?: string; steps: number; top: number }): Promise<ChainSearchResult> {

@@ -13,7 +13,9 @@ import { ForwardPredictor, ReactantsTooLargeError, type ForwardPrediction } from
 import { ElectronMoveError } from '../../mechanism/electron-moves.js';
 import { shippedStepLibrary } from '../../mechanism/library-file.js';
 import { shippedStepScorer } from '../../mechanism/scorer-file.js';
-import { mechanismView, type MechanismView } from '../../mechanism/prediction-view.js';
+import { mechanismInput, withMechanismOpinion, type SecondOpinion } from '../../mechanism/second-opinion.js';
+import { predictMechanisms, type MechanismPrediction } from '../../mechanism/predict.js';
+import { viewOf, type MechanismView } from '../../mechanism/prediction-view.js';
 
 /** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
 export const MAX_PREDICTION_HEAVY_ATOMS = 100;
@@ -23,13 +25,13 @@ export const MAX_CHAIN_REAGENT_HEAVY_ATOMS = 50;
 export const MAX_CHAIN_INVENTORY = 30;
 
 export type HeavyTask =
-  | { kind: 'predict'; reactants: string; top: number }
+  | { kind: 'predict'; reactants: string; top: number; secondOpinion?: boolean }
   | { kind: 'chains'; inventory: string[]; target?: string; steps: number; top: number }
   | { kind: 'campaign'; request: NewCampaignRequest }
   | { kind: 'mechanism'; reactants: string; top: number; pictures: boolean };
 
 export interface HeavyResults {
-  predict: ForwardPrediction[];
+  predict: (ForwardPrediction & Partial<SecondOpinion>)[];
   chains: ChainSearchResult;
   campaign: CheckedCampaign;
   mechanism: MechanismView;
@@ -67,8 +69,11 @@ function forwardModel(): Promise<ForwardPredictor> {
 
 export async function runTask(task: HeavyTask): Promise<HeavyResult> {
   switch (task.kind) {
-    case 'predict':
-      return (await forwardModel()).predict(task.reactants, { topK: task.top, maxHeavyAtoms: MAX_PREDICTION_HEAVY_ATOMS });
+    case 'predict': {
+      const predictions = (await forwardModel()).predict(task.reactants, { topK: task.top, maxHeavyAtoms: MAX_PREDICTION_HEAVY_ATOMS });
+      if (!task.secondOpinion) return predictions;
+      return withMechanismOpinion(predictions, (await mechanismPrediction(task.reactants, 5)).prediction.chains);
+    }
     case 'chains':
       return chains(task);
     case 'campaign':
@@ -78,22 +83,30 @@ export async function runTask(task: HeavyTask): Promise<HeavyResult> {
   }
 }
 
-async function mechanism(task: Extract<HeavyTask, { kind: 'mechanism' }>): Promise<MechanismView> {
+/** Mechanisms of reactants (reagents after '>' join them) with the shipped library and step model. */
+async function mechanismPrediction(reactants: string, beam: number): Promise<{ prediction: MechanismPrediction; learned: boolean }> {
   await initChem();
-  const heavyAtoms = describeWithField(task.reactants, 'reactants').heavyAtoms;
+  const species = mechanismInput(reactants);
+  const heavyAtoms = describeWithField(species, 'reactants').heavyAtoms;
   if (heavyAtoms > MAX_PREDICTION_HEAVY_ATOMS) {
     throw new TaskRefusal({ status: 400, code: 'too_large', field: 'reactants', message: `the reactants have ${heavyAtoms} heavy atoms, more than the limit of ${MAX_PREDICTION_HEAVY_ATOMS}` });
   }
   try {
     await initTensorBackend({ log: null });
     const library = shippedStepLibrary();
-    return mechanismView(library, task.reactants, { top: task.top, pictures: task.pictures, scorer: shippedStepScorer(library) });
+    const scorer = shippedStepScorer(library);
+    return { prediction: predictMechanisms(library, species, { beam: Math.max(5, beam), branching: 5, ...(scorer ? { scorer } : {}) }), learned: scorer !== null };
   } catch (error) {
     if (error instanceof ElectronMoveError) {
       throw new TaskRefusal({ status: 400, code: 'invalid_reactants', field: 'reactants', message: (error as Error).message });
     }
     throw error;
   }
+}
+
+async function mechanism(task: Extract<HeavyTask, { kind: 'mechanism' }>): Promise<MechanismView> {
+  const { prediction, learned } = await mechanismPrediction(task.reactants, task.top);
+  return viewOf(prediction, { top: task.top, pictures: task.pictures, scoring: learned ? 'learned' : 'precedent' });
 }
 
 async function chains(task: Extract<HeavyTask, { kind: 'chains' }>): Promise<ChainSearchResult> {

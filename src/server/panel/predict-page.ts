@@ -6,11 +6,13 @@ import { html } from 'hono/html';
 import type { MechanismView } from '../../mechanism/prediction-view.js';
 import type { Principal } from '../../auth/index.js';
 import type { ForwardPrediction } from '../../models/forward/predictor.js';
+import type { SecondOpinion } from '../../mechanism/second-opinion.js';
 import { panelLayout } from './layout.js';
 
 export interface PredictPageInput {
   reactants: string;
-  products?: ForwardPrediction[];
+  /** with the mechanisms' second opinion where it could be asked (mechanismSupport) */
+  products?: (ForwardPrediction & Partial<SecondOpinion>)[];
   /** the most likely mechanism, step by step, with pictures (absent when it could not be searched) */
   mechanism?: MechanismView;
   error?: string;
@@ -73,10 +75,11 @@ ${
     <p class="big num">${(100 * p.probability).toFixed(1)} %</p>
     <meter min="0" max="1" value="${p.probability.toFixed(4)}" aria-label="probability">${(100 * p.probability).toFixed(1)} %</meter>
     <p class="small"><code>${p.product}</code></p>
+    ${p.mechanismSupport !== undefined ? html`<p class="small mechanism-support">${p.mechanismSupport > 0 ? `reached by ${(100 * p.mechanismSupport).toFixed(0)} % of the most likely mechanisms` : 'no likely mechanism reaches it'}</p>` : ''}
     <p class="small muted">reaction centre <code>${p.template}</code></p>
   </div>
 </li>`,
-            )}</ol><p class="muted small">Highlighted: atoms whose bonds, hydrogens or charge the reaction changes.</p>`
+            )}</ol><p class="muted small">Highlighted: atoms whose bonds, hydrogens or charge the reaction changes.${input.products.some((p) => p.mechanismSupport !== undefined) ? ' Ranked by the mean of the forward model’s probability and the mechanisms’ support: a second opinion, measured by bench:mechanism.' : ''}</p>`
       }</section>`
     : ''
 }`;

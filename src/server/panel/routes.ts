@@ -85,7 +85,8 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     if (!reactants) return c.html(predictPage(principal, { reactants }));
     try {
       const [products, mechanism] = await Promise.all([
-        services.work.predict(reactants, 5),
+        // with the mechanisms' second opinion; if that search is refused, the products alone
+        services.work.predict(reactants, 5, true).catch(() => services.work.predict(reactants, 5)),
         // the mechanism is a second view: a refusal or a busy worker leaves the products alone
         services.work.mechanism(reactants, 1, true).catch(() => undefined),
       ]);

@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 export const predictionQuery = z.object({
   reactants: z.string().min(1).max(2_000).describe('Reactant SMILES, "." between molecules; reagents may follow as `reactants>reagents>`'),
   top: z.coerce.number().int().min(1).max(20).default(5).describe('How many products to return'),
+  mechanism: z.enum(['true', 'false']).optional().describe('Ask the mechanisms for a second opinion: each product gets `mechanismSupport` (the share of the best mechanisms that end in it) and the products are re-ranked by the mean of probability and support'),
 });
 
 export const predictedProductSchema = z.object({
@@ -18,6 +19,7 @@ export const predictedProductSchema = z.object({
   template: z.string().describe('Reaction centre of the template that proposed it (SMARTS)'),
   drawing: z.string().describe('The product written so that changedAtoms index its atoms'),
   changedAtoms: z.array(z.int()).describe('Atoms of `drawing` whose bonds, hydrogens or charge changed'),
+  mechanismSupport: z.number().optional().describe('With `mechanism=true`: the share of the best mechanisms (chains of elementary steps) that end in this product'),
 });
 
 export function reactionRoutes(api: ApiBuilder, services: Services): void {
@@ -29,6 +31,7 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
       summary: 'Predict the major products of reactants',
       description:
         'Templates extracted from USPTO-15K propose candidates; a graph network ranks them (docs/forward-prediction.md). Products always sanitise. ' +
+        'With `mechanism=true` the mechanisms give a second opinion (its gain is measured by bench:mechanism, docs/mechanisms.md). ' +
         `Runs on a worker thread: at most ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms in all (400 \`too_large\` beyond), and within the service's time limit (503 with Retry-After beyond it, or when the workers are busy).`,
       access: 'read',
       query: predictionQuery,
@@ -38,7 +41,7 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
         503: { description: 'No forward model is installed; or the workers are busy or the prediction ran over the time limit (Retry-After says when to ask again)', schema: errorSchema },
       },
     },
-    async (c, { query }) => c.json({ reactants: query.reactants, products: await services.work.predict(query.reactants, query.top) }),
+    async (c, { query }) => c.json({ reactants: query.reactants, products: await services.work.predict(query.reactants, query.top, query.mechanism === 'true') }),
   );
 
   api.define(
