@@ -144,6 +144,8 @@ describe.skipIf(!browserAvailable())("the panel's Predict page, in Chromium", ()
     await expect.poll(() => picture.evaluate((img: any) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0);
     expect(await page.locator('#mechanism figcaption').first().textContent()).toMatch(/step 1 \(\d+ %\): \d+ → \d+/);
     expect(await page.locator('#mechanism').textContent()).toContain('scored by the learned step model');
+    // the products carry the mechanisms' second opinion: the amide is reached by the likely chains
+    expect(await page.locator('.product').first().locator('.mechanism-support').textContent()).toMatch(/reached by \d+ % of the most likely mechanisms/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.locator('#mechanism').screenshot({ path: join(ARTIFACTS, 'predict-page.png') });
 

@@ -28,14 +28,15 @@ beforeAll(async () => {
 describe('training the step model', () => {
   it('a tiny training run lowers the loss, and the model gives probabilities over moves and stop', async () => {
     const { library } = await trainStepLibrary(FIXTURE);
-    const records = await readMechanismRecords(FIXTURE);
-    expect(records).toHaveLength(115);
+    // half the labelled mechanisms: building each state's candidates is most of the work
+    const records = (await readMechanismRecords(FIXTURE)).slice(0, 60);
+    expect(records).toHaveLength(60);
     const losses: number[] = [];
     const trained = await trainStepScorer(library, records, { ...DEFAULT_SCORER_OPTIONS, hidden: 32, schedule: { ...DEFAULT_SCORER_OPTIONS.schedule, epochs: 4, patience: 4 } }, { onEpoch: (p) => losses.push(p.loss) });
     expect(losses.length).toBeGreaterThanOrEqual(2);
     expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!);
     // one example per labelled step the candidates reach, and one per mechanism's end
-    expect(trained.report.stopExamples).toBeGreaterThan(100);
+    expect(trained.report.stopExamples).toBeGreaterThan(50);
     expect(trained.report.trainStates + trained.report.heldOutStates).toBe(trained.report.examples);
     const scorer = new LearnedStepScorer(library, trained.params, trained.config, trained.slots, trained.pool);
     const species = mappedSpecies('CC(=O)Cl.NCc1ccccc1');

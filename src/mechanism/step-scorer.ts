@@ -12,11 +12,11 @@
  * The candidates themselves come from the step templates (step-templates.ts), which guarantee the
  * hard rules: every move the engine accepts conserves atoms and charge and respects valence.
  */
-import * as tf from '@tensorflow/tfjs';
 import { molecularGraphAsWritten, type MolecularGraph } from '../chem/index.js';
 import { bondKey } from '../chem/reaction/reaction-graph.js';
 import { BOND_ORDER_SLOTS, CHARGE_DELTAS, HYDROGEN_DELTAS, type CandidateFeatures } from '../models/forward/ranker-features.js';
-import { RankerBatch, scoreCandidates, type RankerConfig, type RankerExample } from '../models/forward/ranker-network.js';
+import type { RankerConfig, RankerExample } from '../models/forward/ranker-network.js';
+import { scoreExamples } from '../models/forward/train-ranker.js';
 import type { Parameters } from '../models/params.js';
 import type { Arrow, AtomRef } from './arrows.js';
 import type { ScoringState, StepScorer } from './chains.js';
@@ -208,14 +208,6 @@ export class LearnedStepScorer implements StepScorer {
   }
 
   private logits(examples: RankerExample[]): Float32Array[] {
-    const batch = new RankerBatch(examples, this.config.templateSlots);
-    try {
-      const scores = tf.tidy(() => scoreCandidates(this.params, this.config, batch));
-      const values = scores.dataSync() as Float32Array;
-      scores.dispose();
-      return examples.map((e, r) => values.slice(batch.offsets[r]!, batch.offsets[r]! + e.candidates.length));
-    } finally {
-      batch.dispose();
-    }
+    return scoreExamples(this.params, this.config, examples, examples.length);
   }
 }
