@@ -11,7 +11,7 @@ import { composition } from '../src/mechanism/electron-moves.js';
 import { shippedStepLibrary, trainStepLibrary } from '../src/mechanism/library-file.js';
 import { mappedSpecies, predictMechanisms } from '../src/mechanism/predict.js';
 import { readStepScorer, shippedStepScorer, SHIPPED_STEP_SCORER, StepScorerMismatchError } from '../src/mechanism/scorer-file.js';
-import { mechanismInput, neutralForm, withMechanismOpinion } from '../src/mechanism/second-opinion.js';
+import { mechanismInput, neutralForm, rerankedByMechanisms, withMechanismOpinion } from '../src/mechanism/second-opinion.js';
 import { LearnedStepScorer } from '../src/mechanism/step-scorer.js';
 import type { Chain } from '../src/mechanism/chains.js';
 import { DEFAULT_SCORER_OPTIONS, readMechanismRecords, trainStepScorer } from '../src/mechanism/train-step-scorer.js';
@@ -126,15 +126,16 @@ describe('the mechanisms as a second opinion on forward predictions', () => {
     expect(mechanismInput('CC(=O)Cl.NC>CCN(CC)CC>')).toBe('CC(=O)Cl.NC.CCN(CC)CC');
   });
 
-  it('re-ranks the forward products by the mean of probability and the share of mechanisms reaching them', () => {
+  it('gives each forward product the share of mechanisms reaching it, and can re-rank by the mean of the two', () => {
     const forward = [prediction('CC(=O)OC', 0.6, 1), prediction('CC(=O)NCc1ccccc1', 0.4, 2), prediction('CCl', 0.0, 3)];
-    const ranked = withMechanismOpinion(forward, [chain(['CC(=O)[NH2+]Cc1ccccc1', '[Cl-]'], 0.03), chain(['CC(=O)OC'], 0.01)]);
-    expect(ranked.map((p) => p.product)).toEqual(['CC(=O)NCc1ccccc1', 'CC(=O)OC', 'CCl']);
-    expect(ranked.map((p) => p.rank)).toEqual([1, 2, 3]);
-    expect(ranked[0]!.mechanismSupport).toBeCloseTo(0.75, 12);
-    expect(ranked[1]!.mechanismSupport).toBeCloseTo(0.25, 12);
-    expect(ranked[2]!.mechanismSupport).toBe(0);
-    // no mechanism: the forward order, unchanged
-    expect(withMechanismOpinion(forward, []).map((p) => p.product)).toEqual(forward.map((p) => p.product));
+    const annotated = withMechanismOpinion(forward, [chain(['CC(=O)[NH2+]Cc1ccccc1', '[Cl-]'], 0.03), chain(['CC(=O)OC'], 0.01)]);
+    // the forward model's order is kept: the opinion stands beside it
+    expect(annotated.map((p) => p.product)).toEqual(forward.map((p) => p.product));
+    expect(annotated.map((p) => p.mechanismSupport)).toEqual([0.25, 0.75, 0].map((x) => expect.closeTo(x, 12)));
+    const reranked = rerankedByMechanisms(annotated);
+    expect(reranked.map((p) => p.product)).toEqual(['CC(=O)NCc1ccccc1', 'CC(=O)OC', 'CCl']);
+    expect(reranked.map((p) => p.rank)).toEqual([1, 2, 3]);
+    // no mechanism: no support
+    expect(withMechanismOpinion(forward, []).every((p) => p.mechanismSupport === 0)).toBe(true);
   });
 });

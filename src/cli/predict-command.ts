@@ -42,7 +42,7 @@ export function registerPredictCommands(program: Command): void {
     .option('--json', 'one JSON object per reaction and line: {"reactants", "products": [{"rank", "product", "smiles", "probability", "template", "changed_atoms"}]}')
     .option('--model <file>', 'a forward model written by `athanor train-forward` (default: the shipped USPTO-15K model)')
     .option('--mechanism', 'predict step by step: ranked chains of elementary steps (curved arrows), each with its probability')
-    .option('--second-opinion', 'ask the mechanisms for a second opinion: each product with the share of the best mechanisms ending in it, re-ranked by the mean of the two')
+    .option('--second-opinion', 'ask the mechanisms for a second opinion: each product with the share of the best mechanisms ending in it (the ranking stays the forward model\'s)')
     .option('--steps <file>', 'with --mechanism: a step-template library written by `athanor train-mechanism` (default: the shipped one)')
     .option('--scorer <file>', 'with --mechanism: the learned step model trained with that library (default: the one beside the library; without one steps are ranked by precedent)')
     .action(async (reactants: string[], options: PredictOptions) => {

@@ -79,7 +79,7 @@ ${
     <p class="small muted">reaction centre <code>${p.template}</code></p>
   </div>
 </li>`,
-            )}</ol><p class="muted small">Highlighted: atoms whose bonds, hydrogens or charge the reaction changes.${input.products.some((p) => p.mechanismSupport !== undefined) ? ' Ranked by the mean of the forward model’s probability and the mechanisms’ support: a second opinion, measured by bench:mechanism.' : ''}</p>`
+            )}</ol><p class="muted small">Highlighted: atoms whose bonds, hydrogens or charge the reaction changes.${input.products.some((p) => p.mechanismSupport !== undefined) ? ' The mechanisms’ support is a second opinion shown beside the forward model’s ranking (docs/mechanisms.md).' : ''}</p>`
       }</section>`
     : ''
 }`;

@@ -9,7 +9,7 @@ import type { Services } from '../services.js';
 export const predictionQuery = z.object({
   reactants: z.string().min(1).max(2_000).describe('Reactant SMILES, "." between molecules; reagents may follow as `reactants>reagents>`'),
   top: z.coerce.number().int().min(1).max(20).default(5).describe('How many products to return'),
-  mechanism: z.enum(['true', 'false']).optional().describe('Ask the mechanisms for a second opinion: each product gets `mechanismSupport` (the share of the best mechanisms that end in it) and the products are re-ranked by the mean of probability and support'),
+  mechanism: z.enum(['true', 'false']).optional().describe('Ask the mechanisms for a second opinion: each product gets `mechanismSupport`, the share of the best mechanisms that end in it (the ranking stays the forward model\'s)'),
 });
 
 export const predictedProductSchema = z.object({
@@ -31,7 +31,7 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
       summary: 'Predict the major products of reactants',
       description:
         'Templates extracted from USPTO-15K propose candidates; a graph network ranks them (docs/forward-prediction.md). Products always sanitise. ' +
-        'With `mechanism=true` the mechanisms give a second opinion (its gain is measured by bench:mechanism, docs/mechanisms.md). ' +
+        'With `mechanism=true` each product carries the mechanisms\' second opinion beside the forward ranking (docs/mechanisms.md). ' +
         `Runs on a worker thread: at most ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms in all (400 \`too_large\` beyond), and within the service's time limit (503 with Retry-After beyond it, or when the workers are busy).`,
       access: 'read',
       query: predictionQuery,
