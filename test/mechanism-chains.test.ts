@@ -76,7 +76,6 @@ describe('the CLI', () => {
     expect(trainedCounts.status, trainedCounts.stderr).toBe(0);
     expect(trainedCounts.stderr).toMatch(/step templates from \d+ steps of 115 mechanisms/);
     expect(readStepLibrary(counted).size).toBeGreaterThan(40);
-    expect(JSON.parse(athanor(['predict', '--mechanism', '--json', '--steps', counted, 'CC(=O)Cl.NCc1ccccc1']).stdout.trim()).scoring).toBe('precedent');
     // the step model, on a third of the file (its states' candidates are most of the work)
     const small = join(home, 'small.jsonl');
     writeFileSync(small, `${readFileSync(FIXTURE, 'utf8').trim().split('\n').slice(0, 40).join('\n')}\n`);
@@ -88,8 +87,8 @@ describe('the CLI', () => {
     const own = athanor(['predict', '--mechanism', '--json', '--steps', out, 'CC(=O)Cl.NCc1ccccc1']);
     expect(own.status, own.stderr).toBe(0);
     expect(JSON.parse(own.stdout.trim()).scoring).toBe('learned');
-    // a step model with a library it was not trained with (here the shipped one) is refused, naming the mismatch
-    const mismatched = athanor(['predict', '--mechanism', '--scorer', join(home, 'steps.scorer.athm.gz'), 'CCBr.[O-]c1ccccc1']);
+    // a step model beside a library it was not trained with (the 115-mechanism one; it learned with the 40) is refused, naming the mismatch
+    const mismatched = athanor(['predict', '--mechanism', '--steps', counted, '--scorer', join(home, 'steps.scorer.athm.gz'), 'CCBr.[O-]c1ccccc1']);
     expect(mismatched.status).toBe(2);
     expect(mismatched.stderr).toContain('another step-template library');
     const predicted = athanor(['predict', '--mechanism', '--json', 'CC(=O)Cl.NCc1ccccc1']);
