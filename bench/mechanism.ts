@@ -33,7 +33,7 @@ import { parseArrow } from '../src/mechanism/arrows.js';
 import { ElectronMoveError } from '../src/mechanism/electron-moves.js';
 import { searchChains, type Chain, type StepScorer } from '../src/mechanism/chains.js';
 import { trainStepLibrary } from '../src/mechanism/library-file.js';
-import { mappedSpecies } from '../src/mechanism/predict.js';
+import { LOW_CONFIDENCE, mappedSpecies } from '../src/mechanism/predict.js';
 import { labelledSpecies, sameSpecies } from '../src/mechanism/replay.js';
 import { readStepScorer, SHIPPED_STEP_SCORER } from '../src/mechanism/scorer-file.js';
 import { mechanismInput, rerankedByMechanisms, withMechanismOpinion } from '../src/mechanism/second-opinion.js';
@@ -114,6 +114,9 @@ interface ChainScore {
   top3: number;
   product1: number;
   seconds: number;
+  /** reactions whose best chain has probability < LOW_CONFIDENCE (the product's flag), and how many of those are right at top-1 */
+  flagged: number;
+  flaggedTop1: number;
 }
 
 /** Chains of the learned search, per reaction (the forward model's second opinion reads them). */
@@ -121,7 +124,7 @@ const learnedChains: Chain[][] = [];
 
 function scoreChains(model: StepScorer | undefined): ChainScore {
   const started = performance.now();
-  const score = { top1: 0, top3: 0, product1: 0, seconds: 0 };
+  const score = { top1: 0, top3: 0, product1: 0, seconds: 0, flagged: 0, flaggedTop1: 0 };
   for (const [i, record] of valid.entries()) {
     if (i % 100 === 0) console.error(`chains (${model ? 'learned' : 'precedent'}): ${i}/${valid.length} reactions`);
     const labelled = record.steps.map((s) => labelledSpecies(s.rxn.split('>>')[1]!));
@@ -131,6 +134,11 @@ function scoreChains(model: StepScorer | undefined): ChainScore {
     const rank = chains.findIndex(right);
     if (rank === 0) score.top1++;
     if (rank >= 0 && rank < 3) score.top3++;
+    // searchChains' probabilities are the chains' own (predict.ts turns them into shares)
+    if (model && (chains[0]?.probability ?? 0) < LOW_CONFIDENCE) {
+      score.flagged++;
+      if (rank === 0) score.flaggedTop1++;
+    }
     if (chains[0] && sameSpecies(chains[0].products, labelled[labelled.length - 1]!)) score.product1++;
   }
   score.seconds = (performance.now() - started) / 1000;
@@ -187,6 +195,12 @@ const result = {
   step_in_pool: counts.inPool / counts.steps,
   stop_top1: counts.stop1 / counts.ends,
   ...chainFractions(learned),
+  low_confidence: {
+    threshold: LOW_CONFIDENCE,
+    flagged: learned.flagged / valid.length,
+    mechanism_top1_flagged: learned.flagged ? learned.flaggedTop1 / learned.flagged : null,
+    mechanism_top1_confident: (learned.top1 - learned.flaggedTop1) / (valid.length - learned.flagged),
+  },
   per_second: stepsPerSecond,
   precedent_baseline: {
     step_top1: counts.baseline1 / counts.steps,
@@ -225,6 +239,8 @@ writeResults(
     `| mechanisms searched per second | ${result.mechanisms_per_second.toFixed(2)} | ${b.mechanisms_per_second.toFixed(2)} | |`,
     '',
     `Steps predicted per second (candidates and scoring): ${result.per_second.toFixed(1)}.`,
+    '',
+    `Low-confidence flag (the best chain's own probability under ${LOW_CONFIDENCE}): ${pct(result.low_confidence.flagged)} of the reactions flagged; complete mechanism top-1 ${result.low_confidence.mechanism_top1_flagged === null ? '–' : pct(result.low_confidence.mechanism_top1_flagged)} among them, ${pct(result.low_confidence.mechanism_top1_confident)} among the others.`,
     '',
     `Forward model with the mechanisms as a second opinion (${forwardReactions} valid reactions, the recorded product): top-1 ${pct(result.forward_top1)} alone; re-ranking its top 5 by the mean of its probability and the share of the best chains ending in the product gives ${pct(result.forward_with_mechanism_top1)} with chains from the reaction's own reactants (what a user's query gives) and ${pct(result.forward_with_mechanism_label_reagents_top1)} with chains from the label's first species (reagents the label adds). The product shows the support beside the forward ranking and does not re-rank.`,
   ].join('\n'),

@@ -145,7 +145,7 @@ describe('GET /api/reactions/mechanism', () => {
     const twice = await h.json(`/api/reactions/mechanism?reactants=${encodeURIComponent('[CH3:1][OH:1]')}`);
     expect(twice.status).toBe(400);
     const hexane = await h.json(`/api/reactions/mechanism?reactants=CCCCCC`);
-    expect(hexane.body).toMatchObject({ outsideKnowledge: true, mechanisms: [] });
+    expect(hexane.body).toMatchObject({ outsideKnowledge: true, lowConfidence: true, mechanisms: [] });
     expect((await h.call('/api/reactions/mechanism?reactants=CCO', { token: null })).status).toBe(401);
   });
 });

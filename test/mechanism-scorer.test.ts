@@ -93,6 +93,20 @@ describe('the shipped step model', () => {
     expect(chain.products).toEqual(['CC(=O)[OH+]Cc1ccccc1', '[Cl-]'].sort());
   });
 
+  it('flags a reaction it has not learned (Fischer esterification: no such mechanism in training) as low confidence, not a confident amide', () => {
+    const amide = best('CC(=O)Cl.NCc1ccccc1');
+    expect(amide.lowConfidence).toBe(false);
+    expect(amide.confidence!).toBeGreaterThan(0.5);
+    const fischer = best('CC(=O)O.OCC.[H+]');
+    // steps with precedent apply (protonations), so this is not "outside knowledge"…
+    expect(fischer.outsideKnowledge).toBe(false);
+    // …but the step model finds even its best chain unlikely, and says so
+    expect(fischer.confidence!).toBeLessThan(0.5);
+    expect(fischer.lowConfidence).toBe(true);
+    // ranked by precedent there are no probabilities to judge by
+    expect(predictMechanisms(shippedStepLibrary(), 'CC(=O)Cl.NCc1ccccc1').confidence).toBeNull();
+  });
+
   it('every step of its chains conserves atoms and charge', () => {
     const library = shippedStepLibrary();
     const species = mappedSpecies('CC(=O)Cl.NCc1ccccc1');

@@ -193,11 +193,12 @@ async function predictMechanismCommand(args: string[], options: PredictOptions):
       const chains = prediction.chains.slice(0, top);
       if (options.json) {
         const rows = chains.map((c, i) => ({ rank: i + 1, probability: round(c.probability), products: c.products, steps: c.steps.map((s) => ({ arrows: s.arrows, species: s.outcome, probability: round(s.probability) })) }));
-        process.stdout.write(`${JSON.stringify({ reactants: input, scoring: scorer ? 'learned' : 'precedent', outside_knowledge: prediction.outsideKnowledge, mechanisms: rows })}\n`);
+        process.stdout.write(`${JSON.stringify({ reactants: input, scoring: scorer ? 'learned' : 'precedent', outside_knowledge: prediction.outsideKnowledge, confidence: prediction.confidence === null ? null : round(prediction.confidence), low_confidence: prediction.lowConfidence, mechanisms: rows })}\n`);
         continue;
       }
       process.stdout.write(`${input}\n`);
       if (prediction.outsideKnowledge) process.stdout.write('  low confidence: no elementary step with precedent in this context applies; the chains below are guesses\n');
+      else if (prediction.lowConfidence) process.stdout.write(`  low confidence: the step model gives even the most likely chain only ${(100 * (prediction.confidence ?? 0)).toFixed(0)} %; the chains below are guesses\n`);
       if (chains.length === 0) process.stdout.write('  no mechanism: no known elementary step applies to these species\n');
       chains.forEach((c, i) => {
         process.stdout.write(`  ${i + 1}. ${(100 * c.probability).toFixed(1)} %  → ${c.products.join(' + ')}\n`);

@@ -29,7 +29,17 @@ export interface MechanismPrediction {
   chains: Chain[];
   /** no elementary step with precedent in its context applies: the chains, if any, are guesses */
   outsideKnowledge: boolean;
+  /**
+   * With a learned step model: the best chain's own probability (its steps' and stopping at its
+   * end, before the shares), null when steps were ranked by precedent (no probabilities).
+   */
+  confidence: number | null;
+  /** outside knowledge, or the step model finds even the best chain less likely than not */
+  lowConfidence: boolean;
 }
+
+/** The best chain's probability below which a learned prediction is flagged: more likely wrong than right (not tuned). */
+export const LOW_CONFIDENCE = 0.5;
 
 export function predictMechanisms(library: StepTemplateLibrary, reactants: string, options: ChainSearchOptions = {}): MechanismPrediction {
   const species = mappedSpecies(reactants);
@@ -38,7 +48,9 @@ export function predictMechanisms(library: StepTemplateLibrary, reactants: strin
   // scores become shares of the chains found, so that they read as probabilities
   const total = found.reduce((s, c) => s + c.probability, 0);
   const chains = found.map((c) => ({ ...c, probability: total > 0 ? c.probability / total : 0 }));
-  return { reactants, chains, outsideKnowledge: first.every((c) => c.specificCount === 0) };
+  const outsideKnowledge = first.every((c) => c.specificCount === 0);
+  const confidence = options.scorer ? (found[0]?.probability ?? 0) : null;
+  return { reactants, chains, outsideKnowledge, confidence, lowConfidence: outsideKnowledge || (confidence !== null && confidence < LOW_CONFIDENCE) };
 }
 
 /** A chain in words: each step's arrows and what it leads to. */

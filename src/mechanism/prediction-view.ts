@@ -20,6 +20,10 @@ export interface MechanismView {
   /** 'learned' when the graph network scored the steps, 'precedent' when template counts did */
   scoring: 'learned' | 'precedent';
   outsideKnowledge: boolean;
+  /** the best chain's own probability under the step model (null: ranked by precedent) */
+  confidence: number | null;
+  /** outside knowledge, or the best chain less likely than not: the chains are guesses */
+  lowConfidence: boolean;
   mechanisms: { rank: number; probability: number; products: string[]; steps: MechanismStepView[] }[];
 }
 
@@ -31,6 +35,8 @@ export function viewOf(prediction: MechanismPrediction, options: { top: number; 
     reactants,
     scoring: options.scoring,
     outsideKnowledge: prediction.outsideKnowledge,
+    confidence: prediction.confidence,
+    lowConfidence: prediction.lowConfidence,
     mechanisms: prediction.chains.slice(0, options.top).map((chain, i) => {
       let before: Species | undefined = start;
       return {

@@ -23,7 +23,7 @@ function mechanismSection(view: MechanismView) {
   return html`<section class="card" id="mechanism" aria-labelledby="mechanism-heading"><h2 id="mechanism-heading">Mechanism, step by step</h2>${
     !best
       ? html`<p class="empty-state">No elementary step the mechanism library knows applies to these species.</p>`
-      : html`${view.outsideKnowledge ? html`<p class="warn small" role="note">Low confidence: no step with precedent in this context applies; the chain below is a guess.</p>` : ''}
+      : html`${view.lowConfidence ? html`<p class="warn small" role="note">Low confidence: ${view.outsideKnowledge ? 'no step with precedent in this context applies' : `the step model gives even the most likely chain only ${(100 * (view.confidence ?? 0)).toFixed(0)} %`}; the chain below is a guess.</p>` : ''}
 <p class="small">The most likely chain (${(100 * best.probability).toFixed(0)} % of the chains found) ends in <code>${best.products.join(' + ')}</code>. Curved arrows move electron pairs: from a lone pair or a bond to an atom or a new bond.</p>
 <ol class="mechanism-steps">${best.steps.map(
           (step, k) => html`<li class="mechanism-step"><figure><img class="mechanism-picture" src="data:image/svg+xml;base64,${Buffer.from(step.svg ?? '').toString('base64')}" width="420" height="300" alt="step ${k + 1}: curved arrows ${step.arrows.join(', ')}"><figcaption class="small">step ${k + 1} (${(100 * step.probability).toFixed(0)} %): ${step.arrows.join(', ')} → <code>${step.species.join(' + ')}</code></figcaption></figure></li>`,

@@ -52,7 +52,7 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
       summary: 'Predict how reactants react, step by step: ranked mechanisms of curved-arrow elementary steps',
       description:
         'Elementary-step templates counted over the train split of mech-USPTO-15K propose steps, a graph network over the species (message passing over atoms, the changed atom pairs) scores them and the decision to stop, and chains come from beam search over its step probabilities (docs/mechanisms.md); `scoring` says whether the network ranked them (`learned`) or template precedent did. ' +
-        '`outsideKnowledge` is true when no step with precedent in its context applies: the chains are then guesses. With `pictures=true` every step carries its arrow-pushing drawing (SVG). ' +
+        '`outsideKnowledge` is true when no step with precedent in its context applies, `lowConfidence` also when the step model finds the best chain less likely than not: the chains are then guesses. With `pictures=true` every step carries its arrow-pushing drawing (SVG). ' +
         `Runs on a worker thread: at most ${MAX_PREDICTION_HEAVY_ATOMS} heavy atoms in all (400 \`too_large\` beyond), within the service's time limit (503 with Retry-After beyond it).`,
       access: 'read',
       query: mechanismQuery,
@@ -102,6 +102,8 @@ const mechanismSchema = z.object({
   reactants: z.string(),
   scoring: z.enum(['learned', 'precedent']).describe('Who ranked the steps: the learned step model, or template precedent (no model file)'),
   outsideKnowledge: z.boolean(),
+  confidence: z.number().nullable().describe('The best mechanism\'s own probability under the learned step model (its steps\' and stopping at its end); null when steps were ranked by precedent'),
+  lowConfidence: z.boolean().describe('outsideKnowledge, or the best mechanism is less likely than not (confidence < 0.5): the chains are guesses'),
   mechanisms: z.array(
     z.object({
       rank: z.int(),
