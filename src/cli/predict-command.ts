@@ -268,7 +268,7 @@ async function trainMechanismCommand(file: string, options: TrainMechanismOption
   const scorerOut = options.scorerOut ?? scorerFile.scorerPathFor(options.out);
   const defaults = training.DEFAULT_SCORER_OPTIONS;
   const scorerOptions = { ...defaults, seed: options.seed, schedule: { ...defaults.schedule, ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) } };
-  const started2 = performance.now();
+  const trainingStarted = performance.now();
   const info = (report: { trainStates: number; heldOutStates: number }, epochs: number, bestEpoch: number, heldOutTop1: number) => ({
     source: file,
     mechanisms: records.length,
@@ -277,7 +277,7 @@ async function trainMechanismCommand(file: string, options: TrainMechanismOption
     epochs,
     bestEpoch,
     heldOutTop1,
-    seconds: (performance.now() - started2) / 1000,
+    seconds: (performance.now() - trainingStarted) / 1000,
     backend: backend.backend,
     seed: options.seed,
   });

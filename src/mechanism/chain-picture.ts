@@ -16,7 +16,7 @@ export function chainSvg(view: MechanismView, width = 420, stepHeight = 300): st
   const [best] = view.mechanisms;
   const steps = best?.steps.filter((s) => s.svg) ?? [];
   const title = best
-    ? `${steps.length} step${steps.length === 1 ? '' : 's'} → ${best.products.join(' + ')} (${(100 * best.probability).toFixed(0)} % of the chains found${view.outsideKnowledge ? '; low confidence' : ''})`
+    ? `${steps.length} step${steps.length === 1 ? '' : 's'} → ${best.products.join(' + ')} (${(100 * best.probability).toFixed(0)} % of the chains found${view.lowConfidence ? '; low confidence' : ''})`
     : 'no elementary step the mechanism library knows applies';
   const height = TITLE_HEIGHT + steps.length * stepHeight;
   const body = steps

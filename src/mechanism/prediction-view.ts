@@ -27,10 +27,10 @@ export interface MechanismView {
   mechanisms: { rank: number; probability: number; products: string[]; steps: MechanismStepView[] }[];
 }
 
-/** A prediction (searched with beam ≥ top) as the API's view. */
-export function viewOf(prediction: MechanismPrediction, options: { top: number; pictures: boolean; scoring: MechanismView['scoring'] }): MechanismView {
+/** A prediction (searched with beam ≥ top) as the API's view; the first `pictures` chains are drawn step by step. */
+export function viewOf(prediction: MechanismPrediction, options: { top: number; pictures: number; scoring: MechanismView['scoring'] }): MechanismView {
   const { reactants } = prediction;
-  const start = options.pictures ? mappedSpecies(reactants) : undefined;
+  const start = options.pictures > 0 ? mappedSpecies(reactants) : undefined;
   return {
     reactants,
     scoring: options.scoring,
@@ -38,7 +38,7 @@ export function viewOf(prediction: MechanismPrediction, options: { top: number; 
     confidence: prediction.confidence,
     lowConfidence: prediction.lowConfidence,
     mechanisms: prediction.chains.slice(0, options.top).map((chain, i) => {
-      let before: Species | undefined = start;
+      let before: Species | undefined = i < options.pictures ? start : undefined;
       return {
         rank: i + 1,
         probability: chain.probability,

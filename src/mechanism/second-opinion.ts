@@ -63,7 +63,7 @@ export function neutralForm(smiles: string): string {
 }
 
 /** Each product with the share of the chains that end in it, in the forward model's order. */
-export function withMechanismOpinion<P extends ForwardPrediction>(predictions: readonly P[], chains: readonly Chain[]): (P & SecondOpinion)[] {
+export function withMechanismOpinion<P extends ForwardPrediction>(predictions: readonly P[], chains: readonly Pick<Chain, 'probability' | 'products'>[]): (P & SecondOpinion)[] {
   const total = chains.reduce((s, c) => s + c.probability, 0);
   const ends = chains.map((c) => new Set([...c.products, ...c.products.map(neutralForm)]));
   const support = (product: string) => (total > 0 ? chains.reduce((s, c, i) => s + (ends[i]!.has(product) ? c.probability : 0), 0) / total : 0);

@@ -12,7 +12,7 @@
  * The candidates themselves come from the step templates (step-templates.ts), which guarantee the
  * hard rules: every move the engine accepts conserves atoms and charge and respects valence.
  */
-import { molecularGraphAsWritten, type MolecularGraph } from '../chem/index.js';
+import { molecularGraphAsWritten, SmilesError, type MolecularGraph } from '../chem/index.js';
 import { bondKey } from '../chem/reaction/reaction-graph.js';
 import { BOND_ORDER_SLOTS, CHARGE_DELTAS, HYDROGEN_DELTAS, type CandidateFeatures } from '../models/forward/ranker-features.js';
 import type { RankerConfig, RankerExample } from '../models/forward/ranker-network.js';
@@ -20,12 +20,12 @@ import { scoreExamples } from '../models/forward/train-ranker.js';
 import type { Parameters } from '../models/params.js';
 import type { Arrow, AtomRef } from './arrows.js';
 import type { ScoringState, StepScorer } from './chains.js';
-import { speciesComponents, type Species } from './electron-moves.js';
+import { ElectronMoveError, speciesComponents, type Species } from './electron-moves.js';
 import type { StepCandidate, StepTemplateLibrary } from './step-templates.js';
 import { byPrecedent } from './step-templates.js';
 import { transitionWeights, type OwnTransition } from './transitions.js';
 
-/** Candidates per state the network scores (the best-precedented): the labelled step is among them for 99 % of valid steps. */
+/** Candidates per state the network scores (the best-precedented): the labelled step is among them for 98.8 % of valid steps (bench:mechanism). */
 export const DEFAULT_POOL = 12;
 /** Embedding rows: 0 is shared by rare templates, 1 is "stop". */
 const RARE_SLOT = 0;
@@ -35,8 +35,9 @@ const STOP_SLOT = 1;
 export function stepGraph(species: Species): { graph: MolecularGraph; position: Int32Array } {
   const components = speciesComponents(species, false);
   const order = components.flatMap((c) => c.atoms);
-  const graph = molecularGraphAsWritten(components.map((c) => c.text).join('.'));
-  if (graph.numAtoms !== order.length) throw new Error(`the species' graph has ${graph.numAtoms} atoms where ${order.length} were written`);
+  const text = components.map((c) => c.text).join('.');
+  const graph = molecularGraphAsWritten(text);
+  if (graph.numAtoms !== order.length) throw new SmilesError(text, `RDKit read ${graph.numAtoms} atoms where ${order.length} were written`);
   const position = new Int32Array(species.atoms.length).fill(-1);
   order.forEach((atom, k) => (position[atom] = k));
   return { graph, position };
@@ -57,24 +58,24 @@ function changes(species: Species, arrows: readonly Arrow[], position: Int32Arra
   type End = { atom: number; hydrogen: boolean };
   const end = (ref: AtomRef): End => {
     const atom = byMap.get(ref.map);
-    if (atom === undefined) throw new Error(`no atom has map number ${ref.map}`);
+    if (atom === undefined) throw new ElectronMoveError(`no atom has map number ${ref.map}`);
     return { atom, hydrogen: ref.hydrogen && species.atoms[atom]!.atomicNumber !== 1 };
   };
   const pairDelta = new Map<string, number>();
   const hydrogenDelta = new Map<number, number>();
   const chargeDelta = new Map<number, number>();
-  const add = (map: Map<number | string, number>, key: number | string, delta: number) => map.set(key, (map.get(key) ?? 0) + delta);
+  const add = <K>(map: Map<K, number>, key: K, delta: number) => map.set(key, (map.get(key) ?? 0) + delta);
   const bond = (x: End, y: End, delta: number) => {
     if (x.hydrogen || y.hydrogen) {
       const [h, other] = x.hydrogen ? [x, y] : [y, x];
       // the hydrogen's bond to its own atom, or to another atom that takes or gives it
-      add(hydrogenDelta as Map<number | string, number>, other.atom === h.atom && !other.hydrogen ? h.atom : other.atom, delta);
+      add(hydrogenDelta, other.atom === h.atom && !other.hydrogen ? h.atom : other.atom, delta);
       return;
     }
-    add(pairDelta as Map<number | string, number>, bondKey(x.atom, y.atom), delta);
+    add(pairDelta, bondKey(x.atom, y.atom), delta);
   };
   const charge = (x: End, delta: number) => {
-    if (!x.hydrogen) add(chargeDelta as Map<number | string, number>, x.atom, delta);
+    if (!x.hydrogen) add(chargeDelta, x.atom, delta);
   };
   for (const arrow of arrows) {
     let holder: End;
@@ -196,12 +197,14 @@ export class LearnedStepScorer implements StepScorer {
   ) {}
 
   score(states: readonly ScoringState[]): { candidates: number[]; stop: number }[] {
-    const scorable = states.filter((s) => s.candidates.length > 0 || s.context.depth > 0);
+    // a state with no move and no step behind it has nothing to choose
+    const hasChoice = (s: ScoringState) => s.candidates.length > 0 || s.context.depth > 0;
+    const scorable = states.filter(hasChoice);
     const examples = scorable.map((s) => stateExample(this.library, s, this.slots));
     const logits = examples.length ? this.logits(examples) : [];
     let k = 0;
     return states.map((s) => {
-      if (!(s.candidates.length > 0 || s.context.depth > 0)) return { candidates: [], stop: 0 };
+      if (!hasChoice(s)) return { candidates: [], stop: 0 };
       const p = probabilities(logits[k++]!);
       return { candidates: p.slice(0, s.candidates.length), stop: s.context.depth > 0 ? p[s.candidates.length]! : 0 };
     });

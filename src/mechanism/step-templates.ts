@@ -205,12 +205,15 @@ export class StepTemplateLibrary {
   /** the same, keyed by the mechanism's first step and the previous one: a finer context that backs off to `follows` */
   private readonly followsInContext = new Map<string, Map<string, number>>();
   private readonly lastInContext = new Map<string, number>();
+  /** candidates() by species object; a new step counted makes them stale */
+  private candidatesOf = new WeakMap<Species, readonly StepCandidate[]>();
 
   /**
    * One training step: `previous` is the radius-1 key of the step before it in its mechanism
    * ('' for a first step), `isLast` whether it ended the mechanism. Returns its radius-1 key.
    */
   add(species: Species, arrows: readonly Arrow[], isLast = false, previous = '', first = ''): string {
+    this.candidatesOf = new WeakMap();
     const v = view(species);
     const general = templateIn(v, species, arrows, 0);
     const entry = this.general.get(general.key);
@@ -296,8 +299,21 @@ export class StepTemplateLibrary {
     return library;
   }
 
-  /** Every distinct outcome the templates reach from these species, best-precedented first. */
-  candidates(species: Species, options: { maxPlacements?: number; minCount?: number } = {}): StepCandidate[] {
+  /**
+   * Every distinct outcome the templates reach from these species, best-precedented first. With the
+   * default options the list is kept per species object: a prediction asks for the reactants'
+   * candidates to judge its confidence and again as the chain search's first state.
+   */
+  candidates(species: Species, options: { maxPlacements?: number; minCount?: number } = {}): readonly StepCandidate[] {
+    const memo = options.maxPlacements === undefined && options.minCount === undefined;
+    const known = memo ? this.candidatesOf.get(species) : undefined;
+    if (known) return known;
+    const found = this.findCandidates(species, options);
+    if (memo) this.candidatesOf.set(species, found);
+    return found;
+  }
+
+  private findCandidates(species: Species, options: { maxPlacements?: number; minCount?: number }): StepCandidate[] {
     const v = view(species);
     const present = new Set(v.labels);
     const best = new Map<string, StepCandidate>();

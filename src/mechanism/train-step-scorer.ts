@@ -12,7 +12,8 @@ import { DEFAULT_RANKER_SCHEDULE, trainRanker, type RankerProgress, type RankerS
 import type { RankerConfig, RankerExample } from '../models/forward/ranker-network.js';
 import type { Parameters } from '../models/params.js';
 import { rngFor, shuffled } from '../util/random.js';
-import { parseArrow } from './arrows.js';
+import { SmilesError } from '../chem/index.js';
+import { ArrowError, parseArrow } from './arrows.js';
 import { ElectronMoveError } from './electron-moves.js';
 import { mappedSpecies } from './predict.js';
 import { labelledSpecies, sameSpecies, type MechanismRecord } from './replay.js';
@@ -106,7 +107,7 @@ export function mechanismExamples(
         }
       }
     } catch (error) {
-      if (!(error instanceof ElectronMoveError) && !(error instanceof Error && /SMILES|atoms where/.test(error.message))) throw error;
+      if (!(error instanceof ElectronMoveError || error instanceof SmilesError || error instanceof ArrowError)) throw error;
       report.unreadable++;
     }
     report.examples += examples.length;

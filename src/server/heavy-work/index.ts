@@ -83,7 +83,7 @@ export class HeavyWork {
     });
   }
 
-  /** `secondOpinion`: re-ranked with the mechanisms' support for each product (mechanism/second-opinion.ts). */
+  /** `secondOpinion`: each product with the mechanisms' support, in the forward model's order (mechanism/second-opinion.ts). */
   predict(reactants: string, top: number, secondOpinion = false): Promise<(ForwardPrediction & Partial<SecondOpinion>)[]> {
     return this.run({ kind: 'predict', reactants, top, ...(secondOpinion ? { secondOpinion } : {}) }, 'prediction') as Promise<(ForwardPrediction & Partial<SecondOpinion>)[]>;
   }
@@ -92,7 +92,8 @@ export class HeavyWork {
     return this.run({ kind: 'chains', ...query }, 'chain search') as Promise<ChainSearchResult>;
   }
 
-  mechanism(reactants: string, top: number, pictures: boolean): Promise<MechanismView> {
+  /** The `top` mechanisms of reactants, the first `pictures` of them drawn step by step. */
+  mechanism(reactants: string, top: number, pictures: number): Promise<MechanismView> {
     return this.run({ kind: 'mechanism', reactants, top, pictures }, 'mechanism search') as Promise<MechanismView>;
   }
 

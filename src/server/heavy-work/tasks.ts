@@ -28,7 +28,7 @@ export type HeavyTask =
   | { kind: 'predict'; reactants: string; top: number; secondOpinion?: boolean }
   | { kind: 'chains'; inventory: string[]; target?: string; steps: number; top: number }
   | { kind: 'campaign'; request: NewCampaignRequest }
-  | { kind: 'mechanism'; reactants: string; top: number; pictures: boolean };
+  | { kind: 'mechanism'; reactants: string; top: number; /** how many of the top chains are drawn */ pictures: number };
 
 export interface HeavyResults {
   predict: (ForwardPrediction & Partial<SecondOpinion>)[];

@@ -17,6 +17,8 @@ import { tokensPage, tokenTable } from './tokens-page.js';
 import { listTemplates, readCampaignTemplate } from '../templates.js';
 import { compareCampaigns, distinctIds, type Comparison } from '../comparison.js';
 import { HTTPException } from 'hono/http-exception';
+import { initChem } from '../../chem/index.js';
+import { withMechanismOpinion } from '../../mechanism/second-opinion.js';
 import { campaignListPage, campaignRows, newCampaignPage, notFoundPage, signInPage, type ListEntry } from './pages.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -84,13 +86,15 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     const reactants = (c.req.query('reactants') ?? '').trim();
     if (!reactants) return c.html(predictPage(principal, { reactants }));
     try {
-      const [products, mechanism] = await Promise.all([
-        // with the mechanisms' second opinion; if that search is refused, the products alone
-        services.work.predict(reactants, 5, true).catch(() => services.work.predict(reactants, 5)),
-        // the mechanism is a second view: a refusal or a busy worker leaves the products alone
-        services.work.mechanism(reactants, 1, true).catch(() => undefined),
+      const [forward, mechanism] = await Promise.all([
+        services.work.predict(reactants, 5),
+        // the mechanisms are a second view (the best drawn, all five the products' second opinion):
+        // a refusal or a busy worker leaves the products alone
+        services.work.mechanism(reactants, 5, 1).catch(() => undefined),
       ]);
-      return c.html(predictPage(principal, { reactants, products, ...(mechanism ? { mechanism } : {}) }));
+      if (!mechanism) return c.html(predictPage(principal, { reactants, products: forward }));
+      await initChem();
+      return c.html(predictPage(principal, { reactants, products: withMechanismOpinion(forward, mechanism.mechanisms), mechanism }));
     } catch (error) {
       // refused input (bad SMILES, too large) and a busy or over-time worker: said on the page
       if (error instanceof HTTPException) {

@@ -62,7 +62,7 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
         503: { description: 'The workers are busy or the search ran over the time limit (Retry-After says when to ask again)', schema: errorSchema },
       },
     },
-    async (c, { query }) => c.json(await services.work.mechanism(query.reactants, query.top, query.pictures === 'true')),
+    async (c, { query }) => c.json(await services.work.mechanism(query.reactants, query.top, query.pictures === 'true' ? query.top : 0)),
   );
 
   api.define(
@@ -81,7 +81,7 @@ export function reactionRoutes(api: ApiBuilder, services: Services): void {
       },
     },
     async (c, { query }) => {
-      const svg = chainSvg(await services.work.mechanism(query.reactants, 1, true));
+      const svg = chainSvg(await services.work.mechanism(query.reactants, 1, 1));
       // the same reactants give the same picture with the same model: let the browser keep it
       return c.body(svg, 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, max-age=3600' });
     },
