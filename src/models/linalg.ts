@@ -99,11 +99,11 @@ export function logDetFromCholesky(l: Float64Array, n: number): number {
 
 /**
  * Cholesky with growing diagonal jitter for matrices that are positive definite in exact
- * arithmetic but not quite in floating point (near-duplicate training points).
+ * arithmetic but not quite in floating point (near-duplicate training points): none first, then
+ * 1e-8·scale, ×10 each time up to maxRatio·scale.
  */
-export function choleskyWithJitter(a: Float64Array, n: number, scale: number): { l: Float64Array; jitter: number } {
-  let jitter = 0;
-  for (let attempt = 0; attempt < 6; attempt++) {
+export function choleskyWithJitter(a: Float64Array, n: number, scale: number, maxRatio = 1e-4): { l: Float64Array; jitter: number } {
+  for (let jitter = 0; jitter <= maxRatio * scale * (1 + 1e-9); jitter = jitter === 0 ? 1e-8 * scale : jitter * 10) {
     try {
       if (jitter === 0) return { l: cholesky(a, n), jitter };
       const b = Float64Array.from(a);
@@ -111,7 +111,6 @@ export function choleskyWithJitter(a: Float64Array, n: number, scale: number): {
       return { l: cholesky(b, n), jitter };
     } catch (error) {
       if (!(error instanceof NotPositiveDefiniteError)) throw error;
-      jitter = jitter === 0 ? 1e-8 * scale : jitter * 10;
     }
   }
   throw new NotPositiveDefiniteError('kernel matrix is not positive definite even with jitter');

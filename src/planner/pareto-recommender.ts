@@ -7,7 +7,7 @@
  * the model has enough results, the initial design chooses.
  *
  * The product surrogate gives a mean and σ per candidate, not a covariance across candidates, so
- * the joint posterior fed to EHVI is diagonal per target (candidates independent given the model);
+ * the joint posterior fed to EHVI has independent points (each sampled from its own σ, in O(n));
  * the batch still spreads out because each chosen point joins every Monte Carlo sample's front.
  */
 import type { CostSpec, OutcomeConstraintSpec } from '../campaign/types.js';
@@ -100,14 +100,11 @@ export class ParetoRecommender implements Recommender {
       ...known.map((_, i) => names.map((name) => atKnown[name]!.sigma[i]!)),
       ...pool.map((k) => names.map((name) => atUntried[name]!.sigma[k]!)),
     ];
-    const n = poolMean.length;
-    const covariance = names.map((_, j) => Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => (a === b ? poolSd[a]![j]! ** 2 : 0))));
     const candidatePositions = pool.map((_, k) => known.length + k);
     const weights = pool.map((k) => this.weightOf(context.space, untried[k]!, atUntried, k));
-    // Planning runs on the service's event loop: the Monte Carlo EHVI (~300 ms for a batch of 4
-    // from 300 candidates) hands the loop back every few ms.
+    // Planning runs on the service's event loop: the Monte Carlo EHVI hands the loop back every few ms.
     const selection = await selectBatchByEhviInTurns({
-      posterior: { mean: poolMean, covariance },
+      posterior: { mean: poolMean, sd: poolSd },
       directions: this.directions,
       reference,
       observed: incumbents,

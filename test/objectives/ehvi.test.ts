@@ -83,6 +83,29 @@ describe('noisy EHVI by Monte Carlo over a joint posterior', () => {
     expect(mean((s) => (at(s, 0, 1) + 10) ** 2)).toBeCloseTo(4, 0);
   });
 
+  it('draws independent points from their own σ exactly as from the diagonal covariance', () => {
+    const mean = [
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ];
+    const sd = [
+      [0.5, 2],
+      [1, 0.25],
+      [0.1, 3],
+    ];
+    const dense = drawPosteriorSamples({ mean, covariance: [0, 1].map((j) => diagonal(sd.map((row) => row[j]! ** 2))) }, ['maximise', 'minimise'], 50, rngFor(3, 'draws'));
+    const independent = drawPosteriorSamples({ mean, sd }, ['maximise', 'minimise'], 50, rngFor(3, 'draws'));
+    for (let s = 0; s < 50; s++) {
+      Array.from(independent.values[s]!).forEach((v, k) => expect(v).toBeCloseTo(dense.values[s]![k]!, 10));
+    }
+    const certain = drawPosteriorSamples({ mean, sd: [...sd.slice(0, 2), [0, 3]] }, ['maximise', 'minimise'], 5, rngFor(3, 'draws'));
+    expect(certain.values.map((v) => v[2 * 2 + 0])).toEqual([3, 3, 3, 3, 3]); // σ 0: the mean itself, where a covariance would need jitter
+    expect(() => drawPosteriorSamples({ mean, sd: [[1, 1]] }, ['maximise', 'minimise'], 5, rngFor(3, 'draws'))).toThrow(/sd has 1 points, expected 3/);
+    expect(() => drawPosteriorSamples({ mean, sd: [...sd.slice(0, 2), [-1, 1]] }, ['maximise', 'minimise'], 5, rngFor(3, 'draws'))).toThrow(/point 2 target 0 must be a finite number ≥ 0/);
+    expect(() => drawPosteriorSamples({ mean }, ['maximise', 'minimise'], 5, rngFor(3, 'draws'))).toThrow(/either a covariance per target or a standard deviation per point/);
+  });
+
   it('EHVI of one point equals the closed form when the observed front is known', () => {
     // pool: three observed points with (almost) no posterior variance, one uncertain candidate
     const front = [
