@@ -5,7 +5,7 @@
  * simulated or analytic lab. A robot's example needs a lab profile the administrator registers
  * (docs/lab-protocols.md), so it is no template.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -26,8 +26,23 @@ export interface CampaignTemplate {
   lab: string;
 }
 
-async function readTemplate(folder: string, file: string): Promise<(CampaignTemplate & { source: string }) | undefined> {
-  const source = await readFile(join(folder, file), 'utf8');
+type Template = CampaignTemplate & { source: string };
+
+/** Parsed files by path, kept while their size and time stamp stay: the panel lists the templates on every visit, and parsing a dozen YAML files is tens of ms of the event loop. */
+const parsed = new Map<string, { stamp: string; template: Template | undefined }>();
+
+async function readTemplate(folder: string, file: string): Promise<Template | undefined> {
+  const path = join(folder, file);
+  const { size, mtimeMs } = await stat(path);
+  const stamp = `${size}:${mtimeMs}`;
+  const known = parsed.get(path);
+  if (known?.stamp === stamp) return known.template;
+  const template = parseTemplate(file, await readFile(path, 'utf8'));
+  parsed.set(path, { stamp, template });
+  return template;
+}
+
+function parseTemplate(file: string, source: string): Template | undefined {
   let document: { name?: unknown; description?: unknown; lab?: { type?: unknown } };
   try {
     document = (parse(source) ?? {}) as typeof document;
@@ -48,11 +63,11 @@ async function readTemplate(folder: string, file: string): Promise<(CampaignTemp
 export async function listTemplates(folder = EXAMPLES_DIR): Promise<CampaignTemplate[]> {
   const files = (await readdir(folder)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const templates = await Promise.all(files.map((f) => readTemplate(folder, f)));
-  return templates.filter((t): t is CampaignTemplate & { source: string } => t !== undefined).map(({ source: _source, ...t }) => t);
+  return templates.filter((t): t is Template => t !== undefined).map(({ source: _source, ...t }) => t);
 }
 
 /** One template with its file as written; undefined for a name that is not one (never a path: the name is checked). */
-export async function readCampaignTemplate(name: string, folder = EXAMPLES_DIR): Promise<(CampaignTemplate & { source: string }) | undefined> {
+export async function readCampaignTemplate(name: string, folder = EXAMPLES_DIR): Promise<Template | undefined> {
   if (!TEMPLATE_NAME.test(name)) return undefined;
   for (const extension of ['.yaml', '.yml']) {
     const found = await readTemplate(folder, name + extension).catch((error: NodeJS.ErrnoException) => {
