@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI through tsx, so `npx athanor …` needs no build step.
-import { register } from 'tsx/esm/api';
+import { registerTypeScript } from '../src/util/typescript-loader.mjs';
 
-register();
+registerTypeScript();
 await import('../src/cli.ts');

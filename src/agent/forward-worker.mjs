@@ -1,6 +1,6 @@
 // Worker threads do not inherit the TypeScript loader the main thread registered (bin/athanor.js,
 // vitest): register it here, then load the worker's body.
-import { register } from 'tsx/esm/api';
+import { registerTypeScript } from '../util/typescript-loader.mjs';
 
-register();
+registerTypeScript();
 await import('./forward-worker.ts');
