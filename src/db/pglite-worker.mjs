@@ -13,12 +13,12 @@
 // from BEGIN to COMMIT/ROLLBACK, and statements sent outside the transaction meanwhile wait for it,
 // exactly as they did when PGlite ran on the service's thread.
 import { parentPort } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { openCluster } from './pglite-cluster-template.mjs';
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.mjs runs as a worker thread (src/db/pglite-thread.ts starts it)');
 
-/** @type {PGlite | undefined} */
+/** @type {import('@electric-sql/pglite').PGlite | undefined} */
 let database;
 /** Open transactions by id: PGlite's transaction object, how to end it, and its outcome. */
 const transactions = new Map();
@@ -61,7 +61,7 @@ async function end(id, commit) {
 async function run(request) {
   switch (request.op) {
     case 'open':
-      database = await PGlite.create(request.dataDir);
+      database = await openCluster(request.dataDir);
       return null;
     case 'query': {
       const options = { rowMode: request.rowMode, parsers: rawParsers(request.rawTypes) };
