@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `athanor` command. */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 // A command's modules (the agent, models, database, server) load when it runs, not before: a
 // second or more of module loading that --help, a usage error or a light command need not wait for.
 import { approvalModeOf, integer, positiveInt } from './cli/arguments.js';
@@ -65,6 +65,28 @@ registerTokenCommand(program);
 registerLabSimCommand(program);
 registerPredictCommands(program);
 registerChainsCommand(program);
+
+program
+  .command('screen')
+  .description("virtual screening: try every molecule of a library (CSV with a smiles column, .smi or SDF; streamed) in one substance role of a campaign, scored by its newest model, the other parameters at the best result's; prints the best with predicted value ± σ")
+  .argument('<campaign>', 'campaign id')
+  .option('--role <role>', 'the substance role the molecules are tried in')
+  .option('--library <file>', 'the library: .csv/.tsv (a "smiles" column, optionally "name" or "id"), .smi (SMILES and name per line) or .sdf')
+  .option('--top <n>', 'how many of the best to keep and print (default 25)', positiveInt, 25)
+  .option('--rank <how>', "'mean' (the predicted value) or 'ucb' (optimistic: mean + 2σ)", (v: string) => {
+    if (v !== 'mean' && v !== 'ucb') throw new InvalidArgumentError("'mean' or 'ucb'");
+    return v;
+  }, 'mean')
+  .option('--with <name=value>', "fix a parameter of the reaction instead of the best result's (repeatable)", (pair: string, pairs: string[] = []) => [...pairs, pair])
+  .option('--max-heavy-atoms <n>', 'larger molecules are left out (default 70)', positiveInt)
+  .option('--elements <list>', "element symbols allowed, comma-separated (default: the organic set and the role's own substances' elements)")
+  .option('--out <file>', 'write the best (all --top of them) as CSV')
+  .option('--json', 'print the whole report as one JSON object')
+  .option('--quiet', 'no progress on stderr')
+  .action(async (campaign: string, options, command: Command) => {
+    const { screenCommand } = await import('./cli/screen-command.js');
+    process.exitCode = await screenCommand(campaign, { ...options, ...command.optsWithGlobals() });
+  });
 
 program
   .command('status')

@@ -112,6 +112,7 @@ describe('with a graph model that can point at atoms', () => {
       trainingSize: 8,
       metrics: {},
       predict: async (candidates) => ({ mean: Float64Array.from(candidates, () => 50), sigma: Float64Array.from(candidates, () => 5) }),
+      predictInputs: async (inputs) => ({ mean: Float64Array.from(inputs, () => 50), sigma: Float64Array.from(inputs, () => 5) }),
       attributions: async (candidate) => Object.entries(space.substancesOf(candidate)).map(([role, smiles]) => ({ role, smiles, weights: [1, -1] })),
     }),
   };

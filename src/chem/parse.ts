@@ -50,6 +50,22 @@ export function withMolecule<T>(smiles: string, use: (mol: RDKitMol) => T): T {
   });
 }
 
+/** Parses an MDL molblock (a record of an SD file) and hands the molecule to `use`; a SmilesError says why RDKit refused it. */
+export function withMolblock<T>(molblock: string, use: (mol: RDKitMol) => T): T {
+  const title = molblock.split('\n', 1)[0]?.trim() || 'molblock';
+  return useRdkit((rdkit, takeErrors) => {
+    takeErrors();
+    const mol = rdkit.get_mol(molblock);
+    const errors = takeErrors();
+    try {
+      if (!mol?.is_valid()) throw new SmilesError(title, describeRdkitFailure(errors));
+      return use(mol);
+    } finally {
+      mol?.delete();
+    }
+  });
+}
+
 const TIMESTAMP = /^\[\d\d:\d\d:\d\d\]\s*/;
 
 /** Condenses RDKit's multi-line log (timestamps, caret diagrams, echoed input) into one short reason. */

@@ -13,6 +13,9 @@ import type { SearchSpace } from '../planner/space.js';
 import type { AtomAttribution, LoadedModel } from './model-access.js';
 import type { Services } from './services.js';
 import { backgroundOf, shapleyValues } from './shapley.js';
+import { candidateOf, UnknownCandidateError } from '../planner/candidate-lookup.js';
+
+export { candidateOf, UnknownCandidateError };
 
 export class NoModelError extends Error {
   override readonly name = 'NoModelError';
@@ -21,16 +24,6 @@ export class NoModelError extends Error {
 /** The model exists but its kind cannot point at atoms (a Gaussian process on fingerprints). */
 export class NoAttributionError extends Error {
   override readonly name = 'NoAttributionError';
-}
-
-export class UnknownCandidateError extends Error {
-  override readonly name = 'UnknownCandidateError';
-  constructor(
-    message: string,
-    readonly index: number,
-  ) {
-    super(message);
-  }
 }
 
 /** Why a campaign has no model to ask: its strategy needs none, or none has been trained yet. */
@@ -60,19 +53,6 @@ async function requireModel(services: Services, campaign: CampaignRow) {
   return found;
 }
 
-/** The candidate a parameter assignment names (choice names, SMILES or numbers), by the space's own matching rules. */
-export function candidateOf(space: SearchSpace, parameters: Record<string, string | number>, index = 0): number {
-  const names = space.parameters.map((p) => p.name);
-  const unknown = Object.keys(parameters).filter((k) => !names.includes(k));
-  if (unknown.length > 0) throw new UnknownCandidateError(`unknown parameter ${unknown.join(', ')} (the space has ${names.join(', ')})`, index);
-  const missing = names.filter((n) => parameters[n] === undefined);
-  if (missing.length > 0) throw new UnknownCandidateError(`missing parameter ${missing.join(', ')}`, index);
-  const row = Object.fromEntries(names.map((n) => [n, String(parameters[n])]));
-  const key = space.keyOfRow(row, Object.fromEntries(names.map((n) => [n, n])));
-  const candidate = key === null ? undefined : space.indexOfKey(key);
-  if (candidate === undefined) throw new UnknownCandidateError('this combination is not a candidate of the space (a value matches no choice, or it is forbidden)', index);
-  return candidate;
-}
 
 export interface Prediction {
   parameters: Record<string, string | number>;

@@ -6,6 +6,7 @@
 import type { CampaignRow, Db } from '../db/index.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { MixedPoint } from '../planner/mixed/domain.js';
+import type { ReactionInput } from '../models/types.js';
 
 export interface CandidatePosterior {
   mean: Float64Array;
@@ -28,6 +29,8 @@ export interface LoadedModel {
   metrics: Record<string, number>;
   /** Predictive distribution of the objective's target for these candidates of the space. */
   predict(candidates: number[]): Promise<CandidatePosterior>;
+  /** The same for model inputs that need not be in the space at all (a library molecule in a role: virtual screening). */
+  predictInputs(inputs: ReactionInput[]): Promise<CandidatePosterior>;
   /** The same at points of a searched space that need not be candidates (continuous values anywhere in range). */
   predictPoints?(points: MixedPoint[]): Promise<CandidatePosterior>;
   /** Which atoms drive the prediction for one candidate, per substance role; undefined when the kind cannot say. */

@@ -42,6 +42,12 @@ export function storedModels(options: { targetsOf?: TargetsOf } = {}): ModelAcce
         if (!posterior) throw new Error(`the model does not predict ${target}`);
         return posterior;
       },
+      async predictInputs(inputs) {
+        if (inputs.length === 0) return { mean: new Float64Array(0), sigma: new Float64Array(0) };
+        const posterior = (await surrogate.predict(inputs))[target];
+        if (!posterior) throw new Error(`the model does not predict ${target}`);
+        return posterior;
+      },
       async predictPoints(points) {
         if (points.length === 0) return { mean: new Float64Array(0), sigma: new Float64Array(0) };
         const posterior = (await surrogate.predict(points.map((point) => models.reactionInputOfPoint(space, point))))[target];
