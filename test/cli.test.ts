@@ -73,7 +73,7 @@ describe('athanor run', () => {
     const dataset = decodeOrd(readFileSync(out), 'json');
     expect(validateOrdDataset(dataset).errors).toEqual([]);
     expect((dataset.reactions as { outcomes: { products: { measurements: { percentage: { value: number } }[] }[] }[] }[]).map((r) => r.outcomes[0]!.products[0]!.measurements[0]!.percentage.value)).toContain(summary.bestYield);
-  });
+  }, 180_000); // five commands one after another: over a minute when the suite's busiest files run beside it
 
   const badFiles: [string, (text: string) => string, RegExp][] = [
     ['an unknown field', (t) => t.replace(/^seed:/m, 'sede: 3\nseed:'), /sede/],

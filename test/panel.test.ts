@@ -161,7 +161,8 @@ describe.skipIf(!available)('control panel in Chromium', () => {
     await page.getByLabel('Down').selectOption('temperature');
     await page.locator('[data-landscape-form] button').click();
     await expect.poll(() => page.locator('#landscape svg rect.cell').count()).toBe(4 * 3);
-    expect(new URL(page.url()).searchParams.get('x')).toBe('solvent');
+    // (the address follows the redrawn map: waited for, not read once)
+    await expect.poll(() => new URL(page.url()).searchParams.get('x')).toBe('solvent');
   });
 
   it('excludes a result, asking why in an accessible dialog', async () => {

@@ -4,9 +4,13 @@
  * the other parameters at the best result's (or fixed with --with). Prints the best molecules with
  * their predicted value ± σ, writes them all as CSV with --out, progress on stderr.
  */
-import { resolveHome } from '../db/index.js';
-import type { CampaignRow } from '../db/index.js';
-import { getCampaign } from '../db/index.js';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { initChem } from '../chem/index.js';
+import { getCampaign, resolveHome, type CampaignRow } from '../db/index.js';
+import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen, type ScreenSources } from '../screening/campaign-screen.js';
+import { libraryFormatOf, LibraryFormatError, readLibrary } from '../screening/library-reader.js';
+import { screenLibrary } from '../screening/screen.js';
 import { csvText } from '../util/csv-text.js';
 import { UsageError } from './errors.js';
 import { withHome } from './service-client.js';
@@ -32,16 +36,11 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
   if (!UUID.test(campaignId)) throw new UsageError(`campaign: "${campaignId}" is not a campaign id (a UUID; athanor status lists them)`);
   if (!options.role) throw new UsageError('--role: required (the substance role the library is screened in)');
   if (!options.library) throw new UsageError('--library: required (a CSV with a "smiles" column, a .smi file or an SDF)');
-  const { existsSync } = await import('node:fs');
   if (!existsSync(options.library)) throw new UsageError(`--library: no such file ${options.library}`);
   const fixed = parseFixed(options.with ?? []);
   const elements = options.elements?.split(',').map((e) => e.trim()).filter((e) => e !== '');
   if (elements?.some((e) => !/^[A-Z][a-z]?$/.test(e))) throw new UsageError(`--elements: element symbols separated by commas, e.g. C,H,N,O,Br (got "${options.elements}")`);
 
-  const { libraryFormatOf, LibraryFormatError, readLibrary } = await import('../screening/library-reader.js');
-  const { prepareCampaignScreen, ScreenSetupError } = await import('../screening/campaign-screen.js');
-  const { screenLibrary } = await import('../screening/screen.js');
-  const { initChem } = await import('../chem/index.js');
   try {
     libraryFormatOf(options.library);
   } catch (error) {
@@ -50,65 +49,73 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
   }
   await initChem();
   const id = campaignId.toLowerCase();
-  const say = (text: string) => {
-    if (!options.quiet) process.stderr.write(text);
-  };
 
+  const request = { role: options.role, fixed, ...(options.maxHeavyAtoms ? { maxHeavyAtoms: options.maxHeavyAtoms } : {}), ...(elements ? { elements } : {}) };
+  const screen = async (name: string, sources: ScreenSources) => {
+    let setup: CampaignScreen;
+    try {
+      setup = await prepareCampaignScreen(sources, request);
+    } catch (error) {
+      if (error instanceof ScreenSetupError) throw new UsageError(`${error.field === 'fixed' ? '--with' : error.field === 'role' ? '--role' : 'campaign'}: ${error.message}`);
+      throw error;
+    }
+    return runScreen(id, name, setup, options as ScreenOptions & { library: string });
+  };
   return withHome(
     resolveHome(options.home),
     async ({ db, location }) => {
       const row: CampaignRow | undefined = await getCampaign(db, id);
       if (!row) throw new UsageError(`campaign: no campaign has the id ${campaignId} in ${location}`);
-      let setup;
-      try {
-        setup = await prepareCampaignScreen(db, row, { role: options.role!, fixed, ...(options.maxHeavyAtoms ? { maxHeavyAtoms: options.maxHeavyAtoms } : {}), ...(elements ? { elements } : {}) });
-      } catch (error) {
-        if (error instanceof ScreenSetupError) throw new UsageError(`${error.field === 'fixed' ? '--with' : error.field === 'role' ? '--role' : 'campaign'}: ${error.message}`);
-        throw error;
-      }
-      say(`screening ${options.library} as ${setup.settings.role} in "${row.name}" with model version ${setup.model.version} (${setup.model.kind}, ${setup.model.trainingSize} results)\n`);
-      say(`  each molecule replaces ${setup.settings.role} in ${setup.basis}\n`);
-      let report;
-      try {
-        report = await screenLibrary(readLibrary(options.library!), {
-          ...setup.settings,
-          keep: options.top,
-          ranking: options.rank,
-          onProgress: (p) => say(`  ${p.read.toLocaleString('en')} rows read, ${p.screened.toLocaleString('en')} molecules scored, ${p.rejected.toLocaleString('en')} unusable (${Math.round(p.read / Math.max(p.seconds, 1e-3)).toLocaleString('en')}/s)\n`),
-        });
-      } catch (error) {
-        if (error instanceof LibraryFormatError) throw new UsageError(`--library: ${error.message}`);
-        throw error;
-      }
-      if (options.out) {
-        const { writeFile } = await import('node:fs/promises');
-        const header = ['rank', 'name', 'smiles', `predicted_${setup.target}`, 'sigma', 'heavy_atoms', 'library_line'];
-        await writeFile(options.out, csvText(header, report.ranked.map((m) => [m.rank, m.name, m.smiles, m.mean, m.sigma, m.heavyAtoms, m.line])));
-        say(`  wrote the ${report.ranked.length} best to ${options.out}\n`);
-      }
-      if (options.json) {
-        const reference = await setup.settings.predict([setup.settings.context]);
-        const inCampaign = { name: setup.reaction[setup.settings.role], mean: reference.mean[0], sigma: reference.sigma[0] };
-        process.stdout.write(`${JSON.stringify({ campaignId: row.id, role: setup.settings.role, reaction: setup.reaction, basis: setup.basis, target: setup.target, model: setup.model, inCampaign, ...report })}\n`);
-        return 0;
-      }
-      const lines = [
-        `${report.read.toLocaleString('en')} rows read in ${report.seconds.toFixed(1)} s (${Math.round(report.perSecond).toLocaleString('en')}/s): ${report.screened.toLocaleString('en')} molecules scored, ${report.duplicates.toLocaleString('en')} duplicates, ${report.rejected.count.toLocaleString('en')} unusable`,
-        ...report.rejected.first.slice(0, 10).map((r) => `  line ${r.line}${r.name ? ` (${r.name})` : ''}: ${r.reason}`),
-        ...(report.rejected.count > 10 ? [`  … ${report.rejected.count - 10} more (${Object.entries(report.rejected.byReason).map(([k, n]) => `${k}: ${n}`).join('; ')})`] : []),
-        '',
-        `best ${report.ranked.length} by predicted ${setup.target}${options.rank === 'ucb' ? ' (optimistic: mean + 2σ)' : ''}`,
-        ...report.ranked.map((m) => `${String(m.rank).padStart(4)}  ${formatValue(m.mean, null)} ± ${formatValue(m.sigma, setup.unit ?? null)}  ${m.name ? `${m.name}  ` : ''}${m.smiles}  (line ${m.line})`),
-      ];
-      const reference = await setup.settings.predict([setup.settings.context]);
-      lines.push(`for comparison, ${setup.reaction[setup.settings.role]} (in the campaign): ${formatValue(reference.mean[0], null)} ± ${formatValue(reference.sigma[0], setup.unit ?? null)}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-      return 0;
+      return screen(row.name, await databaseSources(db, row));
     },
+    // The service's API hides where the campaign's files live (it never shows server paths), and
+    // the space is built from them: screening needs the database itself.
     async (client) => {
-      throw new UsageError(`athanor serve holds this home (${client.location}): screening reads the campaign's model from its database; stop the service, or run both on PostgreSQL (DATABASE_URL)`);
+      throw new UsageError(`athanor serve holds this home (${client.location}): screening reads the campaign and its model from the database; stop the service for the screen, or run both on PostgreSQL (DATABASE_URL)`);
     },
   );
+}
+
+async function runScreen(campaignId: string, name: string, setup: CampaignScreen, options: ScreenOptions & { library: string }): Promise<number> {
+  const say = (text: string) => {
+    if (!options.quiet) process.stderr.write(text);
+  };
+  say(`screening ${options.library} as ${setup.settings.role} in "${name}" with model version ${setup.model.version} (${setup.model.kind}, ${setup.model.trainingSize} results)\n`);
+  say(`  each molecule replaces ${setup.settings.role} in ${setup.basis}\n`);
+  let report;
+  try {
+    report = await screenLibrary(readLibrary(options.library), {
+      ...setup.settings,
+      keep: options.top,
+      ranking: options.rank,
+      onProgress: (p) => say(`  ${p.read.toLocaleString('en')} rows read, ${p.screened.toLocaleString('en')} molecules scored, ${p.rejected.toLocaleString('en')} unusable (${Math.round(p.read / Math.max(p.seconds, 1e-3)).toLocaleString('en')}/s)\n`),
+    });
+  } catch (error) {
+    if (error instanceof LibraryFormatError) throw new UsageError(`--library: ${error.message}`);
+    throw error;
+  }
+  if (options.out) {
+    const header = ['rank', 'name', 'smiles', `predicted_${setup.target}`, 'sigma', 'heavy_atoms', 'library_line'];
+    await writeFile(options.out, csvText(header, report.ranked.map((m) => [m.rank, m.name, m.smiles, m.mean, m.sigma, m.heavyAtoms, m.line])));
+    say(`  wrote the ${report.ranked.length} best to ${options.out}\n`);
+  }
+  const reference = await setup.settings.predict([setup.settings.context]);
+  const inCampaign = { name: setup.reaction[setup.settings.role], mean: reference.mean[0], sigma: reference.sigma[0] };
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ campaignId, role: setup.settings.role, reaction: setup.reaction, basis: setup.basis, target: setup.target, model: setup.model, inCampaign, ...report })}\n`);
+    return 0;
+  }
+  const lines = [
+    `${report.read.toLocaleString('en')} rows read in ${report.seconds.toFixed(1)} s (${Math.round(report.perSecond).toLocaleString('en')}/s): ${report.screened.toLocaleString('en')} molecules scored, ${report.duplicates.toLocaleString('en')} duplicates, ${report.rejected.count.toLocaleString('en')} unusable`,
+    ...report.rejected.first.slice(0, 10).map((r) => `  line ${r.line}${r.name ? ` (${r.name})` : ''}: ${r.reason}`),
+    ...(report.rejected.count > 10 ? [`  … ${report.rejected.count - 10} more (${Object.entries(report.rejected.byReason).map(([k, n]) => `${k}: ${n}`).join('; ')})`] : []),
+    '',
+    `best ${report.ranked.length} by predicted ${setup.target}${options.rank === 'ucb' ? ' (optimistic: mean + 2σ)' : ''}`,
+    ...report.ranked.map((m) => `${String(m.rank).padStart(4)}  ${formatValue(m.mean, null)} ± ${formatValue(m.sigma, setup.unit ?? null)}  ${m.name ? `${m.name}  ` : ''}${m.smiles}  (line ${m.line})`),
+    `for comparison, ${inCampaign.name} (in the campaign): ${formatValue(inCampaign.mean, null)} ± ${formatValue(inCampaign.sigma, setup.unit ?? null)}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
 }
 
 /** --with NAME=VALUE (repeatable) as an assignment. */

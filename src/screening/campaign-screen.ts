@@ -5,8 +5,8 @@
  * is not a substance role, a campaign without a model yet, an objective that is not one target.
  */
 import type { CampaignSpec } from '../campaign/index.js';
-import { listObservations, type CampaignRow, type Db, type ObservationRow } from '../db/index.js';
-import { Measurements } from '../measurements/measurements.js';
+import { listObservations, type CampaignRow, type Db } from '../db/index.js';
+import { Measurements, type Measurement } from '../measurements/measurements.js';
 import type { ReactionInput } from '../models/types.js';
 import { Objective } from '../objectives/objective.js';
 import { candidateOf, UnknownCandidateError } from '../planner/candidate-lookup.js';
@@ -50,8 +50,22 @@ export interface CampaignScreen {
   roleChoices: { name: string; smiles: string }[];
 }
 
-export async function prepareCampaignScreen(db: Db, row: CampaignRow, request: ScreenRequest): Promise<CampaignScreen> {
-  const spec = row.spec as unknown as CampaignSpec;
+/** What a screen needs of a campaign: read from its database, or through the service that holds it. */
+export interface ScreenSources {
+  spec: CampaignSpec;
+  /** Its results, excluded ones flagged. */
+  observations: readonly Measurement[];
+  /** Its newest model restored for `space`; undefined when none has been trained. */
+  model(space: SearchSpace): Promise<LoadedModel | undefined>;
+}
+
+/** The sources of a campaign in a database this process opened. */
+export async function databaseSources(db: Db, row: CampaignRow): Promise<ScreenSources> {
+  return { spec: row.spec as unknown as CampaignSpec, observations: await listObservations(db, row.id), model: (space) => storedModels().latest(db, row, space) };
+}
+
+export async function prepareCampaignScreen(sources: ScreenSources, request: ScreenRequest): Promise<CampaignScreen> {
+  const { spec } = sources;
   const objective = Objective.of(spec);
   if (objective.kind !== 'single') {
     throw new ScreenSetupError(`screening ranks molecules by one target; this campaign's objective is ${objective.kind === 'match' ? `to match ${objective.target}` : `${objective.kind} over ${objective.modelledTargets.join(', ')}`}`, 'campaign');
@@ -62,10 +76,10 @@ export async function prepareCampaignScreen(db: Db, row: CampaignRow, request: S
     const roles = space.parameters.filter((p) => p.kind === 'substance').map((p) => p.name);
     throw new ScreenSetupError(`"${request.role}" is not a substance role of this campaign (its roles: ${roles.join(', ') || 'none'})`, 'role');
   }
-  const model = await storedModels().latest(db, row, space);
+  const model = await sources.model(space);
   if (!model) throw new ScreenSetupError('the campaign has no trained model yet: screening needs one, and one is trained once the first results arrive (athanor status shows them)', 'campaign');
 
-  const { reaction, basis } = reactionOf(space, objective, await listObservations(db, row.id), request);
+  const { reaction, basis } = reactionOf(space, objective, sources.observations, request);
   let candidate: number;
   try {
     candidate = candidateOf(space, reaction);
@@ -94,7 +108,7 @@ function predictWith(model: LoadedModel, inputs: ReactionInput[]) {
 }
 
 /** The best usable result's parameters with the chemist's fixed ones over them; all fixed ones when there is no result. */
-function reactionOf(space: SearchSpace, objective: Objective, rows: ObservationRow[], request: ScreenRequest): { reaction: Record<string, string | number>; basis: string } {
+function reactionOf(space: SearchSpace, objective: Objective, rows: readonly Measurement[], request: ScreenRequest): { reaction: Record<string, string | number>; basis: string } {
   const fixed = request.fixed ?? {};
   const names = space.parameters.map((p) => p.name);
   const unknown = Object.keys(fixed).filter((k) => !names.includes(k));
