@@ -28,7 +28,11 @@ export function morganFingerprint(smiles: string, opts: MorganOptions = {}): Uin
     // get_morgan_fp returns the bits as a '0'/'1' string, which maps directly onto our layout.
     const bits = withMolecule(canonical, (mol) => mol.get_morgan_fp(JSON.stringify({ radius, nBits })));
     if (bits.length !== nBits) throw new Error(`RDKit returned ${bits.length} Morgan bits, expected ${nBits}`);
-    return Uint8Array.from(bits, (bit) => (bit === '1' ? 1 : 0));
+    // '0' and '1' are char codes 48 and 49 (a loop over char codes: Uint8Array.from with a
+    // callback per character was 15 % of a virtual screen's time)
+    const out = new Uint8Array(nBits);
+    for (let i = 0; i < nBits; i++) out[i] = bits.charCodeAt(i) - 48;
+    return out;
   });
 }
 

@@ -19,6 +19,9 @@ export function canonicalSmiles(smiles: string): string {
   if (cached !== undefined) return cached;
   const text = normaliseSmilesText(smiles);
   const canonical = text === '' ? '' : withMolecule(text, (mol) => mol.get_smiles());
+  // a canonical SMILES is its own canonical form: what is asked next (a fingerprint, a model's
+  // featurisation) usually asks with the canonical text
+  if (canonical !== smiles) canonicalForms.set(canonical, canonical);
   return canonicalForms.set(smiles, canonical);
 }
 
