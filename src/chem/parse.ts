@@ -37,28 +37,21 @@ function countWrittenAtoms(smiles: string): number {
 
 /** Parses a non-empty, normalised SMILES, hands the molecule to `use`, and always frees its wasm memory. */
 export function withMolecule<T>(smiles: string, use: (mol: RDKitMol) => T): T {
-  return useRdkit((rdkit, takeErrors) => {
-    takeErrors(); // discard anything logged by earlier calls
-    const mol = rdkit.get_mol(smiles);
-    const errors = takeErrors();
-    try {
-      if (!mol?.is_valid()) throw new SmilesError(smiles, describeRdkitFailure(errors));
-      return use(mol);
-    } finally {
-      mol?.delete();
-    }
-  });
+  return withParsed(smiles, smiles, use);
 }
 
-/** Parses an MDL molblock (a record of an SD file) and hands the molecule to `use`; a SmilesError says why RDKit refused it. */
+/** Parses an MDL molblock (a record of an SD file) and hands the molecule to `use`; a SmilesError, named by the record's title line, says why RDKit refused it. */
 export function withMolblock<T>(molblock: string, use: (mol: RDKitMol) => T): T {
-  const title = molblock.split('\n', 1)[0]?.trim() || 'molblock';
+  return withParsed(molblock, molblock.split('\n', 1)[0]?.trim() || 'molblock', use);
+}
+
+function withParsed<T>(input: string, label: string, use: (mol: RDKitMol) => T): T {
   return useRdkit((rdkit, takeErrors) => {
-    takeErrors();
-    const mol = rdkit.get_mol(molblock);
+    takeErrors(); // discard anything logged by earlier calls
+    const mol = rdkit.get_mol(input);
     const errors = takeErrors();
     try {
-      if (!mol?.is_valid()) throw new SmilesError(title, describeRdkitFailure(errors));
+      if (!mol?.is_valid()) throw new SmilesError(label, describeRdkitFailure(errors));
       return use(mol);
     } finally {
       mol?.delete();
