@@ -116,6 +116,7 @@ async function screenStep(training: number): Promise<void> {
     direction: 'maximize',
     keep: 100,
     filter: defaultFilter(roleSmiles),
+    fingerprints: gp.substanceFingerprints,
     predict: async (batch) => (await gp.predict(batch)).yield!,
     onProgress: (p) => console.error(`  training ${training}: ${p.read} read, ${p.screened} scored (${Math.round(p.read / p.seconds)}/s)`),
     progressEveryMs: 5000,

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalSmiles, initChem } from '../src/chem/index.js';
+import { canonicalSmiles, initChem, morganFingerprint } from '../src/chem/index.js';
 import { useRdkit } from '../src/chem/runtime.js';
 import { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, initTensorBackend, type ModelSchema, type ReactionInput } from '../src/models/index.js';
 import { LibraryFormatError, readLibrary, type LibraryRecord } from '../src/screening/library-reader.js';
@@ -119,12 +119,32 @@ describe('checking molecules', () => {
     expect(judgeMolecule({ smiles: 'C1CC(N' }, bases)).toMatchObject({ ok: false, reason: expect.stringMatching(/^not a molecule \(/) });
     expect(judgeMolecule({ smiles: 'CCCCCC' }, { ...bases, maxHeavyAtoms: 5 })).toEqual({ ok: false, reason: 'too large: 6 heavy atoms, the limit is 5' });
   });
+
+  it('computes the model\'s fingerprints from the same parse, equal to those of the canonical SMILES parsed again', () => {
+    const filter = defaultFilter([]);
+    // written other ways than RDKit writes them: Kekulé, another atom order, with charges
+    for (const [i, text] of ['C1=CC(I)=CN=C1', 'Brc1ccc(cc1)C(=O)OCC', 'O=[N+]([O-])c1ccc(Cl)cc1', 'Ic1ccccc1C'].entries()) {
+      const radius = 1 + (i % 3);
+      const verdict = judgeMolecule({ smiles: text }, filter, [{ radius, nBits: 2048 }]);
+      expect(verdict.ok).toBe(true);
+      const canonical = (verdict as { smiles: string }).smiles;
+      const again = useRdkit((rdkit) => {
+        const mol = rdkit.get_mol(canonical)!;
+        try {
+          return mol.get_morgan_fp(JSON.stringify({ radius, nBits: 2048 }));
+        } finally {
+          mol.delete();
+        }
+      });
+      expect(Array.from(morganFingerprint(canonical, { radius, nBits: 2048 })).join('')).toBe(again);
+    }
+  });
 });
 
 describe('screening a library with a trained model', () => {
   it('ranks as scoring each molecule alone would, reports unusable rows by line and skips repeats', async () => {
     const filter = defaultFilter(['Ic1cccnc1']);
-    const report = await screenLibrary(readLibrary(smiPath), { role: 'aryl_halide', context, direction: 'maximize', keep: 5, filter, predict, batchSize: 4 });
+    const report = await screenLibrary(readLibrary(smiPath), { role: 'aryl_halide', context, direction: 'maximize', keep: 5, filter, predict, batchSize: 4, fingerprints: gp.substanceFingerprints });
     expect(report.read).toBe(LIBRARY.length);
     expect(report.rejected.count).toBe(3);
     expect(report.rejected.first.map((r) => [r.line, r.name])).toEqual([

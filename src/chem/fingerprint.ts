@@ -2,6 +2,7 @@
 // neighbour lookups and diversity in the planner.
 import { BoundedCache } from './cache.js';
 import { withMolecule } from './parse.js';
+import type { RDKitMol } from './rdkit.js';
 import { canonicalSmiles } from './smiles.js';
 
 export interface MorganOptions {
@@ -18,22 +19,43 @@ const fingerprints = new BoundedCache<string, Uint8Array>(50_000);
  * shared between callers, so do not mutate the result. '' gives all zeros.
  */
 export function morganFingerprint(smiles: string, opts: MorganOptions = {}): Uint8Array {
+  const { radius, nBits } = checkedOptions(opts);
+  const canonical = canonicalSmiles(smiles);
+  return fingerprints.getOrCreate(keyOf(canonical, radius, nBits), () => {
+    if (canonical === '') return new Uint8Array(nBits);
+    return withMolecule(canonical, (mol) => bitsOf(mol, radius, nBits));
+  });
+}
+
+/**
+ * Computes and keeps the fingerprint of a molecule already parsed (its canonical SMILES given),
+ * so that morganFingerprint later answers from the cache: a virtual screen parses each library
+ * molecule once for both its canonical form and the model's fingerprint.
+ */
+export function rememberMorganFingerprint(canonical: string, mol: RDKitMol, opts: MorganOptions = {}): void {
+  const { radius, nBits } = checkedOptions(opts);
+  if (canonical !== '') fingerprints.getOrCreate(keyOf(canonical, radius, nBits), () => bitsOf(mol, radius, nBits));
+}
+
+function checkedOptions(opts: MorganOptions): { radius: number; nBits: number } {
   const radius = opts.radius ?? 2;
   const nBits = opts.nBits ?? 2048;
   if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`Morgan radius must be a non-negative integer, got ${radius}`);
   if (!Number.isInteger(nBits) || nBits < 1) throw new RangeError(`Morgan nBits must be a positive integer, got ${nBits}`);
-  const canonical = canonicalSmiles(smiles);
-  return fingerprints.getOrCreate(`${canonical}\u0000${radius}\u0000${nBits}`, () => {
-    if (canonical === '') return new Uint8Array(nBits);
-    // get_morgan_fp returns the bits as a '0'/'1' string, which maps directly onto our layout.
-    const bits = withMolecule(canonical, (mol) => mol.get_morgan_fp(JSON.stringify({ radius, nBits })));
-    if (bits.length !== nBits) throw new Error(`RDKit returned ${bits.length} Morgan bits, expected ${nBits}`);
-    // '0' and '1' are char codes 48 and 49 (a loop over char codes: Uint8Array.from with a
-    // callback per character was 15 % of a virtual screen's time)
-    const out = new Uint8Array(nBits);
-    for (let i = 0; i < nBits; i++) out[i] = bits.charCodeAt(i) - 48;
-    return out;
-  });
+  return { radius, nBits };
+}
+
+const keyOf = (canonical: string, radius: number, nBits: number) => `${canonical}\u0000${radius}\u0000${nBits}`;
+
+function bitsOf(mol: RDKitMol, radius: number, nBits: number): Uint8Array {
+  // get_morgan_fp returns the bits as a '0'/'1' string, which maps directly onto our layout.
+  const bits = mol.get_morgan_fp(JSON.stringify({ radius, nBits }));
+  if (bits.length !== nBits) throw new Error(`RDKit returned ${bits.length} Morgan bits, expected ${nBits}`);
+  // '0' and '1' are char codes 48 and 49 (a loop over char codes: Uint8Array.from with a
+  // callback per character was 15 % of a virtual screen's time)
+  const out = new Uint8Array(nBits);
+  for (let i = 0; i < nBits; i++) out[i] = bits.charCodeAt(i) - 48;
+  return out;
 }
 
 /** |A∩B| / |A∪B| over set bits; 0 when neither has any bit set. */

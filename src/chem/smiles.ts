@@ -3,6 +3,7 @@ import { BoundedCache } from './cache.js';
 import { element } from './elements.js';
 import { SmilesError } from './errors.js';
 import { normaliseSmilesText, withMolecule } from './parse.js';
+import type { RDKitMol } from './rdkit.js';
 import { requireRdkit } from './runtime.js';
 import { readTopology, type MolTopology } from './topology.js';
 
@@ -21,6 +22,23 @@ export function canonicalSmiles(smiles: string): string {
   const canonical = text === '' ? '' : withMolecule(text, (mol) => mol.get_smiles());
   // a canonical SMILES is its own canonical form: what is asked next (a fingerprint, a model's
   // featurisation) usually asks with the canonical text
+  if (canonical !== smiles) canonicalForms.set(canonical, canonical);
+  return canonicalForms.set(smiles, canonical);
+}
+
+/**
+ * canonicalSmiles, with the parsed molecule handed to `alsoWith` before it is freed (and the
+ * canonical form remembered as for canonicalSmiles): for work that needs both from one parse.
+ */
+export function canonicalSmilesWith(smiles: string, alsoWith: (mol: RDKitMol, canonical: string) => void): string {
+  requireRdkit();
+  const text = normaliseSmilesText(smiles);
+  if (text === '') return '';
+  const canonical = withMolecule(text, (mol) => {
+    const found = mol.get_smiles();
+    alsoWith(mol, found);
+    return found;
+  });
   if (canonical !== smiles) canonicalForms.set(canonical, canonical);
   return canonicalForms.set(smiles, canonical);
 }

@@ -143,6 +143,11 @@ export class GaussianProcessSurrogate implements Surrogate {
     if (this.factors.length === 0) throw new ModelError('the search space has no parameters to model');
   }
 
+  /** The Morgan fingerprints this model compares substances by (radius, bits); none for a kernel without them. */
+  get substanceFingerprints(): { radius: number; nBits: number }[] {
+    return (this.config.substanceKernel ?? 'morgan').split('+').includes('morgan') ? [{ radius: this.config.fingerprintRadius, nBits: 2048 }] : [];
+  }
+
   async fit(data: TrainingData, options: FitOptions): Promise<FitReport> {
     const started = performance.now();
     checkTrainingData(this.schema, data);

@@ -38,7 +38,7 @@ export interface ScreenRequest {
 }
 
 export interface CampaignScreen {
-  settings: Pick<ScreenSettings, 'role' | 'context' | 'direction' | 'filter' | 'predict'>;
+  settings: Pick<ScreenSettings, 'role' | 'context' | 'direction' | 'filter' | 'predict' | 'fingerprints'>;
   /** The reaction each molecule is tried in, as the campaign names its parameters (the role shows its best choice, which each molecule replaces). */
   reaction: Record<string, string | number>;
   /** Where `reaction` came from. */
@@ -93,7 +93,7 @@ export async function prepareCampaignScreen(sources: ScreenSources, request: Scr
   const elements = request.elements ? new Set(request.elements) : undefined;
   const filter: MoleculeFilter = { ...defaultFilter(roleChoices.map((c) => c.smiles), request.maxHeavyAtoms), ...(elements ? { elements } : {}) };
   return {
-    settings: { role: role.name, context, direction: objective.direction, filter, predict: (inputs) => predictWith(model, inputs) },
+    settings: { role: role.name, context, direction: objective.direction, filter, predict: (inputs) => predictWith(model, inputs), ...(model.fingerprints ? { fingerprints: model.fingerprints } : {}) },
     reaction,
     basis,
     target: objective.target,

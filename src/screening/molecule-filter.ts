@@ -4,7 +4,9 @@
  * the role's own substances already contain (a base role of caesium salts keeps caesium), so a
  * screen does not fill its top ranks with organometallics the model has never seen.
  */
-import { canonicalSmiles } from '../chem/smiles.js';
+import { rememberMorganFingerprint, type MorganOptions } from '../chem/fingerprint.js';
+import type { RDKitMol } from '../chem/rdkit.js';
+import { canonicalSmiles, canonicalSmilesWith } from '../chem/smiles.js';
 import { SmilesError } from '../chem/errors.js';
 import { withMolblock } from '../chem/parse.js';
 
@@ -27,11 +29,24 @@ export function defaultFilter(roleSmiles: readonly string[], maxHeavyAtoms = DEF
 
 export type Verdict = { ok: true; smiles: string; heavyAtoms: number } | { ok: false; reason: string };
 
-/** Canonical SMILES of a record (a SMILES or a molblock) and whether the filter lets it through. */
-export function judgeMolecule(record: { smiles?: string | undefined; molblock?: string | undefined }, filter: MoleculeFilter): Verdict {
+/**
+ * Canonical SMILES of a record (a SMILES or a molblock) and whether the filter lets it through.
+ * `fingerprints`: Morgan fingerprints the model will ask for, computed from the same parse.
+ */
+export function judgeMolecule(record: { smiles?: string | undefined; molblock?: string | undefined }, filter: MoleculeFilter, fingerprints: readonly MorganOptions[] = []): Verdict {
+  const remember = (mol: RDKitMol, canonical: string) => fingerprints.forEach((opts) => rememberMorganFingerprint(canonical, mol, opts));
   let smiles: string;
   try {
-    smiles = record.molblock !== undefined ? withMolblock(record.molblock, (mol) => mol.get_smiles()) : canonicalSmiles(record.smiles ?? '');
+    smiles =
+      record.molblock !== undefined
+        ? withMolblock(record.molblock, (mol) => {
+            const canonical = mol.get_smiles();
+            remember(mol, canonical);
+            return canonical;
+          })
+        : fingerprints.length > 0
+          ? canonicalSmilesWith(record.smiles ?? '', remember)
+          : canonicalSmiles(record.smiles ?? '');
   } catch (error) {
     if (error instanceof SmilesError) return { ok: false, reason: `not a molecule (${error.reason})` };
     throw error;

@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { choiceFactor } from '../models/schema.js';
 import type { ReactionInput } from '../models/types.js';
+import type { MorganOptions } from '../chem/fingerprint.js';
 import type { LibraryRecord } from './library-reader.js';
 import { judgeMolecule, type MoleculeFilter } from './molecule-filter.js';
 
@@ -33,6 +34,8 @@ export interface ScreenSettings {
   keep: number;
   ranking?: ScreenRanking;
   filter: MoleculeFilter;
+  /** Morgan fingerprints the model compares molecules by: computed from the parse that checks each molecule. */
+  fingerprints?: readonly MorganOptions[];
   /** The campaign's model, at many inputs at once. */
   predict(inputs: ReactionInput[]): Promise<Posterior>;
   /** Molecules per model call. */
@@ -127,7 +130,7 @@ export async function screenLibrary(records: AsyncIterable<LibraryRecord>, setti
 
   for await (const record of records) {
     read++;
-    const verdict = judgeMolecule(record, settings.filter);
+    const verdict = judgeMolecule(record, settings.filter, settings.fingerprints);
     if (!verdict.ok) {
       rejected.count++;
       const kind = verdict.reason.replace(/[:(].*$/, '').trim();

@@ -29,6 +29,8 @@ export interface LoadedModel {
   metrics: Record<string, number>;
   /** Predictive distribution of the objective's target for these candidates of the space. */
   predict(candidates: number[]): Promise<CandidatePosterior>;
+  /** The Morgan fingerprints the model compares substances by (radius, bits), when it compares by any. */
+  fingerprints?: { radius: number; nBits: number }[];
   /** The same for model inputs that need not be in the space at all (a library molecule in a role: virtual screening). */
   predictInputs(inputs: ReactionInput[]): Promise<CandidatePosterior>;
   /** The same at points of a searched space that need not be candidates (continuous values anywhere in range). */

@@ -59,6 +59,7 @@ export async function loadedModelOf(saved: StoredModelVersion, spec: CampaignSpe
     kind: saved.kind,
     trainingSize: saved.trainingSize,
     metrics: saved.metrics,
+    ...(surrogate instanceof models.GaussianProcessSurrogate ? { fingerprints: surrogate.substanceFingerprints } : {}),
     async predict(candidates) {
       if (candidates.length === 0) return { mean: new Float64Array(0), sigma: new Float64Array(0) };
       const posterior = (await surrogate.predict(inputsOf(candidates)))[target];
