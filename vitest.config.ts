@@ -35,6 +35,10 @@ const shared = {
   hookTimeout: 60_000,
   // RDKit's wasm module and PGlite are heavy; forks isolate them and keep memory bounded.
   pool: 'forks' as const,
+  // expect.poll waits for a condition; vitest's default gives up after 1 s, which a page refreshing
+  // in place or an image drawn by the service can take on a busy 2-core machine. A poll returns as
+  // soon as the condition holds, so a longer limit costs nothing when it passes.
+  expect: { poll: { timeout: 20_000 } },
 };
 
 export default defineConfig({

@@ -151,10 +151,10 @@ describe('HTTP API and panel', () => {
       const first = page.locator('.product').first();
       await first.waitFor();
       expect(await first.textContent()).toContain('CC(=O)NCc1ccccc1');
-      const drawn = await page.evaluate(() =>
-        Array.from(document.querySelectorAll('.product img')).every((img: any) => img.complete && img.naturalWidth > 0),
-      );
-      expect(drawn).toBe(true);
+      // every product drawn (the images load after the list appears)
+      await expect
+        .poll(() => page.evaluate(() => Array.from(document.querySelectorAll('.product img')).every((img: any) => img.complete && img.naturalWidth > 0)))
+        .toBe(true);
       // the drawing marks the changed atoms: it differs from the same molecule drawn without highlights
       const src = new URL((await first.locator('img').getAttribute('src')) ?? '', h.url);
       expect(src.searchParams.get('highlight')).toMatch(/^\d+(,\d+)*$/);
