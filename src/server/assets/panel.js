@@ -83,19 +83,27 @@
     refreshing = true;
     lastRefresh = Date.now();
     try {
-      const res = await fetch(liveUrl(), { credentials: 'same-origin', headers: { accept: 'text/html' } });
+      // a request that never ends must not hold every later refresh back (refreshing stays set)
+      const res = await fetch(liveUrl(), { credentials: 'same-origin', headers: { accept: 'text/html' }, signal: AbortSignal.timeout(30000) });
       if (res.redirected || res.status === 401) {
         location.reload();
         return;
       }
-      if (!res.ok) return;
+      if (!res.ok) {
+        // a busy service (503 with Retry-After) or a failed rendering: ask again rather than wait
+        // for an event that may never come (a finished campaign sends none)
+        retryLater(Number(res.headers.get('retry-after')));
+        return;
+      }
       const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
       const focusedId = document.activeElement && document.activeElement.id;
       doc.querySelectorAll('[data-live]').forEach(function (fresh) {
         const current = fresh.id && document.getElementById(fresh.id);
         if (!current) return;
-        // A section someone is choosing in (an open select) is left alone until they are done.
+        // A section someone is choosing in (an open select, or a form they changed and have not
+        // sent yet) is left alone until they are done: a refresh would put the old choices back.
         if (current.contains(document.activeElement) && document.activeElement.tagName === 'SELECT') return;
+        if (current.querySelector('form[data-unsent]')) return;
         current.replaceWith(document.importNode(fresh, true));
       });
       if (focusedId && document.activeElement === body) {
@@ -104,7 +112,8 @@
       }
       body.dispatchEvent(new CustomEvent('athanor:refreshed'));
     } catch (e) {
-      // offline for a moment: the next event tries again
+      // offline for a moment, or no answer in time: try again shortly
+      retryLater(0);
     } finally {
       refreshing = false;
       if (again) {
@@ -112,6 +121,11 @@
         schedule();
       }
     }
+  }
+
+  function retryLater(seconds) {
+    again = false;
+    setTimeout(refresh, 1000 * (seconds > 0 ? Math.min(seconds, 30) : 2));
   }
 
   /** At most one refresh per second, however fast events arrive. */
@@ -365,9 +379,15 @@
       });
       box.appendChild(list);
     }
+    // A picker changed but not yet sent keeps its section from being refreshed under it.
+    document.addEventListener('change', function (event) {
+      const form = event.target.closest && event.target.closest('[data-live] form');
+      if (form) form.setAttribute('data-unsent', '');
+    });
     // The landscape and explanation pickers change the page's query and refresh in place.
     document.addEventListener('submit', function (event) {
       const form = event.target;
+      form.removeAttribute('data-unsent');
       if (!form.matches('[data-landscape-form],[data-explain-form],[data-table-form]')) return;
       event.preventDefault();
       const params = new URLSearchParams(location.search);
