@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The `athanor` command. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 // A command's modules (the agent, models, database, server) load when it runs, not before: a
 // second or more of module loading that --help, a usage error or a light command need not wait for.
-import { approvalModeOf, integer, positiveInt } from './cli/arguments.js';
+import { approvalModeOf, collect, integer, positiveInt, rankingOf } from './cli/arguments.js';
 import { registerChainsCommand } from './cli/chains-command.js';
 import { reportError } from './cli/errors.js';
 import { registerLabSimCommand } from './cli/lab-sim-command.js';
@@ -32,7 +32,7 @@ program
   .option('--campaign <id>', 'continue this campaign')
   .option('--json', 'print the summary as one JSON object on the last line of stdout (progress goes to stderr)')
   .option('--quiet', 'print only the summary')
-  .option('--data-dir <dir>', "a folder the campaign's files may be in, besides the campaign file's own folder and the home (repeatable)", (dir: string, dirs: string[] = []) => [...dirs, dir])
+  .option('--data-dir <dir>', "a folder the campaign's files may be in, besides the campaign file's own folder and the home (repeatable)", collect)
   .option('--approve [mode]', "campaigns with an approval gate (planner.approval): 'all' (the default) approves every batch as the operator cli; 'ask' asks on stdin (the default on a terminal)", approvalModeOf)
   .action(async (file: string | undefined, options, command: Command) => {
     const { runCommand } = await import('./cli/run-command.js');
@@ -73,11 +73,8 @@ program
   .option('--role <role>', 'the substance role the molecules are tried in')
   .option('--library <file>', 'the library: .csv/.tsv (a "smiles" column, optionally "name" or "id"), .smi (SMILES and name per line) or .sdf')
   .option('--top <n>', 'how many of the best to keep and print (default 25)', positiveInt, 25)
-  .option('--rank <how>', "'mean' (the predicted value) or 'ucb' (optimistic: mean + 2σ)", (v: string) => {
-    if (v !== 'mean' && v !== 'ucb') throw new InvalidArgumentError("'mean' or 'ucb'");
-    return v;
-  }, 'mean')
-  .option('--with <name=value>', "fix a parameter of the reaction instead of the best result's (repeatable)", (pair: string, pairs: string[] = []) => [...pairs, pair])
+  .option('--rank <how>', "'mean' (the predicted value) or 'ucb' (optimistic: mean + 2σ)", rankingOf, 'mean')
+  .option('--with <name=value>', "fix a parameter of the reaction instead of the best result's (repeatable)", collect)
   .option('--max-heavy-atoms <n>', 'larger molecules are left out (default 70)', positiveInt)
   .option('--elements <list>', "element symbols allowed, comma-separated (default: the organic set and the role's own substances' elements)")
   .option('--out <file>', 'write the best (all --top of them) as CSV')

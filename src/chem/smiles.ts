@@ -16,14 +16,7 @@ const canonicalForms = new BoundedCache<string, string>(100_000);
  */
 export function canonicalSmiles(smiles: string): string {
   requireRdkit(); // fail loudly on missing initialisation even for inputs we could answer without RDKit
-  const cached = canonicalForms.get(smiles);
-  if (cached !== undefined) return cached;
-  const text = normaliseSmilesText(smiles);
-  const canonical = text === '' ? '' : withMolecule(text, (mol) => mol.get_smiles());
-  // a canonical SMILES is its own canonical form: what is asked next (a fingerprint, a model's
-  // featurisation) usually asks with the canonical text
-  if (canonical !== smiles) canonicalForms.set(canonical, canonical);
-  return canonicalForms.set(smiles, canonical);
+  return canonicalForms.get(smiles) ?? canonicalSmilesWith(smiles, () => undefined);
 }
 
 /**
@@ -33,12 +26,14 @@ export function canonicalSmiles(smiles: string): string {
 export function canonicalSmilesWith(smiles: string, alsoWith: (mol: RDKitMol, canonical: string) => void): string {
   requireRdkit();
   const text = normaliseSmilesText(smiles);
-  if (text === '') return '';
+  if (text === '') return canonicalForms.set(smiles, '');
   const canonical = withMolecule(text, (mol) => {
     const found = mol.get_smiles();
     alsoWith(mol, found);
     return found;
   });
+  // a canonical SMILES is its own canonical form: what is asked next (a fingerprint, a model's
+  // featurisation) usually asks with the canonical text
   if (canonical !== smiles) canonicalForms.set(canonical, canonical);
   return canonicalForms.set(smiles, canonical);
 }

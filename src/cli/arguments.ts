@@ -13,6 +13,20 @@ export function integer(value: string): number {
   return n;
 }
 
+/** A campaign's id as the CLI takes it (a UUID; athanor status lists them). */
+export const CAMPAIGN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A repeatable option's values, in the order given. */
+export function collect(value: string, values: string[] = []): string[] {
+  return [...values, value];
+}
+
+/** `athanor screen --rank`: by the predicted value, or optimistically. */
+export function rankingOf(value: string): 'mean' | 'ucb' {
+  if (value === 'mean' || value === 'ucb') return value;
+  throw new InvalidArgumentError("must be 'mean' or 'ucb'");
+}
+
 /** How `athanor run` meets an approval gate (planner.approval). */
 export type ApprovalMode = 'all' | 'ask';
 

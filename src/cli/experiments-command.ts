@@ -9,8 +9,8 @@ import { withHome } from './service-client.js';
 import { csvText } from '../util/csv-text.js';
 import { UsageError } from './errors.js';
 import { formatParameters, formatValue } from './format.js';
+import { CAMPAIGN_ID } from './arguments.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES: ExperimentStatus[] = ['planned', 'dispatched', 'running', 'completed', 'failed', 'cancelled'];
 
 /** The fields of an experiment and of a result this command shows: database rows and API JSON alike. */
@@ -44,7 +44,7 @@ export interface ExperimentsOptions {
 }
 
 export async function experimentsCommand(campaignId: string, options: ExperimentsOptions): Promise<number> {
-  if (!UUID.test(campaignId)) throw new UsageError(`campaign: "${campaignId}" is not a campaign id (a UUID; athanor status lists them)`);
+  if (!CAMPAIGN_ID.test(campaignId)) throw new UsageError(`campaign: "${campaignId}" is not a campaign id (a UUID; athanor status lists them)`);
   if (options.json && options.csv) throw new UsageError('--json and --csv: choose one');
   const statuses = options.status?.split(',').map((s) => s.trim()) as ExperimentStatus[] | undefined;
   const unknown = statuses?.find((s) => !STATUSES.includes(s));

@@ -10,8 +10,8 @@ import { campaignOrdExport, encodeOrd, ORD_EMAIL, ORD_FORMATS, type OrdFormat } 
 import { fileStem } from '../util/file-stem.js';
 import { UsageError } from './errors.js';
 import { withHome } from './service-client.js';
+import { CAMPAIGN_ID } from './arguments.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ExportOptions {
   home?: string;
@@ -31,7 +31,7 @@ interface Written {
 }
 
 export async function exportCommand(campaignId: string, options: ExportOptions): Promise<number> {
-  if (!UUID.test(campaignId)) throw new UsageError(`campaign: "${campaignId}" is not a campaign id (a UUID; athanor status lists them)`);
+  if (!CAMPAIGN_ID.test(campaignId)) throw new UsageError(`campaign: "${campaignId}" is not a campaign id (a UUID; athanor status lists them)`);
   if (!options.email) throw new UsageError('--email: required (the Open Reaction Database records an e-mail address with every reaction)');
   if (!ORD_EMAIL.test(options.email)) throw new UsageError(`--email: "${options.email}" is not an e-mail address such as chemist@example.org`);
   const format = (options.format ?? 'pb.gz') as OrdFormat;

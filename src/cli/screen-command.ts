@@ -8,15 +8,15 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { initChem } from '../chem/index.js';
 import { getCampaign, resolveHome, type CampaignRow } from '../db/index.js';
-import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen, type ScreenSources } from '../screening/campaign-screen.js';
+import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen } from '../screening/campaign-screen.js';
 import { libraryFormatOf, LibraryFormatError, readLibrary } from '../screening/library-reader.js';
 import { screenLibrary } from '../screening/screen.js';
 import { csvText } from '../util/csv-text.js';
 import { UsageError } from './errors.js';
 import { withHome } from './service-client.js';
 import { formatValue } from './format.js';
+import { CAMPAIGN_ID } from './arguments.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ScreenOptions {
   home?: string;
@@ -33,7 +33,7 @@ export interface ScreenOptions {
 }
 
 export async function screenCommand(campaignId: string, options: ScreenOptions): Promise<number> {
-  if (!UUID.test(campaignId)) throw new UsageError(`campaign: "${campaignId}" is not a campaign id (a UUID; athanor status lists them)`);
+  if (!CAMPAIGN_ID.test(campaignId)) throw new UsageError(`campaign: "${campaignId}" is not a campaign id (a UUID; athanor status lists them)`);
   if (!options.role) throw new UsageError('--role: required (the substance role the library is screened in)');
   if (!options.library) throw new UsageError('--library: required (a CSV with a "smiles" column, a .smi file or an SDF)');
   if (!existsSync(options.library)) throw new UsageError(`--library: no such file ${options.library}`);
@@ -51,22 +51,19 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
   const id = campaignId.toLowerCase();
 
   const request = { role: options.role, fixed, ...(options.maxHeavyAtoms ? { maxHeavyAtoms: options.maxHeavyAtoms } : {}), ...(elements ? { elements } : {}) };
-  const screen = async (name: string, sources: ScreenSources) => {
-    let setup: CampaignScreen;
-    try {
-      setup = await prepareCampaignScreen(sources, request);
-    } catch (error) {
-      if (error instanceof ScreenSetupError) throw new UsageError(`${error.field === 'fixed' ? '--with' : error.field === 'role' ? '--role' : 'campaign'}: ${error.message}`);
-      throw error;
-    }
-    return runScreen(id, name, setup, options as ScreenOptions & { library: string });
-  };
   return withHome(
     resolveHome(options.home),
     async ({ db, location }) => {
       const row: CampaignRow | undefined = await getCampaign(db, id);
       if (!row) throw new UsageError(`campaign: no campaign has the id ${campaignId} in ${location}`);
-      return screen(row.name, await databaseSources(db, row));
+      let setup: CampaignScreen;
+      try {
+        setup = await prepareCampaignScreen(await databaseSources(db, row), request);
+      } catch (error) {
+        if (error instanceof ScreenSetupError) throw new UsageError(`${error.field === 'fixed' ? '--with' : error.field === 'role' ? '--role' : 'campaign'}: ${error.message}`);
+        throw error;
+      }
+      return runScreen(id, row.name, setup, options as ScreenOptions & { library: string });
     },
     // The service's API hides where the campaign's files live (it never shows server paths), and
     // the space is built from them: screening needs the database itself.

@@ -7,8 +7,8 @@ import { countByStatus, getCampaign, listCampaigns, resolveHome, type Database }
 import { UsageError } from './errors.js';
 import { formatSummary, formatValue } from './format.js';
 import { withHome, type ServiceClient } from './service-client.js';
+import { CAMPAIGN_ID } from './arguments.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface StatusRow {
   id: string;
@@ -56,7 +56,7 @@ async function fromDatabase(database: Database, home: string, campaignId: string
 async function fromService(client: ServiceClient, campaignId: string | undefined): Promise<Status> {
   if (campaignId) {
     // the API answers 400 for a malformed id; say it as the local path does
-    if (!UUID.test(campaignId)) throw new UsageError(`no campaign has the id ${campaignId}`);
+    if (!CAMPAIGN_ID.test(campaignId)) throw new UsageError(`no campaign has the id ${campaignId}`);
     const { state: _state, ...summary } = await client.request<CampaignSummary & { state: unknown }>('GET', `/api/campaigns/${campaignId}`);
     return { summary, location: client.location };
   }

@@ -11,6 +11,7 @@ import type { ReactionInput } from '../models/types.js';
 import { Objective } from '../objectives/objective.js';
 import { candidateOf, UnknownCandidateError } from '../planner/candidate-lookup.js';
 import { buildSpace } from '../planner/space-builder.js';
+import type { Parameter } from '../planner/parameters.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { LoadedModel } from '../server/model-access.js';
 import { storedModels } from '../server/stored-models.js';
@@ -46,11 +47,9 @@ export interface CampaignScreen {
   target: string;
   unit: string | undefined;
   model: { version: number; kind: string; trainingSize: number };
-  /** The role's current substances (names → canonical SMILES), to show beside the ranking. */
-  roleChoices: { name: string; smiles: string }[];
 }
 
-/** What a screen needs of a campaign: read from its database, or through the service that holds it. */
+/** What a screen needs of a campaign (databaseSources reads it from the campaign's database). */
 export interface ScreenSources {
   spec: CampaignSpec;
   /** Its results, excluded ones flagged. */
@@ -79,7 +78,7 @@ export async function prepareCampaignScreen(sources: ScreenSources, request: Scr
   const model = await sources.model(space);
   if (!model) throw new ScreenSetupError('the campaign has no trained model yet: screening needs one, and one is trained once the first results arrive (athanor status shows them)', 'campaign');
 
-  const { reaction, basis } = reactionOf(space, objective, sources.observations, request);
+  const { reaction, basis } = reactionOf(space, role, objective, sources.observations, request.fixed ?? {});
   let candidate: number;
   try {
     candidate = candidateOf(space, reaction);
@@ -89,40 +88,35 @@ export async function prepareCampaignScreen(sources: ScreenSources, request: Scr
   }
   const { reactionInputOf } = await import('../models/schema.js');
   const context: ReactionInput = reactionInputOf(space, candidate);
-  const roleChoices = role.choices.map((c) => ({ name: c.name, smiles: c.smiles }));
-  const elements = request.elements ? new Set(request.elements) : undefined;
-  const filter: MoleculeFilter = { ...defaultFilter(roleChoices.map((c) => c.smiles), request.maxHeavyAtoms), ...(elements ? { elements } : {}) };
+  const filter: MoleculeFilter = { ...defaultFilter(role.choices.map((c) => c.smiles), request.maxHeavyAtoms), ...(request.elements ? { elements: new Set(request.elements) } : {}) };
   return {
-    settings: { role: role.name, context, direction: objective.direction, filter, predict: (inputs) => predictWith(model, inputs), ...(model.fingerprints ? { fingerprints: model.fingerprints } : {}) },
+    settings: { role: role.name, context, direction: objective.direction, filter, predict: (inputs) => model.predictInputs(inputs), ...(model.fingerprints ? { fingerprints: model.fingerprints } : {}) },
     reaction,
     basis,
     target: objective.target,
     unit: spec.objective.unit,
     model: { version: model.version, kind: model.kind, trainingSize: model.trainingSize },
-    roleChoices,
   };
 }
 
-function predictWith(model: LoadedModel, inputs: ReactionInput[]) {
-  return model.predictInputs(inputs);
-}
-
 /** The best usable result's parameters with the chemist's fixed ones over them; all fixed ones when there is no result. */
-function reactionOf(space: SearchSpace, objective: Objective, rows: readonly Measurement[], request: ScreenRequest): { reaction: Record<string, string | number>; basis: string } {
-  const fixed = request.fixed ?? {};
+function reactionOf(
+  space: SearchSpace,
+  role: Extract<Parameter, { kind: 'substance' }>,
+  objective: Objective,
+  rows: readonly Measurement[],
+  fixed: Record<string, string>,
+): { reaction: Record<string, string | number>; basis: string } {
   const names = space.parameters.map((p) => p.name);
   const unknown = Object.keys(fixed).filter((k) => !names.includes(k));
   if (unknown.length > 0) throw new ScreenSetupError(`${unknown.join(', ')}: not a parameter of this campaign (${names.join(', ')})`, 'fixed');
-  if (fixed[request.role] !== undefined) throw new ScreenSetupError(`${request.role}: that is the role being screened`, 'fixed');
+  if (fixed[role.name] !== undefined) throw new ScreenSetupError(`${role.name}: that is the role being screened`, 'fixed');
   const best = Measurements.from(rows).best(objective);
   const reaction: Record<string, string | number> = { ...(best?.item.parameters ?? {}), ...fixed };
-  const missing = names.filter((n) => reaction[n] === undefined && n !== request.role);
+  const missing = names.filter((n) => reaction[n] === undefined && n !== role.name);
   if (missing.length > 0) throw new ScreenSetupError(`the campaign has no usable result to take the reaction from: fix ${missing.join(', ')} with --with NAME=VALUE`, 'fixed');
-  if (reaction[request.role] === undefined) {
-    // the role's value is replaced by each molecule: any choice names a candidate to start from
-    const role = space.parameters.find((p) => p.name === request.role);
-    if (role?.kind === 'substance') reaction[request.role] = role.choices[0]!.name;
-  }
+  // the role's value is replaced by each molecule: any choice names a candidate to start from
+  reaction[role.name] ??= role.choices[0]!.name;
   const basis = best
     ? `the best result so far (experiment ${best.item.seq}, ${objective.target} ${Number(best.value.toPrecision(4))})${Object.keys(fixed).length ? `, with ${describe(fixed)} fixed` : ''}`
     : `the parameters fixed with --with`;

@@ -6,7 +6,7 @@
  */
 import { rememberMorganFingerprint, type MorganOptions } from '../chem/fingerprint.js';
 import type { RDKitMol } from '../chem/rdkit.js';
-import { canonicalSmiles, canonicalSmilesWith } from '../chem/smiles.js';
+import { canonicalSmilesWith } from '../chem/smiles.js';
 import { SmilesError } from '../chem/errors.js';
 import { withMolblock } from '../chem/parse.js';
 
@@ -44,9 +44,7 @@ export function judgeMolecule(record: { smiles?: string | undefined; molblock?: 
             remember(mol, canonical);
             return canonical;
           })
-        : fingerprints.length > 0
-          ? canonicalSmilesWith(record.smiles ?? '', remember)
-          : canonicalSmiles(record.smiles ?? '');
+        : canonicalSmilesWith(record.smiles ?? '', remember);
   } catch (error) {
     if (error instanceof SmilesError) return { ok: false, reason: `not a molecule (${error.reason})` };
     throw error;
