@@ -31,6 +31,12 @@ interface Service {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
+// Generous for a busy 2-core machine (see the demo test's timeout), short of the test's own limit,
+// so that a service that hangs fails with its output rather than a bare timeout.
+const START_LIMIT_MS = 100_000;
+const STOP_LIMIT_MS = 60_000;
+const REQUEST_LIMIT_MS = 60_000;
+
 async function startService(home: string, extra: string[] = []): Promise<Service> {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--home', home, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,14 +45,22 @@ async function startService(home: string, extra: string[] = []): Promise<Service
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
+    // A start that never finishes fails with what the service said, not a bare test timeout.
+    const limit = setTimeout(() => {
+      clearInterval(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start within ${START_LIMIT_MS / 1000} s; it printed:\n${out}`));
+    }, START_LIMIT_MS);
     const timer = setInterval(() => {
       if (out.includes('Athanor is running at')) {
         clearInterval(timer);
+        clearTimeout(limit);
         resolve();
       }
     }, 100);
     void exited.then((code) => {
       clearInterval(timer);
+      clearTimeout(limit);
       reject(new Error(`serve exited with ${code}: ${out}`));
     });
   });
@@ -56,15 +70,33 @@ async function startService(home: string, extra: string[] = []): Promise<Service
     token: () => /^\s+(ath_[A-Za-z0-9_-]{43})$/m.exec(out)?.[1],
     stop: async (signal = 'SIGTERM') => {
       child.kill(signal);
-      return exited;
+      let limit: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        limit = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`serve did not exit within ${STOP_LIMIT_MS / 1000} s of ${signal}; it printed:\n${out}`));
+        }, STOP_LIMIT_MS);
+      });
+      try {
+        return await Promise.race([exited, stuck]);
+      } finally {
+        clearTimeout(limit);
+      }
     },
   };
 }
 
 let token: string | undefined;
 
+/** A failure while the service runs carries what it printed: its log says where it was. */
+function withServiceOutput(error: unknown, service: Service): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  failure.message += `\n--- serve printed:\n${service.output()}`;
+  return failure;
+}
+
 async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(REQUEST_LIMIT_MS) });
   return { status: res.status, body: await res.json() };
 }
 
@@ -115,20 +147,22 @@ describe('athanor serve --demo (what npm start runs)', () => {
       const events = await getJson(`${service.url}/api/campaigns/${demo.campaignId}/events`);
       expect(events.body.events.map((e: { type: string }) => e.type)).toContain('batch.planned');
 
-      const page = await fetch(`${service.url}/campaigns/${demo.campaignId}`, { headers: { authorization: `Bearer ${token}` } });
+      const page = await fetch(`${service.url}/campaigns/${demo.campaignId}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_LIMIT_MS) });
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       const html = await page.text();
       expect(html).toContain('<svg');
       expect(html).toContain('Demo: Direct arylation');
       // without a token the panel sends people to sign in
-      const anonymous = await fetch(`${service.url}/campaigns/${demo.campaignId}`, { redirect: 'manual' });
+      const anonymous = await fetch(`${service.url}/campaigns/${demo.campaignId}`, { redirect: 'manual', signal: AbortSignal.timeout(REQUEST_LIMIT_MS) });
       expect(anonymous.status).toBe(303);
       expect(anonymous.headers.get('location')).toBe(`/signin?next=${encodeURIComponent(`/campaigns/${demo.campaignId}`)}`);
 
       // an open event stream must not keep the process from stopping
-      const stream = await fetch(`${service.url}/api/events/stream`, { headers: { authorization: `Bearer ${token}` } });
+      const stream = await fetch(`${service.url}/api/events/stream`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_LIMIT_MS) });
       expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
       void stream.body?.getReader().read().catch(() => undefined);
+    } catch (error) {
+      throw withServiceOutput(error, service);
     } finally {
       expect(await service.stop('SIGTERM')).toBe(0);
     }
@@ -141,6 +175,8 @@ describe('athanor serve --demo (what npm start runs)', () => {
       const list = await getJson(`${again.url}/api/campaigns`);
       expect(list.body.campaigns).toHaveLength(1);
       expect(list.body.campaigns[0].status).toBe('running');
+    } catch (error) {
+      throw withServiceOutput(error, again);
     } finally {
       await again.stop('SIGTERM');
     }
