@@ -4,6 +4,7 @@ import { Command } from 'commander';
 // A command's modules (the agent, models, database, server) load when it runs, not before: a
 // second or more of module loading that --help, a usage error or a light command need not wait for.
 import { approvalModeOf, collect, integer, positiveInt, rankingOf } from './cli/arguments.js';
+import { registerAutoencoderCommand } from './cli/autoencoder-command.js';
 import { registerChainsCommand } from './cli/chains-command.js';
 import { reportError } from './cli/errors.js';
 import { registerLabSimCommand } from './cli/lab-sim-command.js';
@@ -65,6 +66,7 @@ registerTokenCommand(program);
 registerLabSimCommand(program);
 registerPredictCommands(program);
 registerChainsCommand(program);
+registerAutoencoderCommand(program);
 
 program
   .command('screen')
@@ -83,6 +85,28 @@ program
   .action(async (campaign: string, options, command: Command) => {
     const { screenCommand } = await import('./cli/screen-command.js');
     process.exitCode = await screenCommand(campaign, { ...options, ...command.optsWithGlobals() });
+  });
+
+program
+  .command('suggest-substances')
+  .description('new substances for a substance role, generated with the molecular autoencoder near the role\'s best performers, checked (size, elements, reactive groups, rings, the forward model\'s reaction) and ranked by the campaign\'s model; suggestions only, nothing is dispatched')
+  .argument('<campaign>', 'campaign id')
+  .option('--role <role>', 'the substance role to suggest for')
+  .option('--count <n>', 'how many suggestions (default 10)', positiveInt, 10)
+  .option('--with <name=value>', "fix a parameter of the reaction instead of the best result's (repeatable)", collect)
+  .option('--max-heavy-atoms <n>', 'larger molecules are left out (default 70)', positiveInt)
+  .option('--elements <list>', "element symbols allowed, comma-separated (default: the organic set and the role's own substances' elements)")
+  .option('--allow-reactive <group>', 'allow a reactive group the role\'s substances lack, e.g. "aldehyde" (repeatable)', collect)
+  .option('--no-forward-check', 'skip the forward model\'s check that the reaction stays the same kind')
+  .option('--autoencoder <file>', 'a model written by athanor train-autoencoder (default: the shipped one)')
+  .option('--rounds <n>', 'rounds of search in the latent space (default 3)', positiveInt)
+  .option('--seed <n>', 'random seed', positiveInt, 1)
+  .option('--out <file>', 'write the suggestions as CSV')
+  .option('--json', 'print the whole report as one JSON object')
+  .option('--quiet', 'no progress on stderr')
+  .action(async (campaign: string, options, command: Command) => {
+    const { suggestSubstancesCommand } = await import('./cli/suggest-command.js');
+    process.exitCode = await suggestSubstancesCommand(campaign, { ...options, ...command.optsWithGlobals() });
   });
 
 program

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { initChem } from '../chem/index.js';
 import { getCampaign, resolveHome, type CampaignRow } from '../db/index.js';
-import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen } from '../screening/campaign-screen.js';
+import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen, type ScreenRequest } from '../screening/campaign-screen.js';
 import { libraryFormatOf, LibraryFormatError, readLibrary } from '../screening/library-reader.js';
 import { screenLibrary } from '../screening/screen.js';
 import { csvText } from '../util/csv-text.js';
@@ -38,8 +38,7 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
   if (!options.library) throw new UsageError('--library: required (a CSV with a "smiles" column, a .smi file or an SDF)');
   if (!existsSync(options.library)) throw new UsageError(`--library: no such file ${options.library}`);
   const fixed = parseFixed(options.with ?? []);
-  const elements = options.elements?.split(',').map((e) => e.trim()).filter((e) => e !== '');
-  if (elements?.some((e) => !/^[A-Z][a-z]?$/.test(e))) throw new UsageError(`--elements: element symbols separated by commas, e.g. C,H,N,O,Br (got "${options.elements}")`);
+  const elements = parseElements(options.elements);
 
   try {
     libraryFormatOf(options.library);
@@ -51,11 +50,19 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
   const id = campaignId.toLowerCase();
 
   const request = { role: options.role, fixed, ...(options.maxHeavyAtoms ? { maxHeavyAtoms: options.maxHeavyAtoms } : {}), ...(elements ? { elements } : {}) };
+  return withCampaignScreen(id, options.home, request, 'screening', (row, setup) => runScreen(id, row.name, setup, options as ScreenOptions & { library: string }));
+}
+
+/**
+ * Opens the campaign's home, prepares the campaign for a role (screen or suggestions) and hands it
+ * to `use`; what is missing is a usage error naming the option at fault.
+ */
+export async function withCampaignScreen(id: string, home: string | undefined, request: ScreenRequest, doing: string, use: (row: CampaignRow, setup: CampaignScreen) => Promise<number>): Promise<number> {
   return withHome(
-    resolveHome(options.home),
+    resolveHome(home),
     async ({ db, location }) => {
       const row: CampaignRow | undefined = await getCampaign(db, id);
-      if (!row) throw new UsageError(`campaign: no campaign has the id ${campaignId} in ${location}`);
+      if (!row) throw new UsageError(`campaign: no campaign has the id ${id} in ${location}`);
       let setup: CampaignScreen;
       try {
         setup = await prepareCampaignScreen(await databaseSources(db, row), request);
@@ -63,12 +70,12 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
         if (error instanceof ScreenSetupError) throw new UsageError(`${error.field === 'fixed' ? '--with' : error.field === 'role' ? '--role' : 'campaign'}: ${error.message}`);
         throw error;
       }
-      return runScreen(id, row.name, setup, options as ScreenOptions & { library: string });
+      return use(row, setup);
     },
     // The service's API hides where the campaign's files live (it never shows server paths), and
-    // the space is built from them: screening needs the database itself.
+    // the space is built from them: this needs the database itself.
     async (client) => {
-      throw new UsageError(`athanor serve holds this home (${client.location}): screening reads the campaign and its model from the database; stop the service for the screen, or run both on PostgreSQL (DATABASE_URL)`);
+      throw new UsageError(`athanor serve holds this home (${client.location}): ${doing} reads the campaign and its model from the database; stop the service meanwhile, or run both on PostgreSQL (DATABASE_URL)`);
     },
   );
 }
@@ -115,8 +122,15 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
   return 0;
 }
 
+/** --elements C,H,N,O,Br as symbols. */
+export function parseElements(text: string | undefined): string[] | undefined {
+  const elements = text?.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (elements?.some((e) => !/^[A-Z][a-z]?$/.test(e))) throw new UsageError(`--elements: element symbols separated by commas, e.g. C,H,N,O,Br (got "${text}")`);
+  return elements;
+}
+
 /** --with NAME=VALUE (repeatable) as an assignment. */
-function parseFixed(pairs: string[]): Record<string, string> {
+export function parseFixed(pairs: string[]): Record<string, string> {
   const fixed: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');

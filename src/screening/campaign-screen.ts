@@ -47,6 +47,8 @@ export interface CampaignScreen {
   target: string;
   unit: string | undefined;
   model: { version: number; kind: string; trainingSize: number };
+  /** The role's substances in the campaign (its "none" choice left out). */
+  substances: { name: string; smiles: string }[];
 }
 
 /** What a screen needs of a campaign (databaseSources reads it from the campaign's database). */
@@ -96,6 +98,7 @@ export async function prepareCampaignScreen(sources: ScreenSources, request: Scr
     target: objective.target,
     unit: spec.objective.unit,
     model: { version: model.version, kind: model.kind, trainingSize: model.trainingSize },
+    substances: role.choices.filter((c) => c.smiles !== '').map((c) => ({ name: c.name, smiles: c.smiles })),
   };
 }
 

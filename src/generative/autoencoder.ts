@@ -1,0 +1,187 @@
+/**
+ * The molecular autoencoder as the rest of Athanor uses it: SMILES in, latent vectors out, and
+ * latent vectors back to molecules that always sanitise (grammar-constrained decoding). Batched:
+ * a screen or a proposal round encodes and decodes hundreds of molecules per call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { normal, type Rng } from '../util/random.js';
+import { corpusMolecule, type CorpusLimits } from './corpus.js';
+import { END, GrammarState, PAD, START, SmilesVocabulary, type TokenKind } from './smiles-grammar.js';
+import { VaeNetwork, type TokenBatch } from './vae-network.js';
+
+/** Molecules encoded or decoded per tensor call. */
+const CHUNK = 256;
+
+export interface DecodeOptions {
+  /** 0 (default): the most likely token at each step; > 0: sample with this temperature */
+  temperature?: number;
+  rng?: Rng;
+}
+
+export class MolecularAutoencoder {
+  constructor(
+    readonly vocabulary: SmilesVocabulary,
+    readonly network: VaeNetwork,
+    readonly limits: CorpusLimits,
+  ) {}
+
+  get latentSize(): number {
+    return this.network.config.latent;
+  }
+
+  /** Token ids of a molecule (any SMILES), or a reason it cannot be encoded. */
+  tokensOf(smiles: string): { ids: number[]; canonical: string } | { error: string } {
+    const molecule = corpusMolecule(smiles);
+    if (!molecule) return { error: 'not a single molecule RDKit can read' };
+    let ids: number[] | null;
+    try {
+      ids = this.vocabulary.encode(molecule.kekule);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+    if (!ids) return { error: 'has an atom the autoencoder never saw in training' };
+    if (ids.length > this.limits.maxTokens) return { error: `too long for the autoencoder (${ids.length} tokens, at most ${this.limits.maxTokens})` };
+    return { ids, canonical: molecule.canonical };
+  }
+
+  /** The latent mean of each token sequence ([n][L]). */
+  encodeTokens(sequences: readonly number[][]): Float32Array[] {
+    const out: Float32Array[] = [];
+    for (let start = 0; start < sequences.length; start += CHUNK) {
+      const batch = tokenBatch(this.vocabulary, sequences.slice(start, start + CHUNK), false);
+      const mu = tf.tidy(() => this.network.encode(batch.targets, batch.present, batch.batch, batch.steps).mu);
+      const values = mu.dataSync() as Float32Array;
+      mu.dispose();
+      for (let i = 0; i < batch.batch; i++) out.push(values.slice(i * this.latentSize, (i + 1) * this.latentSize));
+    }
+    return out;
+  }
+
+  /** Latent means of molecules; null for those that cannot be encoded. */
+  encode(smiles: readonly string[]): (Float32Array | null)[] {
+    const parsed = smiles.map((s) => this.tokensOf(s));
+    const ok = parsed.flatMap((p, i) => ('ids' in p ? [{ i, ids: p.ids }] : []));
+    const latents = this.encodeTokens(ok.map((o) => o.ids));
+    const out: (Float32Array | null)[] = smiles.map(() => null);
+    ok.forEach((o, k) => (out[o.i] = latents[k]!));
+    return out;
+  }
+
+  /** Molecules (kekulé SMILES as decoded; canonicalise with RDKit) for latent vectors. */
+  decode(latents: readonly Float32Array[], options: DecodeOptions = {}): string[] {
+    const out: string[] = [];
+    for (let start = 0; start < latents.length; start += CHUNK) out.push(...this.decodeChunk(latents.slice(start, start + CHUNK), options));
+    return out;
+  }
+
+  /** Draws from the prior N(0, I) and decodes. */
+  sample(count: number, rng: Rng, options: DecodeOptions = {}): string[] {
+    const latents = Array.from({ length: count }, () => Float32Array.from({ length: this.latentSize }, () => normal(rng)));
+    return this.decode(latents, { rng, ...options });
+  }
+
+  private decodeChunk(latents: readonly Float32Array[], options: DecodeOptions): string[] {
+    const n = latents.length;
+    const v = this.vocabulary.size;
+    const temperature = options.temperature ?? 0;
+    const rng = options.rng ?? Math.random;
+    const states = latents.map(() => new GrammarState(this.vocabulary));
+    const z = tf.tensor2d(concat(latents), [n, this.latentSize]);
+    const zInput = this.network.latentInput(z);
+    let h = this.network.initialState(z);
+    z.dispose();
+    const previous = new Int32Array(n).fill(START);
+    const allowed = new Uint8Array(v);
+    for (let step = 0; step <= this.limits.maxTokens && states.some((s) => !s.ended); step++) {
+      const { h: next, logits } = tf.tidy(() => this.network.decodeStep(previous, h, zInput));
+      h.dispose();
+      h = next;
+      const values = logits.dataSync() as Float32Array;
+      logits.dispose();
+      states.forEach((state, row) => {
+        if (state.ended) {
+          previous[row] = PAD;
+          return;
+        }
+        state.maskInto(allowed);
+        const id = chooseToken(values, row * v, allowed, temperature, rng);
+        if (id < 0) {
+          state.ended = true;
+          return;
+        }
+        state.push(id);
+        previous[row] = id;
+      });
+    }
+    h.dispose();
+    zInput.dispose();
+    return states.map((s) => s.smiles());
+  }
+
+  dispose(): void {
+    this.network.dispose();
+  }
+}
+
+function concat(rows: readonly Float32Array[]): Float32Array {
+  const width = rows[0]?.length ?? 0;
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(r, i * width));
+  return out;
+}
+
+/** The allowed token with the highest logit, or one drawn at `temperature`; -1 when none is allowed. */
+function chooseToken(logits: Float32Array, offset: number, allowed: Uint8Array, temperature: number, rng: Rng): number {
+  let best = -1;
+  let bestLogit = -Infinity;
+  for (let id = 0; id < allowed.length; id++) {
+    if (allowed[id] && logits[offset + id]! > bestLogit) {
+      bestLogit = logits[offset + id]!;
+      best = id;
+    }
+  }
+  if (best < 0 || temperature <= 0) return best;
+  let total = 0;
+  const weights = new Float64Array(allowed.length);
+  for (let id = 0; id < allowed.length; id++) {
+    if (allowed[id]) total += weights[id] = Math.exp((logits[offset + id]! - bestLogit) / temperature);
+  }
+  let r = rng() * total;
+  for (let id = 0; id < allowed.length; id++) {
+    if (!allowed[id]) continue;
+    r -= weights[id]!;
+    if (r <= 0) return id;
+  }
+  return best;
+}
+
+/**
+ * Pads token sequences into a batch: the encoder reads `targets` (tokens, <end>), the decoder is
+ * fed `inputs` (<start>, tokens) and learns `targets`; `allowed` replays the grammar along each
+ * sequence (only when training: decoding builds its masks step by step).
+ */
+export function tokenBatch(vocabulary: SmilesVocabulary, sequences: readonly number[][], withGrammar = true): TokenBatch {
+  const batch = sequences.length;
+  const steps = Math.max(...sequences.map((s) => s.length)) + 1;
+  const v = vocabulary.size;
+  const targets = new Int32Array(batch * steps);
+  const inputs = new Int32Array(batch * steps);
+  const present = new Float32Array(batch * steps);
+  const allowed = new Float32Array(withGrammar ? batch * steps * v : 0);
+  sequences.forEach((ids, row) => {
+    const state = withGrammar ? new GrammarState(vocabulary) : null;
+    for (let t = 0; t <= ids.length; t++) {
+      const id = t < ids.length ? ids[t]! : END;
+      targets[row * steps + t] = id;
+      inputs[row * steps + t] = t === 0 ? START : ids[t - 1]!;
+      present[row * steps + t] = 1;
+      if (state) {
+        state.maskInto(allowed, (row * steps + t) * v);
+        state.push(id);
+      }
+    }
+  });
+  return { targets, inputs, present, allowed, batch, steps };
+}
+
+export type { TokenKind };

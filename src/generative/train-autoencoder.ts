@@ -1,0 +1,169 @@
+/**
+ * Trains the molecular autoencoder: Adam on the grammar-masked reconstruction loss plus a KL term
+ * whose weight β rises linearly over the first epochs (so the decoder learns to read z before the
+ * prior pulls the codes together), batches of similar length (little padding), and the epoch kept
+ * whose held-out molecules come back best from their latent means. After every better epoch the
+ * model is written, so an interrupted run leaves its best model behind.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { canonicalOrNull } from '../chem/index.js';
+import { currentBackend } from '../models/backend.js';
+import { rngFor, shuffled, normal } from '../util/random.js';
+import { MolecularAutoencoder, tokenBatch } from './autoencoder.js';
+import type { CorpusLimits, CorpusMolecule } from './corpus.js';
+import { SmilesVocabulary } from './smiles-grammar.js';
+import { DEFAULT_VAE_CONFIG, VaeNetwork, type VaeConfig } from './vae-network.js';
+import type { AutoencoderTrainingInfo } from './autoencoder-file.js';
+
+export interface AutoencoderTrainingOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** the KL weight reached after `warmupEpochs` */
+  beta: number;
+  warmupEpochs: number;
+  /** epochs without a better held-out reconstruction before stopping */
+  patience: number;
+  /** held-out molecules decoded after each epoch */
+  checkMolecules: number;
+  /** tokens seen fewer times are left out (with their molecules) */
+  minTokenCount: number;
+  seed: number;
+  network: Omit<VaeConfig, 'vocabulary'>;
+}
+
+export const DEFAULT_TRAINING: AutoencoderTrainingOptions = {
+  epochs: 40,
+  batchSize: 128,
+  learningRate: 2e-3,
+  beta: 0.05,
+  warmupEpochs: 4,
+  patience: 6,
+  checkMolecules: 400,
+  minTokenCount: 5,
+  seed: 1,
+  network: DEFAULT_VAE_CONFIG,
+};
+
+export interface EpochReport {
+  epoch: number;
+  reconstructionLoss: number;
+  kl: number;
+  beta: number;
+  heldOutReconstruction: number;
+  seconds: number;
+  best: boolean;
+}
+
+export interface TrainAutoencoderInput {
+  train: readonly CorpusMolecule[];
+  heldOut: readonly CorpusMolecule[];
+  limits: CorpusLimits;
+  source: string;
+  options?: Partial<Omit<AutoencoderTrainingOptions, 'network'>> & { network?: Partial<AutoencoderTrainingOptions['network']> };
+  onEpoch?: (report: EpochReport) => void;
+  /** called with the best model so far (to write it) */
+  onBest?: (model: MolecularAutoencoder, training: AutoencoderTrainingInfo) => void;
+  onBatch?: (done: number, total: number) => void;
+}
+
+/** Share of molecules decoded, from their latent mean, back to the same canonical molecule. */
+export function reconstructionRate(model: MolecularAutoencoder, molecules: readonly CorpusMolecule[]): number {
+  if (molecules.length === 0) return 0;
+  const latents = model.encode(molecules.map((m) => m.kekule));
+  const usable = molecules.flatMap((m, i) => (latents[i] ? [{ m, z: latents[i]! }] : []));
+  const decoded = model.decode(usable.map((u) => u.z));
+  let same = 0;
+  usable.forEach((u, i) => {
+    if (canonicalOrNull(decoded[i]!) === u.m.canonical) same++;
+  });
+  return same / molecules.length;
+}
+
+export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ model: MolecularAutoencoder; training: AutoencoderTrainingInfo }> {
+  const options = { ...DEFAULT_TRAINING, ...input.options, network: { ...DEFAULT_TRAINING.network, ...input.options?.network } };
+  const started = Date.now();
+  const vocabulary = SmilesVocabulary.fromCorpus(input.train.map((m) => m.kekule), options.minTokenCount);
+  const sequences = input.train.flatMap((m) => {
+    const ids = vocabulary.encode(m.kekule);
+    return ids && ids.length <= input.limits.maxTokens ? [ids] : [];
+  });
+  if (sequences.length < options.batchSize) throw new Error(`too few molecules to train on: ${sequences.length} usable, at least ${options.batchSize} needed`);
+  const rng = rngFor(options.seed, 'autoencoder');
+  const network = new VaeNetwork({ ...options.network, vocabulary: vocabulary.size }, rng);
+  const model = new MolecularAutoencoder(vocabulary, network, input.limits);
+  const checkSet = shuffled(input.heldOut, rngFor(options.seed, 'check')).slice(0, options.checkMolecules);
+  const optimizer = tf.train.adam(options.learningRate);
+  // batches of similar length: sort, cut, and shuffle the batches each epoch
+  const byLength = shuffled(sequences, rngFor(options.seed, 'order')).sort((a, b) => a.length - b.length);
+  const batches: number[][][] = [];
+  for (let i = 0; i < byLength.length; i += options.batchSize) batches.push(byLength.slice(i, i + options.batchSize));
+  const stepsPerEpoch = batches.length;
+  let best = -1;
+  let bestEpoch = 0;
+  let bestSnapshot = network.params.snapshot();
+  let sinceBest = 0;
+  let epoch = 0;
+  const info = (): AutoencoderTrainingInfo => ({
+    source: input.source,
+    molecules: sequences.length,
+    heldOut: checkSet.length,
+    epochs: epoch,
+    bestEpoch,
+    heldOutReconstruction: best,
+    beta: options.beta,
+    seconds: Math.round((Date.now() - started) / 1000),
+    backend: currentBackend(),
+    seed: options.seed,
+  });
+  for (epoch = 1; epoch <= options.epochs; epoch++) {
+    const epochStart = Date.now();
+    let reconstructionSum = 0;
+    let klSum = 0;
+    const order = shuffled(batches, rngFor(options.seed, 'epoch', epoch));
+    let beta = 0;
+    for (const [k, sequencesOfBatch] of order.entries()) {
+      const progress = (epoch - 1 + k / stepsPerEpoch) / Math.max(options.warmupEpochs, 1e-9);
+      beta = options.beta * Math.min(1, progress);
+      const batch = tokenBatch(vocabulary, sequencesOfBatch);
+      const noise = tf.tensor2d(Float32Array.from({ length: batch.batch * network.config.latent }, () => normal(rng)), [batch.batch, network.config.latent]);
+      let parts: [number, number] = [0, 0];
+      const cost = optimizer.minimize(() => {
+        const { total, reconstruction, kl } = network.loss(batch, noise, beta);
+        parts = [reconstruction.dataSync()[0]!, kl.dataSync()[0]!];
+        return total;
+      }, true, network.params.list());
+      cost?.dispose();
+      noise.dispose();
+      reconstructionSum += parts[0];
+      klSum += parts[1];
+      input.onBatch?.(k + 1, stepsPerEpoch);
+      // the event loop gets a turn (progress output, signals)
+      if (k % 20 === 19) await new Promise((r) => setImmediate(r));
+    }
+    const heldOutReconstruction = reconstructionRate(model, checkSet);
+    const improved = heldOutReconstruction > best;
+    if (improved) {
+      best = heldOutReconstruction;
+      bestEpoch = epoch;
+      bestSnapshot = network.params.snapshot();
+      sinceBest = 0;
+      input.onBest?.(model, info());
+    } else sinceBest++;
+    input.onEpoch?.({
+      epoch,
+      reconstructionLoss: reconstructionSum / stepsPerEpoch,
+      kl: klSum / stepsPerEpoch,
+      beta,
+      heldOutReconstruction,
+      seconds: (Date.now() - epochStart) / 1000,
+      best: improved,
+    });
+    // stop once β has reached its value and held-out reconstruction stopped improving
+    if (epoch > options.warmupEpochs && sinceBest >= options.patience) break;
+  }
+  epoch = Math.min(epoch, options.epochs);
+  network.params.restore(bestSnapshot);
+  optimizer.dispose();
+  return { model, training: info() };
+}

@@ -1,0 +1,82 @@
+/**
+ * The molecular autoencoder for real (tfjs on the backend this machine has, RDKit): a small one
+ * trained here learns its molecules, everything it decodes sanitises, the model file gives back the
+ * same network; and the shipped model rebuilds known molecules from their latent means.
+ */
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { canonicalOrNull, initChem } from '../../src/chem/index.js';
+import { initTensorBackend } from '../../src/models/index.js';
+import { decodeAutoencoder, encodeAutoencoder, readAutoencoder, SHIPPED_AUTOENCODER } from '../../src/generative/autoencoder-file.js';
+import type { MolecularAutoencoder } from '../../src/generative/autoencoder.js';
+import { corpusMolecule, DEFAULT_CORPUS_LIMITS, type CorpusMolecule } from '../../src/generative/corpus.js';
+import { reconstructionRate, trainAutoencoder } from '../../src/generative/train-autoencoder.js';
+import { rngFor } from '../../src/util/random.js';
+
+/** Reagents and building blocks of the kind USPTO reactions use. */
+const MOLECULES = [
+  'CC(=O)Oc1ccccc1C(=O)O', 'Brc1ccc2ccccc2c1', 'O=[N+]([O-])c1ccc(Cl)cc1', 'CC(C)(C)OC(=O)N1CCC(CO)CC1',
+  'COc1ccc(B(O)O)cc1', 'CCN(CC)CC', 'O=S(=O)(Cl)c1ccc(F)cc1', 'FC(F)(F)c1ccc(I)cc1', 'Nc1ccccc1', 'Clc1ccccn1',
+  'CC(C)O', 'O=C(O)c1ccccc1', 'CN1CCNCC1', 'C1COCCN1', 'Cc1ccc(S(=O)(=O)Cl)cc1', 'OCc1ccccc1', 'CC(=O)Cl',
+  'Brc1cccnc1', 'COC(=O)c1ccc(Br)cc1', 'N#Cc1ccc(Br)cc1', 'Ic1ccccc1', 'CCOC(=O)CC(=O)OCC', 'O=C1CCCN1', 'CC1(C)OB(c2ccccc2)OC1(C)C',
+];
+
+let molecules: CorpusMolecule[];
+let small: MolecularAutoencoder;
+
+beforeAll(async () => {
+  await initChem();
+  await initTensorBackend({ log: null });
+  molecules = MOLECULES.map((s) => corpusMolecule(s)!);
+  const losses: number[] = [];
+  ({ model: small } = await trainAutoencoder({
+    train: molecules,
+    heldOut: molecules.slice(0, 6),
+    limits: DEFAULT_CORPUS_LIMITS,
+    source: 'test molecules',
+    options: { epochs: 50, batchSize: 8, learningRate: 1e-2, beta: 0.01, warmupEpochs: 5, patience: 100, checkMolecules: 6, minTokenCount: 1, network: { embedding: 16, encoderHidden: 32, decoderHidden: 64, latent: 8 } },
+    onEpoch: (e) => losses.push(e.reconstructionLoss),
+  }));
+  expect(losses.at(-1)!).toBeLessThan(losses[0]! / 3);
+}, 300_000);
+
+describe('a molecular autoencoder trained here', () => {
+  it('rebuilds most of the molecules it learned from their latent means', () => {
+    expect(reconstructionRate(small, molecules)).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('decodes every latent point, prior samples and far-off points alike, to a molecule RDKit sanitises', () => {
+    const rng = rngFor(3, 'autoencoder-test');
+    const samples = small.sample(150, rng, { temperature: 1 });
+    const far = small.decode(Array.from({ length: 30 }, (_, i) => Float32Array.from({ length: small.latentSize }, (_, k) => (k % 2 ? 1 : -1) * (3 + (i % 5)))));
+    for (const smiles of [...samples, ...far]) expect(canonicalOrNull(smiles), smiles).not.toBeNull();
+  });
+
+  it('says why a molecule cannot be encoded: too long, or an atom it never saw', () => {
+    expect(small.tokensOf('C'.repeat(70))).toEqual({ error: expect.stringContaining('too long for the autoencoder') });
+    expect(small.tokensOf('[Se]1C=CC=C1')).toEqual({ error: 'has an atom the autoencoder never saw in training' });
+    expect(small.tokensOf('C1CC')).toEqual({ error: 'not a single molecule RDKit can read' });
+    expect(small.encode(['CCO', 'C1CC'])[1]).toBeNull();
+  });
+
+  it('comes back from its file as the same network: the same latents and the same decoded molecules', () => {
+    const { model: again, training } = decodeAutoencoder(encodeAutoencoder(small, { source: 'test', molecules: 24, heldOut: 6, epochs: 50, bestEpoch: 50, heldOutReconstruction: 1, beta: 0.01, seconds: 1, backend: 'wasm', seed: 1 }));
+    expect(training.source).toBe('test');
+    const a = small.encode(MOLECULES.slice(0, 5));
+    const b = again.encode(MOLECULES.slice(0, 5));
+    expect(b.map((z) => Array.from(z!))).toEqual(a.map((z) => Array.from(z!)));
+    expect(again.decode(b as Float32Array[])).toEqual(small.decode(a as Float32Array[]));
+    again.dispose();
+  });
+});
+
+describe('the shipped autoencoder', () => {
+  it.runIf(existsSync(SHIPPED_AUTOENCODER))('rebuilds known reagents from their latent means, and every prior sample sanitises', () => {
+    const { model, training } = readAutoencoder();
+    expect(training.heldOutReconstruction).toBeGreaterThan(0.5);
+    expect(reconstructionRate(model, molecules)).toBeGreaterThanOrEqual(0.8);
+    const samples = model.sample(100, rngFor(1, 'shipped'), { temperature: 1 });
+    expect(samples.filter((s) => canonicalOrNull(s) !== null)).toHaveLength(100);
+    model.dispose();
+  });
+});
