@@ -100,6 +100,7 @@ program
   .option('--no-forward-check', 'skip the forward model\'s check that the reaction stays the same kind')
   .option('--autoencoder <file>', 'a model written by athanor train-autoencoder (default: the shipped one)')
   .option('--rounds <n>', 'rounds of search in the latent space (default 3)', positiveInt)
+  .option('--min-similarity <x>', 'set aside suggestions less similar than this (Tanimoto) to every substance of the role (default 0.3)', Number)
   .option('--seed <n>', 'random seed', positiveInt, 1)
   .option('--out <file>', 'write the suggestions as CSV')
   .option('--json', 'print the whole report as one JSON object')

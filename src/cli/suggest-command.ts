@@ -26,6 +26,7 @@ export interface SuggestOptions {
   forwardCheck: boolean;
   autoencoder?: string;
   rounds?: number;
+  minSimilarity?: number;
   seed: number;
   out?: string;
   json?: boolean;
@@ -39,6 +40,7 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
   const { REACTIVE_GROUPS } = await import('../generative/structure-checks.js');
   const unknownGroups = (options.allowReactive ?? []).filter((g) => !(g in REACTIVE_GROUPS));
   if (unknownGroups.length > 0) throw new UsageError(`--allow-reactive: ${unknownGroups.join(', ')}: not a group name (${Object.keys(REACTIVE_GROUPS).join(', ')})`);
+  if (options.minSimilarity !== undefined && !(options.minSimilarity >= 0 && options.minSimilarity <= 1)) throw new UsageError('--min-similarity: a number from 0 to 1');
   const fixed = parseFixed(options.with ?? []);
   const elements = parseElements(options.elements);
   await initChem();
@@ -72,6 +74,7 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
       seed: options.seed,
       ...(options.rounds ? { rounds: options.rounds } : {}),
       ...(options.allowReactive ? { allowReactive: options.allowReactive } : {}),
+      ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
       ...(forward ? { forward } : {}),
       onProgress: (m) => say(`  ${m}\n`),
     });
@@ -87,6 +90,7 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
     }
     const aside = Object.entries(report.setAside).map(([k, n]) => `${k}: ${n}`).join('; ');
     const lines = [
+      `forward model's check: ${report.forwardCheck}`,
       `${report.decoded} latent points decoded around ${report.startedFrom.join(', ')}: ${report.valid} valid molecules, ${report.novel} new ones that fit the role${aside ? `; set aside — ${aside}` : ''} (${report.seconds.toFixed(1)} s)`,
       '',
       report.proposals.length === 0 ? 'no suggestion passed the checks: try more --rounds, --allow-reactive, or another role' : `${report.proposals.length} suggestions, best first by predicted ${setup.target} + 2σ (add the ones worth making to the campaign file)`,

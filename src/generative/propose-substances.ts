@@ -41,6 +41,8 @@ export interface ProposalSettings {
   samplesPerCentre?: number;
   /** centres per round: the best starting substances, then the best finds (default 3) */
   centres?: number;
+  /** suggestions less similar (Tanimoto, Morgan) than this to every substance of the role are set aside (default 0.3) */
+  minSimilarity?: number;
   /** reactive groups (structure-checks.ts names) allowed even where the role lacks them */
   allowReactive?: readonly string[];
   seed?: number;
@@ -70,12 +72,15 @@ export interface ProposalReport {
   setAside: Record<string, number>;
   /** the role's substances the search started from */
   startedFrom: string[];
+  /** what the forward model's check compared against, or why it could not judge */
+  forwardCheck: string;
   seconds: number;
 }
 
 /** Latent steps tried around a centre, in units of the prior's standard deviation. */
 const RADII = [0.35, 0.7, 1.2];
 const DIVERSITY_LIMIT = 0.8;
+const DEFAULT_MIN_SIMILARITY = 0.3;
 
 interface Found {
   smiles: string;
@@ -156,33 +161,58 @@ export async function proposeSubstances(settings: ProposalSettings): Promise<Pro
     centres = [centres[0]!, ...next];
   }
 
-  // rank, keep diverse, and ask the forward model
-  const reference = settings.forward?.topPrediction(reactantsOf(settings.context));
+  // rank, keep near the role and diverse, and ask the forward model
+  const check = forwardReference(settings, startedFrom);
   const roleFingerprints = settings.substances.map((s) => ({ name: s.name, fp: morganFingerprint(s.smiles) }));
-  const chosen: { found: Found; fp: Uint8Array; product?: string }[] = [];
+  const minSimilarity = settings.minSimilarity ?? DEFAULT_MIN_SIMILARITY;
+  const chosen: SubstanceProposal[] = [];
+  const chosenFingerprints: Uint8Array[] = [];
   for (const candidate of [...found.values()].sort((a, b) => b.score - a.score)) {
     if (chosen.length >= settings.count) break;
     const fp = morganFingerprint(candidate.smiles);
-    if (chosen.some((c) => tanimoto(c.fp, fp) >= DIVERSITY_LIMIT)) {
+    const nearest = roleFingerprints.map((r) => ({ name: r.name, similarity: tanimoto(r.fp, fp) })).sort((a, b) => b.similarity - a.similarity)[0]!;
+    if (nearest.similarity < minSimilarity) {
+      aside(`unlike every substance of the role (similarity under ${minSimilarity})`);
+      continue;
+    }
+    if (chosenFingerprints.some((c) => tanimoto(c, fp) >= DIVERSITY_LIMIT)) {
       aside('too similar to a better suggestion');
       continue;
     }
     let product: string | undefined;
-    if (settings.forward && reference) {
-      const prediction = settings.forward.topPrediction(reactantsOf(withSubstance(settings.context, settings.role, candidate.smiles)));
-      if (!prediction || prediction.template !== reference.template) {
+    if (check.reference) {
+      const prediction = settings.forward!.topPrediction(reactantsOf(withSubstance(settings.context, settings.role, candidate.smiles)));
+      // the same kind of reaction, and one the new substance takes part in (its product changes)
+      if (!prediction || prediction.template !== check.reference.template || prediction.product === check.reference.product) {
         aside('the forward model predicts another reaction with it');
         continue;
       }
       product = prediction.product;
     }
-    chosen.push({ found: candidate, fp, ...(product ? { product } : {}) });
+    chosen.push({ rank: chosen.length + 1, smiles: candidate.smiles, mean: candidate.mean, sigma: candidate.sigma, nearest, ...(product ? { product } : {}) });
+    chosenFingerprints.push(fp);
   }
-  const proposals = chosen.map(({ found: f, fp, product }, i) => {
-    const nearest = roleFingerprints.map((r) => ({ name: r.name, similarity: tanimoto(r.fp, fp) })).sort((a, b) => b.similarity - a.similarity)[0]!;
-    return { rank: i + 1, smiles: f.smiles, mean: f.mean, sigma: f.sigma, nearest, ...(product ? { product } : {}) };
-  });
-  return { proposals, decoded, valid, novel: found.size, setAside, startedFrom: startedFrom.map((s) => s.name), seconds: (Date.now() - started) / 1000 };
+  return { proposals: chosen, decoded, valid, novel: found.size, setAside, startedFrom: startedFrom.map((s) => s.name), forwardCheck: check.note, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The forward model's top reaction for the campaign's own reaction, when it is one the role takes
+ * part in: swapping the role's substance for another of its substances changes the predicted
+ * product. Otherwise (no template applies; or the predicted reaction is between other substances,
+ * e.g. a campaign listing reagents but not the fixed coupling partner) the check cannot judge a
+ * new substance, and says so.
+ */
+function forwardReference(settings: ProposalSettings, startedFrom: readonly { name: string; smiles: string }[]): { reference: { template: string; product: string } | null; note: string } {
+  if (!settings.forward) return { reference: null, note: 'not asked' };
+  const reference = settings.forward.topPrediction(reactantsOf(settings.context));
+  if (!reference) return { reference: null, note: `not applicable: no reaction template applies to the campaign's reaction` };
+  const own = settings.context.substances[settings.role];
+  const other = [...startedFrom, ...settings.substances].find((s) => canonicalOrNull(s.smiles) !== canonicalOrNull(own ?? ''));
+  const swapped = other ? settings.forward.topPrediction(reactantsOf(withSubstance(settings.context, settings.role, other.smiles))) : null;
+  if (swapped && swapped.product === reference.product) {
+    return { reference: null, note: `not applicable: the forward model's top reaction (${reference.product}) does not involve ${settings.role}` };
+  }
+  return { reference, note: `the same reaction centre as with the campaign's substance (${reference.template})` };
 }
 
 /** The reaction's substances as reactants for the forward model. */
