@@ -33,6 +33,7 @@ import { experimentRoutes } from './routes/experiments.js';
 import { approvalRoutes } from './routes/approval.js';
 import { exportRoutes } from './routes/exports.js';
 import { modelRoutes } from './routes/models.js';
+import { suggestionRoutes } from './routes/suggestions.js';
 import { moleculeRoutes } from './routes/molecules.js';
 import { reactionRoutes } from './routes/reactions.js';
 import { chainRoutes } from './routes/chains.js';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   priorRoutes(api, services);
   paretoRoutes(api, services);
   modelRoutes(api, services);
+  suggestionRoutes(api, services);
   moleculeRoutes(api);
   reactionRoutes(api, services);
   chainRoutes(api, services);

@@ -8,7 +8,7 @@ import type { CampaignSpec } from '../campaign/index.js';
 import { listModelVersions, loadLatestModelVersion, type CampaignRow, type Db, type StoredModel } from '../db/index.js';
 
 /** A stored model and its version number. */
-type StoredModelVersion = StoredModel & { version: number };
+export type StoredModelVersion = StoredModel & { version: number };
 import type { SearchSpace } from '../planner/space.js';
 import type { AtomAttribution, LoadedModel, ModelAccess } from './model-access.js';
 
@@ -44,7 +44,7 @@ export function storedModels(options: { targetsOf?: TargetsOf } = {}): ModelAcce
 }
 
 /** A stored model version as a LoadedModel, restored for the campaign file (`spec`) and space it was trained for. */
-async function loadedModelOf(saved: StoredModelVersion, spec: CampaignSpec, space: SearchSpace, targets: string[]): Promise<LoadedModel> {
+export async function loadedModelOf(saved: StoredModelVersion, spec: CampaignSpec, space: SearchSpace, targets: string[]): Promise<LoadedModel> {
   const models = await import('../models/index.js');
   const { choiceFactor } = await import('../models/schema.js');
   const target = spec.objective.target;

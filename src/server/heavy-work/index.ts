@@ -12,6 +12,7 @@ import type { ChainSearchResult } from '../../discovery/chains.js';
 import type { ForwardPrediction } from '../../models/forward/predictor.js';
 import type { SecondOpinion } from '../../mechanism/second-opinion.js';
 import type { MechanismView } from '../../mechanism/prediction-view.js';
+import type { CampaignSuggestions, SuggestionRequest, SuggestionSources } from '../../generative/campaign-suggestions.js';
 import { WorkerPool, WorkFailedError, WorkRefusedError } from '../../util/worker-pool.js';
 import { apiError } from '../errors.js';
 import type { HeavyResult, HeavyTask, TaskFailure } from './tasks.js';
@@ -100,6 +101,11 @@ export class HeavyWork {
   /** Validates a campaign file (the service's candidate limit applies) and describes its substances. */
   checkCampaign(request: NewCampaignRequest): Promise<CheckedCampaign> {
     return this.run({ kind: 'campaign', request: { maxCandidates: this.settings.maxCandidates, ...request } }, 'campaign check') as Promise<CheckedCampaign>;
+  }
+
+  /** New substances for a campaign's role (generative/campaign-suggestions.ts). */
+  suggestSubstances(sources: SuggestionSources, request: SuggestionRequest): Promise<CampaignSuggestions> {
+    return this.run({ kind: 'suggest', sources, request }, 'substance suggestion') as Promise<CampaignSuggestions>;
   }
 
   close(): Promise<void> {

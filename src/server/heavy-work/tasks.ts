@@ -16,6 +16,10 @@ import { shippedStepScorer } from '../../mechanism/scorer-file.js';
 import { mechanismInput, withMechanismOpinion, type SecondOpinion } from '../../mechanism/second-opinion.js';
 import { predictMechanisms, type MechanismPrediction } from '../../mechanism/predict.js';
 import { viewOf, type MechanismView } from '../../mechanism/prediction-view.js';
+import type { MolecularAutoencoder } from '../../generative/autoencoder.js';
+import { AutoencoderMissingError, readAutoencoder } from '../../generative/autoencoder-file.js';
+import { suggestForCampaign, type CampaignSuggestions, type SuggestionRequest, type SuggestionSources } from '../../generative/campaign-suggestions.js';
+import { ScreenSetupError } from '../../screening/campaign-screen.js';
 
 /** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
 export const MAX_PREDICTION_HEAVY_ATOMS = 100;
@@ -28,13 +32,15 @@ export type HeavyTask =
   | { kind: 'predict'; reactants: string; top: number; secondOpinion?: boolean }
   | { kind: 'chains'; inventory: string[]; target?: string; steps: number; top: number }
   | { kind: 'campaign'; request: NewCampaignRequest }
-  | { kind: 'mechanism'; reactants: string; top: number; /** how many of the top chains are drawn */ pictures: number };
+  | { kind: 'mechanism'; reactants: string; top: number; /** how many of the top chains are drawn */ pictures: number }
+  | { kind: 'suggest'; sources: SuggestionSources; request: SuggestionRequest };
 
 export interface HeavyResults {
   predict: (ForwardPrediction & Partial<SecondOpinion>)[];
   chains: ChainSearchResult;
   campaign: CheckedCampaign;
   mechanism: MechanismView;
+  suggest: CampaignSuggestions;
 }
 
 export type HeavyResult = HeavyResults[HeavyTask['kind']];
@@ -80,6 +86,48 @@ export async function runTask(task: HeavyTask): Promise<HeavyResult> {
       return checkCampaignText(task.request);
     case 'mechanism':
       return mechanism(task);
+    case 'suggest':
+      return suggest(task);
+  }
+}
+
+let autoencoder: MolecularAutoencoder | undefined;
+
+/** New substances for a campaign's role with the shipped autoencoder, checked by the forward model. */
+async function suggest(task: Extract<HeavyTask, { kind: 'suggest' }>): Promise<CampaignSuggestions> {
+  await initChem();
+  await initTensorBackend({ log: null });
+  try {
+    autoencoder ??= readAutoencoder().model;
+  } catch (error) {
+    if (error instanceof AutoencoderMissingError) throw new TaskRefusal({ status: 503, code: 'no_autoencoder', message: error.message });
+    throw error;
+  }
+  const predictor = await forwardModel().catch((error: unknown) => {
+    if (error instanceof ForwardModelMissingError) return null; // suggestions without the reaction check, which says so
+    throw error;
+  });
+  const forward = predictor
+    ? {
+        topPrediction(reactants: string) {
+          try {
+            const [top] = predictor.predict(reactants, { topK: 1, maxHeavyAtoms: MAX_PREDICTION_HEAVY_ATOMS * 2 });
+            return top ? { template: top.template, product: top.product } : null;
+          } catch (error) {
+            if (error instanceof SmilesError || error instanceof ReactantsTooLargeError) return null;
+            throw error;
+          }
+        },
+      }
+    : undefined;
+  try {
+    return await suggestForCampaign(task.sources, task.request, autoencoder, forward);
+  } catch (error) {
+    if (error instanceof ScreenSetupError) {
+      const noModel = error.field === 'campaign' && /no trained model/.test(error.message);
+      throw new TaskRefusal({ status: noModel ? 409 : 400, code: noModel ? 'no_model' : 'invalid_request', message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
+    }
+    throw error;
   }
 }
 

@@ -11,6 +11,9 @@ import { loadCampaignPage } from './campaign-data.js';
 import { localPath } from './local-path.js';
 import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-page.js';
 import { predictPage } from './predict-page.js';
+import { suggestionsPage } from './suggestions-page.js';
+import { campaignSuggestions } from '../routes/suggestions.js';
+import type { CampaignSpec } from '../../campaign/index.js';
 import { campaignFilePage, copyOfCampaignFile } from './campaign-file-page.js';
 import { comparePage } from './compare-page.js';
 import { tokensPage, tokenTable } from './tokens-page.js';
@@ -203,6 +206,28 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     if (row instanceof Response) return row;
     const query = pageQuery(c);
     return c.html(campaignPage(await loadCampaignPage(services, row, query), principal, query));
+  });
+
+  app.get('/campaigns/:id/suggestions', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const row = await campaignOrNotFound(c, principal);
+    if (row instanceof Response) return row;
+    const roles = Object.keys((row.spec as unknown as CampaignSpec).space.substances);
+    const role = c.req.query('role') ?? '';
+    const count = Math.min(50, Math.max(1, Number(c.req.query('count') ?? 10) || 10));
+    const page = { campaignId: row.id, name: row.name, roles, role: role || roles[0] || '', count };
+    if (!role) return c.html(suggestionsPage(principal, page));
+    try {
+      return c.html(suggestionsPage(principal, { ...page, suggestions: await campaignSuggestions(services, row, { role, count }) }));
+    } catch (error) {
+      // a role that is not one, no model yet, a busy or over-time worker: said on the page
+      if (error instanceof HTTPException) {
+        const body = (await error.getResponse().clone().json()) as { error: { message: string } };
+        return c.html(suggestionsPage(principal, { ...page, error: body.error.message }), error.status);
+      }
+      throw error;
+    }
   });
 
   app.get('/campaigns/:id/live', async (c) => {
