@@ -27,6 +27,7 @@ import { canonicalOrNull, canonicalSmiles, initChem, morganFingerprint, tanimoto
 import { readAutoencoder } from '../src/generative/autoencoder-file.js';
 import { readCorpus } from '../src/generative/corpus.js';
 import { proposeSubstances } from '../src/generative/propose-substances.js';
+import { forwardCheckOf } from '../src/generative/forward-check.js';
 import { reconstructionRate } from '../src/generative/train-autoencoder.js';
 import { ForwardPredictor } from '../src/models/forward/predictor.js';
 import { currentBackend, DEFAULT_GP_CONFIG, GaussianProcessSurrogate, initTensorBackend, type ModelSchema, type ReactionInput } from '../src/models/index.js';
@@ -87,12 +88,7 @@ const yields = rows.map((r) => Number(r.yield));
 const arylHalides = [...new Set(inputs.map((i) => i.substances.aryl_halide!))].sort();
 const bestYield = new Map(arylHalides.map((a) => [a, Math.max(...inputs.flatMap((input, k) => (input.substances.aryl_halide === a ? [yields[k]!] : [])))]));
 const forwardModel = ForwardPredictor.load();
-const forward = {
-  topPrediction(reactants: string) {
-    const [top] = forwardModel.predict(reactants, { topK: 1, maxHeavyAtoms: 200 });
-    return top ? { template: top.template, product: top.product } : null;
-  },
-};
+const forward = forwardCheckOf(forwardModel);
 const runs: Record<string, unknown>[] = [];
 for (let run = 1; run <= Number(args.runs); run++) {
   const rng = rngFor(run, 'bench-generative-campaign');

@@ -44,10 +44,10 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
   const fixed = parseFixed(options.with ?? []);
   const elements = parseElements(options.elements);
   await initChem();
-  const [{ initTensorBackend }, { readAutoencoder, AutoencoderMissingError }, { proposeSubstances }] = await Promise.all([
+  const [{ initTensorBackend }, { readAutoencoder, AutoencoderMissingError }, { suggestWithSetup }] = await Promise.all([
     import('../models/backend.js'),
     import('../generative/autoencoder-file.js'),
-    import('../generative/propose-substances.js'),
+    import('../generative/campaign-suggestions.js'),
   ]);
   await initTensorBackend({ log: null });
   let loaded;
@@ -66,18 +66,20 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
     say(`suggesting ${options.count} new ${setup.settings.role} substances for "${row.name}" with model version ${setup.model.version} (${setup.model.kind}, ${setup.model.trainingSize} results)\n`);
     say(`  each is tried in ${setup.basis}\n`);
     const forward = options.forwardCheck ? await forwardCheck() : undefined;
-    const report = await proposeSubstances({
-      ...setup.settings,
-      substances: setup.substances,
-      autoencoder: loaded.model,
-      count: options.count,
-      seed: options.seed,
-      ...(options.rounds ? { rounds: options.rounds } : {}),
-      ...(options.allowReactive ? { allowReactive: options.allowReactive } : {}),
-      ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
-      ...(forward ? { forward } : {}),
-      onProgress: (m) => say(`  ${m}\n`),
-    });
+    const report = await suggestWithSetup(
+      setup,
+      {
+        ...request,
+        count: options.count,
+        seed: options.seed,
+        ...(options.rounds ? { rounds: options.rounds } : {}),
+        ...(options.allowReactive ? { allowReactive: options.allowReactive } : {}),
+        ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
+      },
+      loaded.model,
+      forward,
+      (m) => say(`  ${m}\n`),
+    );
     loaded.model.dispose();
     if (options.out) {
       const header = ['rank', 'smiles', `predicted_${setup.target}`, 'sigma', 'nearest_substance', 'similarity', 'forward_product'];
@@ -85,7 +87,7 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
       say(`  wrote ${report.proposals.length} suggestions to ${options.out}\n`);
     }
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ campaignId: id, role: setup.settings.role, reaction: setup.reaction, basis: setup.basis, target: setup.target, model: setup.model, ...report })}\n`);
+      process.stdout.write(`${JSON.stringify({ campaignId: id, ...report })}\n`);
       return 0;
     }
     const aside = Object.entries(report.setAside).map(([k, n]) => `${k}: ${n}`).join('; ');
@@ -104,19 +106,8 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
   });
 }
 
-/** The shipped forward model's top-1 prediction, as the proposals' reaction check asks for it. */
+/** The shipped forward model's check of each suggestion's reaction. */
 async function forwardCheck() {
-  const [{ ForwardPredictor }, { SmilesError }] = await Promise.all([import('../models/forward/predictor.js'), import('../chem/errors.js')]);
-  const predictor = ForwardPredictor.load();
-  return {
-    topPrediction(reactants: string) {
-      try {
-        const [top] = predictor.predict(reactants, { topK: 1, maxHeavyAtoms: 200 });
-        return top ? { template: top.template, product: top.product } : null;
-      } catch (error) {
-        if (error instanceof SmilesError) return null;
-        throw error;
-      }
-    },
-  };
+  const [{ ForwardPredictor }, { forwardCheckOf }] = await Promise.all([import('../models/forward/predictor.js'), import('../generative/forward-check.js')]);
+  return forwardCheckOf(ForwardPredictor.load());
 }

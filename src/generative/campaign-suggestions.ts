@@ -41,12 +41,24 @@ export async function suggestForCampaign(sources: SuggestionSources, request: Su
     { spec, observations, model: async (space) => (model ? loadedModelOf(model, spec, space, [spec.objective.target]) : undefined) },
     request,
   );
+  return suggestWithSetup(setup, request, autoencoder, forward);
+}
+
+/** Suggestions for a campaign already prepared for the role (the CLI prepares it from its own database). */
+export async function suggestWithSetup(
+  setup: CampaignScreen,
+  request: SuggestionRequest,
+  autoencoder: MolecularAutoencoder,
+  forward?: ForwardCheck,
+  onProgress?: (message: string) => void,
+): Promise<CampaignSuggestions> {
   const report = await proposeSubstances({
     ...setup.settings,
     substances: setup.substances,
     autoencoder,
     count: request.count,
     ...(forward ? { forward } : {}),
+    ...(onProgress ? { onProgress } : {}),
     ...(request.minSimilarity !== undefined ? { minSimilarity: request.minSimilarity } : {}),
     ...(request.allowReactive ? { allowReactive: request.allowReactive } : {}),
     ...(request.rounds ? { rounds: request.rounds } : {}),

@@ -20,6 +20,7 @@ import type { MolecularAutoencoder } from '../../generative/autoencoder.js';
 import { AutoencoderMissingError, readAutoencoder } from '../../generative/autoencoder-file.js';
 import { suggestForCampaign, type CampaignSuggestions, type SuggestionRequest, type SuggestionSources } from '../../generative/campaign-suggestions.js';
 import { ScreenSetupError } from '../../screening/campaign-screen.js';
+import { forwardCheckOf } from '../../generative/forward-check.js';
 
 /** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
 export const MAX_PREDICTION_HEAVY_ATOMS = 100;
@@ -107,19 +108,7 @@ async function suggest(task: Extract<HeavyTask, { kind: 'suggest' }>): Promise<C
     if (error instanceof ForwardModelMissingError) return null; // suggestions without the reaction check, which says so
     throw error;
   });
-  const forward = predictor
-    ? {
-        topPrediction(reactants: string) {
-          try {
-            const [top] = predictor.predict(reactants, { topK: 1, maxHeavyAtoms: MAX_PREDICTION_HEAVY_ATOMS * 2 });
-            return top ? { template: top.template, product: top.product } : null;
-          } catch (error) {
-            if (error instanceof SmilesError || error instanceof ReactantsTooLargeError) return null;
-            throw error;
-          }
-        },
-      }
-    : undefined;
+  const forward = predictor ? forwardCheckOf(predictor) : undefined;
   try {
     return await suggestForCampaign(task.sources, task.request, autoencoder, forward);
   } catch (error) {
