@@ -16,6 +16,8 @@ export interface DecodeOptions {
   /** 0 (default): the most likely token at each step; > 0: sample with this temperature */
   temperature?: number;
   rng?: Rng;
+  /** > 1: beam search keeping this many partial molecules per latent point, the most likely whole one returned (temperature is then ignored) */
+  beam?: number;
 }
 
 export class MolecularAutoencoder {
@@ -81,6 +83,7 @@ export class MolecularAutoencoder {
   }
 
   private decodeChunk(latents: readonly Float32Array[], options: DecodeOptions): string[] {
+    if ((options.beam ?? 1) > 1) return this.beamChunk(latents, options.beam!);
     const n = latents.length;
     const v = this.vocabulary.size;
     const temperature = options.temperature ?? 0;
@@ -116,6 +119,81 @@ export class MolecularAutoencoder {
     h.dispose();
     zInput.dispose();
     return states.map((s) => s.smiles());
+  }
+
+  /**
+   * Beam search under the grammar: per latent point the `width` most likely partial molecules
+   * (summed log-probabilities of their tokens, each step's distribution over the allowed tokens
+   * only), finished ones kept as they are; the most likely finished molecule wins.
+   */
+  private beamChunk(latents: readonly Float32Array[], width: number): string[] {
+    const n = latents.length;
+    const v = this.vocabulary.size;
+    const rows = n * width;
+    interface Hypothesis {
+      state: GrammarState;
+      score: number;
+    }
+    // every point starts with one live hypothesis; the other slots are empty (score -Infinity)
+    let beams: Hypothesis[][] = latents.map(() => [{ state: new GrammarState(this.vocabulary), score: 0 }]);
+    const zRows = new Float32Array(rows * this.latentSize);
+    latents.forEach((z, i) => {
+      for (let b = 0; b < width; b++) zRows.set(z, (i * width + b) * this.latentSize);
+    });
+    const z = tf.tensor2d(zRows, [rows, this.latentSize]);
+    const zInput = this.network.latentInput(z);
+    let h = this.network.initialState(z);
+    z.dispose();
+    const previous = new Int32Array(rows).fill(START);
+    const allowed = new Uint8Array(v);
+    for (let step = 0; step <= this.limits.maxTokens && beams.some((bs) => bs.some((b) => !b.state.ended)); step++) {
+      const { h: next, logits } = tf.tidy(() => this.network.decodeStep(previous, h, zInput));
+      h.dispose();
+      const values = logits.dataSync() as Float32Array;
+      logits.dispose();
+      const parents = new Int32Array(rows);
+      beams = beams.map((hypotheses, i) => {
+        const options: { parent: number; token: number; score: number; from: Hypothesis }[] = [];
+        hypotheses.forEach((hyp, b) => {
+          const row = i * width + b;
+          if (hyp.state.ended) {
+            options.push({ parent: row, token: -1, score: hyp.score, from: hyp });
+            return;
+          }
+          hyp.state.maskInto(allowed);
+          let max = -Infinity;
+          for (let t = 0; t < v; t++) if (allowed[t] && values[row * v + t]! > max) max = values[row * v + t]!;
+          if (max === -Infinity) {
+            options.push({ parent: row, token: -2, score: hyp.score, from: hyp }); // a dead end: finish as it is
+            return;
+          }
+          let total = 0;
+          for (let t = 0; t < v; t++) if (allowed[t]) total += Math.exp(values[row * v + t]! - max);
+          const logTotal = max + Math.log(total);
+          for (let t = 0; t < v; t++) if (allowed[t]) options.push({ parent: row, token: t, score: hyp.score + values[row * v + t]! - logTotal, from: hyp });
+        });
+        options.sort((a, b) => b.score - a.score);
+        return options.slice(0, width).map((o, b) => {
+          parents[i * width + b] = o.parent;
+          if (o.token < 0) {
+            if (o.token === -2) o.from.state.ended = true;
+            previous[i * width + b] = PAD;
+            return o.from;
+          }
+          const state = o.from.state.clone();
+          state.push(o.token);
+          previous[i * width + b] = o.token;
+          return { state, score: o.score };
+        });
+      });
+      // each surviving hypothesis continues from its parent's decoder state
+      for (let i = 0; i < n; i++) for (let b = beams[i]!.length; b < width; b++) parents[i * width + b] = i * width;
+      h = tf.tidy(() => tf.gather(next, tf.tensor1d(parents, 'int32')));
+      next.dispose();
+    }
+    h.dispose();
+    zInput.dispose();
+    return beams.map((hypotheses) => hypotheses.reduce((best, hyp) => (hyp.score > best.score ? hyp : best)).state.smiles());
   }
 
   dispose(): void {

@@ -175,6 +175,22 @@ export class GrammarState {
     this.checkCapacity = options.checkCapacity ?? true;
   }
 
+  /** An independent copy (beam search follows several continuations of one state). */
+  clone(): GrammarState {
+    const copy = new GrammarState(this.vocabulary, { checkCapacity: this.checkCapacity });
+    for (const a of this.atoms) copy.atoms.push({ token: a.token, used: a.used, neighbours: new Set(a.neighbours) });
+    copy.sequence.push(...this.sequence);
+    copy.current = this.current;
+    copy.branches.push(...this.branches);
+    copy.pendingBond = this.pendingBond;
+    copy.beforeBond = this.beforeBond;
+    copy.last = this.last;
+    for (const [label, ring] of this.rings) copy.rings.set(label, { ...ring });
+    for (const label of this.closedHere) copy.closedHere.add(label);
+    copy.ended = this.ended;
+    return copy;
+  }
+
   private remaining(atom: number): number {
     if (!this.checkCapacity) return Infinity;
     const a = this.atoms[atom]!;

@@ -68,11 +68,11 @@ export interface TrainAutoencoderInput {
 }
 
 /** Share of molecules decoded, from their latent mean, back to the same canonical molecule. */
-export function reconstructionRate(model: MolecularAutoencoder, molecules: readonly CorpusMolecule[]): number {
+export function reconstructionRate(model: MolecularAutoencoder, molecules: readonly CorpusMolecule[], beam = 1): number {
   if (molecules.length === 0) return 0;
   const latents = model.encode(molecules.map((m) => m.kekule));
   const usable = molecules.flatMap((m, i) => (latents[i] ? [{ m, z: latents[i]! }] : []));
-  const decoded = model.decode(usable.map((u) => u.z));
+  const decoded = model.decode(usable.map((u) => u.z), { beam });
   let same = 0;
   usable.forEach((u, i) => {
     if (canonicalOrNull(decoded[i]!) === u.m.canonical) same++;

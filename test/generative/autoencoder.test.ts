@@ -52,6 +52,14 @@ describe('a molecular autoencoder trained here', () => {
     for (const smiles of [...samples, ...far]) expect(canonicalOrNull(smiles), smiles).not.toBeNull();
   });
 
+  it('decodes by beam search to valid molecules, and a beam of one is the greedy decoding', () => {
+    const latents = small.encode(MOLECULES) as Float32Array[];
+    expect(small.decode(latents, { beam: 1 })).toEqual(small.decode(latents));
+    const beamed = small.decode(latents, { beam: 4 });
+    for (const smiles of beamed) expect(canonicalOrNull(smiles), smiles).not.toBeNull();
+    expect(reconstructionRate(small, molecules, 4)).toBeGreaterThanOrEqual(reconstructionRate(small, molecules) - 0.1);
+  });
+
   it('says why a molecule cannot be encoded: too long, or an atom it never saw', () => {
     expect(small.tokensOf('C'.repeat(70))).toEqual({ error: expect.stringContaining('too long for the autoencoder') });
     expect(small.tokensOf('[Se]1C=CC=C1')).toEqual({ error: 'has an atom the autoencoder never saw in training' });
