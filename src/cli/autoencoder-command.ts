@@ -18,6 +18,8 @@ interface TrainAutoencoderOptions {
   maxTokens: number;
   latent?: number;
   beta?: number;
+  learningRate?: number;
+  warmupEpochs?: number;
 }
 
 export function registerAutoencoderCommand(program: Command): void {
@@ -32,7 +34,9 @@ export function registerAutoencoderCommand(program: Command): void {
     .option('--max-heavy-atoms <n>', 'largest molecule learned', positiveInt, 40)
     .option('--max-tokens <n>', 'longest kekulé SMILES learned, in tokens', positiveInt, 64)
     .option('--latent <n>', 'size of the latent space', positiveInt)
-    .option('--beta <x>', 'weight of the KL term once warmed up (smaller: better reconstruction, a less regular space)', Number)
+    .option('--beta <x>', 'weight of the KL term once warmed up (default 0.05; smaller: better reconstruction, a less regular space)', Number)
+    .option('--learning-rate <x>', 'Adam learning rate (default 0.002)', Number)
+    .option('--warmup-epochs <n>', 'epochs over which the KL weight rises to --beta (default 4)', positiveInt)
     .action(async (file: string, options: TrainAutoencoderOptions) => {
       process.exitCode = await trainAutoencoderCommand(file, options);
     });
@@ -43,7 +47,8 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
     if (path !== undefined && !existsSync(path)) throw new UsageError(`${flag}: no such file ${path}`);
   }
   if (options.beta !== undefined && !(Number.isFinite(options.beta) && options.beta >= 0)) throw new UsageError('--beta: a number ≥ 0');
-  const [{ initChem }, { initTensorBackend }, { readCorpus }, { trainAutoencoder }, { encodeAutoencoder }, { rngFor, shuffled }] = await Promise.all([
+  if (options.learningRate !== undefined && !(Number.isFinite(options.learningRate) && options.learningRate > 0 && options.learningRate < 1)) throw new UsageError('--learning-rate: a number between 0 and 1');
+  const [{ initChem }, { initTensorBackend }, { readCorpus }, { trainAutoencoder, TrainingDataError }, { encodeAutoencoder }, { rngFor, shuffled }] = await Promise.all([
     import('../chem/index.js'),
     import('../models/backend.js'),
     import('../generative/corpus.js'),
@@ -79,7 +84,7 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
   const started = Date.now();
-  const { training } = await trainAutoencoder({
+  const trained = await trainAutoencoder({
     train,
     heldOut,
     limits,
@@ -88,6 +93,8 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
       seed: options.seed,
       ...(options.epochs ? { epochs: options.epochs } : {}),
       ...(options.beta !== undefined ? { beta: options.beta } : {}),
+      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+      ...(options.warmupEpochs !== undefined ? { warmupEpochs: options.warmupEpochs } : {}),
       ...(options.latent ? { network: { latent: options.latent } } : {}),
     },
     onBatch: (done, total) => {
@@ -98,7 +105,11 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
         `epoch ${e.epoch}: reconstruction loss ${e.reconstructionLoss.toFixed(3)}/molecule, KL ${e.kl.toFixed(1)} (β ${e.beta.toFixed(3)}), held-out molecules rebuilt ${(100 * e.heldOutReconstruction).toFixed(1)} %, ${e.seconds.toFixed(0)} s${e.best ? `  → best, written to ${options.out}` : ''}`,
       ),
     onBest: (model, info) => writeFileSync(out, encodeAutoencoder(model, info)),
+  }).catch((error: unknown) => {
+    if (error instanceof TrainingDataError) throw new UsageError(`FILE: ${error.message}`);
+    throw error;
   });
+  const { training } = trained;
   say(`done in ${training.seconds} s: best epoch ${training.bestEpoch}, held-out reconstruction ${(100 * training.heldOutReconstruction).toFixed(1)} %; model in ${options.out}`);
   return 0;
 }

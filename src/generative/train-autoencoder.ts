@@ -45,6 +45,13 @@ export const DEFAULT_TRAINING: AutoencoderTrainingOptions = {
   network: DEFAULT_VAE_CONFIG,
 };
 
+const MIN_MOLECULES = 10;
+
+/** The corpus cannot train a model (too few usable molecules). */
+export class TrainingDataError extends Error {
+  override name = 'TrainingDataError';
+}
+
 export interface EpochReport {
   epoch: number;
   reconstructionLoss: number;
@@ -88,7 +95,8 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
     const ids = vocabulary.encode(m.kekule);
     return ids && ids.length <= input.limits.maxTokens ? [ids] : [];
   });
-  if (sequences.length < options.batchSize) throw new Error(`too few molecules to train on: ${sequences.length} usable, at least ${options.batchSize} needed`);
+  if (sequences.length < MIN_MOLECULES) throw new TrainingDataError(`too few molecules to train on: ${sequences.length} usable (within the limits, tokens seen at least ${options.minTokenCount} times), at least ${MIN_MOLECULES} needed`);
+  const batchSize = Math.min(options.batchSize, sequences.length);
   const rng = rngFor(options.seed, 'autoencoder');
   const network = new VaeNetwork({ ...options.network, vocabulary: vocabulary.size }, rng);
   const model = new MolecularAutoencoder(vocabulary, network, input.limits);
@@ -97,7 +105,7 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
   // batches of similar length: sort, cut, and shuffle the batches each epoch
   const byLength = shuffled(sequences, rngFor(options.seed, 'order')).sort((a, b) => a.length - b.length);
   const batches: number[][][] = [];
-  for (let i = 0; i < byLength.length; i += options.batchSize) batches.push(byLength.slice(i, i + options.batchSize));
+  for (let i = 0; i < byLength.length; i += batchSize) batches.push(byLength.slice(i, i + batchSize));
   const stepsPerEpoch = batches.length;
   let best = -1;
   let bestEpoch = 0;

@@ -3,8 +3,11 @@
  * trained here learns its molecules, everything it decodes sanitises, the model file gives back the
  * same network; and the shipped model rebuilds known molecules from their latent means.
  */
-import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempHome } from '../helpers.js';
 import { canonicalOrNull, initChem } from '../../src/chem/index.js';
 import { initTensorBackend } from '../../src/models/index.js';
 import { decodeAutoencoder, encodeAutoencoder, readAutoencoder, SHIPPED_AUTOENCODER } from '../../src/generative/autoencoder-file.js';
@@ -20,6 +23,10 @@ const MOLECULES = [
   'CC(C)O', 'O=C(O)c1ccccc1', 'CN1CCNCC1', 'C1COCCN1', 'Cc1ccc(S(=O)(=O)Cl)cc1', 'OCc1ccccc1', 'CC(=O)Cl',
   'Brc1cccnc1', 'COC(=O)c1ccc(Br)cc1', 'N#Cc1ccc(Br)cc1', 'Ic1ccccc1', 'CCOC(=O)CC(=O)OCC', 'O=C1CCCN1', 'CC1(C)OB(c2ccccc2)OC1(C)C',
 ];
+
+const { home: scratch, cleanup } = tempHome('athanor-autoencoder-');
+const CLI = join(ROOT, 'bin', 'athanor.js');
+afterAll(cleanup);
 
 let molecules: CorpusMolecule[];
 let small: MolecularAutoencoder;
@@ -76,6 +83,34 @@ describe('a molecular autoencoder trained here', () => {
     expect(again.decode(b as Float32Array[])).toEqual(small.decode(a as Float32Array[]));
     again.dispose();
   });
+});
+
+describe('athanor train-autoencoder', () => {
+  const athanor = (args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('trains on a file of molecules, reports each epoch, and writes a model that decodes', () => {
+    const corpus = join(scratch, 'molecules.smi');
+    writeFileSync(corpus, `# reagents\n${[...MOLECULES, ...MOLECULES.map((m) => `${m} duplicate`)].join('\n')}\nC1CC broken\n`);
+    const out = join(scratch, 'small.athm.gz');
+    const r = athanor(['train-autoencoder', corpus, '--out', out, '--epochs', '2', '--seed', '4']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/24 distinct molecules from 50 lines \(1 unreadable/);
+    expect(r.stderr).toMatch(/^epoch 1: reconstruction loss [\d.]+\/molecule, KL [\d.]+ \(β [\d.]+\), held-out molecules rebuilt [\d.]+ %/m);
+    const { model, training } = readAutoencoder(out);
+    expect(training).toMatchObject({ source: corpus, seed: 4 });
+    expect(canonicalOrNull(model.decode(model.encode(['CCO']) as Float32Array[])[0]!)).not.toBeNull();
+    model.dispose();
+  }, 180_000);
+
+  it('refuses a missing file and a file with too few molecules, with exit code 2', () => {
+    expect(athanor(['train-autoencoder', join(scratch, 'none.smi')])).toMatchObject({ code: 2, stderr: expect.stringContaining('FILE: no such file') });
+    const tiny = join(scratch, 'tiny.smi');
+    writeFileSync(tiny, 'CCO\nCCN\n');
+    expect(athanor(['train-autoencoder', tiny, '--out', join(scratch, 'tiny.athm.gz')])).toMatchObject({ code: 2, stderr: expect.stringContaining('too few molecules to train on') });
+  }, 60_000);
 });
 
 describe('the shipped autoencoder', () => {
