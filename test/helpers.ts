@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -103,4 +104,19 @@ const DIRECT_ARYLATION_NAMES: Record<string, string> = {
 
 export function exampleChoiceName(datasetName: string): string {
   return DIRECT_ARYLATION_NAMES[datasetName] ?? datasetName;
+}
+
+/** `athanor …` run in a child process (the CLI as a user runs it), `--home HOME` appended when given. */
+export function athanorCli(home?: string, timeout = 180_000): (args: string[]) => { code: number | null; stdout: string; stderr: string } {
+  return (args) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'athanor.js'), ...args, ...(home ? ['--home', home] : [])], { cwd: ROOT, encoding: 'utf8', timeout });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+}
+
+/** A Buchwald–Hartwig campaign run by `athanor run` to its budget (a GP model trained on its results): its id. */
+export function runBuchwaldHartwig(athanor: ReturnType<typeof athanorCli>, budget = 10): string {
+  const run = athanor(['run', join(EXAMPLES, 'buchwald-hartwig.yaml'), '--budget', String(budget), '--batch', '5', '--seed', '3', '--json', '--quiet']);
+  if (run.code !== 0) throw new Error(`athanor run failed (${run.code}): ${run.stderr}`);
+  return String((JSON.parse(run.stdout.trim().split('\n').pop()!) as { campaignId: string }).campaignId);
 }

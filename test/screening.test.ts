@@ -3,7 +3,6 @@
  * numbers, molecules checked by real RDKit, scored by a real Gaussian process trained on
  * Buchwald–Hartwig results, the best kept; and `athanor screen` on a campaign `athanor run` made.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +14,9 @@ import { atomsOf, defaultFilter, judgeMolecule } from '../src/screening/molecule
 import { screenLibrary, withSubstance } from '../src/screening/screen.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
-import { EXAMPLES, ROOT, tempHome } from './helpers.js';
+import { athanorCli, EXAMPLES, runBuchwaldHartwig, tempHome } from './helpers.js';
 
 const { home: scratch, cleanup } = tempHome('athanor-screen-');
-const CLI = join(ROOT, 'bin', 'athanor.js');
 
 const BH_ROLES = { aryl_halide: 'aryl_halide_smiles', ligand: 'ligand_smiles', base: 'base_smiles', additive: 'additive_smiles' };
 const SCHEMA: ModelSchema = { roles: Object.keys(BH_ROLES), numeric: [], categorical: [], targets: ['yield'] };
@@ -176,17 +174,12 @@ describe('screening a library with a trained model', () => {
 
 describe('athanor screen', () => {
   const home = join(scratch, 'home');
-  const athanor = (args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, ...args, '--home', home], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const athanor = athanorCli(home, 120_000);
   let campaignId = '';
 
   beforeAll(() => {
-    const run = athanor(['run', join(EXAMPLES, 'buchwald-hartwig.yaml'), '--budget', '10', '--batch', '5', '--seed', '3', '--json', '--quiet']);
-    expect(run.code, run.stderr).toBe(0);
-    campaignId = String((JSON.parse(run.stdout.trim().split('\n').pop()!) as { campaignId: string }).campaignId);
-  }, 120_000);
+    campaignId = runBuchwaldHartwig(athanor);
+  }, 180_000);
 
   it('prints the best molecules with predicted yield ± σ and the unusable rows, and writes them as CSV', () => {
     const out = join(scratch, 'best.csv');

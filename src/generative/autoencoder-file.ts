@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Parameters } from '../models/params.js';
 import { decodeContainer, encodeContainer, type TensorData } from '../models/serialization.js';
 import { MolecularAutoencoder } from './autoencoder.js';
 import type { CorpusLimits } from './corpus.js';

@@ -6,7 +6,6 @@
  * filters whatever the model proposes.
  * The browser part is skipped with a message without /usr/bin/chromium unless ATHANOR_REQUIRE_BROWSER is set.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -15,10 +14,9 @@ import { canonicalOrNull, initChem } from '../../src/chem/index.js';
 import { atomsOf, ORGANIC_ELEMENTS } from '../../src/screening/molecule-filter.js';
 import { startHarness, waitFor, type Harness } from '../api-harness.js';
 import { browserAvailable, launchChromium } from '../browser.js';
-import { EXAMPLES, ROOT, tempHome } from '../helpers.js';
+import { athanorCli, EXAMPLES, runBuchwaldHartwig, tempHome } from '../helpers.js';
 
 const { home: scratch, cleanup } = tempHome('athanor-suggest-');
-const CLI = join(ROOT, 'bin', 'athanor.js');
 
 interface Suggestions {
   role: string;
@@ -67,16 +65,11 @@ afterAll(cleanup);
 
 describe('athanor suggest-substances', () => {
   const home = join(scratch, 'home');
-  const athanor = (args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, ...args, '--home', home], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const athanor = athanorCli(home);
   let campaignId = '';
 
   beforeAll(() => {
-    const run = athanor(['run', join(EXAMPLES, 'buchwald-hartwig.yaml'), '--budget', '10', '--batch', '5', '--seed', '3', '--json', '--quiet']);
-    expect(run.code, run.stderr).toBe(0);
-    campaignId = String((JSON.parse(run.stdout.trim().split('\n').pop()!) as { campaignId: string }).campaignId);
+    campaignId = runBuchwaldHartwig(athanor);
   }, 180_000);
 
   it('suggests aryl halides that fit the role, ranked by the campaign\'s model, and says what it set aside', () => {
