@@ -20,6 +20,7 @@ interface TrainAutoencoderOptions {
   beta?: number;
   learningRate?: number;
   warmupEpochs?: number;
+  check?: number;
 }
 
 export function registerAutoencoderCommand(program: Command): void {
@@ -37,6 +38,7 @@ export function registerAutoencoderCommand(program: Command): void {
     .option('--beta <x>', 'weight of the KL term once warmed up (default 0.05; smaller: better reconstruction, a less regular space)', Number)
     .option('--learning-rate <x>', 'Adam learning rate (default 0.002)', Number)
     .option('--warmup-epochs <n>', 'epochs over which the KL weight rises to --beta (default 4)', positiveInt)
+    .option('--check <n>', 'held-out molecules decoded after each epoch to choose the best (default 400)', positiveInt)
     .action(async (file: string, options: TrainAutoencoderOptions) => {
       process.exitCode = await trainAutoencoderCommand(file, options);
     });
@@ -95,6 +97,7 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
       ...(options.beta !== undefined ? { beta: options.beta } : {}),
       ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
       ...(options.warmupEpochs !== undefined ? { warmupEpochs: options.warmupEpochs } : {}),
+      ...(options.check !== undefined ? { checkMolecules: options.check } : {}),
       ...(options.latent ? { network: { latent: options.latent } } : {}),
     },
     onBatch: (done, total) => {
