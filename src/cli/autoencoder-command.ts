@@ -21,6 +21,8 @@ interface TrainAutoencoderOptions {
   learningRate?: number;
   warmupEpochs?: number;
   check?: number;
+  decay?: number;
+  resume?: string;
 }
 
 export function registerAutoencoderCommand(program: Command): void {
@@ -38,6 +40,8 @@ export function registerAutoencoderCommand(program: Command): void {
     .option('--beta <x>', 'weight of the KL term once warmed up (default 0.05; smaller: better reconstruction, a less regular space)', Number)
     .option('--learning-rate <x>', 'Adam learning rate (default 0.002)', Number)
     .option('--warmup-epochs <n>', 'epochs over which the KL weight rises to --beta (default 4)', positiveInt)
+    .option('--decay <x>', 'the learning rate is multiplied by this after every epoch (default 1: constant)', Number)
+    .option('--resume <file>', 'continue training a model train-autoencoder wrote (its vocabulary and network; the KL weight starts at --beta)')
     .option('--check <n>', 'held-out molecules decoded after each epoch to choose the best (default 400)', positiveInt)
     .action(async (file: string, options: TrainAutoencoderOptions) => {
       process.exitCode = await trainAutoencoderCommand(file, options);
@@ -45,12 +49,13 @@ export function registerAutoencoderCommand(program: Command): void {
 }
 
 async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOptions): Promise<number> {
-  for (const [flag, path] of [['FILE', file], ['--held-out', options.heldOut]] as const) {
+  for (const [flag, path] of [['FILE', file], ['--held-out', options.heldOut], ['--resume', options.resume]] as const) {
     if (path !== undefined && !existsSync(path)) throw new UsageError(`${flag}: no such file ${path}`);
   }
   if (options.beta !== undefined && !(Number.isFinite(options.beta) && options.beta >= 0)) throw new UsageError('--beta: a number ≥ 0');
+  if (options.decay !== undefined && !(options.decay > 0 && options.decay <= 1)) throw new UsageError('--decay: a number in (0, 1]');
   if (options.learningRate !== undefined && !(Number.isFinite(options.learningRate) && options.learningRate > 0 && options.learningRate < 1)) throw new UsageError('--learning-rate: a number between 0 and 1');
-  const [{ initChem }, { initTensorBackend }, { readCorpus }, { trainAutoencoder, TrainingDataError }, { encodeAutoencoder }, { rngFor, shuffled }] = await Promise.all([
+  const [{ initChem }, { initTensorBackend }, { readCorpus }, { trainAutoencoder, TrainingDataError }, { encodeAutoencoder, readAutoencoder }, { rngFor, shuffled }] = await Promise.all([
     import('../chem/index.js'),
     import('../models/backend.js'),
     import('../generative/corpus.js'),
@@ -62,7 +67,9 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
   const backend = await initTensorBackend({ log: null });
   const say = (line: string) => process.stderr.write(`${line}\n`);
   say(`tensor backend: ${backend.backend}`);
-  const limits = { maxHeavyAtoms: options.maxHeavyAtoms, maxTokens: options.maxTokens };
+  const resume = options.resume ? readAutoencoder(resolve(options.resume)).model : undefined;
+  if (resume) say(`continuing ${options.resume} (its vocabulary of ${resume.vocabulary.size} tokens and its network; its limits)`);
+  const limits = resume?.limits ?? { maxHeavyAtoms: options.maxHeavyAtoms, maxTokens: options.maxTokens };
   const read = async (path: string) => {
     const report = await readCorpus(path, limits, (lines, molecules) => {
       if (lines % 5000 === 0) say(`  ${path}: ${lines} lines, ${molecules} molecules`);
@@ -90,7 +97,7 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
     train,
     heldOut,
     limits,
-    source: file,
+    source: options.resume ? `${file}, continuing ${options.resume}` : file,
     options: {
       seed: options.seed,
       ...(options.epochs ? { epochs: options.epochs } : {}),
@@ -98,6 +105,8 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
       ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
       ...(options.warmupEpochs !== undefined ? { warmupEpochs: options.warmupEpochs } : {}),
       ...(options.check !== undefined ? { checkMolecules: options.check } : {}),
+      ...(options.decay !== undefined ? { learningRateDecay: options.decay } : {}),
+      ...(resume ? { warmupEpochs: 0 } : {}),
       ...(options.latent ? { network: { latent: options.latent } } : {}),
     },
     onBatch: (done, total) => {
@@ -108,6 +117,7 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
         `epoch ${e.epoch}: reconstruction loss ${e.reconstructionLoss.toFixed(3)}/molecule, KL ${e.kl.toFixed(1)} (β ${e.beta.toFixed(3)}), held-out molecules rebuilt ${(100 * e.heldOutReconstruction).toFixed(1)} %, ${e.seconds.toFixed(0)} s${e.best ? `  → best, written to ${options.out}` : ''}`,
       ),
     onBest: (model, info) => writeFileSync(out, encodeAutoencoder(model, info)),
+    ...(resume ? { resume } : {}),
   }).catch((error: unknown) => {
     if (error instanceof TrainingDataError) throw new UsageError(`FILE: ${error.message}`);
     throw error;

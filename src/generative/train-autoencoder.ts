@@ -19,6 +19,8 @@ export interface AutoencoderTrainingOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** the learning rate is multiplied by this after every epoch (1: constant) */
+  learningRateDecay: number;
   /** the KL weight reached after `warmupEpochs` */
   beta: number;
   warmupEpochs: number;
@@ -36,6 +38,7 @@ export const DEFAULT_TRAINING: AutoencoderTrainingOptions = {
   epochs: 40,
   batchSize: 128,
   learningRate: 2e-3,
+  learningRateDecay: 1,
   beta: 0.05,
   warmupEpochs: 4,
   patience: 6,
@@ -72,6 +75,8 @@ export interface TrainAutoencoderInput {
   /** called with the best model so far (to write it) */
   onBest?: (model: MolecularAutoencoder, training: AutoencoderTrainingInfo) => void;
   onBatch?: (done: number, total: number) => void;
+  /** continue training this model (its vocabulary and network) instead of a new one */
+  resume?: MolecularAutoencoder;
 }
 
 /** Share of molecules decoded, from their latent mean, back to the same canonical molecule. */
@@ -90,7 +95,7 @@ export function reconstructionRate(model: MolecularAutoencoder, molecules: reado
 export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ model: MolecularAutoencoder; training: AutoencoderTrainingInfo }> {
   const options = { ...DEFAULT_TRAINING, ...input.options, network: { ...DEFAULT_TRAINING.network, ...input.options?.network } };
   const started = Date.now();
-  const vocabulary = SmilesVocabulary.fromCorpus(input.train.map((m) => m.kekule), options.minTokenCount);
+  const vocabulary = input.resume?.vocabulary ?? SmilesVocabulary.fromCorpus(input.train.map((m) => m.kekule), options.minTokenCount);
   const sequences = input.train.flatMap((m) => {
     const ids = vocabulary.encode(m.kekule);
     return ids && ids.length <= input.limits.maxTokens ? [ids] : [];
@@ -98,10 +103,13 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
   if (sequences.length < MIN_MOLECULES) throw new TrainingDataError(`too few molecules to train on: ${sequences.length} usable (within the limits, tokens seen at least ${options.minTokenCount} times), at least ${MIN_MOLECULES} needed`);
   const batchSize = Math.min(options.batchSize, sequences.length);
   const rng = rngFor(options.seed, 'autoencoder');
-  const network = new VaeNetwork({ ...options.network, vocabulary: vocabulary.size }, rng);
+  const network = new VaeNetwork(input.resume?.network.config ?? { ...options.network, vocabulary: vocabulary.size }, rng);
+  if (input.resume) network.params.restore(input.resume.network.params.snapshot());
   const model = new MolecularAutoencoder(vocabulary, network, input.limits);
   const checkSet = shuffled(input.heldOut, rngFor(options.seed, 'check')).slice(0, options.checkMolecules);
   const optimizer = tf.train.adam(options.learningRate);
+  // Adam reads its rate at every step (tfjs keeps it as a plain field): a decay needs no new optimizer and keeps the moments
+  const setRate = (rate: number) => ((optimizer as unknown as { learningRate: number }).learningRate = rate);
   // batches of similar length: sort, cut, and shuffle the batches each epoch
   const byLength = shuffled(sequences, rngFor(options.seed, 'order')).sort((a, b) => a.length - b.length);
   const batches: number[][][] = [];
@@ -126,6 +134,7 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
   });
   for (epoch = 1; epoch <= options.epochs; epoch++) {
     const epochStart = Date.now();
+    setRate(options.learningRate * options.learningRateDecay ** (epoch - 1));
     let reconstructionSum = 0;
     let klSum = 0;
     const order = shuffled(batches, rngFor(options.seed, 'epoch', epoch));

@@ -103,6 +103,15 @@ describe('athanor train-autoencoder', () => {
     expect(training).toMatchObject({ source: corpus, seed: 4 });
     expect(canonicalOrNull(model.decode(model.encode(['CCO']) as Float32Array[])[0]!)).not.toBeNull();
     model.dispose();
+    // continued with a decaying rate: the same vocabulary, a model that still decodes
+    const again = join(scratch, 'small-2.athm.gz');
+    const resumed = athanor(['train-autoencoder', corpus, '--resume', out, '--out', again, '--epochs', '1', '--decay', '0.5']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`continuing ${out}`);
+    const continued = readAutoencoder(again);
+    expect(continued.model.vocabulary.tokens).toEqual(readAutoencoder(out).model.vocabulary.tokens);
+    expect(continued.training.source).toBe(`${corpus}, continuing ${out}`);
+    continued.model.dispose();
   }, 180_000);
 
   it('refuses a missing file and a file with too few molecules, with exit code 2', () => {
