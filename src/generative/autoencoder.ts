@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { normal, type Rng } from '../util/random.js';
 import { corpusMolecule, type CorpusLimits } from './corpus.js';
-import { END, GrammarState, PAD, START, SmilesVocabulary, type TokenKind } from './smiles-grammar.js';
+import { END, GrammarState, PAD, START, SmilesVocabulary } from './smiles-grammar.js';
 import { VaeNetwork, type TokenBatch } from './vae-network.js';
 
 /** Molecules encoded or decoded per tensor call. */
@@ -32,7 +32,7 @@ export class MolecularAutoencoder {
   }
 
   /** Token ids of a molecule (any SMILES), or a reason it cannot be encoded. */
-  tokensOf(smiles: string): { ids: number[]; canonical: string } | { error: string } {
+  tokensOf(smiles: string): { ids: number[] } | { error: string } {
     const molecule = corpusMolecule(smiles);
     if (!molecule) return { error: 'not a single molecule RDKit can read' };
     let ids: number[] | null;
@@ -43,11 +43,11 @@ export class MolecularAutoencoder {
     }
     if (!ids) return { error: 'has an atom the autoencoder never saw in training' };
     if (ids.length > this.limits.maxTokens) return { error: `too long for the autoencoder (${ids.length} tokens, at most ${this.limits.maxTokens})` };
-    return { ids, canonical: molecule.canonical };
+    return { ids };
   }
 
   /** The latent mean of each token sequence ([n][L]). */
-  encodeTokens(sequences: readonly number[][]): Float32Array[] {
+  private encodeTokens(sequences: readonly number[][]): Float32Array[] {
     const out: Float32Array[] = [];
     for (let start = 0; start < sequences.length; start += CHUNK) {
       const batch = tokenBatch(this.vocabulary, sequences.slice(start, start + CHUNK), false);
@@ -262,4 +262,3 @@ export function tokenBatch(vocabulary: SmilesVocabulary, sequences: readonly num
   return { targets, inputs, present, allowed, batch, steps };
 }
 
-export type { TokenKind };

@@ -1,13 +1,9 @@
 /**
- * Substance suggestions for a campaign, as plain data in and out so that the service can compute
- * them on a worker thread (heavy-work): the campaign file, its results and its newest stored model
- * in; the report of proposeSubstances with the reaction it was asked for out. The CLI computes
- * the same through the same steps (prepareCampaignScreen → proposeSubstances).
+ * Substance suggestions for a campaign: the campaign prepared for the role (prepareCampaignScreen,
+ * as a screen is), then proposeSubstances, reported with the reaction it was asked for. The
+ * service's worker thread (heavy-work) and the CLI both come through here.
  */
-import type { CampaignSpec } from '../campaign/index.js';
-import type { Measurement } from '../measurements/measurements.js';
-import { prepareCampaignScreen, type CampaignScreen, type ScreenRequest } from '../screening/campaign-screen.js';
-import { loadedModelOf, type StoredModelVersion } from '../server/stored-models.js';
+import { prepareCampaignScreen, type CampaignScreen, type ScreenRequest, type ScreenSources } from '../screening/campaign-screen.js';
 import type { MolecularAutoencoder } from './autoencoder.js';
 import { proposeSubstances, type ForwardCheck, type ProposalReport } from './propose-substances.js';
 
@@ -28,20 +24,9 @@ export interface CampaignSuggestions extends ProposalReport {
   model: CampaignScreen['model'];
 }
 
-export interface SuggestionSources {
-  spec: CampaignSpec;
-  observations: readonly Measurement[];
-  /** the campaign's newest model version, or null when none has been trained */
-  model: StoredModelVersion | null;
-}
-
-export async function suggestForCampaign(sources: SuggestionSources, request: SuggestionRequest, autoencoder: MolecularAutoencoder, forward?: ForwardCheck): Promise<CampaignSuggestions> {
-  const { spec, observations, model } = sources;
-  const setup = await prepareCampaignScreen(
-    { spec, observations, model: async (space) => (model ? loadedModelOf(model, spec, space, [spec.objective.target]) : undefined) },
-    request,
-  );
-  return suggestWithSetup(setup, request, autoencoder, forward);
+/** Prepares the campaign for the role (its file, results and newest model) and suggests. */
+export async function suggestForCampaign(sources: ScreenSources, request: SuggestionRequest, autoencoder: MolecularAutoencoder, forward?: ForwardCheck): Promise<CampaignSuggestions> {
+  return suggestWithSetup(await prepareCampaignScreen(sources, request), request, autoencoder, forward);
 }
 
 /** Suggestions for a campaign already prepared for the role (the CLI prepares it from its own database). */

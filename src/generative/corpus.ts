@@ -66,7 +66,8 @@ export interface CorpusReport {
 
 /** Reads the distinct molecules of a file, in the order first seen. */
 export async function readCorpus(path: string, limits: CorpusLimits = DEFAULT_CORPUS_LIMITS, onProgress?: (lines: number, molecules: number) => void): Promise<CorpusReport> {
-  const seen = new Set<string>();
+  const seenText = new Set<string>();
+  const seenCanonical = new Set<string>();
   const molecules: CorpusMolecule[] = [];
   let lines = 0;
   let unreadable = 0;
@@ -75,15 +76,15 @@ export async function readCorpus(path: string, limits: CorpusLimits = DEFAULT_CO
     lines++;
     for (const raw of moleculesOfLine(line)) {
       const stripped = raw.replace(ATOM_MAP, ']');
-      if (seen.has(stripped)) continue;
-      seen.add(stripped);
+      if (seenText.has(stripped)) continue;
+      seenText.add(stripped);
       const molecule = corpusMolecule(stripped);
       if (!molecule) {
         unreadable++;
         continue;
       }
-      if (seen.has(`=${molecule.canonical}`)) continue;
-      seen.add(`=${molecule.canonical}`);
+      if (seenCanonical.has(molecule.canonical)) continue;
+      seenCanonical.add(molecule.canonical);
       if (!withinLimits(molecule, limits)) {
         outsideLimits++;
         continue;

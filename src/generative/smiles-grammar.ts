@@ -52,7 +52,7 @@ function classify(token: string): TokenKind | null {
   return null;
 }
 
-/** Bond orders that a parse of the corpus found at each atom token (its capacity). */
+/** An atom of a parsed or partly written SMILES: its token, the bond orders it carries, and its neighbours. */
 interface ParsedAtom {
   token: number;
   used: number;

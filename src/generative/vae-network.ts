@@ -140,7 +140,7 @@ export class VaeNetwork {
    */
   loss(batch: TokenBatch, noise: tf.Tensor2D, beta: number): { total: tf.Scalar; reconstruction: tf.Scalar; kl: tf.Scalar } {
     const { batch: b, steps: t } = batch;
-    const { hidden, vocabulary: v } = { hidden: this.config.decoderHidden, vocabulary: this.config.vocabulary };
+    const { decoderHidden: hidden, vocabulary: v } = this.config;
     const { mu, logvar } = this.encode(batch.targets, batch.present, b, t);
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), noise)) as tf.Tensor2D;
     const zInput = this.latentInput(z);

@@ -24,6 +24,8 @@ export class ScreenSetupError extends Error {
     message: string,
     /** The option or parameter at fault. */
     readonly field: string,
+    /** 'no_model': the campaign has not trained one yet (a state that passes, not a wrong request). */
+    readonly code: 'invalid_request' | 'no_model' = 'invalid_request',
   ) {
     super(message);
   }
@@ -78,7 +80,7 @@ export async function prepareCampaignScreen(sources: ScreenSources, request: Scr
     throw new ScreenSetupError(`"${request.role}" is not a substance role of this campaign (its roles: ${roles.join(', ') || 'none'})`, 'role');
   }
   const model = await sources.model(space);
-  if (!model) throw new ScreenSetupError('the campaign has no trained model yet: screening needs one, and one is trained once the first results arrive (athanor status shows them)', 'campaign');
+  if (!model) throw new ScreenSetupError('the campaign has no trained model yet: screening needs one, and one is trained once the first results arrive (athanor status shows them)', 'campaign', 'no_model');
 
   const { reaction, basis } = reactionOf(space, role, objective, sources.observations, request.fixed ?? {});
   let candidate: number;

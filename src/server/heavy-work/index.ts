@@ -12,10 +12,10 @@ import type { ChainSearchResult } from '../../discovery/chains.js';
 import type { ForwardPrediction } from '../../models/forward/predictor.js';
 import type { SecondOpinion } from '../../mechanism/second-opinion.js';
 import type { MechanismView } from '../../mechanism/prediction-view.js';
-import type { CampaignSuggestions, SuggestionRequest, SuggestionSources } from '../../generative/campaign-suggestions.js';
+import type { CampaignSuggestions, SuggestionRequest } from '../../generative/campaign-suggestions.js';
 import { WorkerPool, WorkFailedError, WorkRefusedError } from '../../util/worker-pool.js';
 import { apiError } from '../errors.js';
-import type { HeavyResult, HeavyTask, TaskFailure } from './tasks.js';
+import type { HeavyResult, HeavyTask, SuggestionSources, TaskFailure } from './tasks.js';
 import type { TaskFault } from './worker.js';
 
 export { MAX_CHAIN_INVENTORY, MAX_CHAIN_REAGENT_HEAVY_ATOMS, MAX_PREDICTION_HEAVY_ATOMS } from './tasks.js';

@@ -18,7 +18,10 @@ import { predictMechanisms, type MechanismPrediction } from '../../mechanism/pre
 import { viewOf, type MechanismView } from '../../mechanism/prediction-view.js';
 import type { MolecularAutoencoder } from '../../generative/autoencoder.js';
 import { AutoencoderMissingError, readAutoencoder } from '../../generative/autoencoder-file.js';
-import { suggestForCampaign, type CampaignSuggestions, type SuggestionRequest, type SuggestionSources } from '../../generative/campaign-suggestions.js';
+import { suggestForCampaign, type CampaignSuggestions, type SuggestionRequest } from '../../generative/campaign-suggestions.js';
+import type { CampaignSpec } from '../../campaign/index.js';
+import type { Measurement } from '../../measurements/measurements.js';
+import { loadedModelOf, type StoredModelVersion } from '../stored-models.js';
 import { ScreenSetupError } from '../../screening/campaign-screen.js';
 import { forwardCheckOf } from '../../generative/forward-check.js';
 
@@ -28,6 +31,14 @@ export const MAX_PREDICTION_HEAVY_ATOMS = 100;
 export const MAX_CHAIN_REAGENT_HEAVY_ATOMS = 50;
 /** Inventory reagents of one chain search: the first step alone predicts every pair (30 → 435 predictions). */
 export const MAX_CHAIN_INVENTORY = 30;
+
+/** What a suggestion needs of a campaign, as plain data a worker thread can be sent. */
+export interface SuggestionSources {
+  spec: CampaignSpec;
+  observations: readonly Measurement[];
+  /** the campaign's newest model version, or null when none has been trained */
+  model: StoredModelVersion | null;
+}
 
 export type HeavyTask =
   | { kind: 'predict'; reactants: string; top: number; secondOpinion?: boolean }
@@ -110,11 +121,12 @@ async function suggest(task: Extract<HeavyTask, { kind: 'suggest' }>): Promise<C
   });
   const forward = predictor ? forwardCheckOf(predictor) : undefined;
   try {
-    return await suggestForCampaign(task.sources, task.request, autoencoder, forward);
+    const { spec, observations, model } = task.sources;
+    const restore = async (space: Parameters<typeof loadedModelOf>[2]) => (model ? loadedModelOf(model, spec, space, [spec.objective.target]) : undefined);
+    return await suggestForCampaign({ spec, observations, model: restore }, task.request, autoencoder, forward);
   } catch (error) {
     if (error instanceof ScreenSetupError) {
-      const noModel = error.field === 'campaign' && /no trained model/.test(error.message);
-      throw new TaskRefusal({ status: noModel ? 409 : 400, code: noModel ? 'no_model' : 'invalid_request', message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
+      throw new TaskRefusal({ status: error.code === 'no_model' ? 409 : 400, code: error.code, message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
     }
     throw error;
   }

@@ -53,7 +53,8 @@ export const suggestionsSchema = z.object({
 
 /** The request a query asks for. */
 export function suggestionRequestOf(query: z.infer<typeof suggestionQuery>): SuggestionRequest {
-  const fixed = query.with ? Object.fromEntries(query.with.split(';').map((pair) => pair.split('=').map((p) => p.trim()) as [string, string])) : undefined;
+  // split at the first '=' of each pair: a SMILES value has its own ('C=O')
+  const fixed = query.with ? Object.fromEntries(query.with.split(';').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()])) : undefined;
   return {
     role: query.role,
     count: query.count,
