@@ -57,6 +57,8 @@ interface ArmResult extends Arm {
   q75: number;
   curves: number[][];
   correlations: Record<string, number>[];
+  /** The learned ρ of the first model (before any result of the campaign's own): what planned the first batch. */
+  firstCorrelations: Record<string, number>[];
   wallSeconds: number;
 }
 
@@ -95,9 +97,9 @@ function sourceRows(rows: CsvRow[], taskColumn: string, yieldColumn: string, fra
   });
 }
 
-function summarise(arm: Arm, experiments: number[], curves: number[][], correlations: Record<string, number>[], wallSeconds: number): ArmResult {
+function summarise(arm: Arm, experiments: number[], curves: number[][], correlations: Record<string, number>[], firstCorrelations: Record<string, number>[], wallSeconds: number): ArmResult {
   const sorted = [...experiments].sort((a, b) => a - b);
-  return { ...arm, experiments, censored: experiments.filter((e) => e > BUDGET).length, median: quantile(sorted, 0.5), q25: quantile(sorted, 0.25), q75: quantile(sorted, 0.75), curves, correlations, wallSeconds };
+  return { ...arm, experiments, censored: experiments.filter((e) => e > BUDGET).length, median: quantile(sorted, 0.5), q25: quantile(sorted, 0.25), q75: quantile(sorted, 0.75), curves, correlations, firstCorrelations, wallSeconds };
 }
 
 async function main(): Promise<void> {
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     const experiments: number[] = [];
     const curves: number[][] = [];
     const correlations: Record<string, number>[] = [];
+    const firstCorrelations: Record<string, number>[] = [];
     const armStarted = performance.now();
     for (let seed = 1; seed <= SEEDS; seed++) {
       const file = sourcesFor(seed);
@@ -136,10 +139,12 @@ async function main(): Promise<void> {
       experiments.push(hit >= 0 ? hit + 1 : BUDGET + 1);
       let best = Number.NEGATIVE_INFINITY;
       curves.push(values.map((v) => (best = Math.max(best, v))));
-      correlations.push(await lastCorrelations(database, spec.name));
+      const learned = await learnedCorrelations(database, spec.name);
+      correlations.push(learned.newest);
+      firstCorrelations.push(learned.first);
       console.error(`${task} ${arm.label} seed ${seed}: ${hit >= 0 ? hit + 1 : `> ${BUDGET}`} experiments (${trace.wallSeconds.toFixed(0)} s, load ${loadavg()[0]!.toFixed(1)})`);
     }
-    return summarise(arm, experiments, curves, correlations, (performance.now() - armStarted) / 1000);
+    return summarise(arm, experiments, curves, correlations, firstCorrelations, (performance.now() - armStarted) / 1000);
   };
 
   try {
@@ -220,14 +225,15 @@ async function main(): Promise<void> {
   write();
 }
 
-/** The task correlations of the newest model of the campaign named `name`. */
-async function lastCorrelations(database: Awaited<ReturnType<typeof openDatabase>>, name: string): Promise<Record<string, number>> {
+/** The task correlations of the first and the newest model of the campaign named `name`. */
+async function learnedCorrelations(database: Awaited<ReturnType<typeof openDatabase>>, name: string): Promise<{ first: Record<string, number>; newest: Record<string, number> }> {
   const { listCampaigns, listModelVersions } = await import('../src/db/index.js');
   const campaign = (await listCampaigns(database.db)).find((c) => c.name === name);
-  if (!campaign) return {};
-  const versions = await listModelVersions(database.db, campaign.id);
-  const newest = versions.reduce<(typeof versions)[number] | undefined>((best, v) => (!best || v.version > best.version ? v : best), undefined);
-  return Object.fromEntries(Object.entries(newest?.metrics ?? {}).filter(([k]) => k.startsWith('task_correlation:')).map(([k, v]) => [k.slice('task_correlation:'.length), Math.round(v * 100) / 100]));
+  if (!campaign) return { first: {}, newest: {} };
+  const versions = [...(await listModelVersions(database.db, campaign.id))].sort((a, b) => a.version - b.version);
+  const rhoOf = (metrics: Record<string, number> | undefined) =>
+    Object.fromEntries(Object.entries(metrics ?? {}).filter(([k]) => k.startsWith('task_correlation:')).map(([k, v]) => [k.slice('task_correlation:'.length), Math.round(v * 100) / 100]));
+  return { first: rhoOf(versions[0]?.metrics), newest: rhoOf(versions.at(-1)?.metrics) };
 }
 
 function taskResult(dataset: string, task: string, candidates: number, top: { count: number; threshold: number }, arms: ArmResult[]): TaskResult {

@@ -25,7 +25,8 @@ import { defaultHyper, defaultPriors, negativeLogPosterior } from './gp-likeliho
 import { minimizeLbfgs } from './lbfgs.js';
 import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, solveLower, solveUpperTransposed } from './linalg.js';
 import { checkTrainingData, schemaKey } from './schema.js';
-import { decodeContainer, encodeContainer } from './serialization.js';
+import { GaussianProcessSurrogate, DEFAULT_GP_CONFIG } from './gp.js';
+import { decodeContainer, encodeContainer, type TensorData } from './serialization.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
 import type { SubstanceKernel } from './gp-kernel.js';
 
@@ -48,6 +49,11 @@ export interface MultiTaskGpConfig {
    * than a GP on those results alone (see fitTarget). Below it there is nothing to judge them by.
    */
   transferCheckMinOwnRows: number;
+  /**
+   * What the sources must gain, in nats per own result of leave-one-out log density, to be kept.
+   * Absent in configs saved before it existed (0.01).
+   */
+  transferCheckMargin?: number;
 }
 
 export const DEFAULT_MULTITASK_CONFIG: MultiTaskGpConfig = {
@@ -57,7 +63,16 @@ export const DEFAULT_MULTITASK_CONFIG: MultiTaskGpConfig = {
   fingerprintRadius: 2,
   correlationPrior: { mean: 0, sd: 1.5 },
   transferCheckMinOwnRows: 5,
+  transferCheckMargin: 0.3,
 };
+
+/**
+ * Where the fit of every θ starts (ρ = tanh θ ≈ 0.46). Not at 0: all ρ = 0 is a stationary point
+ * of the likelihood (∂B[a,b]/∂θₐ = (1 − ρₐ²) ρ_b vanishes for every pair of sources), so before the
+ * campaign has a result of its own the sources could never learn from one another how far they
+ * agree, and the first batch could not use them.
+ */
+const CORRELATION_START = 0.5;
 
 /** The campaign's own task in TrainingData.tasks. */
 export const OWN_TASK = '';
@@ -94,6 +109,8 @@ interface Header {
   targets: Record<string, TargetState>;
   metrics: Record<string, number>;
   correlations: Record<string, Record<string, number>>;
+  /** Targets whose sources failed the check: predicted by the campaign's own GP (tensor `own-gp`). */
+  ownOnly?: string[];
 }
 
 function meanSd(values: number[]): { mean: number; sd: number } {
@@ -130,6 +147,13 @@ export class MultiTaskGpSurrogate implements Surrogate {
   private metrics: Record<string, number> = {};
   /** target → source → learned ρ */
   private correlationsByTarget: Record<string, Record<string, number>> = {};
+  /**
+   * When the sources fail the check for some target, that target is predicted by the campaign's
+   * default single-task GP on its own results (warping, priors and all): exactly the model a cold
+   * campaign would have, not the pooled kernel refitted on a few rows (bench:transfer: the latter
+   * made an unrelated source cost 40 % more experiments than starting cold).
+   */
+  private ownModel?: { surrogate: GaussianProcessSurrogate; targets: Set<string> };
 
   constructor(
     readonly schema: ModelSchema,
@@ -155,6 +179,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     this.posteriors.clear();
     const metrics: Record<string, number> = {};
     this.correlationsByTarget = {};
+    const dropped: string[] = [];
     for (const target of this.schema.targets) {
       if (options.signal?.aborted) throw new FitAbortedError();
       const values = data.targets[target]!;
@@ -167,7 +192,9 @@ export class MultiTaskGpSurrogate implements Surrogate {
       for (const [source, rho] of Object.entries(correlations)) metrics[`task_correlation${suffix}:${source}`] = rho;
       if (check) {
         // 1: the sources are used; 0: the campaign's own results are predicted better without them
-        metrics[`transfer_used${suffix}`] = state.rows.length > state.tasks.filter((t) => t === 0).length ? 1 : 0;
+        const used = state.rows.length > state.tasks.filter((t) => t === 0).length;
+        metrics[`transfer_used${suffix}`] = used ? 1 : 0;
+        if (!used) dropped.push(target);
         metrics[`loo_log_density_with_sources${suffix}`] = check.withSources;
         metrics[`loo_log_density_own_only${suffix}`] = check.alone;
       }
@@ -175,6 +202,14 @@ export class MultiTaskGpSurrogate implements Surrogate {
       metrics[`source_rows${suffix}`] = state.tasks.filter((t) => t > 0).length;
     }
     this.metrics = metrics;
+    this.ownModel = undefined;
+    if (dropped.length > 0) {
+      const own = tasks.flatMap((t, i) => (t === OWN_TASK ? [i] : []));
+      const surrogate = new GaussianProcessSurrogate(this.schema, this.config.substanceKernel ? { ...DEFAULT_GP_CONFIG, substanceKernel: this.config.substanceKernel } : DEFAULT_GP_CONFIG);
+      const targets = Object.fromEntries(this.schema.targets.map((t) => [t, own.map((i) => data.targets[t]![i]!)]));
+      await surrogate.fit({ inputs: own.map((i) => data.inputs[i]!), targets }, { seed: options.seed, ...(options.signal ? { signal: options.signal } : {}) });
+      this.ownModel = { surrogate, targets: new Set(dropped) };
+    }
     return { kind: this.kind, trainingSize: data.inputs.length, seconds: (performance.now() - started) / 1000, metrics: { ...metrics } };
   }
 
@@ -189,12 +224,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
       if (t === 0) own.push(i);
       else bySource[t - 1]!.push(i);
     });
-    // each source in proportion to its size, at least one row, seeded
-    const totalSource = bySource.reduce((s, r) => s + r.length, 0);
-    const keep = Math.min(totalSource, this.config.maxSourceRows);
-    const kept = bySource.map((rows, s) =>
-      rows.length <= 1 || totalSource <= keep ? rows : shuffled(rows, rngFor(options.seed, 'multitask-sample', sources[s]!)).slice(0, Math.max(1, Math.round((rows.length * keep) / totalSource))),
-    );
+    const kept = this.sampleSources(bySource, sources, options.seed);
     const rows = [...own, ...kept.flat()];
     const taskOf = [...own.map(() => 0), ...kept.flatMap((r, s) => r.map(() => s + 1))];
     // each task standardised on its own (a source may sit higher or lower); the campaign's own
@@ -229,8 +259,16 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const withSources = this.ownLeaveOneOut(coded, distances, hyper, rho, taskOf, Float64Array.from(y), own.length);
     const alone = this.ownLeaveOneOut(ownCoded, ownDistances, ownHyper, [], own.map(() => 0), ownY, own.length);
     const check = { withSources, alone };
-    if (withSources > alone + 0.01) return { state, check };
+    if (withSources > alone + (this.config.transferCheckMargin ?? 0.01)) return { state, check };
     return { state: { ...state, hyper: ownHyper, rho: sources.map(() => 0), rows: own, tasks: own.map(() => 0), y: Array.from(ownY) }, check };
+  }
+
+  /** The source rows kept: each source in proportion to its size, at least one row, seeded. */
+  private sampleSources(bySource: number[][], sources: string[], seed: number): number[][] {
+    const totalSource = bySource.reduce((s, r) => s + r.length, 0);
+    const keep = Math.min(totalSource, this.config.maxSourceRows);
+    if (totalSource <= keep) return bySource;
+    return bySource.map((rows, s) => (rows.length <= 1 ? rows : shuffled(rows, rngFor(seed, 'multitask-sample', sources[s]!)).slice(0, Math.max(1, Math.round((rows.length * keep) / totalSource)))));
   }
 
   /** Mean leave-one-out log predictive density of the first `count` rows (standardised units). */
@@ -321,7 +359,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
       }
       return { value: -(logMl + logPrior) / n, gradient: grad.map((g) => -g / n) };
     };
-    const { x } = minimizeLbfgs(objective, new Float64Array(sourceCount).fill(prior.mean), { maxIterations: this.config.correlationIterations, lower: -3, upper: 3 });
+    const { x } = minimizeLbfgs(objective, new Float64Array(sourceCount).fill(CORRELATION_START), { maxIterations: this.config.correlationIterations, lower: -3, upper: 3 });
     return Array.from(x, Math.tanh);
   }
 
@@ -341,7 +379,12 @@ export class MultiTaskGpSurrogate implements Surrogate {
     if (this.states.size === 0) throw new ModelError('the model has not been fitted');
     const coded = codeInputs(this.factors, inputs.map((input) => factorValues(this.schema, this.factors, input)));
     const out: Record<string, Posterior> = {};
+    const ownPredictions = this.ownModel ? await this.ownModel.surrogate.predict(inputs) : undefined;
     for (const target of this.schema.targets) {
+      if (ownPredictions && this.ownModel!.targets.has(target)) {
+        out[target] = ownPredictions[target]!;
+        continue;
+      }
       const state = this.states.get(target)!;
       const posterior = this.posteriors.get(target)!;
       const n = posterior.coded.n;
@@ -394,13 +437,16 @@ export class MultiTaskGpSurrogate implements Surrogate {
       targets: Object.fromEntries(this.states),
       metrics: this.metrics,
       correlations: this.correlationsByTarget,
+      ...(this.ownModel ? { ownOnly: [...this.ownModel.targets] } : {}),
     };
-    return { kind: this.kind, featurizerVersion: FEATURIZER_VERSION, backend: 'cpu', trainingSize: this.trainingValues.length, metrics: { ...this.metrics }, weights: encodeContainer(header, new Map()) };
+    const tensors = new Map<string, TensorData>();
+    if (this.ownModel) tensors.set('own-gp', (await this.ownModel.surrogate.save()).weights);
+    return { kind: this.kind, featurizerVersion: FEATURIZER_VERSION, backend: 'cpu', trainingSize: this.trainingValues.length, metrics: { ...this.metrics }, weights: encodeContainer(header, tensors) };
   }
 
   /** Rebuilds a fitted model: the factorisation is recomputed from the stored rows and parameters. */
   static restore(schema: ModelSchema, saved: SavedModel): MultiTaskGpSurrogate {
-    const { header } = decodeContainer<Header>(saved.weights);
+    const { header, tensors } = decodeContainer<Header>(saved.weights);
     if (header.kind !== MultiTaskGpSurrogate.KIND) throw new ModelError(`not a multi-task GP: ${header.kind}`);
     if (header.schemaKey !== schemaKey(schema)) throw new ModelError('the saved model was trained on a different search space or targets');
     const model = new MultiTaskGpSurrogate(schema, header.config);
@@ -410,6 +456,11 @@ export class MultiTaskGpSurrogate implements Surrogate {
     for (const [target, state] of Object.entries(header.targets)) {
       model.states.set(target, state);
       model.posteriors.set(target, model.factorise(state));
+    }
+    const ownWeights = tensors.get('own-gp');
+    if (header.ownOnly && ownWeights instanceof Uint8Array) {
+      const inner = GaussianProcessSurrogate.restore(schema, { ...saved, kind: 'gp', weights: ownWeights });
+      model.ownModel = { surrogate: inner, targets: new Set(header.ownOnly) };
     }
     return model;
   }

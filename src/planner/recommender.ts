@@ -30,6 +30,11 @@ export interface ModelView {
    * absent for models that cannot.
    */
   believer?(candidates: number[]): Promise<CandidateBeliever>;
+  /**
+   * Prior data of related tasks (docs/transfer.md): each source's learned correlation with the
+   * campaign's task, when the model uses sources (0 for a source it dropped).
+   */
+  sourceCorrelations?: Record<string, number>;
   /** Every modelled target's mean and σ (several-target objectives and outcome constraints), when the model has several. */
   predictTargets?(candidates: number[]): Promise<Record<string, { mean: Float64Array; sigma: Float64Array }>>;
 }

@@ -4,6 +4,7 @@
 // an unrelated one does not make them worse than the plain GP's. Real fits, no mocks; small sizes.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, loadSurrogate, MultiTaskGpSurrogate, type ModelSchema, type ReactionInput } from '../../src/models/index.js';
+import { sourcedShare } from '../../src/planner/bayesian-recommender.js';
 import { rngFor, shuffled } from '../../src/util/random.js';
 
 const xs = Array.from({ length: 13 }, (_, i) => i / 12);
@@ -60,6 +61,24 @@ describe('multi-task GP (ICM)', () => {
     expect(withSource).toBeLessThan(1.15 * without);
   }, 60_000);
 
+  it('learns from sources that agree with one another before the campaign has a result of its own', async () => {
+    // two plates of related tasks and none of the campaign's: only the sources' agreement tells ρ
+    // (all ρ = 0 is a stationary point of the likelihood; a fit started there never moved)
+    const first = sample(50, 'first-source');
+    const second = sample(50, 'second-source');
+    const alsoRelated = (p: ReactionInput) => 1.1 * own(p) - 20 + 2 * Math.sin(11 * at(p).x);
+    const model = new MultiTaskGpSurrogate(schema);
+    await model.fit({ inputs: [...first, ...second], targets: { y: [...first.map(related), ...second.map(alsoRelated)] }, tasks: [...first.map(() => 'a'), ...second.map(() => 'b')] }, { seed: 1 });
+    expect(Math.abs(model.correlations.a!)).toBeGreaterThan(0.7);
+    expect(Math.abs(model.correlations.b!)).toBeGreaterThan(0.7);
+    // the campaign's task is predicted from them: its shape, though not its level, which no row of its own has shown
+    const mean = Array.from((await model.predict(grid)).y!.mean);
+    const centred = (v: number[]) => { const m = v.reduce((s, x) => s + x, 0) / v.length; return v.map((x) => x - m); };
+    const [p, t] = [centred(mean), centred(truth)];
+    const r = p.reduce((s, x, i) => s + x * t[i]!, 0) / Math.sqrt(p.reduce((s, x) => s + x * x, 0) * t.reduce((s, x) => s + x * x, 0));
+    expect(r).toBeGreaterThan(0.8);
+  }, 60_000);
+
   it('drops a source whose values are shuffled once the campaign has results to judge it by, and keeps a related one', async () => {
     const ownTen = sample(10, 'own-ten');
     const sourceInputs = sample(60, 'source');
@@ -79,13 +98,31 @@ describe('multi-task GP (ICM)', () => {
     // the source gains less than the 0.01 nats per own result it must earn
     expect(shuffledFit.report.metrics!.loo_log_density_with_sources! - shuffledFit.report.metrics!.loo_log_density_own_only!).toBeLessThan(0.01);
     expect(shuffledFit.model.correlations.source).toBe(0);
-    // dropped, the campaign is modelled exactly as if it had started cold
-    const cold = await fit(null);
-    const [a, b] = [(await shuffledFit.model.predict(grid)).y!.mean, (await cold.model.predict(grid)).y!.mean];
-    a.forEach((m, i) => expect(m).toBeCloseTo(b[i]!, 6));
+    // dropped, the campaign is modelled exactly as if it had started cold: by the default GP on its own results
+    const cold = new GaussianProcessSurrogate(schema);
+    await cold.fit({ inputs: ownTen, targets: { y: ownTen.map(own) } }, { seed: 1 });
+    const [a, b] = [await shuffledFit.model.predict(grid), await cold.predict(grid)];
+    a.y!.mean.forEach((m, i) => expect(m).toBeCloseTo(b.y!.mean[i]!, 6));
+    a.y!.sigma.forEach((s, i) => expect(s).toBeCloseTo(b.y!.sigma[i]!, 6));
+    // and so it is after a save and restore
+    const restored = await loadSurrogate(schema, await shuffledFit.model.save());
+    (await restored.predict(grid)).y!.mean.forEach((m, i) => expect(m).toBeCloseTo(b.y!.mean[i]!, 6));
 
     const relatedFit = await fit(sourceInputs.map(related));
     expect(relatedFit.report.metrics?.transfer_used).toBe(1);
     expect(relatedFit.model.correlations.source).toBeGreaterThan(0.7);
   }, 60_000);
+});
+
+describe('the first batch planned from related sources', () => {
+  it('takes the median source ρ² of the batch, always leaves one space-filling pick, and none without sources', () => {
+    expect(sourcedShare(undefined, 5)).toBe(0);
+    expect(sourcedShare({}, 5)).toBe(0);
+    expect(sourcedShare({ a: 0.95, b: 0.9, c: 0.92 }, 5)).toBe(4); // 0.85 of 5, one kept space-filling
+    expect(sourcedShare({ a: 1, b: 1 }, 5)).toBe(4);
+    expect(sourcedShare({ a: 0.8, b: -0.1, c: 0.2 }, 5)).toBe(0); // one source agreeing by chance is not enough
+    expect(sourcedShare({ a: 0.7, b: -0.7, c: 0.1, d: 0.75 }, 4)).toBe(2); // the sign says which way, not how far
+    expect(sourcedShare({ a: 0.9 }, 1)).toBe(1);
+    expect(sourcedShare({ a: 0.5 }, 1)).toBe(0);
+  });
 });

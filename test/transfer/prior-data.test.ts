@@ -86,6 +86,12 @@ describe('prior data', () => {
     expect(await runner.done).toEqual({ status: 'completed', outcome: 'budget spent' });
     const experiments = await listExperiments(db, runner.campaignId);
     expect(experiments).toHaveLength(6); // the budget is the campaign's own experiments
+    // the two plates agree, so they plan part of the first batch; the rest stays space-filling
+    const first = experiments.filter((e) => e.batch === 1);
+    const fromSources = first.filter((e) => /planned from prior data of related tasks/.test(e.proposal.reason));
+    expect(fromSources.length).toBeGreaterThanOrEqual(1);
+    expect(fromSources.every((e) => e.proposal.strategy.startsWith('bayes'))).toBe(true);
+    expect(first.length - fromSources.length).toBeGreaterThanOrEqual(1);
     const versions = await listModelVersions(db, runner.campaignId);
     const newest = versions.at(-1)!;
     expect(newest.kind).toBe('gp-multitask');
