@@ -9,6 +9,9 @@
  *    fraction of their rows per seed.
  *  - Direct arylation (Shields 2021): one temperature is the target (576 reactions), the other two
  *    are the sources (the setting of BayBE's transfer-learning benchmark).
+ *  - CPA-catalysed thiol addition (Zahrt 2019, the benchmark suite's cpa-thiol-addition task): one
+ *    imine is the target (43 catalysts × 5 thiols), the other four imines are the sources: a new
+ *    substrate in a catalyst screen, the objective enantioselectivity (ΔΔG) rather than yield.
  *  - Each also with an unrelated source: the same rows with their yields shuffled within each source.
  *
  * The measure: experiments until the target task's top results are found — its top 1 %, or its
@@ -17,13 +20,15 @@
  *
  * Reads ../shared/data (datasetPath: falls back to examples/data and says so). Options:
  *   --seeds N (20) --budget B (40) --batch b (4) --bh-targets i,j (all 15 by index) --fractions f,…
- *   (1,0.01,0.1,0.2) --da-targets T,… (90,105,120) --out name (transfer) --skip-da --skip-bh
+ *   (1,0.01,0.1,0.2) --da-targets T,… (90,105,120) --cpa-targets i,… (all 5 imines by index)
+ *   --out name (transfer) --skip-da --skip-bh --skip-cpa; --merge a,b,… writes --out from the
+ *   results of runs written separately (one process per dataset, side by side)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CampaignSpec, PriorSourceSpec } from '../src/campaign/index.js';
+import { loadCampaignFile, type CampaignSpec, type PriorSourceSpec } from '../src/campaign/index.js';
 import { openDatabase } from '../src/db/index.js';
 import { readCsv, type CsvRow } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
@@ -42,6 +47,7 @@ const FRACTIONS = option('fractions', '1,0.01,0.1,0.2').split(',').map(Number);
 const OUT = option('out', 'transfer');
 const SKIP_DA = process.argv.includes('--skip-da');
 const SKIP_BH = process.argv.includes('--skip-bh');
+const SKIP_CPA = process.argv.includes('--skip-cpa');
 
 interface Arm {
   label: string;
@@ -102,7 +108,68 @@ function summarise(arm: Arm, experiments: number[], curves: number[][], correlat
   return { ...arm, experiments, censored: experiments.filter((e) => e > BUDGET).length, median: quantile(sorted, 0.5), q25: quantile(sorted, 0.25), q75: quantile(sorted, 0.75), curves, correlations, firstCorrelations, wallSeconds };
 }
 
+const MEASURE = 'experiments until one of the target task’s top results (top 1 %, or top 3 where 1 % < 3 reactions); budget + 1 when not found';
+
+interface RunInfo {
+  command: string;
+  machine: ReturnType<typeof machine>;
+  load: { start: number[]; end: number[] };
+  seconds: number;
+}
+
+/** Per dataset, over its targets: the issue's two targets (transfer halves the median; an unrelated source costs ≤ 10 %). */
+interface DatasetSummary {
+  dataset: string;
+  targets: number;
+  /** median over the targets of median_with_transfer / median_cold */
+  median_ratio: number;
+  targets_halved: number;
+  /** median over the targets of (median_unrelated_source − median_cold) / median_cold */
+  median_unrelated_cost: number;
+  targets_unrelated_within_10_percent: number;
+}
+
+interface TransferResults {
+  benchmark: 'transfer';
+  runs: RunInfo[];
+  settings: { seeds: number; budget: number; batch: number; fractions: number[] };
+  measure: string;
+  tasks: TaskResult[];
+  datasets: DatasetSummary[];
+}
+
+function datasetSummaries(tasks: TaskResult[]): DatasetSummary[] {
+  return [...new Set(tasks.map((t) => t.dataset))].map((dataset) => {
+    const mine = tasks.filter((t) => t.dataset === dataset && t.median_cold !== undefined);
+    const ratios = mine.filter((t) => t.median_with_transfer !== undefined).map((t) => t.median_with_transfer! / t.median_cold!).sort((a, b) => a - b);
+    const costs = mine.filter((t) => t.median_unrelated_source !== undefined).map((t) => (t.median_unrelated_source! - t.median_cold!) / t.median_cold!).sort((a, b) => a - b);
+    return {
+      dataset,
+      targets: mine.length,
+      median_ratio: quantile(ratios, 0.5),
+      targets_halved: ratios.filter((r) => r <= 0.5).length,
+      median_unrelated_cost: quantile(costs, 0.5),
+      targets_unrelated_within_10_percent: costs.filter((c) => c <= 0.1).length,
+    };
+  });
+}
+
+/** `--merge a,b,…`: one result from runs written separately (e.g. one process per dataset, side by side). */
+function merge(names: string[]): void {
+  // results written before `runs` existed carry one run's fields at the top
+  type Written = TransferResults & Partial<RunInfo>;
+  const parts = names.map((name) => {
+    const part = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', `${name}.json`), 'utf8')) as Written;
+    return part.runs ? part : { ...part, runs: [{ command: part.command!, machine: part.machine!, load: part.load!, seconds: part.seconds! }] };
+  });
+  const tasks = parts.flatMap((p) => p.tasks);
+  const json: TransferResults = { benchmark: 'transfer', runs: parts.flatMap((p) => p.runs), settings: parts[0]!.settings, measure: MEASURE, tasks, datasets: datasetSummaries(tasks) };
+  writeResults(OUT, json, markdownOf(json));
+}
+
 async function main(): Promise<void> {
+  const mergeIndex = process.argv.indexOf('--merge');
+  if (mergeIndex >= 0) return merge(process.argv[mergeIndex + 1]!.split(','));
   const started = performance.now();
   const load = { start: loadavg() };
   const folder = mkdtempSync(join(tmpdir(), 'athanor-transfer-'));
@@ -110,15 +177,13 @@ async function main(): Promise<void> {
   const database = await openDatabase({ home });
   const results: TaskResult[] = [];
   const write = () => {
-    const json = {
+    const json: TransferResults = {
       benchmark: 'transfer',
-      command: `npm run bench:transfer -- ${process.argv.slice(2).join(' ')}`.trim(),
-      machine: machine(),
-      load: { ...load, end: loadavg() },
-      seconds: (performance.now() - started) / 1000,
+      runs: [{ command: `npm run bench:transfer -- ${process.argv.slice(2).join(' ')}`.trim(), machine: machine(), load: { ...load, end: loadavg() }, seconds: (performance.now() - started) / 1000 }],
       settings: { seeds: SEEDS, budget: BUDGET, batch: BATCH, fractions: FRACTIONS },
-      measure: 'experiments until one of the target task’s top results (top 1 %, or top 3 where 1 % < 3 reactions); budget + 1 when not found',
+      measure: MEASURE,
       tasks: results,
+      datasets: datasetSummaries(results),
     };
     writeResults(OUT, json, markdownOf(json));
     writePlots(results);
@@ -217,6 +282,46 @@ async function main(): Promise<void> {
         write();
       }
     }
+    if (!SKIP_CPA) {
+      // the suite's own copy (bench/suite/tasks, converted with its citation), inside the repository
+      const file = join(ROOT, 'bench', 'suite', 'tasks', 'cpa-thiol-addition', 'data.csv');
+      const { header, rows } = await readCsv(file);
+      const { spec: suiteSpec } = await loadCampaignFile(join(ROOT, 'bench', 'suite', 'tasks', 'cpa-thiol-addition', 'campaign.yaml'));
+      if (suiteSpec.lab.type !== 'simulator') throw new Error('the cpa-thiol-addition task does not use the dataset simulator');
+      const lab = suiteSpec.lab;
+      const imines = [...new Set(rows.map((r) => r.imine!))];
+      for (const index of option('cpa-targets', imines.map((_, i) => i).join(',')).split(',').map(Number)) {
+        const imine = imines[index]!;
+        const targetRows = rows.filter((r) => r.imine === imine);
+        const others = rows.filter((r) => r.imine !== imine);
+        const tag = `cpa${index}`;
+        writeFileSync(join(folder, `${tag}-target.csv`), csvText(header, targetRows));
+        const { dataFolders: _validatedWith, ...unvalidated } = suiteSpec as CampaignSpec & { dataFolders?: unknown };
+        const base: CampaignSpec = {
+          ...unvalidated,
+          baseDir: folder,
+          dataFolders: [folder],
+          budget: { experiments: BUDGET, batch: BATCH },
+          space: { ...suiteSpec.space, substances: { ...suiteSpec.space.substances, imine: { [imine]: targetRows[0]!.imine_smiles! } } },
+          lab: { ...lab, dataset: `${tag}-target.csv` },
+        };
+        const top = topOf(targetRows.map((r) => Number(r.ddG)));
+        const prior = (file: string): PriorSourceSpec => ({ name: 'other imines', file, columns: { catalyst: 'catalyst_smiles', thiol: 'thiol_smiles' }, results: { ddG: 'ddG' }, task: 'related', task_column: 'imine' });
+        const sources = (unrelated: boolean) => (seed: number) => {
+          const file = `${tag}-sources-${unrelated ? 'shuffled' : 'real'}-${seed}.csv`;
+          writeFileSync(join(folder, file), csvText(header, sourceRows(others, 'imine', 'ddG', 1, unrelated, seed)));
+          return file;
+        };
+        const task = `CPA thiol addition, target imine ${imine}`;
+        const arms = [
+          await runArm(task, base, { label: 'cold', setting: 'cold' }, () => undefined, top, prior),
+          await runArm(task, base, { label: 'transfer 100 %', setting: 'transfer', fraction: 1 }, sources(false), top, prior),
+          await runArm(task, base, { label: 'unrelated 100 % (shuffled)', setting: 'unrelated', fraction: 1 }, sources(true), top, prior),
+        ];
+        results.push(taskResult('cpa_thiol_addition', task, targetRows.length, top, arms));
+        write();
+      }
+    }
   } finally {
     await database.close();
     rmSync(folder, { recursive: true, force: true });
@@ -253,17 +358,27 @@ function taskResult(dataset: string, task: string, candidates: number, top: { co
   };
 }
 
-function markdownOf(json: { command: string; machine: ReturnType<typeof machine>; load: { start: number[]; end: number[] }; seconds: number; settings: { seeds: number; budget: number; batch: number }; tasks: TaskResult[] }): string {
+function markdownOf(json: TransferResults): string {
   const lines = [
     '# bench:transfer — prior data from related tasks',
     '',
-    `\`${json.command}\` · ${json.machine.cpu}, ${json.machine.cores} cores, ${json.machine.memoryGiB} GiB, ${json.machine.node} · load average ${json.load.start.map((l) => l.toFixed(1)).join(' / ')} at the start, ${json.load.end.map((l) => l.toFixed(1)).join(' / ')} at the end · ${(json.seconds / 60).toFixed(1)} min`,
+    ...json.runs.map((r) => `- \`${r.command}\` · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.node} · load average ${r.load.start.map((l) => l.toFixed(1)).join(' / ')} at the start, ${r.load.end.map((l) => l.toFixed(1)).join(' / ')} at the end · ${(r.seconds / 60).toFixed(1)} min`),
     '',
     `${json.settings.seeds} seeds per arm, budget ${json.settings.budget}, batch ${json.settings.batch}, each campaign through the product loop (openCampaign, runner, retraining policy, dataset simulator) with its prior data as a \`prior:\` CSV (task: related, one source per task value). Experiments until one of the target's top results (top 1 %, or top 3 where 1 % is under 3 reactions); budget + 1 when not found (censored).`,
     '',
-    '| task | arm | median | IQR | censored | learned ρ (median over seeds, per source) |',
-    '|---|---|---:|---|---:|---|',
+    '| dataset | targets | median ratio with transfer / cold | targets halved | median cost of an unrelated source | targets where it costs ≤ 10 % |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...json.datasets.map((d) => `| ${d.dataset} | ${d.targets} | ${d.median_ratio.toFixed(2)} | ${d.targets_halved} | ${(d.median_unrelated_cost * 100).toFixed(0)} % | ${d.targets_unrelated_within_10_percent} |`),
+    '',
+    '| task | median cold | median with transfer | ratio | median unrelated source | cost |',
+    '|---|---:|---:|---:|---:|---:|',
   ];
+  for (const t of json.tasks) {
+    const ratio = t.median_cold && t.median_with_transfer ? (t.median_with_transfer / t.median_cold).toFixed(2) : '—';
+    const cost = t.median_cold && t.median_unrelated_source ? `${(((t.median_unrelated_source - t.median_cold) / t.median_cold) * 100).toFixed(0)} %` : '—';
+    lines.push(`| ${t.task} | ${t.median_cold ?? '—'} | ${t.median_with_transfer ?? '—'} | ${ratio} | ${t.median_unrelated_source ?? '—'} | ${cost} |`);
+  }
+  lines.push('', '| task | arm | median | IQR | censored | median ρ² over the sources before any own result (per seed) | ρ of the last model (median over seeds, per source; 0 = dropped by the check) |', '|---|---|---:|---|---:|---|---|');
   for (const t of json.tasks) {
     for (const a of t.arms) {
       const sources = [...new Set(a.correlations.flatMap((c) => Object.keys(c)))];
@@ -271,15 +386,12 @@ function markdownOf(json: { command: string; machine: ReturnType<typeof machine>
         const values = a.correlations.map((c) => c[s]).filter((v): v is number => v !== undefined).sort((x, y) => x - y);
         return `${s.replace(/^other [a-z ]+\(/, '').replace(/\)$/, '')} ${quantile(values, 0.5).toFixed(2)}`;
       });
-      lines.push(`| ${t.task} (top ${t.top.count} ≥ ${t.top.threshold.toFixed(1)}) | ${a.label} | ${a.median} | ${a.q25}–${a.q75} | ${a.censored}/${a.experiments.length} | ${rho.length > 6 ? `${rho.slice(0, 6).join(', ')} …` : rho.join(', ') || '—'} |`);
+      const first = (a.firstCorrelations ?? []).map((c) => Object.values(c).map((r) => r * r).sort((x, y) => x - y)).filter((v) => v.length > 0).map((v) => quantile(v, 0.5).toFixed(2));
+      lines.push(`| ${t.task} (top ${t.top.count} ≥ ${t.top.threshold.toFixed(1)}) | ${a.label} | ${a.median} | ${a.q25}–${a.q75} | ${a.censored}/${a.experiments.length} | ${first.join(', ') || '—'} | ${rho.length > 6 ? `${rho.slice(0, 6).join(', ')} …` : rho.join(', ') || '—'} |`);
     }
   }
-  lines.push('', '| task | median cold | median with transfer | ratio | median unrelated source | cost |', '|---|---:|---:|---:|---:|---:|');
-  for (const t of json.tasks) {
-    const ratio = t.median_cold && t.median_with_transfer ? (t.median_with_transfer / t.median_cold).toFixed(2) : '—';
-    const cost = t.median_cold && t.median_unrelated_source ? `${(((t.median_unrelated_source - t.median_cold) / t.median_cold) * 100).toFixed(0)} %` : '—';
-    lines.push(`| ${t.task} | ${t.median_cold ?? '—'} | ${t.median_with_transfer ?? '—'} | ${ratio} | ${t.median_unrelated_source ?? '—'} | ${cost} |`);
-  }
+  lines.push('', 'Per seed (experiments to the top; budget + 1 = not found):', '');
+  for (const t of json.tasks) for (const a of t.arms) lines.push(`- ${t.task}, ${a.label}: ${a.experiments.join(', ')}`);
   return lines.join('\n');
 }
 
@@ -287,11 +399,11 @@ function writePlots(tasks: TaskResult[]): void {
   for (const t of tasks) {
     const name = `transfer-${t.dataset}-${t.task.replace(/^.*target /, '').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
     const svg = bandsSvg({
-      title: `${t.task}: best yield so far, cold vs with prior data (median, IQR)`,
+      title: `${t.task}: best so far, cold vs with prior data (median, IQR)`,
       curves: t.arms.map((a) => ({ label: a.label, runs: a.curves })),
       budget: BUDGET,
       reference: { value: t.top.threshold, label: `top ${t.top.count}` },
-      yLabel: 'best yield so far (%)',
+      yLabel: t.dataset === 'cpa_thiol_addition' ? 'best ΔΔG so far (kcal/mol)' : 'best yield so far (%)',
     });
     writeFileSync(join(ROOT, 'docs', 'figures', `${name}.svg`), svg);
   }

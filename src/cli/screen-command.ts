@@ -10,7 +10,7 @@ import { initChem } from '../chem/index.js';
 import { getCampaign, resolveHome, type CampaignRow } from '../db/index.js';
 import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen, type ScreenRequest } from '../screening/campaign-screen.js';
 import { libraryFormatOf, LibraryFormatError, readLibrary } from '../screening/library-reader.js';
-import { screenLibrary } from '../screening/screen.js';
+import { screenInCampaign } from '../screening/library-screen.js';
 import { csvText } from '../util/csv-text.js';
 import { UsageError } from './errors.js';
 import { withHome } from './service-client.js';
@@ -88,9 +88,8 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
   say(`  each molecule replaces ${setup.settings.role} in ${setup.basis}\n`);
   let report;
   try {
-    report = await screenLibrary(readLibrary(options.library), {
-      ...setup.settings,
-      keep: options.top,
+    report = await screenInCampaign(setup, readLibrary(options.library), {
+      top: options.top,
       ranking: options.rank,
       onProgress: (p) => say(`  ${p.read.toLocaleString('en')} rows read, ${p.screened.toLocaleString('en')} molecules scored, ${p.rejected.toLocaleString('en')} unusable (${Math.round(p.read / Math.max(p.seconds, 1e-3)).toLocaleString('en')}/s)\n`),
     });
@@ -103,10 +102,9 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
     await writeFile(options.out, csvText(header, report.ranked.map((m) => [m.rank, m.name, m.smiles, m.mean, m.sigma, m.heavyAtoms, m.line])));
     say(`  wrote the ${report.ranked.length} best to ${options.out}\n`);
   }
-  const reference = await setup.settings.predict([setup.settings.context]);
-  const inCampaign = { name: setup.reaction[setup.settings.role], mean: reference.mean[0], sigma: reference.sigma[0] };
+  const { inCampaign } = report;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ campaignId, role: setup.settings.role, reaction: setup.reaction, basis: setup.basis, target: setup.target, model: setup.model, inCampaign, ...report })}\n`);
+    process.stdout.write(`${JSON.stringify({ campaignId, ...report })}\n`);
     return 0;
   }
   const lines = [

@@ -15,6 +15,7 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { parse as csvParser } from 'csv-parse';
 
 export type LibraryRecord =
@@ -38,15 +39,28 @@ export function libraryFormatOf(path: string): LibraryFormat {
   return format;
 }
 
-/** The records of a library file in order, streamed. */
-export function readLibrary(path: string, format: LibraryFormat = libraryFormatOf(path)): AsyncGenerator<LibraryRecord> {
-  if (format === 'sdf') return sdfRecords(path);
-  if (format === 'smi') return smilesLines(path);
-  return tableRows(path, format === 'tsv' ? '\t' : ',');
+/** A library sent as text (an upload to the API or the panel), named for messages by `label`. */
+export interface LibraryText {
+  text: string;
+  label: string;
 }
 
-async function* lines(path: string): AsyncGenerator<string> {
-  const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+/** A file's path, or a library sent as text. */
+export type LibrarySource = string | LibraryText;
+
+const labelOf = (source: LibrarySource) => (typeof source === 'string' ? source : source.label);
+// bytes either way: readline and csv-parse decode UTF-8 themselves (and csv-parse drops a BOM)
+const open = (source: LibrarySource): Readable => (typeof source === 'string' ? createReadStream(source) : Readable.from([Buffer.from(source.text, 'utf8')]));
+
+/** The records of a library in order, streamed. */
+export function readLibrary(source: LibrarySource, format: LibraryFormat = libraryFormatOf(labelOf(source))): AsyncGenerator<LibraryRecord> {
+  if (format === 'sdf') return sdfRecords(source);
+  if (format === 'smi') return smilesLines(source);
+  return tableRows(source, format === 'tsv' ? '\t' : ',');
+}
+
+async function* lines(source: LibrarySource): AsyncGenerator<string> {
+  const reader = createInterface({ input: open(source), crlfDelay: Infinity });
   try {
     for await (const line of reader) yield line;
   } finally {
@@ -54,9 +68,9 @@ async function* lines(path: string): AsyncGenerator<string> {
   }
 }
 
-async function* smilesLines(path: string): AsyncGenerator<LibraryRecord> {
+async function* smilesLines(source: LibrarySource): AsyncGenerator<LibraryRecord> {
   let line = 0;
-  for await (const text of lines(path)) {
+  for await (const text of lines(source)) {
     line++;
     const trimmed = text.replace(/^\uFEFF/, '').trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
@@ -65,11 +79,11 @@ async function* smilesLines(path: string): AsyncGenerator<LibraryRecord> {
   }
 }
 
-async function* sdfRecords(path: string): AsyncGenerator<LibraryRecord> {
+async function* sdfRecords(source: LibrarySource): AsyncGenerator<LibraryRecord> {
   let line = 0;
   let block: string[] = [];
   let start = 1;
-  for await (const text of lines(path)) {
+  for await (const text of lines(source)) {
     line++;
     if (text.startsWith('$$$$')) {
       if (block.some((l) => l.trim() !== '')) yield { line: start, name: block[0]!.trim(), molblock: molblockOf(block) };
@@ -89,8 +103,9 @@ function molblockOf(block: string[]): string {
   return (end < 0 ? block : block.slice(0, end + 1)).join('\n');
 }
 
-async function* tableRows(path: string, delimiter: string): AsyncGenerator<LibraryRecord> {
-  const parser = createReadStream(path).pipe(csvParser({ delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+async function* tableRows(source: LibrarySource, delimiter: string): AsyncGenerator<LibraryRecord> {
+  const path = labelOf(source);
+  const parser = open(source).pipe(csvParser({ delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let smilesAt = -1;
   let nameAt = -1;
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {

@@ -34,6 +34,7 @@ import { approvalRoutes } from './routes/approval.js';
 import { exportRoutes } from './routes/exports.js';
 import { modelRoutes } from './routes/models.js';
 import { suggestionRoutes } from './routes/suggestions.js';
+import { screeningRoutes } from './routes/screening.js';
 import { moleculeRoutes } from './routes/molecules.js';
 import { reactionRoutes } from './routes/reactions.js';
 import { chainRoutes } from './routes/chains.js';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   paretoRoutes(api, services);
   modelRoutes(api, services);
   suggestionRoutes(api, services);
+  screeningRoutes(api, services);
   moleculeRoutes(api);
   reactionRoutes(api, services);
   chainRoutes(api, services);

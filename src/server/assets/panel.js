@@ -577,6 +577,21 @@
     }
   });
 
+  // ---------------------------------------------------------------- row filters (a screen's ranked molecules)
+
+  // <input data-filter-rows="TABLE-ID">: rows whose text contains every word typed stay visible
+  document.addEventListener('input', function (event) {
+    const input = event.target;
+    if (!input.matches || !input.matches('input[data-filter-rows]')) return;
+    const table = document.getElementById(input.dataset.filterRows);
+    if (!table) return;
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    table.querySelectorAll('tbody tr').forEach(function (row) {
+      const text = (row.textContent + ' ' + (row.dataset.smiles || '')).toLowerCase();
+      row.hidden = !words.every(function (w) { return text.includes(w); });
+    });
+  });
+
   // ---------------------------------------------------------------- tokens (operators)
 
   function tokens() {

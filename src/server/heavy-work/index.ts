@@ -13,6 +13,7 @@ import type { ForwardPrediction } from '../../models/forward/predictor.js';
 import type { SecondOpinion } from '../../mechanism/second-opinion.js';
 import type { MechanismView } from '../../mechanism/prediction-view.js';
 import type { CampaignSuggestions, SuggestionRequest } from '../../generative/campaign-suggestions.js';
+import type { LibraryScreenResult } from '../../screening/library-screen.js';
 import { WorkerPool, WorkFailedError, WorkRefusedError } from '../../util/worker-pool.js';
 import { apiError } from '../errors.js';
 import type { HeavyResult, HeavyTask, SuggestionSources, TaskFailure } from './tasks.js';
@@ -106,6 +107,11 @@ export class HeavyWork {
   /** New substances for a campaign's role (generative/campaign-suggestions.ts). */
   suggestSubstances(sources: SuggestionSources, request: SuggestionRequest): Promise<CampaignSuggestions> {
     return this.run({ kind: 'suggest', sources, request }, 'substance suggestion') as Promise<CampaignSuggestions>;
+  }
+
+  /** A library sent with a request, screened in a role of a campaign (screening/library-screen.ts). */
+  screenLibrary(task: Omit<Extract<HeavyTask, { kind: 'screen' }>, 'kind'>): Promise<LibraryScreenResult> {
+    return this.run({ kind: 'screen', ...task }, 'library screen') as Promise<LibraryScreenResult>;
   }
 
   close(): Promise<void> {

@@ -22,7 +22,10 @@ import { suggestForCampaign, type CampaignSuggestions, type SuggestionRequest } 
 import type { CampaignSpec } from '../../campaign/index.js';
 import type { Measurement } from '../../measurements/measurements.js';
 import { loadedModelOf, type StoredModelVersion } from '../stored-models.js';
-import { ScreenSetupError } from '../../screening/campaign-screen.js';
+import { prepareCampaignScreen, ScreenSetupError, type ScreenRequest } from '../../screening/campaign-screen.js';
+import { LibraryFormatError, readLibrary, type LibraryFormat, type LibraryText } from '../../screening/library-reader.js';
+import { screenInCampaign, type LibraryScreenResult } from '../../screening/library-screen.js';
+import type { ScreenRanking } from '../../screening/screen.js';
 import { forwardCheckOf } from '../../generative/forward-check.js';
 
 /** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
@@ -45,7 +48,8 @@ export type HeavyTask =
   | { kind: 'chains'; inventory: string[]; target?: string; steps: number; top: number }
   | { kind: 'campaign'; request: NewCampaignRequest }
   | { kind: 'mechanism'; reactants: string; top: number; /** how many of the top chains are drawn */ pictures: number }
-  | { kind: 'suggest'; sources: SuggestionSources; request: SuggestionRequest };
+  | { kind: 'suggest'; sources: SuggestionSources; request: SuggestionRequest }
+  | { kind: 'screen'; sources: SuggestionSources; request: ScreenRequest; library: LibraryText & { format: LibraryFormat }; top: number; ranking: ScreenRanking };
 
 export interface HeavyResults {
   predict: (ForwardPrediction & Partial<SecondOpinion>)[];
@@ -53,6 +57,7 @@ export interface HeavyResults {
   campaign: CheckedCampaign;
   mechanism: MechanismView;
   suggest: CampaignSuggestions;
+  screen: LibraryScreenResult;
 }
 
 export type HeavyResult = HeavyResults[HeavyTask['kind']];
@@ -100,6 +105,26 @@ export async function runTask(task: HeavyTask): Promise<HeavyResult> {
       return mechanism(task);
     case 'suggest':
       return suggest(task);
+    case 'screen':
+      return screen(task);
+  }
+}
+
+/** A library sent with the request, screened in a role of a campaign with its newest model. */
+async function screen(task: Extract<HeavyTask, { kind: 'screen' }>): Promise<LibraryScreenResult> {
+  await initChem();
+  await initTensorBackend({ log: null });
+  const { spec, observations, model } = task.sources;
+  const restore = async (space: Parameters<typeof loadedModelOf>[2]) => (model ? loadedModelOf(model, spec, space, [spec.objective.target]) : undefined);
+  try {
+    const setup = await prepareCampaignScreen({ spec, observations, model: restore }, task.request);
+    return await screenInCampaign(setup, readLibrary(task.library, task.library.format), { top: task.top, ranking: task.ranking });
+  } catch (error) {
+    if (error instanceof ScreenSetupError) {
+      throw new TaskRefusal({ status: error.code === 'no_model' ? 409 : 400, code: error.code, message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
+    }
+    if (error instanceof LibraryFormatError) throw new TaskRefusal({ status: 400, code: 'invalid_library', message: error.message, field: 'library' });
+    throw error;
   }
 }
 

@@ -636,7 +636,7 @@ export function campaignPage(d: CampaignPageData, principal: Principal, query: C
 <div class="page-head"><h1>${view.name}</h1><span class="live-indicator" id="live-indicator" aria-live="off">live</span></div>
 ${d.spec.description ? html`<p class="muted">${d.spec.description}</p>` : ''}
 <p class="small"><a href="/campaigns/${view.campaignId}/file" id="campaign-file-link">Campaign file${principal.role === 'operator' ? ' (view, or start a copy)' : ''}</a>
- · <a href="/compare?c=${view.campaignId}" id="compare-link">Compare with other campaigns</a>${Object.keys(d.spec.space.substances).length > 0 ? html` · <a href="/campaigns/${view.campaignId}/suggestions" id="suggestions-link">Suggest new substances</a>` : ''}</p>
+ · <a href="/compare?c=${view.campaignId}" id="compare-link">Compare with other campaigns</a>${Object.keys(d.spec.space.substances).length > 0 ? html` · <a href="/campaigns/${view.campaignId}/suggestions" id="suggestions-link">Suggest new substances</a> · <a href="/campaigns/${view.campaignId}/screen" id="screen-link">Screen a library</a>` : ''}</p>
 <div id="live-root">${liveSections(d, principal, query)}</div>
 ${suggestionForm(d, principal)}
 ${principal.role === 'operator' ? operatorForms(d) : ''}`,

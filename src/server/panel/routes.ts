@@ -12,6 +12,9 @@ import { localPath } from './local-path.js';
 import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-page.js';
 import { predictPage } from './predict-page.js';
 import { suggestionsPage } from './suggestions-page.js';
+import { screenPage } from './screen-page.js';
+import { screenForCampaign } from '../routes/screening.js';
+import { libraryFormatOf, LibraryFormatError, type LibraryFormat } from '../../screening/library-reader.js';
 import { campaignSuggestions } from '../routes/suggestions.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import { campaignFilePage, copyOfCampaignFile } from './campaign-file-page.js';
@@ -225,6 +228,50 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
       if (error instanceof HTTPException) {
         const body = (await error.getResponse().clone().json()) as { error: { message: string } };
         return c.html(suggestionsPage(principal, { ...page, error: body.error.message }), error.status);
+      }
+      throw error;
+    }
+  });
+
+  const screenPageInput = (row: { id: string; name: string; spec: unknown }) => {
+    const roles = Object.keys((row.spec as CampaignSpec).space.substances);
+    return { campaignId: row.id, name: row.name, roles, role: roles[0] ?? '', top: 50, rank: 'mean' as const };
+  };
+
+  app.get('/campaigns/:id/screen', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const row = await campaignOrNotFound(c, principal);
+    if (row instanceof Response) return row;
+    return c.html(screenPage(principal, screenPageInput(row)));
+  });
+
+  app.post('/campaigns/:id/screen', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const row = await campaignOrNotFound(c, principal);
+    if (row instanceof Response) return row;
+    const form = await c.req.parseBody();
+    const file = form.library;
+    const top = Math.min(1_000, Math.max(1, Math.trunc(Number(form.top ?? 50)) || 50));
+    const rank = form.rank === 'ucb' ? ('ucb' as const) : ('mean' as const);
+    const page = { ...screenPageInput(row), role: typeof form.role === 'string' ? form.role : '', top, rank };
+    if (!(file instanceof File) || file.size === 0) return c.html(screenPage(principal, { ...page, error: 'Choose a library file to screen (a CSV with a "smiles" column, a .smi file or an SDF).' }), 400);
+    let format: LibraryFormat;
+    try {
+      format = libraryFormatOf(file.name);
+    } catch (error) {
+      if (error instanceof LibraryFormatError) return c.html(screenPage(principal, { ...page, error: error.message }), 400);
+      throw error;
+    }
+    try {
+      const result = await screenForCampaign(services, row, { role: page.role, top, rank }, { text: await file.text(), format, label: file.name });
+      return c.html(screenPage(principal, { ...page, library: file.name, result }));
+    } catch (error) {
+      // a role that is not one, no model yet, an unreadable library, a busy or over-time worker: said on the page
+      if (error instanceof HTTPException) {
+        const body = (await error.getResponse().clone().json()) as { error: { message: string } };
+        return c.html(screenPage(principal, { ...page, error: body.error.message }), error.status);
       }
       throw error;
     }

@@ -7,6 +7,7 @@ import { REACTIVE_GROUPS } from '../../generative/structure-checks.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, errorSchema } from '../openapi/schemas.js';
 import type { Services } from '../services.js';
+import { fixedParameters } from './screening.js';
 
 export const suggestionQuery = z.object({
   role: z.string().min(1).max(200).describe('The substance role to suggest new substances for'),
@@ -53,8 +54,7 @@ export const suggestionsSchema = z.object({
 
 /** The request a query asks for. */
 export function suggestionRequestOf(query: z.infer<typeof suggestionQuery>): SuggestionRequest {
-  // split at the first '=' of each pair: a SMILES value has its own ('C=O')
-  const fixed = query.with ? Object.fromEntries(query.with.split(';').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()])) : undefined;
+  const fixed = fixedParameters(query.with);
   return {
     role: query.role,
     count: query.count,

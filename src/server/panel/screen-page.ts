@@ -1,0 +1,85 @@
+/**
+ * The panel's virtual screening page: upload a library (a supplier catalogue, an in-house
+ * collection) for one substance role of a campaign and see its molecules ranked by the campaign's
+ * model, drawn, filterable, with the rows that could not be used and what to paste into the
+ * campaign file to try one.
+ */
+import { html } from 'hono/html';
+import type { Principal } from '../../auth/index.js';
+import type { LibraryScreenResult } from '../../screening/library-screen.js';
+import { csvText } from '../../util/csv-text.js';
+import { withUnit } from './format.js';
+import { panelLayout } from './layout.js';
+
+export interface ScreenPageInput {
+  campaignId: string;
+  name: string;
+  roles: string[];
+  role: string;
+  top: number;
+  rank: 'mean' | 'ucb';
+  /** The uploaded file's name, once one was screened. */
+  library?: string;
+  result?: LibraryScreenResult;
+  error?: string;
+}
+
+/** Molecules drawn in the table; the rest are listed without a picture to keep the page light. */
+const DRAWN = 50;
+const depiction = (smiles: string) => `/api/molecules/depiction.svg?smiles=${encodeURIComponent(smiles)}&width=160&height=110`;
+
+function csvLink(r: LibraryScreenResult): string {
+  const header = ['rank', 'name', 'smiles', `predicted_${r.target}`, 'sigma', 'heavy_atoms', 'library_line'];
+  return `data:text/csv;charset=utf-8,${encodeURIComponent(csvText(header, r.ranked.map((m) => [m.rank, m.name, m.smiles, m.mean, m.sigma, m.heavyAtoms, m.line])))}`;
+}
+
+function results(r: LibraryScreenResult, library: string) {
+  const unit = r.unit ?? null;
+  const reasons = Object.entries(r.rejected.byReason);
+  return html`<section class="card" id="screen-results" aria-labelledby="screen-heading"><h2 id="screen-heading">Best ${r.ranked.length} of ${library} as ${r.role}</h2>
+<p class="small">Each molecule replaces ${r.role} in ${r.basis}, scored by model version ${r.model.version} (${r.model.kind}, ${r.model.trainingSize} results); ordered by ${r.ranking === 'ucb' ? `predicted ${r.target} + 2σ (optimistic)` : `predicted ${r.target}`}.
+For comparison, <strong>${r.inCampaign.name}</strong> (in the campaign): <span class="num">${withUnit(r.inCampaign.mean, unit)} ± ${withUnit(r.inCampaign.sigma, unit)}</span>.</p>
+<p class="small" id="screen-counts">${r.read.toLocaleString('en')} rows read: ${r.screened.toLocaleString('en')} molecules scored, ${r.duplicates.toLocaleString('en')} duplicates, ${r.rejected.count.toLocaleString('en')} unusable · ${r.seconds.toFixed(1)} s · <a href="${csvLink(r)}" download="screen-${r.role}.csv" id="screen-csv">Download the ${r.ranked.length} as CSV</a></p>
+${
+  r.ranked.length === 0
+    ? html`<p class="empty-state">No molecule of the library could be screened in this role (see the unusable rows below).</p>`
+    : html`<p><label for="screen-filter" class="small">Filter by name or SMILES</label> <input id="screen-filter" type="search" data-filter-rows="screen-table" placeholder="e.g. Br or pyridine"></p>
+<table class="table" id="screen-table"><thead><tr><th>#</th><th>structure</th><th>name · SMILES</th><th class="num">predicted ${r.target}</th><th class="num">σ</th><th class="num">line</th></tr></thead><tbody>
+${r.ranked.map(
+  (m, i) => html`<tr data-smiles="${m.smiles}"><td class="num">${m.rank}</td><td>${i < DRAWN ? html`<img class="mol" src="${depiction(m.smiles)}" width="160" height="110" alt="${m.name || m.smiles}" loading="lazy">` : ''}</td><td>${m.name ? html`<strong>${m.name}</strong><br>` : ''}<code class="small">${m.smiles}</code></td><td class="num">${withUnit(m.mean, unit)}</td><td class="num">${withUnit(m.sigma, unit)}</td><td class="num">${m.line}</td></tr>`,
+)}</tbody></table>
+<details><summary class="small">Add one to the campaign</summary><p class="small">A screen never runs anything: to try a molecule, add it to the role in a copy of the campaign file, e.g.</p>
+<pre class="small">space:
+  substances:
+    ${r.role}:
+${r.ranked.slice(0, 3).map((m, i) => `      ${(m.name || `screened-${i + 1}`).replace(/[:#'"]/g, ' ').trim()}: '${m.smiles}'\n`).join('')}</pre></details>`
+}
+${
+  r.rejected.count > 0
+    ? html`<details id="screen-rejected"><summary class="small">${r.rejected.count.toLocaleString('en')} unusable rows (${reasons.map(([k, n]) => `${k}: ${n}`).join('; ')})</summary><ul class="small">${r.rejected.first.map((row) => html`<li>line ${row.line}${row.name ? ` (${row.name})` : ''}: ${row.reason}</li>`)}</ul>${r.rejected.count > r.rejected.first.length ? html`<p class="small muted">the first ${r.rejected.first.length} are listed</p>` : ''}</details>`
+    : ''
+}
+</section>`;
+}
+
+export function screenPage(principal: Principal, input: ScreenPageInput) {
+  const body = html`<nav aria-label="Breadcrumb" class="crumbs"><a href="/">Campaigns</a> › <a href="/campaigns/${input.campaignId}">${input.name}</a> ›</nav>
+<div class="page-head"><h1>Screen a library</h1></div>
+<section class="card">
+  <p class="small">Every molecule of a library (a CSV with a <code>smiles</code> column, SMILES lines in a .smi file, or an SDF; up to 1 MB here, about 20,000 molecules: larger catalogues with <code>athanor screen</code>) is tried in one role of the campaign's best reaction and ranked by the campaign's model.</p>
+  <form class="inline-form" method="post" action="/campaigns/${input.campaignId}/screen" enctype="multipart/form-data" id="screen-request">
+    <label for="library">Library</label>
+    <input id="library" name="library" type="file" accept=".csv,.tsv,.smi,.smiles,.txt,.sdf,.sd" required>
+    <label for="role">Role</label>
+    <select id="role" name="role">${input.roles.map((r) => html`<option value="${r}"${r === input.role ? html` selected` : ''}>${r}</option>`)}</select>
+    <label for="top">Keep the best</label>
+    <input id="top" name="top" type="number" min="1" max="1000" value="${input.top}">
+    <label for="rank">Order by</label>
+    <select id="rank" name="rank"><option value="mean"${input.rank === 'mean' ? html` selected` : ''}>predicted value</option><option value="ucb"${input.rank === 'ucb' ? html` selected` : ''}>optimistic (mean + 2σ)</option></select>
+    <button type="submit" class="primary">Screen</button>
+  </form>
+  ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
+</section>
+${input.result ? results(input.result, input.library ?? 'the library') : ''}`;
+  return panelLayout({ title: `Screen a library · ${input.name}`, principal, body });
+}
