@@ -136,7 +136,7 @@ describe('the panel', () => {
     expect(await rows.count()).toBe(api.ranked.length);
     expect(await rows.first().locator('code').textContent()).toBe(api.ranked[0]!.smiles);
     await expect.poll(() => rows.first().locator('img.mol').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
-    expect(await page.locator('#screen-counts').textContent()).toMatch(/11 rows read: 7 molecules scored, 1 duplicates, 3 unusable/);
+    expect(await page.locator('#screen-counts').textContent()).toMatch(/11 rows read: 7 molecules scored, 1 duplicate, 3 unusable/);
     expect(await page.locator('#screen-rejected li').allTextContents()).toEqual(api.rejected.first.map((x) => `line ${x.line} (${x.name}): ${x.reason}`));
     // typing in the filter keeps only the bromides
     await page.getByLabel('Filter by name or SMILES').fill('Br');

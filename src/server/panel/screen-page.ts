@@ -39,7 +39,7 @@ function results(r: LibraryScreenResult, library: string) {
   return html`<section class="card" id="screen-results" aria-labelledby="screen-heading"><h2 id="screen-heading">Best ${r.ranked.length} of ${library} as ${r.role}</h2>
 <p class="small">Each molecule replaces ${r.role} in ${r.basis}, scored by model version ${r.model.version} (${r.model.kind}, ${r.model.trainingSize} results); ordered by ${r.ranking === 'ucb' ? `predicted ${r.target} + 2σ (optimistic)` : `predicted ${r.target}`}.
 For comparison, <strong>${r.inCampaign.name}</strong> (in the campaign): <span class="num">${withUnit(r.inCampaign.mean, unit)} ± ${withUnit(r.inCampaign.sigma, unit)}</span>.</p>
-<p class="small" id="screen-counts">${r.read.toLocaleString('en')} rows read: ${r.screened.toLocaleString('en')} molecules scored, ${r.duplicates.toLocaleString('en')} duplicates, ${r.rejected.count.toLocaleString('en')} unusable · ${r.seconds.toFixed(1)} s · <a href="${csvLink(r)}" download="screen-${r.role}.csv" id="screen-csv">Download the ${r.ranked.length} as CSV</a></p>
+<p class="small" id="screen-counts">${r.read.toLocaleString('en')} rows read: ${r.screened.toLocaleString('en')} molecules scored, ${r.duplicates.toLocaleString('en')} duplicate${r.duplicates === 1 ? '' : 's'}, ${r.rejected.count.toLocaleString('en')} unusable · ${r.seconds.toFixed(1)} s · <a href="${csvLink(r)}" download="screen-${r.role}.csv" id="screen-csv">Download the ${r.ranked.length} as CSV</a></p>
 ${
   r.ranked.length === 0
     ? html`<p class="empty-state">No molecule of the library could be screened in this role (see the unusable rows below).</p>`
