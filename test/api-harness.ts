@@ -95,3 +95,12 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, wh
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A Buchwald–Hartwig campaign of `experiments` run to its end through the harness, with a trained model: its id. */
+export async function finishedBuchwaldHartwig(h: Harness, experiments = 10): Promise<string> {
+  const yaml = readFileSync(join(EXAMPLES, 'buchwald-hartwig.yaml'), 'utf8').replace(/^(\s*)experiments: \d+$/m, `$1experiments: ${experiments}`);
+  const id = (await h.json('/api/campaigns', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml })).body.campaignId as string;
+  await waitFor(async () => (await h.json(`/api/campaigns/${id}`)).body.status === 'completed', 'the campaign to spend its budget', 150_000);
+  await waitFor(async () => (await h.json(`/api/campaigns/${id}/models`)).body.models.length > 0, 'a model', 60_000);
+  return id;
+}

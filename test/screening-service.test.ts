@@ -5,13 +5,13 @@
  * uploads a file, shows the ranked molecules drawn and filters them, in headless Chromium.
  * The browser part is skipped with a message without /usr/bin/chromium unless ATHANOR_REQUIRE_BROWSER is set.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, waitFor, type Harness } from './api-harness.js';
+import { finishedBuchwaldHartwig, startHarness, type Harness } from './api-harness.js';
 import { browserAvailable, launchChromium } from './browser.js';
-import { EXAMPLES, tempHome } from './helpers.js';
+import { tempHome } from './helpers.js';
 
 interface Screened {
   role: string;
@@ -50,10 +50,7 @@ const screen = (query: string, body: string, init: { token?: string | null; type
 
 beforeAll(async () => {
   h = await startHarness();
-  const yaml = readFileSync(join(EXAMPLES, 'buchwald-hartwig.yaml'), 'utf8').replace(/^(\s*)experiments: \d+$/m, '$1experiments: 10');
-  id = (await h.json('/api/campaigns', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml })).body.campaignId as string;
-  await waitFor(async () => (await h.json(`/api/campaigns/${id}`)).body.status === 'completed', 'the campaign to spend its budget', 150_000);
-  await waitFor(async () => (await h.json(`/api/campaigns/${id}/models`)).body.models.length > 0, 'a model', 60_000);
+  id = await finishedBuchwaldHartwig(h);
 }, 240_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalOrNull, initChem } from '../../src/chem/index.js';
 import { atomsOf, ORGANIC_ELEMENTS } from '../../src/screening/molecule-filter.js';
-import { startHarness, waitFor, type Harness } from '../api-harness.js';
+import { finishedBuchwaldHartwig, startHarness, type Harness } from '../api-harness.js';
 import { browserAvailable, launchChromium } from '../browser.js';
 import { athanorCli, EXAMPLES, runBuchwaldHartwig, tempHome } from '../helpers.js';
 
@@ -103,10 +103,7 @@ describe('suggestions from the service', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    const yaml = readFileSync(join(EXAMPLES, 'buchwald-hartwig.yaml'), 'utf8').replace(/^(\s*)experiments: \d+$/m, '$1experiments: 10');
-    id = (await h.json('/api/campaigns', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml })).body.campaignId as string;
-    await waitFor(async () => (await h.json(`/api/campaigns/${id}`)).body.status === 'completed', 'the campaign to spend its budget', 150_000);
-    await waitFor(async () => (await h.json(`/api/campaigns/${id}/models`)).body.models.length > 0, 'a model', 60_000);
+    id = await finishedBuchwaldHartwig(h);
   }, 240_000);
 
   afterAll(async () => {

@@ -18,17 +18,20 @@ import type { Services } from '../services.js';
 
 export const LIBRARY_FORMATS = ['csv', 'tsv', 'smi', 'sdf'] as const;
 
+/** `with=NAME=VALUE;NAME=VALUE`: parameters of the reaction fixed instead of the best result's (screens and suggestions). */
+export const withQuery = z
+  .string()
+  .max(2_000)
+  .regex(/^[^=;]+=[^;]*(;[^=;]+=[^;]*)*$/, 'NAME=VALUE pairs separated by ";"')
+  .optional()
+  .describe("Parameters of the reaction fixed instead of the best result's, as NAME=VALUE;NAME=VALUE");
+
 export const screenQuery = z.object({
   role: z.string().min(1).max(200).describe('The substance role the library is screened in'),
   format: z.enum(LIBRARY_FORMATS).default('csv').describe('csv/tsv: a header with a "smiles" column (and "name", "id", … if present); smi: "SMILES name" per line; sdf: MDL SD records'),
   top: z.coerce.number().int().min(1).max(1_000).default(50).describe('How many of the best molecules to return'),
   rank: z.enum(['mean', 'ucb']).default('mean').describe('By the predicted value, or optimistically (mean + 2σ in the better direction)'),
-  with: z
-    .string()
-    .max(2_000)
-    .regex(/^[^=;]+=[^;]*(;[^=;]+=[^;]*)*$/, 'NAME=VALUE pairs separated by ";"')
-    .optional()
-    .describe("Parameters of the reaction fixed instead of the best result's, as NAME=VALUE;NAME=VALUE"),
+  with: withQuery,
   elements: z
     .string()
     .max(300)

@@ -7,17 +7,12 @@ import { REACTIVE_GROUPS } from '../../generative/structure-checks.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, errorSchema } from '../openapi/schemas.js';
 import type { Services } from '../services.js';
-import { fixedParameters } from './screening.js';
+import { fixedParameters, withQuery } from './screening.js';
 
 export const suggestionQuery = z.object({
   role: z.string().min(1).max(200).describe('The substance role to suggest new substances for'),
   count: z.coerce.number().int().min(1).max(50).default(10).describe('How many suggestions'),
-  with: z
-    .string()
-    .max(2_000)
-    .regex(/^[^=;]+=[^;]*(;[^=;]+=[^;]*)*$/, 'NAME=VALUE pairs separated by ";"')
-    .optional()
-    .describe("Parameters of the reaction fixed instead of the best result's, as NAME=VALUE;NAME=VALUE"),
+  with: withQuery,
   min_similarity: z.coerce.number().min(0).max(1).optional().describe('Suggestions less similar (Tanimoto) than this to every substance of the role are set aside (default 0.3)'),
   allow_reactive: z
     .string()
