@@ -4,7 +4,7 @@
  * ATHANOR_REQUIRE_BROWSER is set (CI: .ci/run installs it), which makes its absence a failure.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -17,4 +17,20 @@ export function browserAvailable(): boolean {
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs] });
+}
+
+/**
+ * A page of the panel at `url`, signed in with `token`, that collects the page's script errors in
+ * `problems` (a test ends by expecting none).
+ */
+export async function signedInPanel(browser: Browser, url: string, token: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(60_000);
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(`${url}/signin`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByLabel('API token').press('Enter');
+  await page.waitForURL(`${url}/`);
+  return { page, problems };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedBuchwaldHartwig, startHarness, type Harness } from './api-harness.js';
-import { browserAvailable, launchChromium } from './browser.js';
+import { browserAvailable, launchChromium, signedInPanel } from './browser.js';
 import { tempHome } from './helpers.js';
 
 interface Screened {
@@ -114,14 +114,7 @@ describe('the panel', () => {
     const file = join(scratch, 'catalogue.smi');
     writeFileSync(file, `${LIBRARY}\n`);
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(60_000);
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    await page.goto(`${h.url}/signin`);
-    await page.getByLabel('API token').fill(h.tokens.viewer);
-    await page.getByLabel('API token').press('Enter');
-    await page.waitForURL(`${h.url}/`);
+    const { page, problems } = await signedInPanel(browser, h.url, h.tokens.viewer);
     await page.goto(`${h.url}/campaigns/${id}`);
     await page.locator('#screen-link').click();
     await page.waitForURL(`${h.url}/campaigns/${id}/screen`);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalOrNull, initChem } from '../../src/chem/index.js';
 import { atomsOf, ORGANIC_ELEMENTS } from '../../src/screening/molecule-filter.js';
 import { finishedBuchwaldHartwig, startHarness, type Harness } from '../api-harness.js';
-import { browserAvailable, launchChromium } from '../browser.js';
+import { browserAvailable, launchChromium, signedInPanel } from '../browser.js';
 import { athanorCli, EXAMPLES, runBuchwaldHartwig, tempHome } from '../helpers.js';
 
 const { home: scratch, cleanup } = tempHome('athanor-suggest-');
@@ -126,14 +126,7 @@ describe('suggestions from the service', () => {
   it.skipIf(!browserAvailable())('draws the suggestion list in the panel, each with its structure and predicted yield', async () => {
     const api = (await h.json(`/api/campaigns/${id}/substance-suggestions?role=aryl_halide&count=4`)).body as Suggestions;
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(60_000);
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    await page.goto(`${h.url}/signin`);
-    await page.getByLabel('API token').fill(h.tokens.viewer);
-    await page.getByLabel('API token').press('Enter');
-    await page.waitForURL(`${h.url}/`);
+    const { page, problems } = await signedInPanel(browser, h.url, h.tokens.viewer);
     await page.goto(`${h.url}/campaigns/${id}`);
     await page.locator('#suggestions-link').click();
     await page.getByLabel('Role').selectOption('aryl_halide');
