@@ -31,7 +31,7 @@ export function modelView(space: SearchSpace, surrogate: Surrogate, target: stri
       if (!posterior) throw new Error(`the model predicts no ${target}`);
       return { mean: posterior.mean, sigma: posterior.sigma };
     },
-    ...(surrogate instanceof MultiTaskGpSurrogate ? { sourceCorrelations: surrogate.correlations } : {}),
+    ...(surrogate instanceof MultiTaskGpSurrogate && surrogate.sourceAgreement !== undefined ? { sourceAgreement: surrogate.sourceAgreement } : {}),
     ...(surrogate instanceof GaussianProcessSurrogate
       ? { believer: (candidates: number[]) => surrogate.believer(candidates.map((c) => reactionInputOf(space, c)), target) }
       : {}),

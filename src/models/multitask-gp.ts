@@ -169,6 +169,12 @@ export class MultiTaskGpSurrogate implements Surrogate {
     return this.correlationsByTarget[this.schema.targets[0]!] ?? {};
   }
 
+  /** How far the sources agree beyond chance (agreementBeyondChance), for the objective's (first) target; absent once the campaign has results enough to check them. */
+  get sourceAgreement(): number | undefined {
+    const suffix = this.schema.targets.length > 1 ? `:${this.schema.targets[0]!}` : '';
+    return this.metrics[`source_agreement${suffix}`];
+  }
+
   async fit(data: TrainingData, options: FitOptions): Promise<FitReport> {
     const started = performance.now();
     checkTrainingData(this.schema, data);
@@ -184,7 +190,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     for (const target of this.schema.targets) {
       if (options.signal?.aborted) throw new FitAbortedError();
       const values = data.targets[target]!;
-      const { state, check } = this.fitTarget(values, tasks, options);
+      const { state, check, agreement } = this.fitTarget(values, tasks, options);
       this.states.set(target, state);
       this.posteriors.set(target, this.factorise(state));
       const suffix = this.schema.targets.length > 1 ? `:${target}` : '';
@@ -199,6 +205,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
         metrics[`loo_log_density_with_sources${suffix}`] = check.withSources;
         metrics[`loo_log_density_own_only${suffix}`] = check.alone;
       }
+      if (agreement !== undefined) metrics[`source_agreement${suffix}`] = agreement;
       metrics[`own_rows${suffix}`] = state.tasks.filter((t) => t === 0).length;
       metrics[`source_rows${suffix}`] = state.tasks.filter((t) => t > 0).length;
     }
@@ -214,7 +221,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     return { kind: this.kind, trainingSize: data.inputs.length, seconds: (performance.now() - started) / 1000, metrics: { ...metrics } };
   }
 
-  private fitTarget(values: number[], tasks: string[], options: FitOptions): { state: TargetState; check: { withSources: number; alone: number } | undefined } {
+  private fitTarget(values: number[], tasks: string[], options: FitOptions): { state: TargetState; check: { withSources: number; alone: number } | undefined; agreement?: number } {
     const sources = [...new Set(tasks.filter((t, i) => t !== OWN_TASK && Number.isFinite(values[i]!)))].sort();
     const taskIndex = new Map(sources.map((s, i) => [s, i + 1]));
     const own: number[] = [];
@@ -241,7 +248,10 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const rho = sources.length === 0 ? [] : this.fitCorrelations(coded, distances, hyper, taskOf, Float64Array.from(y), sources.length, options);
     const state: TargetState = { hyper, sources, rho, rows, tasks: taskOf, y, means: stats.map((s) => s.mean), sds: stats.map((s) => s.sd) };
     const minOwn = this.config.transferCheckMinOwnRows ?? DEFAULT_MULTITASK_CONFIG.transferCheckMinOwnRows;
-    if (sources.length === 0 || own.length < Math.max(3, minOwn)) return { state, check: undefined };
+    if (sources.length === 0) return { state, check: undefined };
+    if (own.length < Math.max(3, minOwn)) {
+      return { state, check: undefined, agreement: this.agreementBeyondChance(coded, distances, hyper, taskOf, y, rho, options) };
+    }
 
     // The kernel above was fitted on every row pooled, so a source unrelated to the campaign shapes
     // its length-scales and noise even when its ρ ends near 0 (bench:transfer: a shuffled source
@@ -265,6 +275,38 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const margin = this.config.transferCheckEvidence !== undefined ? this.config.transferCheckEvidence / own.length : 0.01;
     if (withSources > alone + margin) return { state, check };
     return { state: { ...state, hyper: ownHyper, rho: sources.map(() => 0), rows: own, tasks: own.map(() => 0), y: Array.from(ownY) }, check };
+  }
+
+  /**
+   * How far the sources agree with one another beyond what sources of these sizes reach by chance,
+   * 0 to 1: before the campaign has results enough to check them, the only evidence of whether
+   * they carry over. With few own rows ρ is learned from the source–source covariances ρₐρ_b, but
+   * its likelihood is flat for unrelated sources, so ρ stays near where its fit starts: shuffled
+   * plates reached a median ρ² of 0.2–0.76 (bench:transfer), real ones 0.86–1. So the same fit is
+   * run on the sources' values permuted within each source (what agreement looks like when there
+   * is none), and the agreement is (m − m₀)/(1 − m₀) for the median ρ² m of the sources and m₀ of
+   * the permuted ones.
+   */
+  private agreementBeyondChance(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, tasks: number[], y: number[], rho: number[], options: FitOptions): number {
+    if (rho.length < 2) return 0; // one source agrees with nothing: ρ is not identified without own results
+    const permuted = Float64Array.from(y);
+    const bySource = new Map<number, number[]>();
+    tasks.forEach((t, i) => {
+      if (t > 0) bySource.set(t, [...(bySource.get(t) ?? []), i]);
+    });
+    for (const [t, rows] of bySource) {
+      const values = shuffled(rows.map((i) => y[i]!), rngFor(options.seed, 'multitask-chance', t));
+      rows.forEach((i, k) => (permuted[i] = values[k]!));
+    }
+    const chance = this.fitCorrelations(coded, distances, hyper, tasks, permuted, rho.length, options);
+    const medianSquare = (values: number[]) => {
+      const squares = values.map((r) => r * r).sort((a, b) => a - b);
+      const middle = squares.length / 2;
+      return squares.length % 2 === 1 ? squares[Math.floor(middle)]! : (squares[middle - 1]! + squares[middle]!) / 2;
+    };
+    const m = medianSquare(rho);
+    const m0 = Math.min(medianSquare(chance), 0.99);
+    return Math.min(1, Math.max(0, (m - m0) / (1 - m0)));
   }
 
   /** The source rows kept: each source in proportion to its size, at least one row, seeded. */

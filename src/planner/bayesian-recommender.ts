@@ -42,19 +42,13 @@ interface FantasyPick {
 
 /**
  * How many of a batch of `count` the prior data of related tasks plans before the campaign has
- * results of its own: the median source's ρ² of it (the share of a source's variation the
- * campaign's task is believed to share; the median, not the most trusted source, because with
- * many small sources one can agree with the others by chance: 14 shuffled Buchwald–Hartwig plates
- * of 17 rows reached |ρ| 0.8 while their median ρ² stayed near 0.3), always leaving one
- * space-filling pick.
+ * results enough to check them: the sources' agreement beyond chance (0 to 1, the multi-task
+ * model's `sourceAgreement`) of it, always leaving one space-filling pick.
  */
-export function sourcedShare(correlations: Record<string, number> | undefined, count: number): number {
-  const squares = Object.values(correlations ?? {}).map((r) => r * r).sort((a, b) => a - b);
-  if (squares.length === 0) return 0;
-  const middle = squares.length / 2;
-  const median = squares.length % 2 === 1 ? squares[Math.floor(middle)]! : (squares[middle - 1]! + squares[middle]!) / 2;
-  const share = Math.round(count * median);
-  return count > 1 ? Math.min(share, count - 1) : median >= 0.5 ? 1 : 0;
+export function sourcedShare(agreement: number | undefined, count: number): number {
+  if (agreement === undefined || !(agreement > 0)) return 0;
+  const share = Math.round(count * Math.min(1, agreement));
+  return count > 1 ? Math.min(share, count - 1) : agreement >= 0.5 ? 1 : 0;
 }
 
 function format(value: number): string {
@@ -82,12 +76,13 @@ export class BayesianRecommender implements Recommender {
    * Before the campaign has results enough of its own: the space-filling design, except that prior
    * data of related tasks plans part of it (docs/transfer.md). Rows of related tasks do not count
    * as results, since until the campaign has results of its own nothing tells a misleading source
-   * from a helpful one; but the sources' agreement with one another already says how far they
-   * carry (the learned ρ), so that share of the batch (sourcedShare) goes to the model's picks and the rest stays space-filling. An unrelated source gets ρ near 0
-   * and leaves the design as it was; the check on the campaign's own results takes over after.
+   * from a helpful one; but how far the sources agree with one another beyond chance already says
+   * how far they carry, so that share of the batch (sourcedShare) goes to the model's picks and the
+   * rest stays space-filling. Unrelated sources agree no more than chance and leave the design as
+   * it was; the check on the campaign's own results takes over after.
    */
   private async initialBatch(context: PlanningContext, model: ModelView | undefined): Promise<Recommendation> {
-    const fromSources = model ? sourcedShare(model.sourceCorrelations, context.count) : 0;
+    const fromSources = model ? sourcedShare(model.sourceAgreement, context.count) : 0;
     const sourced = fromSources > 0 && model ? (await this.modelBatch({ ...context, count: fromSources }, model)).proposals : [];
     const taken = sourced.length > 0 ? new Set([...context.taken, ...sourced.map((p) => p.candidate)]) : context.taken;
     const design = context.count > sourced.length ? (await this.initial.recommend({ ...context, count: context.count - sourced.length, taken })).proposals : [];

@@ -31,10 +31,10 @@ export interface ModelView {
    */
   believer?(candidates: number[]): Promise<CandidateBeliever>;
   /**
-   * Prior data of related tasks (docs/transfer.md): each source's learned correlation with the
-   * campaign's task, when the model uses sources (0 for a source it dropped).
+   * Prior data of related tasks (docs/transfer.md), before the campaign has results enough to
+   * check them: how far the sources agree with one another beyond chance, 0 to 1.
    */
-  sourceCorrelations?: Record<string, number>;
+  sourceAgreement?: number;
   /** Every modelled target's mean and σ (several-target objectives and outcome constraints), when the model has several. */
   predictTargets?(candidates: number[]): Promise<Record<string, { mean: Float64Array; sigma: Float64Array }>>;
 }

@@ -71,12 +71,23 @@ describe('multi-task GP (ICM)', () => {
     await model.fit({ inputs: [...first, ...second], targets: { y: [...first.map(related), ...second.map(alsoRelated)] }, tasks: [...first.map(() => 'a'), ...second.map(() => 'b')] }, { seed: 1 });
     expect(Math.abs(model.correlations.a!)).toBeGreaterThan(0.7);
     expect(Math.abs(model.correlations.b!)).toBeGreaterThan(0.7);
+    expect(model.sourceAgreement).toBeGreaterThan(0.5);
     // the campaign's task is predicted from them: its shape, though not its level, which no row of its own has shown
     const mean = Array.from((await model.predict(grid)).y!.mean);
     const centred = (v: number[]) => { const m = v.reduce((s, x) => s + x, 0) / v.length; return v.map((x) => x - m); };
     const [p, t] = [centred(mean), centred(truth)];
     const r = p.reduce((s, x, i) => s + x * t[i]!, 0) / Math.sqrt(p.reduce((s, x) => s + x * x, 0) * t.reduce((s, x) => s + x * x, 0));
     expect(r).toBeGreaterThan(0.8);
+  }, 60_000);
+
+  it('finds sources whose values are shuffled to agree no more than chance', async () => {
+    const first = sample(50, 'first-source');
+    const second = sample(50, 'second-source');
+    const alsoRelated = (p: ReactionInput) => 1.1 * own(p) - 20 + 2 * Math.sin(11 * at(p).x);
+    const shuffledValues = (inputs: ReactionInput[], f: (p: ReactionInput) => number, label: string) => shuffled(inputs.map(f), rngFor(5, label));
+    const model = new MultiTaskGpSurrogate(schema);
+    await model.fit({ inputs: [...first, ...second], targets: { y: [...shuffledValues(first, related, 'a'), ...shuffledValues(second, alsoRelated, 'b')] }, tasks: [...first.map(() => 'a'), ...second.map(() => 'b')] }, { seed: 1 });
+    expect(model.sourceAgreement).toBeLessThan(0.3);
   }, 60_000);
 
   it('drops a source whose values are shuffled once the campaign has results to judge it by, and keeps a related one', async () => {
@@ -115,14 +126,14 @@ describe('multi-task GP (ICM)', () => {
 });
 
 describe('the first batch planned from related sources', () => {
-  it('takes the median source ρ² of the batch, always leaves one space-filling pick, and none without sources', () => {
+  it('takes the agreement beyond chance of the batch, always leaves one space-filling pick, and none without sources', () => {
     expect(sourcedShare(undefined, 5)).toBe(0);
-    expect(sourcedShare({}, 5)).toBe(0);
-    expect(sourcedShare({ a: 0.95, b: 0.9, c: 0.92 }, 5)).toBe(4); // 0.85 of 5, one kept space-filling
-    expect(sourcedShare({ a: 1, b: 1 }, 5)).toBe(4);
-    expect(sourcedShare({ a: 0.8, b: -0.1, c: 0.2 }, 5)).toBe(0); // one source agreeing by chance is not enough
-    expect(sourcedShare({ a: 0.7, b: -0.7, c: 0.1, d: 0.75 }, 4)).toBe(2); // the sign says which way, not how far
-    expect(sourcedShare({ a: 0.9 }, 1)).toBe(1);
-    expect(sourcedShare({ a: 0.5 }, 1)).toBe(0);
+    expect(sourcedShare(0, 5)).toBe(0);
+    expect(sourcedShare(0.95, 5)).toBe(4); // one kept space-filling
+    expect(sourcedShare(1, 5)).toBe(4);
+    expect(sourcedShare(0.5, 4)).toBe(2);
+    expect(sourcedShare(0.05, 5)).toBe(0);
+    expect(sourcedShare(0.9, 1)).toBe(1);
+    expect(sourcedShare(0.3, 1)).toBe(0);
   });
 });
