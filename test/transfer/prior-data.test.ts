@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaign } from '../../src/agent/index.js';
 import { CampaignSpecError, loadCampaignFile, type CampaignSpec } from '../../src/campaign/index.js';
 import { listEvents, listExperiments, listModelVersions, listPriorResults, listUsablePriorResults, openDatabase, setPriorExclusion, type Database } from '../../src/db/index.js';
+import { sourcedShare } from '../../src/planner/bayesian-recommender.js';
 import { readCsv, type CsvRow } from '../../src/util/csv.js';
 import { EXAMPLES, tempHome } from '../helpers.js';
 
@@ -86,13 +87,18 @@ describe('prior data', () => {
     expect(await runner.done).toEqual({ status: 'completed', outcome: 'budget spent' });
     const experiments = await listExperiments(db, runner.campaignId);
     expect(experiments).toHaveLength(6); // the budget is the campaign's own experiments
-    // the two plates agree, so they plan part of the first batch; the rest stays space-filling
+    // the first batch: as much of it from the sources as they agree beyond chance, planned by the
+    // model, the rest space-filling
+    const versions = await listModelVersions(db, runner.campaignId);
+    const firstModel = versions.reduce((a, b) => (a.version < b.version ? a : b));
+    const agreement = firstModel.metrics.source_agreement;
+    expect(agreement).toBeGreaterThanOrEqual(0);
+    expect(agreement).toBeLessThanOrEqual(1);
     const first = experiments.filter((e) => e.batch === 1);
     const fromSources = first.filter((e) => /planned from prior data of related tasks/.test(e.proposal.reason));
-    expect(fromSources.length).toBeGreaterThanOrEqual(1);
+    expect(fromSources).toHaveLength(sourcedShare(agreement, first.length));
     expect(fromSources.every((e) => e.proposal.strategy.startsWith('bayes'))).toBe(true);
     expect(first.length - fromSources.length).toBeGreaterThanOrEqual(1);
-    const versions = await listModelVersions(db, runner.campaignId);
     const newest = versions.at(-1)!;
     expect(newest.kind).toBe('gp-multitask');
     for (const s of SOURCES) expect(Math.abs(newest.metrics[`task_correlation:other halides (${s})`]!)).toBeLessThanOrEqual(1);
