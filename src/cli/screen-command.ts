@@ -10,8 +10,7 @@ import { initChem } from '../chem/index.js';
 import { getCampaign, resolveHome, type CampaignRow } from '../db/index.js';
 import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen, type ScreenRequest } from '../screening/campaign-screen.js';
 import { libraryFormatOf, LibraryFormatError, readLibrary } from '../screening/library-reader.js';
-import { screenInCampaign } from '../screening/library-screen.js';
-import { csvText } from '../util/csv-text.js';
+import { rankedCsv, screenInCampaign } from '../screening/library-screen.js';
 import { UsageError } from './errors.js';
 import { withHome } from './service-client.js';
 import { formatValue } from './format.js';
@@ -98,8 +97,7 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
     throw error;
   }
   if (options.out) {
-    const header = ['rank', 'name', 'smiles', `predicted_${setup.target}`, 'sigma', 'heavy_atoms', 'library_line'];
-    await writeFile(options.out, csvText(header, report.ranked.map((m) => [m.rank, m.name, m.smiles, m.mean, m.sigma, m.heavyAtoms, m.line])));
+    await writeFile(options.out, rankedCsv(report));
     say(`  wrote the ${report.ranked.length} best to ${options.out}\n`);
   }
   const { inCampaign } = report;

@@ -14,7 +14,7 @@ import { FEATURIZER_VERSION } from '../chem/index.js';
 import { initTensorBackend } from './backend.js';
 import { DeepEnsembleSurrogate } from './ensemble.js';
 import type { SubstanceKernel } from './gp-kernel.js';
-import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate } from './gp.js';
+import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
 import { MultiTaskGpSurrogate } from './multitask-gp.js';
 import { RoutedSurrogate } from './routed.js';
 import { ModelError, type ModelSchema, type SavedModel, type Surrogate } from './types.js';
@@ -38,7 +38,7 @@ export interface SurrogateSettings {
 
 export function defaultSurrogate(schema: ModelSchema, trainingSize: number, settings: SurrogateSettings = {}): Surrogate {
   if (trainingSize > GP_MAX_TRAINING_SIZE) return new RoutedSurrogate(schema);
-  return new GaussianProcessSurrogate(schema, settings.substanceKernel ? { ...DEFAULT_GP_CONFIG, substanceKernel: settings.substanceKernel } : DEFAULT_GP_CONFIG);
+  return new GaussianProcessSurrogate(schema, defaultGpConfig(settings.substanceKernel));
 }
 
 export async function loadSurrogate(schema: ModelSchema, saved: SavedModel): Promise<Surrogate> {

@@ -80,6 +80,11 @@ export const DEFAULT_GP_CONFIG: GpConfig = {
   logitBoundedTargets: true,
 };
 
+/** The default GP's configuration with a campaign's choice of substance kernel (planner.model). */
+export function defaultGpConfig(substanceKernel?: SubstanceKernel): GpConfig {
+  return substanceKernel ? { ...DEFAULT_GP_CONFIG, substanceKernel } : DEFAULT_GP_CONFIG;
+}
+
 /** The GP that answers for candidates holding a substance no result contains (routed.ts). */
 export const NOVEL_SUBSTANCE_GP_CONFIG: GpConfig = { ...DEFAULT_GP_CONFIG, fingerprintRadius: 1 };
 /** What a saved model without the setting was fitted with. */

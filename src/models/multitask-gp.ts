@@ -25,7 +25,7 @@ import { defaultHyper, defaultPriors, negativeLogPosterior } from './gp-likeliho
 import { minimizeLbfgs } from './lbfgs.js';
 import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, solveLower, solveUpperTransposed } from './linalg.js';
 import { checkTrainingData, schemaKey } from './schema.js';
-import { GaussianProcessSurrogate, DEFAULT_GP_CONFIG } from './gp.js';
+import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
 import { decodeContainer, encodeContainer, type TensorData } from './serialization.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
 import type { SubstanceKernel } from './gp-kernel.js';
@@ -151,8 +151,8 @@ export class MultiTaskGpSurrogate implements Surrogate {
   /**
    * When the sources fail the check for some target, that target is predicted by the campaign's
    * default single-task GP on its own results (warping, priors and all): exactly the model a cold
-   * campaign would have, not the pooled kernel refitted on a few rows (bench:transfer: the latter
-   * made an unrelated source cost 40 % more experiments than starting cold).
+   * campaign would have, not the pooled kernel refitted on a few rows, a weaker GP (bench:transfer,
+   * with it: shuffled Buchwald–Hartwig plates needed a median of 13 experiments against 11 cold).
    */
   private ownModel?: { surrogate: GaussianProcessSurrogate; targets: Set<string> };
 
@@ -213,7 +213,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     this.ownModel = undefined;
     if (dropped.length > 0) {
       const own = tasks.flatMap((t, i) => (t === OWN_TASK ? [i] : []));
-      const surrogate = new GaussianProcessSurrogate(this.schema, this.config.substanceKernel ? { ...DEFAULT_GP_CONFIG, substanceKernel: this.config.substanceKernel } : DEFAULT_GP_CONFIG);
+      const surrogate = new GaussianProcessSurrogate(this.schema, defaultGpConfig(this.config.substanceKernel));
       const targets = Object.fromEntries(this.schema.targets.map((t) => [t, own.map((i) => data.targets[t]![i]!)]));
       await surrogate.fit({ inputs: own.map((i) => data.inputs[i]!), targets }, { seed: options.seed, ...(options.signal ? { signal: options.signal } : {}) });
       this.ownModel = { surrogate, targets: new Set(dropped) };
@@ -261,10 +261,12 @@ export class MultiTaskGpSurrogate implements Surrogate {
     // (Rasmussen & Williams 2006, §5.4.2), no refits. The sources must earn their place: 1 nat in
     // all over the own results (transferCheckEvidence). With 0.01 nats per result, 14 shuffled
     // Buchwald–Hartwig plates passed by chance; with 0.3 per result a source sharing the campaign's
-    // shape failed at 10 own results (test/transfer/multitask-gp.test.ts: it gains 0.12). (Tried and not kept: a third contender, the kernel
-    // fitted on the own rows with ρ refitted under it; with 14 sources of ~17 rows each, shuffled
-    // sources got |ρ| up to 0.84, the in-sample ρ fooled the LOO check, and bench:transfer's
-    // unrelated arm missed in 5 of 5 seeds.)
+    // shape failed at 10 own results (test/transfer/multitask-gp.test.ts: it gains 0.12). (Tried
+    // and not kept: a third contender, the kernel fitted on the own rows with ρ refitted under it;
+    // with 14 sources of ~17 rows each, shuffled sources got |ρ| up to 0.84, the in-sample ρ fooled
+    // the LOO check, and bench:transfer's unrelated arm missed in 5 of 5 seeds. And judging the
+    // sources against this same kernel with ρ = 0: shuffled plates then cost 21 experiments
+    // against 11, the pooled kernel bent by them making "without" look worse than it is.)
     const ownY = Float64Array.from(y.slice(0, own.length));
     const ownCoded = codeInputs(this.factors, own.map((i) => this.trainingValues[i]!));
     const ownDistances = distanceTables(this.factors, ownCoded, ownCoded);
@@ -282,7 +284,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
    * 0 to 1: before the campaign has results enough to check them, the only evidence of whether
    * they carry over. With few own rows ρ is learned from the source–source covariances ρₐρ_b, but
    * its likelihood is flat for unrelated sources, so ρ stays near where its fit starts: shuffled
-   * plates reached a median ρ² of 0.2–0.76 (bench:transfer), real ones 0.86–1. So the same fit is
+   * plates reached a median ρ² of 0.2–0.76 (bench:transfer), real ones 0.81–1. So the same fit is
    * run on the sources' values permuted within each source (what agreement looks like when there
    * is none), and the agreement is (m − m₀)/(1 − m₀) for the median ρ² m of the sources and m₀ of
    * the permuted ones.
@@ -290,11 +292,8 @@ export class MultiTaskGpSurrogate implements Surrogate {
   private agreementBeyondChance(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, tasks: number[], y: number[], rho: number[], options: FitOptions): number {
     if (rho.length < 2) return 0; // one source agrees with nothing: ρ is not identified without own results
     const permuted = Float64Array.from(y);
-    const bySource = new Map<number, number[]>();
-    tasks.forEach((t, i) => {
-      if (t > 0) bySource.set(t, [...(bySource.get(t) ?? []), i]);
-    });
-    for (const [t, rows] of bySource) {
+    for (let t = 1; t <= rho.length; t++) {
+      const rows = tasks.flatMap((task, i) => (task === t ? [i] : []));
       const values = shuffled(rows.map((i) => y[i]!), rngFor(options.seed, 'multitask-chance', t));
       rows.forEach((i, k) => (permuted[i] = values[k]!));
     }

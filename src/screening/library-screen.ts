@@ -3,6 +3,7 @@
  * what the API and the panel return. The campaign's own substance in the role is scored beside the
  * library's molecules, so that a chemist sees what "better" means.
  */
+import { csvText } from '../util/csv-text.js';
 import type { CampaignScreen } from './campaign-screen.js';
 import type { LibraryRecord } from './library-reader.js';
 import { screenLibrary, type ScreenProgress, type ScreenRanking, type ScreenReport } from './screen.js';
@@ -40,4 +41,10 @@ export async function screenInCampaign(setup: CampaignScreen, records: AsyncIter
     inCampaign: { name: String(setup.reaction[setup.settings.role]), mean: reference.mean[0]!, sigma: reference.sigma[0]! },
     ...report,
   };
+}
+
+/** The ranked molecules as CSV, best first (`athanor screen --out`, the panel's download). */
+export function rankedCsv(result: Pick<LibraryScreenResult, 'target' | 'ranked'>): string {
+  const header = ['rank', 'name', 'smiles', `predicted_${result.target}`, 'sigma', 'heavy_atoms', 'library_line'];
+  return csvText(header, result.ranked.map((m) => [m.rank, m.name, m.smiles, m.mean, m.sigma, m.heavyAtoms, m.line]));
 }

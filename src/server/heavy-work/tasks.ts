@@ -22,7 +22,7 @@ import { suggestForCampaign, type CampaignSuggestions, type SuggestionRequest } 
 import type { CampaignSpec } from '../../campaign/index.js';
 import type { Measurement } from '../../measurements/measurements.js';
 import { loadedModelOf, type StoredModelVersion } from '../stored-models.js';
-import { prepareCampaignScreen, ScreenSetupError, type ScreenRequest } from '../../screening/campaign-screen.js';
+import { prepareCampaignScreen, ScreenSetupError, type ScreenRequest, type ScreenSources } from '../../screening/campaign-screen.js';
 import { LibraryFormatError, readLibrary, type LibraryFormat, type LibraryText } from '../../screening/library-reader.js';
 import { screenInCampaign, type LibraryScreenResult } from '../../screening/library-screen.js';
 import type { ScreenRanking } from '../../screening/screen.js';
@@ -110,19 +110,25 @@ export async function runTask(task: HeavyTask): Promise<HeavyResult> {
   }
 }
 
+/** A campaign's sources as a screen or suggestion reads them: the stored model restored for the space it builds. */
+function screenSourcesOf({ spec, observations, model }: SuggestionSources): ScreenSources {
+  return { spec, observations, model: async (space) => (model ? loadedModelOf(model, spec, space, [spec.objective.target]) : undefined) };
+}
+
+/** What the campaign cannot do for the request, as the API's refusal (the `with` query names fixed parameters). */
+function refusalOf(error: ScreenSetupError): TaskRefusal {
+  return new TaskRefusal({ status: error.code === 'no_model' ? 409 : 400, code: error.code, message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
+}
+
 /** A library sent with the request, screened in a role of a campaign with its newest model. */
 async function screen(task: Extract<HeavyTask, { kind: 'screen' }>): Promise<LibraryScreenResult> {
   await initChem();
   await initTensorBackend({ log: null });
-  const { spec, observations, model } = task.sources;
-  const restore = async (space: Parameters<typeof loadedModelOf>[2]) => (model ? loadedModelOf(model, spec, space, [spec.objective.target]) : undefined);
   try {
-    const setup = await prepareCampaignScreen({ spec, observations, model: restore }, task.request);
+    const setup = await prepareCampaignScreen(screenSourcesOf(task.sources), task.request);
     return await screenInCampaign(setup, readLibrary(task.library, task.library.format), { top: task.top, ranking: task.ranking });
   } catch (error) {
-    if (error instanceof ScreenSetupError) {
-      throw new TaskRefusal({ status: error.code === 'no_model' ? 409 : 400, code: error.code, message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
-    }
+    if (error instanceof ScreenSetupError) throw refusalOf(error);
     if (error instanceof LibraryFormatError) throw new TaskRefusal({ status: 400, code: 'invalid_library', message: error.message, field: 'library' });
     throw error;
   }
@@ -146,13 +152,9 @@ async function suggest(task: Extract<HeavyTask, { kind: 'suggest' }>): Promise<C
   });
   const forward = predictor ? forwardCheckOf(predictor) : undefined;
   try {
-    const { spec, observations, model } = task.sources;
-    const restore = async (space: Parameters<typeof loadedModelOf>[2]) => (model ? loadedModelOf(model, spec, space, [spec.objective.target]) : undefined);
-    return await suggestForCampaign({ spec, observations, model: restore }, task.request, autoencoder, forward);
+    return await suggestForCampaign(screenSourcesOf(task.sources), task.request, autoencoder, forward);
   } catch (error) {
-    if (error instanceof ScreenSetupError) {
-      throw new TaskRefusal({ status: error.code === 'no_model' ? 409 : 400, code: error.code, message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
-    }
+    if (error instanceof ScreenSetupError) throw refusalOf(error);
     throw error;
   }
 }

@@ -6,8 +6,7 @@
  */
 import { html } from 'hono/html';
 import type { Principal } from '../../auth/index.js';
-import type { LibraryScreenResult } from '../../screening/library-screen.js';
-import { csvText } from '../../util/csv-text.js';
+import { rankedCsv, type LibraryScreenResult } from '../../screening/library-screen.js';
 import { withUnit } from './format.js';
 import { panelLayout } from './layout.js';
 
@@ -29,8 +28,7 @@ const DRAWN = 50;
 const depiction = (smiles: string) => `/api/molecules/depiction.svg?smiles=${encodeURIComponent(smiles)}&width=160&height=110`;
 
 function csvLink(r: LibraryScreenResult): string {
-  const header = ['rank', 'name', 'smiles', `predicted_${r.target}`, 'sigma', 'heavy_atoms', 'library_line'];
-  return `data:text/csv;charset=utf-8,${encodeURIComponent(csvText(header, r.ranked.map((m) => [m.rank, m.name, m.smiles, m.mean, m.sigma, m.heavyAtoms, m.line])))}`;
+  return `data:text/csv;charset=utf-8,${encodeURIComponent(rankedCsv(r))}`;
 }
 
 function results(r: LibraryScreenResult, library: string) {

@@ -10,8 +10,8 @@ import type { CampaignSpec } from '../../campaign/index.js';
 import type { LibraryFormat } from '../../screening/library-reader.js';
 import type { LibraryScreenResult } from '../../screening/library-screen.js';
 import type { ScreenRequest } from '../../screening/campaign-screen.js';
-import type { ScreenRanking } from '../../screening/screen.js';
 import { apiError } from '../errors.js';
+import type { SuggestionSources } from '../heavy-work/tasks.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, errorSchema } from '../openapi/schemas.js';
 import type { Services } from '../services.js';
@@ -80,14 +80,8 @@ export interface LibraryUpload {
   label: string;
 }
 
-export interface ScreenQuery {
-  role: string;
-  top: number;
-  rank: ScreenRanking;
-  with?: string;
-  elements?: string;
-  max_heavy_atoms?: number;
-}
+/** A screen's settings as the API's query gives them (the panel's form gives some of them). */
+export type ScreenQuery = Pick<z.output<typeof screenQuery>, 'role' | 'top' | 'rank'> & Partial<Pick<z.output<typeof screenQuery>, 'with' | 'elements' | 'max_heavy_atoms'>>;
 
 /** NAME=VALUE;NAME=VALUE as an assignment (split at each pair's first '=': a SMILES value has its own). */
 export function fixedParameters(text: string | undefined): Record<string, string> | undefined {
@@ -104,8 +98,13 @@ export async function screenForCampaign(services: Services, row: CampaignRow, qu
     ...(query.max_heavy_atoms ? { maxHeavyAtoms: query.max_heavy_atoms } : {}),
     ...(query.elements ? { elements: query.elements.split(',') } : {}),
   };
+  return services.work.screenLibrary({ sources: await workerSources(services, row), request, library, top: query.top, ranking: query.rank });
+}
+
+/** What a worker thread needs of a campaign to screen or suggest for it, read from the database here. */
+export async function workerSources(services: Services, row: CampaignRow): Promise<SuggestionSources> {
   const [observations, model] = await Promise.all([listObservations(services.db, row.id), loadLatestModelVersion(services.db, row.id)]);
-  return services.work.screenLibrary({ sources: { spec: row.spec as unknown as CampaignSpec, observations, model: model ?? null }, request, library, top: query.top, ranking: query.rank });
+  return { spec: row.spec as unknown as CampaignSpec, observations, model: model ?? null };
 }
 
 export function screeningRoutes(api: ApiBuilder, services: Services): void {

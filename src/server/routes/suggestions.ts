@@ -1,13 +1,12 @@
 /** New substances for a campaign's role: the molecular autoencoder's suggestions, computed on a worker thread. */
 import { z } from 'zod';
-import { listObservations, loadLatestModelVersion, type CampaignRow } from '../../db/index.js';
-import type { CampaignSpec } from '../../campaign/index.js';
+import type { CampaignRow } from '../../db/index.js';
 import type { CampaignSuggestions, SuggestionRequest } from '../../generative/campaign-suggestions.js';
 import { REACTIVE_GROUPS } from '../../generative/structure-checks.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, errorSchema } from '../openapi/schemas.js';
 import type { Services } from '../services.js';
-import { fixedParameters, withQuery } from './screening.js';
+import { fixedParameters, withQuery, workerSources } from './screening.js';
 
 export const suggestionQuery = z.object({
   role: z.string().min(1).max(200).describe('The substance role to suggest new substances for'),
@@ -62,8 +61,7 @@ export function suggestionRequestOf(query: z.infer<typeof suggestionQuery>): Sug
 
 /** Suggestions for a campaign, on the service's worker threads. */
 export async function campaignSuggestions(services: Services, row: CampaignRow, request: SuggestionRequest): Promise<CampaignSuggestions> {
-  const [observations, model] = await Promise.all([listObservations(services.db, row.id), loadLatestModelVersion(services.db, row.id)]);
-  return services.work.suggestSubstances({ spec: row.spec as unknown as CampaignSpec, observations, model: model ?? null }, request);
+  return services.work.suggestSubstances(await workerSources(services, row), request);
 }
 
 export function suggestionRoutes(api: ApiBuilder, services: Services): void {
