@@ -265,7 +265,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     // and not kept: a third contender, the kernel fitted on the own rows with ρ refitted under it;
     // with 14 sources of ~17 rows each, shuffled sources got |ρ| up to 0.84, the in-sample ρ fooled
     // the LOO check, and bench:transfer's unrelated arm missed in 5 of 5 seeds. And judging the
-    // sources against this same kernel with ρ = 0: shuffled plates then cost 21 experiments
+    // sources against this same kernel with ρ = 0: shuffled plates then cost 16 experiments
     // against 11, the pooled kernel bent by them making "without" look worse than it is.)
     const ownY = Float64Array.from(y.slice(0, own.length));
     const ownCoded = codeInputs(this.factors, own.map((i) => this.trainingValues[i]!));
