@@ -2,18 +2,12 @@
  * A multi-task Gaussian process (intrinsic coregionalisation model, Bonilla et al. 2008) for
  * transfer from related tasks (docs/transfer.md): the campaign's own task and each prior source
  * are tasks of one GP whose covariance is
- *   K((x, a), (x', b)) = B[a, b] · k(x, x'),    B = λλᵀ + diag(1 − λ²),
- * i.e. every task (the campaign's own and each source) is λ_t times one function the tasks share
- * plus an independent part of its own: a one-factor model whose loadings λ are learned by
- * maximising the joint marginal likelihood. B is positive semi-definite by construction, and a
- * source's correlation with the campaign's task is λ_own · λ_s. The sources' loadings come from how
- * they move with one another and with the campaign; the campaign's own loading λ_own from how its
- * results move with what the sources share (docs/transfer.md). Until the campaign has results of
- * its own, λ_own is 1: the campaign is assumed to be what its sources share, the bet the first
- * batch makes (sourcedShare bounds it by how far the sources agree). A source that moves with the
- * campaign's results informs every prediction; an unrelated one gets λ near 0, and a campaign
- * whose results depart from the sources' consensus gets λ_own near 0, so either way the campaign
- * is modelled as if it had started cold.
+ *   K((x, a), (x', b)) = B[a, b] · k(x, x'),    B = ρρᵀ + diag(1 − ρ²),  ρ_own = 1,
+ * i.e. each source is ρ_s times the campaign's function plus an independent part of its own. B is
+ * positive semi-definite by construction, and ρ_s (the source's correlation with the campaign's
+ * task) is learned by maximising the joint marginal likelihood: a source that moves with the
+ * campaign's results gets ρ near ±1 and informs every prediction; an unrelated one gets ρ near 0
+ * and its rows stop mattering, so the campaign is modelled as if it had started cold.
  *
  * The reaction kernel k and its hyperparameters are gp-kernel.ts's, fitted first on every row
  * (each task standardised on its own); ρ is then fitted with k fixed (two stages: the kernel's ~10
@@ -61,13 +55,6 @@ export interface MultiTaskGpConfig {
    * Kass & Raftery (1995). Absent in configs saved before it existed (0.01 per own result then).
    */
   transferCheckEvidence?: number;
-  /**
-   * Prior on θ_own (λ_own = tanh θ_own), learned from OWN_LOADING_MIN_ROWS own results: N(mean,
-   * sd), centred near 1 (the bet the first batch made) but loose enough that a handful of results
-   * that depart from the sources' consensus pull it down. Absent in configs saved before it
-   * existed (λ_own was 1 then).
-   */
-  ownLoadingPrior?: { mean: number; sd: number };
 }
 
 export const DEFAULT_MULTITASK_CONFIG: MultiTaskGpConfig = {
@@ -78,15 +65,7 @@ export const DEFAULT_MULTITASK_CONFIG: MultiTaskGpConfig = {
   correlationPrior: { mean: 0, sd: 1.5 },
   transferCheckMinOwnRows: 5,
   transferCheckEvidence: 1,
-  ownLoadingPrior: { mean: 1.5, sd: 1 },
 };
-
-/**
- * From this many results of its own a campaign's loading is learned: below it, those results are
- * standardised on the sources' scale (fitTarget) and say too little about how they covary with
- * the sources to move it.
- */
-const OWN_LOADING_MIN_ROWS = 3;
 
 /**
  * Where the fit of every θ starts (ρ = tanh θ ≈ 0.46). Not at 0: all ρ = 0 is a stationary point
@@ -105,10 +84,7 @@ interface TargetState {
   hyper: KernelHyper;
   /** The sources by name, in the order of rho (task index s + 1). */
   sources: string[];
-  /** The sources' loadings λ_s on the shared function. */
   rho: number[];
-  /** The campaign's own loading λ_own (absent in models saved before it was learned: 1). */
-  ownLoading?: number;
   /** Training rows kept (indices into trainingValues) and each one's task index (0 = own). */
   rows: number[];
   tasks: number[];
@@ -146,31 +122,20 @@ function meanSd(values: number[]): { mean: number; sd: number } {
   return { mean, sd: sd > 1e-9 ? sd : 1 };
 }
 
-/** The loadings of a fit: the sources' λ_s and the campaign's own λ_own. */
-interface Loadings {
-  rho: readonly number[];
-  own: number;
-}
-
-function loadingOf(loadings: Loadings, task: number): number {
-  return task === 0 ? loadings.own : loadings.rho[task - 1]!;
-}
-
-/** The task covariance B[a, b] for task indices a, b (0 = own). */
-function taskCovariance(loadings: Loadings, a: number, b: number): number {
-  return a === b ? 1 : loadingOf(loadings, a) * loadingOf(loadings, b);
+/** The task covariance B[a, b] for task indices a, b (0 = own, ρ₀ = 1). */
+function taskCovariance(rho: readonly number[], a: number, b: number): number {
+  if (a === b) return 1;
+  const ra = a === 0 ? 1 : rho[a - 1]!;
+  const rb = b === 0 ? 1 : rho[b - 1]!;
+  return ra * rb;
 }
 
 /** The training covariance B[task_i, task_j] · k(x_i, x_j) + noise · I, from the input kernel matrix. */
-function icmCovariance(kx: Float64Array, loadings: Loadings, tasks: readonly number[], noise: number): Float64Array {
+function icmCovariance(kx: Float64Array, rho: readonly number[], tasks: readonly number[], noise: number): Float64Array {
   const n = tasks.length;
   const k = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = taskCovariance(loadings, tasks[i]!, tasks[j]!) * kx[i * n + j]! + (i === j ? noise : 0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = taskCovariance(rho, tasks[i]!, tasks[j]!) * kx[i * n + j]! + (i === j ? noise : 0);
   return k;
-}
-
-function loadingsOf(state: TargetState): Loadings {
-  return { rho: state.rho, own: state.ownLoading ?? 1 };
 }
 
 export class MultiTaskGpSurrogate implements Surrogate {
@@ -229,10 +194,9 @@ export class MultiTaskGpSurrogate implements Surrogate {
       this.states.set(target, state);
       this.posteriors.set(target, this.factorise(state));
       const suffix = this.schema.targets.length > 1 ? `:${target}` : '';
-      const correlations = Object.fromEntries(state.sources.map((s, i) => [s, (state.ownLoading ?? 1) * state.rho[i]!]));
+      const correlations = Object.fromEntries(state.sources.map((s, i) => [s, state.rho[i]!]));
       this.correlationsByTarget[target] = correlations;
       for (const [source, rho] of Object.entries(correlations)) metrics[`task_correlation${suffix}:${source}`] = rho;
-      if (state.ownLoading !== undefined && state.sources.length > 0) metrics[`own_loading${suffix}`] = state.ownLoading;
       if (check) {
         // 1: the sources are used; 0: the campaign's own results are predicted better without them
         const used = state.rows.length > state.tasks.filter((t) => t === 0).length;
@@ -281,14 +245,12 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const coded = codeInputs(this.factors, rows.map((i) => this.trainingValues[i]!));
     const distances = distanceTables(this.factors, coded, coded);
     const hyper = this.fitKernel(coded, distances, Float64Array.from(y), options);
-    const learnOwn = own.length >= OWN_LOADING_MIN_ROWS;
-    const loadings = sources.length === 0 ? { rho: [], own: 1 } : this.fitCorrelations(coded, distances, hyper, taskOf, Float64Array.from(y), sources.length, learnOwn, options);
-    const rho = [...loadings.rho];
-    const state: TargetState = { hyper, sources, rho, ownLoading: loadings.own, rows, tasks: taskOf, y, means: stats.map((s) => s.mean), sds: stats.map((s) => s.sd) };
+    const rho = sources.length === 0 ? [] : this.fitCorrelations(coded, distances, hyper, taskOf, Float64Array.from(y), sources.length, options);
+    const state: TargetState = { hyper, sources, rho, rows, tasks: taskOf, y, means: stats.map((s) => s.mean), sds: stats.map((s) => s.sd) };
     const minOwn = this.config.transferCheckMinOwnRows ?? DEFAULT_MULTITASK_CONFIG.transferCheckMinOwnRows;
     if (sources.length === 0) return { state, check: undefined };
     if (own.length < Math.max(3, minOwn)) {
-      return { state, check: undefined, agreement: this.agreementBeyondChance(coded, distances, hyper, taskOf, y, rho, learnOwn, options) };
+      return { state, check: undefined, agreement: this.agreementBeyondChance(coded, distances, hyper, taskOf, y, rho, options) };
     }
 
     // The kernel above was fitted on every row pooled, so a source unrelated to the campaign shapes
@@ -309,12 +271,12 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const ownCoded = codeInputs(this.factors, own.map((i) => this.trainingValues[i]!));
     const ownDistances = distanceTables(this.factors, ownCoded, ownCoded);
     const ownHyper = this.fitKernel(ownCoded, ownDistances, ownY, options);
-    const withSources = this.ownLeaveOneOut(coded, distances, hyper, loadings, taskOf, Float64Array.from(y), own.length);
-    const alone = this.ownLeaveOneOut(ownCoded, ownDistances, ownHyper, { rho: [], own: 1 }, own.map(() => 0), ownY, own.length);
+    const withSources = this.ownLeaveOneOut(coded, distances, hyper, rho, taskOf, Float64Array.from(y), own.length);
+    const alone = this.ownLeaveOneOut(ownCoded, ownDistances, ownHyper, [], own.map(() => 0), ownY, own.length);
     const check = { withSources, alone };
     const margin = this.config.transferCheckEvidence !== undefined ? this.config.transferCheckEvidence / own.length : 0.01;
     if (withSources > alone + margin) return { state, check };
-    return { state: { ...state, hyper: ownHyper, rho: sources.map(() => 0), ownLoading: 1, rows: own, tasks: own.map(() => 0), y: Array.from(ownY) }, check };
+    return { state: { ...state, hyper: ownHyper, rho: sources.map(() => 0), rows: own, tasks: own.map(() => 0), y: Array.from(ownY) }, check };
   }
 
   /**
@@ -327,7 +289,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
    * is none), and the agreement is (m − m₀)/(1 − m₀) for the median ρ² m of the sources and m₀ of
    * the permuted ones.
    */
-  private agreementBeyondChance(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, tasks: number[], y: number[], rho: number[], learnOwn: boolean, options: FitOptions): number {
+  private agreementBeyondChance(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, tasks: number[], y: number[], rho: number[], options: FitOptions): number {
     if (rho.length < 2) return 0; // one source agrees with nothing: ρ is not identified without own results
     const permuted = Float64Array.from(y);
     for (let t = 1; t <= rho.length; t++) {
@@ -335,8 +297,8 @@ export class MultiTaskGpSurrogate implements Surrogate {
       const values = shuffled(rows.map((i) => y[i]!), rngFor(options.seed, 'multitask-chance', t));
       rows.forEach((i, k) => (permuted[i] = values[k]!));
     }
-    const chance = this.fitCorrelations(coded, distances, hyper, tasks, permuted, rho.length, learnOwn, options).rho;
-    const medianSquare = (values: readonly number[]) => {
+    const chance = this.fitCorrelations(coded, distances, hyper, tasks, permuted, rho.length, options);
+    const medianSquare = (values: number[]) => {
       const squares = values.map((r) => r * r).sort((a, b) => a - b);
       const middle = squares.length / 2;
       return squares.length % 2 === 1 ? squares[Math.floor(middle)]! : (squares[middle - 1]! + squares[middle]!) / 2;
@@ -355,11 +317,11 @@ export class MultiTaskGpSurrogate implements Surrogate {
   }
 
   /** Mean leave-one-out log predictive density of the first `count` rows (standardised units). */
-  private ownLeaveOneOut(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, loadings: Loadings, tasks: number[], y: Float64Array, count: number): number {
+  private ownLeaveOneOut(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, rho: readonly number[], tasks: number[], y: Float64Array, count: number): number {
     const n = coded.n;
     const kx = crossCovariance(coded, coded, kernelTables(this.factors, distances, hyper), hyper);
     const noise = Math.exp(hyper.logNoise);
-    const k = icmCovariance(kx, loadings, tasks, noise);
+    const k = icmCovariance(kx, rho, tasks, noise);
     let l: Float64Array;
     try {
       l = choleskyWithJitter(k, n, priorVariance(hyper)).l;
@@ -399,22 +361,18 @@ export class MultiTaskGpSurrogate implements Surrogate {
   }
 
   /**
-   * λ = tanh θ by MAP: −log p(y | θ) − log N(θ; prior), its gradient ½ Σᵢⱼ (ααᵀ − K⁻¹)ᵢⱼ ∂Kᵢⱼ/∂θₜ
-   * with ∂B[a,b]/∂θₜ = (1 − λₜ²)(λ_b [a = t] + λ_a [b = t]) off the diagonal. θ holds the sources'
-   * parameters and, when `learnOwn`, the campaign's own last (its prior ownLoadingPrior).
+   * ρ = tanh θ by MAP: −log p(y | θ) − log N(θ; prior), its gradient ½ Σᵢⱼ (ααᵀ − K⁻¹)ᵢⱼ ∂Kᵢⱼ/∂θₛ
+   * with ∂B[a,b]/∂θₛ = (1 − ρₛ²)(ρ_b [a = s] + ρ_a [b = s]) off the diagonal.
    */
-  private fitCorrelations(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, tasks: number[], y: Float64Array, sourceCount: number, learnOwn: boolean, options: FitOptions): Loadings {
+  private fitCorrelations(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, tasks: number[], y: Float64Array, sourceCount: number, options: FitOptions): number[] {
     const n = coded.n;
     const kx = crossCovariance(coded, coded, kernelTables(this.factors, distances, hyper), hyper);
     const noise = Math.exp(hyper.logNoise);
     const prior = this.config.correlationPrior;
-    const ownPrior = this.config.ownLoadingPrior ?? DEFAULT_MULTITASK_CONFIG.ownLoadingPrior!;
-    const count = sourceCount + (learnOwn ? 1 : 0);
-    const split = (theta: Float64Array): Loadings => ({ rho: Array.from(theta.subarray(0, sourceCount), Math.tanh), own: learnOwn ? Math.tanh(theta[sourceCount]!) : 1 });
     const objective = (theta: Float64Array) => {
       if (options.signal?.aborted) throw new FitAbortedError();
-      const loadings = split(theta);
-      const k = icmCovariance(kx, loadings, tasks, noise);
+      const rho = Array.from(theta, Math.tanh);
+      const k = icmCovariance(kx, rho, tasks, noise);
       let l: Float64Array;
       try {
         l = choleskyWithJitter(k, n, priorVariance(hyper)).l;
@@ -425,36 +383,29 @@ export class MultiTaskGpSurrogate implements Surrogate {
       const alpha = solveUpperTransposed(l, n, solveLower(l, n, y));
       const logMl = -0.5 * y.reduce((s, v, i) => s + v * alpha[i]!, 0) - 0.5 * logDetFromCholesky(l, n);
       const kinv = inverseFromInverseFactor(invertLower(l, n), n);
-      const grad = new Float64Array(count);
-      // the parameter of task t (own: last, when learned; else none)
-      const slot = (t: number) => (t > 0 ? t - 1 : learnOwn ? sourceCount : -1);
+      const grad = new Float64Array(sourceCount);
       for (let i = 0; i < n; i++) {
         const a = tasks[i]!;
         for (let j = 0; j < i; j++) {
           const b = tasks[j]!;
           if (a === b) continue;
           const w = (alpha[i]! * alpha[j]! - kinv[i * n + j]!) * kx[i * n + j]!; // both triangles: ½ · 2
-          const ra = loadingOf(loadings, a);
-          const rb = loadingOf(loadings, b);
-          const sa = slot(a);
-          const sb = slot(b);
-          if (sa >= 0) grad[sa] = grad[sa]! + w * rb * (1 - ra * ra);
-          if (sb >= 0) grad[sb] = grad[sb]! + w * ra * (1 - rb * rb);
+          const ra = a === 0 ? 1 : rho[a - 1]!;
+          const rb = b === 0 ? 1 : rho[b - 1]!;
+          if (a > 0) grad[a - 1] = grad[a - 1]! + w * rb * (1 - ra * ra);
+          if (b > 0) grad[b - 1] = grad[b - 1]! + w * ra * (1 - rb * rb);
         }
       }
       let logPrior = 0;
-      for (let s = 0; s < count; s++) {
-        const p = s < sourceCount ? prior : ownPrior;
-        const z = (theta[s]! - p.mean) / p.sd;
+      for (let s = 0; s < sourceCount; s++) {
+        const z = (theta[s]! - prior.mean) / prior.sd;
         logPrior -= 0.5 * z * z;
-        grad[s] = grad[s]! - (theta[s]! - p.mean) / (p.sd * p.sd);
+        grad[s] = grad[s]! - (theta[s]! - prior.mean) / (prior.sd * prior.sd);
       }
       return { value: -(logMl + logPrior) / n, gradient: grad.map((g) => -g / n) };
     };
-    const start = new Float64Array(count).fill(CORRELATION_START);
-    if (learnOwn) start[sourceCount] = ownPrior.mean;
-    const { x } = minimizeLbfgs(objective, start, { maxIterations: this.config.correlationIterations, lower: -3, upper: 3 });
-    return split(x);
+    const { x } = minimizeLbfgs(objective, new Float64Array(sourceCount).fill(CORRELATION_START), { maxIterations: this.config.correlationIterations, lower: -3, upper: 3 });
+    return Array.from(x, Math.tanh);
   }
 
   private factorise(state: TargetState): TargetPosterior {
@@ -462,7 +413,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const n = coded.n;
     const kx = crossCovariance(coded, coded, kernelTables(this.factors, distanceTables(this.factors, coded, coded), state.hyper), state.hyper);
     const noise = Math.exp(state.hyper.logNoise);
-    const k = icmCovariance(kx, loadingsOf(state), state.tasks, noise);
+    const k = icmCovariance(kx, state.rho, state.tasks, noise);
     const { l } = choleskyWithJitter(k, n, priorVariance(state.hyper));
     const alpha = solveUpperTransposed(l, n, solveLower(l, n, state.y));
     return { coded, alpha, inverseFactor: invertLower(l, n) };
@@ -485,7 +436,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
       const m = coded.n;
       const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), state.hyper), state.hyper);
       for (let j = 0; j < n; j++) {
-        const b = taskCovariance(loadingsOf(state), 0, state.tasks[j]!);
+        const b = taskCovariance(state.rho, 0, state.tasks[j]!);
         for (let i = 0; i < m; i++) cross[i * n + j] = cross[i * n + j]! * b;
       }
       const prior = priorVariance(state.hyper);
