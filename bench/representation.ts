@@ -1,24 +1,33 @@
 /**
- * The autoencoder's latent space as a substance representation (issue 22): `npm run
- * bench:representation [-- --seeds 5 --tasks a,b]`. On every dataset task of the benchmark suite
- * (bench/suite/tasks), Gaussian processes that compare a role's substances by Morgan fingerprints
- * (the default), by the molecular autoencoder's latent means, or by both as two kernel factors are
- * trained on 5 % and 10 % of the measured candidates (seeded random draws, at least 10) and scored by
- * R² on up to 2,000 of the rest. The shipped autoencoder is used (models/autoencoder-uspto15k.athm.gz).
- * Writes bench/results/representation.{json,md}.
+ * Learned substance representations against Morgan fingerprints (issues 22 and 14): `npm run
+ * bench:representation [-- --seeds 5 --tasks a,b --kernels morgan,mpnn --out NAME]`. On every
+ * dataset task of the benchmark suite (bench/suite/tasks), Gaussian processes that compare a role's
+ * substances by Morgan fingerprints (the default), by the molecular autoencoder's latent means
+ * (latent), by the forward model's message-passing encoder (mpnn), or by Morgan and one of them as
+ * two kernel factors are trained on 5 % and 10 % of the measured candidates (seeded random draws, at
+ * least 10) and scored by R² on up to 2,000 of the rest. The shipped models are used
+ * (models/autoencoder-uspto15k.athm.gz, models/forward-uspto15k.athm.gz). Writes
+ * bench/results/NAME.{json,md} (default representation).
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { initChem } from '../src/chem/index.js';
-import { currentBackend, DEFAULT_GP_CONFIG, GaussianProcessSurrogate, initTensorBackend, type SubstanceKernel } from '../src/models/index.js';
+import { currentBackend, DEFAULT_GP_CONFIG, GaussianProcessSurrogate, initTensorBackend, SUBSTANCE_KERNELS, type SubstanceKernel } from '../src/models/index.js';
 import { reactionInputOf, schemaFromSpace } from '../src/models/schema.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { machine, quantile, writeResults } from './lib.js';
 import { loadTask, taskNames } from './suite/tasks.js';
 
-const { values: args } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, tasks: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { seeds: { type: 'string', default: '5' }, tasks: { type: 'string' }, kernels: { type: 'string', default: 'morgan,latent,morgan+latent,mpnn,morgan+mpnn' }, out: { type: 'string', default: 'representation' } },
+});
 const seeds = Number(args.seeds);
-const KERNELS: SubstanceKernel[] = ['morgan', 'latent', 'morgan+latent'];
+const KERNELS = args.kernels.split(',') as SubstanceKernel[];
+const unknown = KERNELS.filter((k) => !(SUBSTANCE_KERNELS as readonly string[]).includes(k));
+if (unknown.length > 0) {
+  process.stderr.write(`--kernels: unknown substance kernel(s) ${unknown.join(', ')}; choose from ${SUBSTANCE_KERNELS.join(', ')}\n`);
+  process.exit(2);
+}
 const SHARES = [0.05, 0.1];
 
 await initChem();
@@ -79,7 +88,9 @@ const wins = (share: number) => {
 const json = { date: new Date().toISOString(), machine: machine(), backend: currentBackend(), load_before: Number(loadBefore.toFixed(2)), seeds, kernels: KERNELS, rows, best_on: { '5%': wins(0.05), '10%': wins(0.1) } };
 const tasks = [...new Set(rows.map((r) => r.task))];
 const md = [
-  '# Substance representation: Morgan fingerprints against the autoencoder\'s latent space',
+  '# Substance representation: Morgan fingerprints against learned representations',
+  '',
+  'latent: the molecular autoencoder\'s latent means; mpnn: the forward model\'s message-passing encoder (mean of atom states, cosine distance); a + b: both as kernel factors.',
   '',
   `${json.date}, ${json.machine.cpu}, ${json.machine.cores} cores, backend ${json.backend}, load ${json.load_before} before; median R² over ${seeds} seeds`,
   '',
@@ -89,4 +100,4 @@ const md = [
   '',
   `Best on (tasks): 5 % ${JSON.stringify(json.best_on['5%'])}; 10 % ${JSON.stringify(json.best_on['10%'])}`,
 ].join('\n');
-writeResults('representation', json, md);
+writeResults(args.out, json, md);

@@ -25,12 +25,13 @@ import type { ModelSchema, ReactionInput } from './types.js';
 import { moleculeSimilarity } from './featurize/similarity.js';
 import { wlSimilarity } from './featurize/wl-subtree.js';
 import { latentDistance } from './featurize/latent.js';
+import { reactionEmbeddingDistance } from './featurize/reaction-embedding.js';
 import { scaledValue } from './featurize/conditions.js';
 
 export type FactorKind = 'role' | 'numeric' | 'categorical';
 
 /** How the GP compares two substances of a role. */
-export const SUBSTANCE_KERNELS = ['morgan', 'wl', 'morgan+wl', 'onehot', 'morgan+onehot', 'latent', 'morgan+latent'] as const;
+export const SUBSTANCE_KERNELS = ['morgan', 'wl', 'morgan+wl', 'onehot', 'morgan+onehot', 'latent', 'morgan+latent', 'mpnn', 'morgan+mpnn'] as const;
 export type SubstanceKernel = (typeof SUBSTANCE_KERNELS)[number];
 
 /** WL iterations: atoms compared up to three bonds away, as a radius-3 fingerprint would. */
@@ -48,7 +49,7 @@ export interface Factor {
   similarity?: SubstanceView;
 }
 
-type SubstanceView = 'morgan' | 'wl' | 'onehot' | 'latent';
+type SubstanceView = 'morgan' | 'wl' | 'onehot' | 'latent' | 'mpnn';
 
 export function factorsOf(schema: ModelSchema, fingerprintRadius: number, substanceKernel: SubstanceKernel = 'morgan'): Factor[] {
   const views = substanceKernel.split('+') as SubstanceView[];
@@ -80,6 +81,7 @@ function distance(factor: Factor, a: FactorValue, b: FactorValue): number {
   if (kind === 'role') {
     if (factor.similarity === 'onehot') return a === b ? 0 : 1;
     if (factor.similarity === 'latent') return latentDistance(a as string, b as string);
+    if (factor.similarity === 'mpnn') return reactionEmbeddingDistance(a as string, b as string);
     return 1 - (factor.similarity === 'wl' ? wlSimilarity(a as string, b as string, WL_ITERATIONS) : moleculeSimilarity(a as string, b as string, factor.radius!));
   }
   if (kind === 'numeric') return ((a as number) - (b as number)) ** 2 / 2;
