@@ -97,7 +97,8 @@ function readTraceLog(path: string): Map<string, CampaignTrace> {
 }
 
 function codeVersion(): SuiteResult['code'] {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  // trimEnd, not trim: a porcelain line starts with its status column, which may be a space
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trimEnd();
   try {
     const modified = git('status', '--porcelain', '--', 'src', 'bench').split('\n').filter(Boolean).map((l) => l.slice(3));
     return { commit: git('rev-parse', 'HEAD'), modified };
