@@ -4,7 +4,10 @@ import { defineConfig } from 'vitest/config';
  * Files that run one at a time, after the others: those that share the PostgreSQL test database,
  * judge the service by how fast it answers (event-loop delay, health probes beside heavy work,
  * load shedding, a live campaign's latencies), or compute hard enough (model training, EHVI,
- * whole campaigns through `serve`) that a neighbour would slow them past their timeouts.
+ * whole campaigns through `serve`) that a neighbour would slow them past their timeouts. Files
+ * that only compute, with no assertion on time and tests of at most 7 s alone (surrogates, the
+ * suite runner, discovery, twin substances, multi-objective campaigns), run with the others: the
+ * second core idles while this group runs.
  */
 const ALONE = [
   'test/db.test.ts',
@@ -16,18 +19,12 @@ const ALONE = [
   'test/security/ingestion.test.ts',
   'test/security/shed-reads.test.ts',
   'test/campaign-loop.test.ts',
-  'test/models-surrogates.test.ts',
   'test/forward-predict.test.ts',
   'test/service-retraining.test.ts',
-  'test/suite-runner.test.ts',
-  'test/suite-datasets.test.ts',
-  'test/objectives/multi-campaign-run.test.ts',
   'test/panel-pareto.test.ts',
   'test/server.test.ts',
   'test/service-faults.test.ts',
-  'test/discovery.test.ts',
   'test/campaign-planning-model.test.ts',
-  'test/twin-substances.test.ts',
 ];
 
 /**
