@@ -7,28 +7,21 @@
  */
 import { readAutoencoder } from '../../generative/autoencoder-file.js';
 import type { MolecularAutoencoder } from '../../generative/autoencoder.js';
+import { MoleculeVectors } from './molecule-vectors.js';
 
 let model: MolecularAutoencoder | undefined;
-const latents = new Map<string, Float32Array | null>();
+const latents = new MoleculeVectors((smiles) => {
+  model ??= readAutoencoder().model;
+  return model.encode([smiles])[0]!;
+});
 
 const FAR = 2;
-
-function latentOf(smiles: string): Float32Array | null {
-  let z = latents.get(smiles);
-  if (z === undefined) {
-    model ??= readAutoencoder().model;
-    z = smiles === '' ? null : model.encode([smiles])[0]!;
-    if (latents.size > 50_000) latents.clear();
-    latents.set(smiles, z);
-  }
-  return z;
-}
 
 /** Mean squared difference of the latent means (0 for the same molecule; about 2 between prior draws). */
 export function latentDistance(a: string, b: string): number {
   if (a === b) return 0;
-  const za = latentOf(a);
-  const zb = latentOf(b);
+  const za = latents.of(a);
+  const zb = latents.of(b);
   if (!za || !zb) return FAR;
   let sum = 0;
   for (let i = 0; i < za.length; i++) sum += (za[i]! - zb[i]!) ** 2;

@@ -9,13 +9,14 @@
  * default view's. A substance the encoder cannot read (the empty "none" choice, a SMILES RDKit
  * refuses) is its own kind: at distance 0 from itself and 1 from everything else.
  */
+import { SmilesError } from '../../chem/index.js';
 import { readForwardModel, type ForwardModelData } from '../forward/model-file.js';
 import { SparseGraphLayout } from '../graph-layout.js';
 import { encodeMolecules } from '../mpnn.js';
 import { packGraphs } from './graph-pack.js';
+import { MoleculeVectors } from './molecule-vectors.js';
 
 let model: ForwardModelData | undefined;
-const embeddings = new Map<string, Float32Array | null>();
 
 const FAR = 1;
 
@@ -28,28 +29,22 @@ function embed(smiles: string): Float32Array | null {
     const values = pooled.dataSync() as Float32Array;
     pooled.dispose();
     return Float32Array.from(values);
-  } catch {
-    return null;
+  } catch (error) {
+    // a SMILES RDKit cannot read is a substance of its own kind; anything else is a fault to report
+    if (error instanceof SmilesError) return null;
+    throw error;
   } finally {
     layout?.dispose();
   }
 }
 
-function embeddingOf(smiles: string): Float32Array | null {
-  let e = embeddings.get(smiles);
-  if (e === undefined) {
-    e = smiles === '' ? null : embed(smiles);
-    if (embeddings.size > 50_000) embeddings.clear();
-    embeddings.set(smiles, e);
-  }
-  return e;
-}
+const embeddings = new MoleculeVectors(embed);
 
 /** 1 − cosine similarity of the two molecules' pooled encoder states (0 for the same molecule). */
 export function reactionEmbeddingDistance(a: string, b: string): number {
   if (a === b) return 0;
-  const ea = embeddingOf(a);
-  const eb = embeddingOf(b);
+  const ea = embeddings.of(a);
+  const eb = embeddings.of(b);
   if (!ea || !eb) return FAR;
   let dot = 0;
   let na = 0;
