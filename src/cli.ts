@@ -80,6 +80,7 @@ program
   .option('--max-heavy-atoms <n>', 'larger molecules are left out (default 70)', positiveInt)
   .option('--elements <list>', "element symbols allowed, comma-separated (default: the organic set and the role's own substances' elements)")
   .option('--out <file>', 'write the best (all --top of them) as CSV')
+  .option('--no-forward', "do not ask the forward model for each of the best molecules' product")
   .option('--json', 'print the whole report as one JSON object')
   .option('--quiet', 'no progress on stderr')
   .action(async (campaign: string, options, command: Command) => {

@@ -128,7 +128,7 @@ describe('the shipped step model', () => {
 });
 
 describe('the mechanisms as a second opinion on forward predictions', () => {
-  const prediction = (product: string, probability: number, rank: number) => ({ rank, product, probability, template: '', drawing: product, changedAtoms: [] });
+  const prediction = (product: string, probability: number, rank: number) => ({ rank, product, probability, template: '', drawing: product, changedAtoms: [], reactantAtoms: [] });
   const chain = (products: string[], probability: number): Chain => ({ steps: [], probability, products });
 
   it('compares products as the work-up leaves them: onium ions give up a proton, alkoxides take one, nitro groups stay', () => {

@@ -19,8 +19,9 @@ interface Screened {
   screened: number;
   duplicates: number;
   rejected: { count: number; first: { line: number; name: string; reason: string }[] };
-  ranked: { rank: number; line: number; name: string; smiles: string; mean: number; sigma: number }[];
+  ranked: { rank: number; line: number; name: string; smiles: string; mean: number; sigma: number; product?: string | null }[];
   inCampaign: { name: string; mean: number; sigma: number };
+  forward?: { note: string; inCampaign: string | null; predicted: number };
   model: { version: number };
 }
 
@@ -84,6 +85,15 @@ describe('POST /api/campaigns/:id/screen', () => {
     const csv = `name,smiles\n${LIBRARY.split('\n').slice(1).map((l) => `${l.split(' ')[1]},${l.split(' ')[0]}`).join('\n')}\n`;
     const fromCsv = await screen('role=aryl_halide&format=csv&top=5', csv, { type: 'text/csv' });
     expect(fromCsv.body.ranked.map((m) => m.smiles)).toEqual(s.ranked.map((m) => m.smiles));
+    // the forward model's product with each of the best, unless asked not to
+    // (this campaign lists the reagents but not the amine: the forward model's top reaction is on
+    // a ligand, whatever the aryl halide, so it says so and gives no product that would mislead)
+    expect(s.forward?.note).toMatch(/^not applicable: the forward model's top reaction does not involve aryl_halide/);
+    expect(s.forward?.predicted).toBe(0);
+    expect(s.ranked.every((m) => !('product' in m))).toBe(true);
+    const without = await screen('role=aryl_halide&format=smi&top=5&forward=false', LIBRARY);
+    expect(without.body.forward).toBeUndefined();
+    expect(without.body.ranked.every((m) => !('product' in m))).toBe(true);
   }, 120_000);
 
   it('answers bad requests with 4xx naming the field, and asks for a token', async () => {
@@ -124,7 +134,7 @@ describe('the panel', () => {
     await expect.poll(() => page.locator('#screen-results').count()).toBe(1);
     const rows = page.locator('#screen-table tbody tr');
     expect(await rows.count()).toBe(api.ranked.length);
-    expect(await rows.first().locator('code').textContent()).toBe(api.ranked[0]!.smiles);
+    expect(await rows.first().locator('code').first().textContent()).toBe(api.ranked[0]!.smiles);
     await expect.poll(() => rows.first().locator('img.mol').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     expect(await page.locator('#screen-counts').textContent()).toMatch(/11 rows read: 7 molecules scored, 1 duplicate, 3 unusable/);
     expect(await page.locator('#screen-rejected li').allTextContents()).toEqual(api.rejected.first.map((x) => `line ${x.line} (${x.name}): ${x.reason}`));

@@ -12,6 +12,8 @@ import { GaussianProcessSurrogate, DEFAULT_GP_CONFIG, initTensorBackend, type Mo
 import { LibraryFormatError, readLibrary, type LibraryRecord } from '../src/screening/library-reader.js';
 import { atomsOf, defaultFilter, judgeMolecule } from '../src/screening/molecule-filter.js';
 import { screenLibrary, withSubstance } from '../src/screening/screen.js';
+import { rankedCsv, screenInCampaign } from '../src/screening/library-screen.js';
+import { shippedForwardCheck } from '../src/generative/forward-check.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { athanorCli, EXAMPLES, runBuchwaldHartwig, tempHome } from './helpers.js';
@@ -172,6 +174,34 @@ describe('screening a library with a trained model', () => {
   });
 });
 
+describe("the forward model's product with each of the best", () => {
+  it('predicts the product of each ranked molecule in the reaction when the reaction involves the role', async () => {
+    // the Buchwald–Hartwig reaction with its fixed amine (p-toluidine) among the substances, as a
+    // campaign that lists it would have; the model ignores a substance it was not trained on
+    const withAmine: ReactionInput = { ...context, substances: { ...context.substances, amine: 'Cc1ccc(N)cc1' } };
+    const setup = {
+      settings: { role: 'aryl_halide', context: withAmine, direction: 'maximize' as const, filter: defaultFilter([context.substances.aryl_halide!]), predict, fingerprints: gp.substanceFingerprints },
+      reaction: { aryl_halide: 'the best' },
+      basis: 'the best training row',
+      target: 'yield',
+      unit: '%',
+      model: { version: 1, kind: 'gp', trainingSize: 60 },
+      substances: [{ name: 'the best', smiles: context.substances.aryl_halide! }, { name: 'iodobenzene', smiles: 'Ic1ccccc1' }],
+    };
+    const report = await screenInCampaign(setup, readLibrary(smiPath), { top: 4, ranking: 'mean', forward: shippedForwardCheck() });
+    expect(report.forward?.note).toMatch(/^the top product of each molecule with the reaction's other substances.*\(4 of 4 have one\)$/);
+    expect(report.forward?.predicted).toBe(4);
+    // the campaign's aryl halide coupled to the amine's nitrogen
+    expect(report.forward?.inCampaign).toMatch(/N/);
+    const products = report.ranked.map((m) => m.product);
+    expect(products.every((p) => typeof p === 'string')).toBe(true);
+    expect(new Set(products).size).toBe(4); // each aryl halide gives its own product
+    const iodotoluene = report.ranked.find((m) => m.smiles === canonicalSmiles('Cc1ccc(I)cc1'));
+    if (iodotoluene) expect(canonicalSmiles(iodotoluene.product!)).toBe(canonicalSmiles('Cc1ccc(Nc2ccc(C)cc2)cc1'));
+    expect(rankedCsv(report).split('\n')[0]).toBe('rank,name,smiles,predicted_yield,sigma,heavy_atoms,library_line,forward_product');
+  }, 120_000);
+});
+
 describe('athanor screen', () => {
   const home = join(scratch, 'home');
   const athanor = athanorCli(home, 120_000);
@@ -189,6 +219,8 @@ describe('athanor screen', () => {
     expect(r.stdout).toContain('line 5 (broken): not a molecule');
     expect(r.stdout.match(/^\s+[1-4]  \d+\.\d+ ± \d+\.\d+ %  /gm)).toHaveLength(4);
     expect(r.stdout).toMatch(/^for comparison, .+ \(in the campaign\): \d+\.\d+ ± \d+\.\d+ %$/m);
+    // this campaign lists no amine: the forward model's top reaction does not involve the aryl halide, and it says so
+    expect(r.stdout).toMatch(/^forward model's products: not applicable: the forward model's top reaction does not involve aryl_halide/m);
     expect(r.stderr).toMatch(/each molecule replaces aryl_halide in the best result so far \(experiment \d+, yield [\d.]+/);
     const csv = readFileSync(out, 'utf8').trim().split('\n');
     expect(csv[0]).toBe('rank,name,smiles,predicted_yield,sigma,heavy_atoms,library_line');

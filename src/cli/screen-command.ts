@@ -10,7 +10,8 @@ import { initChem } from '../chem/index.js';
 import { getCampaign, resolveHome, type CampaignRow } from '../db/index.js';
 import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen, type ScreenRequest } from '../screening/campaign-screen.js';
 import { libraryFormatOf, LibraryFormatError, readLibrary } from '../screening/library-reader.js';
-import { rankedCsv, screenInCampaign } from '../screening/library-screen.js';
+import type { ForwardCheck } from '../generative/propose-substances.js';
+import { MAX_FORWARD_PRODUCTS, rankedCsv, screenInCampaign } from '../screening/library-screen.js';
 import { UsageError } from './errors.js';
 import { withHome } from './service-client.js';
 import { formatValue } from './format.js';
@@ -27,6 +28,8 @@ export interface ScreenOptions {
   maxHeavyAtoms?: number;
   elements?: string;
   out?: string;
+  /** false with --no-forward: no product predicted for the best molecules */
+  forward?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -86,10 +89,13 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
   say(`screening ${options.library} as ${setup.settings.role} in "${name}" with model version ${setup.model.version} (${setup.model.kind}, ${setup.model.trainingSize} results)\n`);
   say(`  each molecule replaces ${setup.settings.role} in ${setup.basis}\n`);
   let report;
+  const forward = options.forward === false ? undefined : await loadForwardCheck();
+  if (forward) say(`  the forward model predicts the product of the best ${Math.min(options.top, MAX_FORWARD_PRODUCTS)} (--no-forward skips it)\n`);
   try {
     report = await screenInCampaign(setup, readLibrary(options.library), {
       top: options.top,
       ranking: options.rank,
+      ...(forward ? { forward } : {}),
       onProgress: (p) => say(`  ${p.read.toLocaleString('en')} rows read, ${p.screened.toLocaleString('en')} molecules scored, ${p.rejected.toLocaleString('en')} unusable (${Math.round(p.read / Math.max(p.seconds, 1e-3)).toLocaleString('en')}/s)\n`),
     });
   } catch (error) {
@@ -111,11 +117,22 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
     ...(report.rejected.count > 10 ? [`  … ${report.rejected.count - 10} more (${Object.entries(report.rejected.byReason).map(([k, n]) => `${k}: ${n}`).join('; ')})`] : []),
     '',
     `best ${report.ranked.length} by predicted ${setup.target}${options.rank === 'ucb' ? ' (optimistic: mean + 2σ)' : ''}`,
-    ...report.ranked.map((m) => `${String(m.rank).padStart(4)}  ${formatValue(m.mean, null)} ± ${formatValue(m.sigma, setup.unit ?? null)}  ${m.name ? `${m.name}  ` : ''}${m.smiles}  (line ${m.line})`),
-    `for comparison, ${inCampaign.name} (in the campaign): ${formatValue(inCampaign.mean, null)} ± ${formatValue(inCampaign.sigma, setup.unit ?? null)}`,
+    ...report.ranked.map((m) => `${String(m.rank).padStart(4)}  ${formatValue(m.mean, null)} ± ${formatValue(m.sigma, setup.unit ?? null)}  ${m.name ? `${m.name}  ` : ''}${m.smiles}  (line ${m.line})${productNote(m.product)}`),
+    `for comparison, ${inCampaign.name} (in the campaign): ${formatValue(inCampaign.mean, null)} ± ${formatValue(inCampaign.sigma, setup.unit ?? null)}${report.forward?.inCampaign ? productNote(report.forward.inCampaign) : ''}`,
+    ...(report.forward ? [`forward model's products: ${report.forward.note}`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+function productNote(product: string | null | undefined): string {
+  if (product === undefined) return '';
+  return product === null ? '  → no predicted reaction involves it' : `  → ${product}`;
+}
+
+/** The shipped forward model, loaded only when a screen asks for products. */
+async function loadForwardCheck(): Promise<ForwardCheck> {
+  return (await import('../generative/forward-check.js')).shippedForwardCheck();
 }
 
 /** --elements C,H,N,O,Br as symbols. */

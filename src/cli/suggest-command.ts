@@ -108,6 +108,5 @@ export async function suggestSubstancesCommand(campaignId: string, options: Sugg
 
 /** The shipped forward model's check of each suggestion's reaction. */
 async function forwardCheck() {
-  const [{ ForwardPredictor }, { forwardCheckOf }] = await Promise.all([import('../models/forward/predictor.js'), import('../generative/forward-check.js')]);
-  return forwardCheckOf(ForwardPredictor.load());
+  return (await import('../generative/forward-check.js')).shippedForwardCheck();
 }

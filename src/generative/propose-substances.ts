@@ -14,13 +14,15 @@ import { morganFingerprint, tanimoto } from '../chem/fingerprint.js';
 import type { ReactionInput } from '../models/types.js';
 import { normal, rngFor } from '../util/random.js';
 import { judgeMolecule, type MoleculeFilter } from '../screening/molecule-filter.js';
-import { UCB_BETA, withSubstance, type Posterior } from '../screening/screen.js';
+import { reactantsOf, UCB_BETA, withSubstance, type Posterior } from '../screening/screen.js';
 import type { MolecularAutoencoder } from './autoencoder.js';
 import { RoleStructure } from './structure-checks.js';
 
 export interface ForwardCheck {
   /** top-1 reaction centre (template SMARTS) and product of reactants, or null when no template applies */
   topPrediction(reactants: string): { template: string; product: string } | null;
+  /** the top-1 product of `molecule` with `others` ('.'-joined) when it carries the molecule's skeleton (at least half its atoms); else null */
+  productWith(molecule: string, others: string): string | null;
 }
 
 export interface ProposalSettings {
@@ -202,7 +204,10 @@ export async function proposeSubstances(settings: ProposalSettings): Promise<Pro
  * e.g. a campaign listing reagents but not the fixed coupling partner) the check cannot judge a
  * new substance, and says so.
  */
-function forwardReference(settings: ProposalSettings, startedFrom: readonly { name: string; smiles: string }[]): { reference: { template: string; product: string } | null; note: string } {
+export function forwardReference(
+  settings: Pick<ProposalSettings, 'forward' | 'context' | 'role' | 'substances'>,
+  startedFrom: readonly { name: string; smiles: string }[],
+): { reference: { template: string; product: string } | null; note: string } {
   if (!settings.forward) return { reference: null, note: 'not asked' };
   const reference = settings.forward.topPrediction(reactantsOf(settings.context));
   if (!reference) return { reference: null, note: `not applicable: no reaction template applies to the campaign's reaction` };
@@ -215,9 +220,3 @@ function forwardReference(settings: ProposalSettings, startedFrom: readonly { na
   return { reference, note: `the same reaction centre as with the campaign's substance (${reference.template})` };
 }
 
-/** The reaction's substances as reactants for the forward model. */
-function reactantsOf(input: ReactionInput): string {
-  return Object.values(input.substances)
-    .filter((s) => s !== '')
-    .join('.');
-}

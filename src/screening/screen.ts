@@ -167,6 +167,13 @@ export function withSubstance(context: ReactionInput, role: string, smiles: stri
   return { substances: { ...context.substances, [role]: smiles }, conditions };
 }
 
+/** The reaction's substances as reactants for the forward model. */
+export function reactantsOf(input: ReactionInput): string {
+  return Object.values(input.substances)
+    .filter((s) => s !== '')
+    .join('.');
+}
+
 /** Larger is better. */
 function scorer(direction: 'maximize' | 'minimize', ranking: ScreenRanking): (mean: number, sigma: number) => number {
   const sign = direction === 'maximize' ? 1 : -1;

@@ -24,6 +24,8 @@ export interface ForwardPrediction {
   drawing: string;
   /** atoms of `drawing` whose bonds, hydrogens or charge the reaction changed */
   changedAtoms: number[];
+  /** the reactants' atoms (in the order they are written) that end up in the product */
+  reactantAtoms: number[];
 }
 
 export interface PredictOptions {
@@ -93,6 +95,7 @@ export class ForwardPredictor {
         probability: ranked.probability,
         template: this.model.header.templates.general[ranked.candidate.general]!.template.smarts,
         ...drawingOf(graph, ranked.candidate),
+        reactantAtoms: [...ranked.candidate.productAtoms],
       }));
   }
 

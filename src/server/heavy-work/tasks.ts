@@ -49,7 +49,7 @@ export type HeavyTask =
   | { kind: 'campaign'; request: NewCampaignRequest }
   | { kind: 'mechanism'; reactants: string; top: number; /** how many of the top chains are drawn */ pictures: number }
   | { kind: 'suggest'; sources: SuggestionSources; request: SuggestionRequest }
-  | { kind: 'screen'; sources: SuggestionSources; request: ScreenRequest; library: LibraryText & { format: LibraryFormat }; top: number; ranking: ScreenRanking };
+  | { kind: 'screen'; sources: SuggestionSources; request: ScreenRequest; library: LibraryText & { format: LibraryFormat }; top: number; ranking: ScreenRanking; forward: boolean };
 
 export interface HeavyResults {
   predict: (ForwardPrediction & Partial<SecondOpinion>)[];
@@ -126,7 +126,8 @@ async function screen(task: Extract<HeavyTask, { kind: 'screen' }>): Promise<Lib
   await initTensorBackend({ log: null });
   try {
     const setup = await prepareCampaignScreen(screenSourcesOf(task.sources), task.request);
-    return await screenInCampaign(setup, readLibrary(task.library, task.library.format), { top: task.top, ranking: task.ranking });
+    const forward = task.forward ? forwardCheckOf(await forwardModel()) : undefined;
+    return await screenInCampaign(setup, readLibrary(task.library, task.library.format), { top: task.top, ranking: task.ranking, ...(forward ? { forward } : {}) });
   } catch (error) {
     if (error instanceof ScreenSetupError) throw refusalOf(error);
     if (error instanceof LibraryFormatError) throw new TaskRefusal({ status: 400, code: 'invalid_library', message: error.message, field: 'library' });

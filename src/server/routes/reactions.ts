@@ -19,6 +19,7 @@ export const predictedProductSchema = z.object({
   template: z.string().describe('Reaction centre of the template that proposed it (SMARTS)'),
   drawing: z.string().describe('The product written so that changedAtoms index its atoms'),
   changedAtoms: z.array(z.int()).describe('Atoms of `drawing` whose bonds, hydrogens or charge changed'),
+  reactantAtoms: z.array(z.int()).describe('Atoms of the reactants, numbered as they are written, that end up in the product'),
   mechanismSupport: z.number().optional().describe('With `mechanism=true`: the share of the best mechanisms (chains of elementary steps) that end in this product'),
 });
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { listObservations, loadLatestModelVersion, type CampaignRow } from '../../db/index.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import type { LibraryFormat } from '../../screening/library-reader.js';
-import type { LibraryScreenResult } from '../../screening/library-screen.js';
+import { MAX_FORWARD_PRODUCTS, type LibraryScreenResult } from '../../screening/library-screen.js';
 import type { ScreenRequest } from '../../screening/campaign-screen.js';
 import { apiError } from '../errors.js';
 import type { SuggestionSources } from '../heavy-work/tasks.js';
@@ -39,6 +39,7 @@ export const screenQuery = z.object({
     .optional()
     .describe("Elements allowed (default: the organic set and the role's own substances' elements)"),
   max_heavy_atoms: z.coerce.number().int().min(1).max(500).optional().describe('Molecules with more heavy atoms are set aside (default 70)'),
+  forward: z.enum(['true', 'false']).optional().describe(`Ask the forward model for each of the best molecules' product in the reaction (the first ${MAX_FORWARD_PRODUCTS}; default true)`),
 });
 
 const moleculeSchema = z.object({
@@ -49,6 +50,7 @@ const moleculeSchema = z.object({
   heavyAtoms: z.int(),
   mean: z.number().describe('Predicted value of the objective'),
   sigma: z.number(),
+  product: z.string().nullable().optional().describe("The forward model's top product with this molecule and the reaction's other substances; null when the predicted reaction leaves the molecule out; absent when not asked or not applicable"),
 });
 
 export const screenSchema = z.object({
@@ -69,6 +71,13 @@ export const screenSchema = z.object({
     first: z.array(z.object({ line: z.int(), name: z.string(), reason: z.string() })).describe('The first hundred unusable records, each with its line and why'),
   }),
   ranked: z.array(moleculeSchema),
+  forward: z
+    .object({
+      note: z.string().describe("Whether the forward model's products say something about the role: 'not applicable: …' when its top reaction does not involve the role (then no product is given)"),
+      inCampaign: z.string().nullable().describe("The forward model's top product with the role's campaign substance"),
+      predicted: z.int().describe('How many of the best molecules it was asked for'),
+    })
+    .optional(),
   seconds: z.number(),
   perSecond: z.number(),
 });
@@ -81,7 +90,7 @@ export interface LibraryUpload {
 }
 
 /** A screen's settings as the API's query gives them (the panel's form gives some of them). */
-export type ScreenQuery = Pick<z.output<typeof screenQuery>, 'role' | 'top' | 'rank'> & Partial<Pick<z.output<typeof screenQuery>, 'with' | 'elements' | 'max_heavy_atoms'>>;
+export type ScreenQuery = Pick<z.output<typeof screenQuery>, 'role' | 'top' | 'rank'> & Partial<Pick<z.output<typeof screenQuery>, 'with' | 'elements' | 'max_heavy_atoms' | 'forward'>>;
 
 /** NAME=VALUE;NAME=VALUE as an assignment (split at each pair's first '=': a SMILES value has its own). */
 export function fixedParameters(text: string | undefined): Record<string, string> | undefined {
@@ -98,7 +107,7 @@ export async function screenForCampaign(services: Services, row: CampaignRow, qu
     ...(query.max_heavy_atoms ? { maxHeavyAtoms: query.max_heavy_atoms } : {}),
     ...(query.elements ? { elements: query.elements.split(',') } : {}),
   };
-  return services.work.screenLibrary({ sources: await workerSources(services, row), request, library, top: query.top, ranking: query.rank });
+  return services.work.screenLibrary({ sources: await workerSources(services, row), request, library, top: query.top, ranking: query.rank, forward: query.forward !== 'false' });
 }
 
 /** What a worker thread needs of a campaign to screen or suggest for it, read from the database here. */
