@@ -196,8 +196,8 @@ describe("the forward model's product with each of the best", () => {
     const products = report.ranked.map((m) => m.product);
     expect(products.every((p) => typeof p === 'string')).toBe(true);
     expect(new Set(products).size).toBe(4); // each aryl halide gives its own product
-    const iodotoluene = report.ranked.find((m) => m.smiles === canonicalSmiles('Cc1ccc(I)cc1'));
-    if (iodotoluene) expect(canonicalSmiles(iodotoluene.product!)).toBe(canonicalSmiles('Cc1ccc(Nc2ccc(C)cc2)cc1'));
+    // each is the C–N coupling: the halogen replaced by the amine's nitrogen (4-iodotoluene would give Cc1ccc(Nc2ccc(C)cc2)cc1)
+    for (const m of report.ranked) expect(canonicalSmiles(m.product!)).toBe(canonicalSmiles(m.smiles.replace(/Br|Cl|I/, 'N(c9ccc(C)cc9)')));
     expect(rankedCsv(report).split('\n')[0]).toBe('rank,name,smiles,predicted_yield,sigma,heavy_atoms,library_line,forward_product');
   }, 120_000);
 });

@@ -204,10 +204,7 @@ export async function proposeSubstances(settings: ProposalSettings): Promise<Pro
  * e.g. a campaign listing reagents but not the fixed coupling partner) the check cannot judge a
  * new substance, and says so.
  */
-export function forwardReference(
-  settings: Pick<ProposalSettings, 'forward' | 'context' | 'role' | 'substances'>,
-  startedFrom: readonly { name: string; smiles: string }[],
-): { reference: { template: string; product: string } | null; note: string } {
+function forwardReference(settings: ProposalSettings, startedFrom: readonly { name: string; smiles: string }[]): { reference: { template: string; product: string } | null; note: string } {
   if (!settings.forward) return { reference: null, note: 'not asked' };
   const reference = settings.forward.topPrediction(reactantsOf(settings.context));
   if (!reference) return { reference: null, note: `not applicable: no reaction template applies to the campaign's reaction` };

@@ -17,7 +17,7 @@ import { reactantsOf, screenLibrary, withSubstance, type ScreenedMolecule, type 
 export const MAX_FORWARD_PRODUCTS = 100;
 
 export interface ForwardProducts {
-  /** Whether the forward model's products say something about the role, and what they were compared with. */
+  /** Whether the forward model's products say something about the role here, and how many of them it found. */
   note: string;
   /** The forward model's top product for the campaign's own reaction, when its reaction involves the role. */
   inCampaign: string | null;
@@ -67,7 +67,7 @@ export async function screenInCampaign(setup: CampaignScreen, records: AsyncIter
   };
 }
 
-/** The forward model's top product with each of the first ranked molecules in the reaction (null: no template applies). */
+/** The forward model's top product with each of the first ranked molecules in the reaction (null: its predicted reaction leaves the molecule out). */
 function forwardProducts(setup: CampaignScreen, ranked: ScreenedMolecule[], forward: ForwardCheck): { summary: ForwardProducts; ranked: LibraryScreenResult['ranked'] } {
   const { context, role } = setup.settings;
   // A product says something about a molecule only when it carries the molecule's skeleton: a
