@@ -21,7 +21,8 @@
  * Reads ../shared/data (datasetPath: falls back to examples/data and says so). Options:
  *   --seeds N (20) --budget B (40) --batch b (4) --bh-targets i,j (all 15 by index) --fractions f,…
  *   (1,0.01,0.1,0.2) --da-targets T,… (90,105,120) --cpa-targets i,… (all 5 imines by index)
- *   --out name (transfer) --skip-da --skip-bh --skip-cpa; --merge a,b,… writes --out from the
+ *   --out name (transfer) --skip-da --skip-bh --skip-cpa --transfer multitask|ranking-ensemble
+ *   (planner.model.transfer, default multitask); --merge a,b,… writes --out from the
  *   results of runs written separately (one process per dataset, side by side)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCampaignFile, type CampaignSpec, type PriorSourceSpec } from '../src/campaign/index.js';
 import { openDatabase } from '../src/db/index.js';
+import { TRANSFER_MODELS, type TransferModel } from '../src/models/transfer-models.js';
 import { readCsv, type CsvRow } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { datasetCampaign, datasetPath, machine, quantile, ROOT, writeResults } from './lib.js';
@@ -48,6 +50,9 @@ const OUT = option('out', 'transfer');
 const SKIP_DA = process.argv.includes('--skip-da');
 const SKIP_BH = process.argv.includes('--skip-bh');
 const SKIP_CPA = process.argv.includes('--skip-cpa');
+/** The transfer model the campaigns with prior data use (planner.model.transfer). */
+const TRANSFER = option('transfer', 'multitask') as TransferModel;
+if (!TRANSFER_MODELS.includes(TRANSFER)) throw new Error(`--transfer must be one of ${TRANSFER_MODELS.join(', ')}`);
 
 interface Arm {
   label: string;
@@ -197,7 +202,8 @@ async function main(): Promise<void> {
     const armStarted = performance.now();
     for (let seed = 1; seed <= SEEDS; seed++) {
       const file = sourcesFor(seed);
-      const spec: CampaignSpec = { ...base, name: `${task} ${arm.label} seed ${seed}`, seed, ...(file ? { prior: [prior(file)] } : {}) };
+      const planner = { ...base.planner, model: { substance_kernel: base.planner.model?.substance_kernel ?? 'morgan', transfer: TRANSFER } };
+      const spec: CampaignSpec = { ...base, planner, name: `${task} ${arm.label} seed ${seed}`, seed, ...(file ? { prior: [prior(file)] } : {}) };
       const trace = await runCampaign(database.db, spec, home);
       const values = trace.values.map((v) => v ?? Number.NEGATIVE_INFINITY);
       const hit = values.findIndex((v) => v >= top.threshold - 1e-9);
@@ -337,7 +343,11 @@ async function learnedCorrelations(database: Awaited<ReturnType<typeof openDatab
   if (!campaign) return { first: {}, newest: {} };
   const versions = [...(await listModelVersions(database.db, campaign.id))].sort((a, b) => a.version - b.version);
   const rhoOf = (metrics: Record<string, number> | undefined) =>
-    Object.fromEntries(Object.entries(metrics ?? {}).filter(([k]) => k.startsWith('task_correlation:')).map(([k, v]) => [k.slice('task_correlation:'.length), Math.round(v * 100) / 100]));
+    Object.fromEntries(
+      Object.entries(metrics ?? {})
+        .filter(([k]) => k.startsWith('task_correlation:') || k.startsWith('source_weight:'))
+        .map(([k, v]) => [k.slice(k.indexOf(':') + 1), Math.round(v * 100) / 100]),
+    );
   return { first: rhoOf(versions[0]?.metrics), newest: rhoOf(versions.at(-1)?.metrics) };
 }
 

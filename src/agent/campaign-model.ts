@@ -8,7 +8,7 @@ import { Measurements } from '../measurements/measurements.js';
 import { trainingTableWithPrior } from '../measurements/prior.js';
 import { Objective } from '../objectives/objective.js';
 import { appendEvent, latestEventPayloads, listObservations, listUsablePriorResults, loadLatestModelVersion, saveModelVersion, type Db } from '../db/index.js';
-import { FitAbortedError, GaussianProcessSurrogate, loadSurrogate, MultiTaskGpSurrogate, ModelError, reactionInputOf, reactionInputOfPoint, schemaFromSpace, type ModelSchema, type ReactionInput, type SavedModel, type Surrogate } from '../models/index.js';
+import { FitAbortedError, GaussianProcessSurrogate, loadSurrogate, MultiTaskGpSurrogate, ModelError, RankingEnsembleSurrogate, reactionInputOf, reactionInputOfPoint, schemaFromSpace, type ModelSchema, type ReactionInput, type SavedModel, type Surrogate } from '../models/index.js';
 import type { ModelView } from '../planner/recommender.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { CampaignModel } from './campaign-runtime.js';
@@ -31,7 +31,7 @@ export function modelView(space: SearchSpace, surrogate: Surrogate, target: stri
       if (!posterior) throw new Error(`the model predicts no ${target}`);
       return { mean: posterior.mean, sigma: posterior.sigma };
     },
-    ...(surrogate instanceof MultiTaskGpSurrogate && surrogate.sourceAgreement !== undefined ? { sourceAgreement: surrogate.sourceAgreement } : {}),
+    ...((surrogate instanceof MultiTaskGpSurrogate || surrogate instanceof RankingEnsembleSurrogate) && surrogate.sourceAgreement !== undefined ? { sourceAgreement: surrogate.sourceAgreement } : {}),
     ...(surrogate instanceof GaussianProcessSurrogate
       ? { believer: (candidates: number[]) => surrogate.believer(candidates.map((c) => reactionInputOf(space, c)), target) }
       : {}),
@@ -247,7 +247,7 @@ export class SurrogateCampaignModel implements CampaignModel {
         schema: this.schema,
         data: { inputs, targets: values, ...(tasks ? { tasks } : {}) },
         seed: this.spec.seed,
-        ...(this.spec.planner.model ? { settings: { substanceKernel: this.spec.planner.model.substance_kernel } } : {}),
+        ...(this.spec.planner.model ? { settings: { substanceKernel: this.spec.planner.model.substance_kernel, transfer: this.spec.planner.model.transfer } } : {}),
         ...(decision.mode === 'warm' && current ? { warmStart: current.saved } : {}),
       },
       this.lifetime.signal,

@@ -4,7 +4,7 @@
  * can run in a worker thread as well as here. Trainers decide where it runs.
  */
 import { initChem } from '../chem/index.js';
-import { DEFAULT_MULTITASK_CONFIG, defaultSurrogate, loadSurrogate, MultiTaskGpSurrogate, type FitReport, type ModelSchema, type SavedModel, type SurrogateSettings, type TrainingData } from '../models/index.js';
+import { DEFAULT_MULTITASK_CONFIG, DEFAULT_RANKING_ENSEMBLE_CONFIG, defaultSurrogate, loadSurrogate, MultiTaskGpSurrogate, RankingEnsembleSurrogate, type FitReport, type ModelSchema, type SavedModel, type Surrogate, type SurrogateSettings, type TrainingData } from '../models/index.js';
 
 export interface FitRequest {
   schema: ModelSchema;
@@ -37,11 +37,18 @@ export async function fitSurrogate(request: FitRequest, signal?: AbortSignal): P
   // rows of related tasks (prior data, docs/transfer.md) call for the multi-task GP
   const related = request.data.tasks?.some((t) => t !== '') === true;
   const surrogate = related
-    ? new MultiTaskGpSurrogate(request.schema, request.settings?.substanceKernel ? { ...DEFAULT_MULTITASK_CONFIG, substanceKernel: request.settings.substanceKernel } : DEFAULT_MULTITASK_CONFIG)
+    ? transferSurrogate(request.schema, request.settings ?? {})
     : defaultSurrogate(request.schema, request.data.inputs.length, request.settings);
   const warm = request.warmStart?.kind === surrogate.kind ? await loadSurrogate(request.schema, request.warmStart) : undefined;
   const report = await surrogate.fit(request.data, { seed: request.seed, ...(warm ? { warmStart: warm } : {}), ...(signal ? { signal } : {}) });
   return { saved: await surrogate.save(), report, warmStarted: warm !== undefined };
+}
+
+function transferSurrogate(schema: ModelSchema, settings: SurrogateSettings): Surrogate {
+  const kernel = settings.substanceKernel ? { substanceKernel: settings.substanceKernel } : {};
+  return settings.transfer === 'ranking-ensemble'
+    ? new RankingEnsembleSurrogate(schema, { ...DEFAULT_RANKING_ENSEMBLE_CONFIG, ...kernel })
+    : new MultiTaskGpSurrogate(schema, { ...DEFAULT_MULTITASK_CONFIG, ...kernel });
 }
 
 /** Fits on the calling thread: for `athanor run`, tests, and the benchmark's comparison. */

@@ -3,6 +3,7 @@
  * filled in; numeric ranges are expanded to their values. */
 
 import type { SubstanceKernel } from '../models/gp-kernel.js';
+import type { TransferModel } from '../models/transfer-models.js';
 import type { AcquisitionName, InitialDesign, ParetoAcquisitionName, StrategyName } from './kinds.js';
 
 export type Direction = 'maximize' | 'minimize';
@@ -185,7 +186,7 @@ export interface PlannerSpec {
   /** Settings of the discovery strategy. */
   discovery?: DiscoverySpec;
   /** Choices about the surrogate: how the Gaussian process compares substances. */
-  model?: { substance_kernel: SubstanceKernel };
+  model?: { substance_kernel: SubstanceKernel; transfer: TransferModel };
 }
 
 export interface DiscoverySpec {

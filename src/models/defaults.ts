@@ -16,7 +16,9 @@ import { DeepEnsembleSurrogate } from './ensemble.js';
 import type { SubstanceKernel } from './gp-kernel.js';
 import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
 import { MultiTaskGpSurrogate } from './multitask-gp.js';
+import { RankingEnsembleSurrogate } from './ranking-ensemble.js';
 import { RoutedSurrogate } from './routed.js';
+import type { TransferModel } from './transfer-models.js';
 import { ModelError, type ModelSchema, type SavedModel, type Surrogate } from './types.js';
 
 /** Every model kind a stored version may name, with how it comes back: a new kind is one entry. */
@@ -25,6 +27,7 @@ export const MODEL_KINDS: Readonly<Record<string, (schema: ModelSchema, saved: S
   'mpnn-ensemble': (schema, saved) => DeepEnsembleSurrogate.restore(schema, saved),
   [RoutedSurrogate.KIND]: (schema, saved) => RoutedSurrogate.restore(schema, saved),
   [MultiTaskGpSurrogate.KIND]: (schema, saved) => MultiTaskGpSurrogate.restore(schema, saved),
+  [RankingEnsembleSurrogate.KIND]: (schema, saved) => RankingEnsembleSurrogate.restore(schema, saved),
 };
 
 /** Training sizes up to this get the GP; larger ones the ensemble, with the GP for novel substances. */
@@ -34,6 +37,8 @@ export const GP_MAX_TRAINING_SIZE = 1000;
 export interface SurrogateSettings {
   /** How the GP compares substances (default morgan). */
   substanceKernel?: SubstanceKernel;
+  /** How prior data of related tasks is used (docs/transfer.md); default multitask. */
+  transfer?: TransferModel;
 }
 
 export function defaultSurrogate(schema: ModelSchema, trainingSize: number, settings: SurrogateSettings = {}): Surrogate {

@@ -13,6 +13,8 @@ import {
   type Factor,
   type KernelHyper,
 } from './gp-kernel.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { FitAbortedError } from './types.js';
 import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, solveLower, solveUpperTransposed } from './linalg.js';
 
 export interface Prior {
@@ -145,3 +147,31 @@ export function negativeLogPosterior(
 }
 
 export { hyperToVector };
+
+/**
+ * The reaction kernel's hyperparameters by MAP (weak priors, L-BFGS from the default start) on
+ * standardised values: the fit the transfer models share for rows pooled over several tasks.
+ */
+export function fitKernelByMap(factors: Factor[], coded: CodedInputs, distances: Float64Array[], y: Float64Array, iterations: number, signal?: AbortSignal): KernelHyper {
+  const start = defaultHyper(factors);
+  if (coded.n < 2) return start;
+  const priors = defaultPriors(factors);
+  const { x } = minimizeLbfgs(
+    (theta) => {
+      if (signal?.aborted) throw new FitAbortedError();
+      return negativeLogPosterior(factors, coded, distances, y, priors, theta);
+    },
+    hyperToVector(start),
+    { maxIterations: iterations, lower: -12, upper: 8 },
+  );
+  return vectorToHyper(x, factors.length);
+}
+
+/** Mean and sample sd (1 when there is no spread), the standardisation of one task's values. */
+export function meanSd(values: readonly number[]): { mean: number; sd: number } {
+  if (values.length === 0) return { mean: 0, sd: 1 };
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, values.length - 1);
+  const sd = Math.sqrt(variance);
+  return { mean, sd: sd > 1e-9 ? sd : 1 };
+}

@@ -21,7 +21,7 @@ import { FEATURIZER_VERSION } from '../chem/index.js';
 import { rngFor, shuffled } from '../util/random.js';
 import { initTensorBackend } from './backend.js';
 import { codeInputs, crossCovariance, distanceTables, factorsOf, factorValues, kernelTables, priorVariance, type CodedInputs, type Factor, type KernelHyper } from './gp-kernel.js';
-import { defaultHyper, defaultPriors, negativeLogPosterior } from './gp-likelihood.js';
+import { fitKernelByMap, meanSd } from './gp-likelihood.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, solveLower, solveUpperTransposed } from './linalg.js';
 import { checkTrainingData, schemaKey } from './schema.js';
@@ -112,14 +112,6 @@ interface Header {
   correlations: Record<string, Record<string, number>>;
   /** Targets whose sources failed the check: predicted by the campaign's own GP (tensor `own-gp`). */
   ownOnly?: string[];
-}
-
-function meanSd(values: number[]): { mean: number; sd: number } {
-  if (values.length === 0) return { mean: 0, sd: 1 };
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
-  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, values.length - 1);
-  const sd = Math.sqrt(variance);
-  return { mean, sd: sd > 1e-9 ? sd : 1 };
 }
 
 /** The task covariance B[a, b] for task indices a, b (0 = own, ρ₀ = 1). */
@@ -244,7 +236,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
 
     const coded = codeInputs(this.factors, rows.map((i) => this.trainingValues[i]!));
     const distances = distanceTables(this.factors, coded, coded);
-    const hyper = this.fitKernel(coded, distances, Float64Array.from(y), options);
+    const hyper = fitKernelByMap(this.factors, coded, distances, Float64Array.from(y), this.config.kernelIterations, options.signal);
     const rho = sources.length === 0 ? [] : this.fitCorrelations(coded, distances, hyper, taskOf, Float64Array.from(y), sources.length, options);
     const state: TargetState = { hyper, sources, rho, rows, tasks: taskOf, y, means: stats.map((s) => s.mean), sds: stats.map((s) => s.sd) };
     const minOwn = this.config.transferCheckMinOwnRows ?? DEFAULT_MULTITASK_CONFIG.transferCheckMinOwnRows;
@@ -270,7 +262,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const ownY = Float64Array.from(y.slice(0, own.length));
     const ownCoded = codeInputs(this.factors, own.map((i) => this.trainingValues[i]!));
     const ownDistances = distanceTables(this.factors, ownCoded, ownCoded);
-    const ownHyper = this.fitKernel(ownCoded, ownDistances, ownY, options);
+    const ownHyper = fitKernelByMap(this.factors, ownCoded, ownDistances, ownY, this.config.kernelIterations, options.signal);
     const withSources = this.ownLeaveOneOut(coded, distances, hyper, rho, taskOf, Float64Array.from(y), own.length);
     const alone = this.ownLeaveOneOut(ownCoded, ownDistances, ownHyper, [], own.map(() => 0), ownY, own.length);
     const check = { withSources, alone };
@@ -337,27 +329,6 @@ export class MultiTaskGpSurrogate implements Surrogate {
       total += 0.5 * Math.log(precision / (2 * Math.PI)) - (alpha[i]! * alpha[i]!) / (2 * precision);
     }
     return total / count;
-  }
-
-  /** The reaction kernel's hyperparameters by MAP on every kept row (tasks pooled). */
-  private fitKernel(coded: CodedInputs, distances: Float64Array[], y: Float64Array, options: FitOptions): KernelHyper {
-    const start = defaultHyper(this.factors);
-    if (coded.n < 2) return start;
-    const priors = defaultPriors(this.factors);
-    const { x } = minimizeLbfgs(
-      (theta) => {
-        if (options.signal?.aborted) throw new FitAbortedError();
-        return negativeLogPosterior(this.factors, coded, distances, y, priors, theta);
-      },
-      Float64Array.from([...start.logLength, start.logProductVariance, ...start.logFactorVariance, start.logNoise]),
-      { maxIterations: this.config.kernelIterations, lower: -12, upper: 8 },
-    );
-    return {
-      logLength: Array.from(x.slice(0, this.factors.length)),
-      logProductVariance: x[this.factors.length]!,
-      logFactorVariance: Array.from(x.slice(this.factors.length + 1, 2 * this.factors.length + 1)),
-      logNoise: x[2 * this.factors.length + 1]!,
-    };
   }
 
   /**

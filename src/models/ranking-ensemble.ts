@@ -1,0 +1,474 @@
+/**
+ * Transfer from related tasks by a ranking-weighted ensemble of Gaussian processes (RGPE: Feurer,
+ * Letham, Hutter & Bakshy 2018, "Scalable meta-learning for Bayesian optimization using
+ * ranking-weighted Gaussian process ensembles"; docs/transfer.md). One GP per prior source, each
+ * on all of that source's rows, and the campaign's own default GP on its own results; the
+ * prediction is their weighted sum (standardised units),
+ *   μ(x) = Σᵢ wᵢ μᵢ(x),   σ²(x) = Σᵢ wᵢ² σᵢ²(x),
+ * where wᵢ is the probability that model i ranks the campaign's own results best: over bootstrap
+ * resamples of those results, each model's posterior (the campaign's own model's leave-one-out
+ * posterior) is sampled and the pairs it orders wrongly counted; each resample's vote goes to the
+ * model with the fewest. A source whose median count is above the 95th percentile of the own
+ * model's is dropped (the paper's guard against weight dilution).
+ *
+ * Why beside the intrinsic coregionalisation model (multitask-gp.ts): its cost is cubic in the
+ * rows of all tasks together, so it sees a sample of the sources (240 rows, about 17 per
+ * Buchwald–Hartwig plate), and its mean ranked the target's best reaction 11th–15th where the
+ * plates' own condition-by-condition consensus ranked it 1st. Here each source is its own GP over
+ * all its rows (cubic per source only), sources that rank the campaign's results badly lose their
+ * weight one by one, and the campaign's own model takes over as its results say more; with no
+ * result of its own every model ties and the mean is the sources' consensus.
+ *
+ * The sources share one kernel, fitted once on a pooled sample of their rows (each source
+ * standardised on its own): the plates of one reaction share its condition space. Sources do not
+ * change during a campaign, so a warm start with the same source rows reuses that kernel.
+ * Hand-written on this project's kernel and linear algebra: no library here offers a GP.
+ */
+import { createHash } from 'node:crypto';
+import { FEATURIZER_VERSION } from '../chem/index.js';
+import { normal, rngFor, shuffled } from '../util/random.js';
+import { initTensorBackend } from './backend.js';
+import { codeInputs, crossCovariance, distanceTables, factorsOf, factorValues, kernelTables, priorVariance, type CodedInputs, type Factor, type KernelHyper, type SubstanceKernel } from './gp-kernel.js';
+import { fitKernelByMap, meanSd } from './gp-likelihood.js';
+import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
+import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } from './linalg.js';
+import { pearson } from './metrics.js';
+import { OWN_TASK } from './multitask-gp.js';
+import { checkTrainingData, schemaKey } from './schema.js';
+import { decodeContainer, encodeContainer, type TensorData } from './serialization.js';
+import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
+
+export interface RankingEnsembleConfig {
+  /** Pooled source rows the shared source kernel is fitted on (a seeded sample, each source in proportion). */
+  kernelRows: number;
+  /** Rows one source's GP keeps at most (a seeded sample above it: its cost is cubic in them). */
+  maxRowsPerSource: number;
+  kernelIterations: number;
+  fingerprintRadius: number;
+  substanceKernel?: SubstanceKernel;
+  /** Bootstrap resamples of the campaign's results the weights are estimated from. */
+  weightSamples: number;
+  /** The campaign's most recent results the ranking is judged on at most (its cost is quadratic in them). */
+  maxRankedResults: number;
+}
+
+export const DEFAULT_RANKING_ENSEMBLE_CONFIG: RankingEnsembleConfig = {
+  kernelRows: 240,
+  maxRowsPerSource: 600,
+  kernelIterations: 40,
+  fingerprintRadius: 2,
+  weightSamples: 256,
+  maxRankedResults: 100,
+};
+
+type FactorValue = string | number;
+
+interface SourceState {
+  name: string;
+  /** The rows' factor values (not indices: a warm start's rows sit elsewhere in the training table). */
+  values: FactorValue[][];
+  /** Standardised by the source's own mean and sd. */
+  y: number[];
+}
+
+interface TargetState {
+  hyper: KernelHyper;
+  /** Identifies the source rows, so that a warm start with the same ones keeps the kernel. */
+  sourceKey: string;
+  sources: SourceState[];
+  /** Per source, then the campaign's own model last; they sum to 1. */
+  weights: number[];
+  /** The campaign's scale: standardised predictions are mapped back by it. */
+  scale: { mean: number; sd: number };
+  /** How far the sources agree with one another beyond chance, 0 to 1 (absent with one source). */
+  agreement?: number;
+}
+
+interface SourcePosterior {
+  coded: CodedInputs;
+  alpha: Float64Array;
+  inverseFactor: Float64Array;
+}
+
+interface Header {
+  kind: string;
+  schemaKey: string;
+  featurizerVersion: string;
+  config: RankingEnsembleConfig;
+  trainingSize: number;
+  targets: Record<string, TargetState>;
+  metrics: Record<string, number>;
+  /** Whether tensor `own-gp` holds the campaign's own GP (absent below two results of its own). */
+  ownModel: boolean;
+}
+
+/** Distinct source inputs the agreement is computed over at most (a seeded sample above it). */
+const AGREEMENT_POINTS = 1000;
+
+/** K⁻¹y from the inverse Cholesky factor L⁻¹ (row-major, lower): K⁻¹ = L⁻ᵀL⁻¹. */
+function inverseTimes(inverseFactor: Float64Array, n: number, y: readonly number[]): Float64Array {
+  const z = new Float64Array(n);
+  for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) z[r] = z[r]! + inverseFactor[r * n + c]! * y[c]!;
+  const out = new Float64Array(n);
+  for (let c = 0; c < n; c++) for (let r = c; r < n; r++) out[c] = out[c]! + inverseFactor[r * n + c]! * z[r]!;
+  return out;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function percentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/**
+ * Pairs of `points` (indices into y, repeats allowed) that draws `f` order differently from the
+ * observed `y`; pairs with equal observations do not count.
+ */
+function misranked(f: Float64Array, y: readonly number[], points: Int32Array): number {
+  let wrong = 0;
+  for (let a = 0; a < points.length; a++) {
+    const i = points[a]!;
+    for (let b = a + 1; b < points.length; b++) {
+      const j = points[b]!;
+      if (y[i] === y[j]) continue;
+      if (f[a]! < f[b]! !== y[i]! < y[j]!) wrong++;
+    }
+  }
+  return wrong;
+}
+
+export class RankingEnsembleSurrogate implements Surrogate {
+  static readonly KIND = 'gp-ranking-ensemble';
+  readonly kind = RankingEnsembleSurrogate.KIND;
+  private readonly factors: Factor[];
+  private states = new Map<string, TargetState>();
+  private posteriors = new Map<string, SourcePosterior[]>();
+  private ownModel?: GaussianProcessSurrogate;
+  private metrics: Record<string, number> = {};
+  private trainingSize = 0;
+
+  constructor(
+    readonly schema: ModelSchema,
+    readonly config: RankingEnsembleConfig = DEFAULT_RANKING_ENSEMBLE_CONFIG,
+  ) {
+    this.factors = factorsOf(schema, config.fingerprintRadius, config.substanceKernel ?? 'morgan');
+    if (this.factors.length === 0) throw new ModelError('the search space has no parameters to model');
+  }
+
+  /** Each source's weight in the ensemble, for the objective's (first) target (the campaign's own model has the rest). */
+  get weights(): Record<string, number> {
+    const state = this.states.get(this.schema.targets[0]!);
+    return state ? Object.fromEntries(state.sources.map((s, i) => [s.name, state.weights[i]!])) : {};
+  }
+
+  /** How far the sources agree with one another beyond chance, for the objective's (first) target. */
+  get sourceAgreement(): number | undefined {
+    return this.states.get(this.schema.targets[0]!)?.agreement;
+  }
+
+  async fit(data: TrainingData, options: FitOptions): Promise<FitReport> {
+    const started = performance.now();
+    checkTrainingData(this.schema, data);
+    await initTensorBackend();
+    const tasks = data.tasks ?? data.inputs.map(() => OWN_TASK);
+    if (tasks.length !== data.inputs.length) throw new ModelError(`tasks has ${tasks.length} entries for ${data.inputs.length} inputs`);
+    const values = data.inputs.map((input) => factorValues(this.schema, this.factors, input));
+    const own = tasks.flatMap((t, i) => (t === OWN_TASK ? [i] : []));
+    const warm = options.warmStart instanceof RankingEnsembleSurrogate && schemaKey(options.warmStart.schema) === schemaKey(this.schema) ? options.warmStart : undefined;
+
+    // the campaign's own model is the default GP on its own results: what a cold campaign has
+    this.ownModel = undefined;
+    if (own.length >= 2) {
+      const ownModel = new GaussianProcessSurrogate(this.schema, defaultGpConfig(this.config.substanceKernel));
+      const targets = Object.fromEntries(this.schema.targets.map((t) => [t, own.map((i) => data.targets[t]![i]!)]));
+      await ownModel.fit({ inputs: own.map((i) => data.inputs[i]!), targets }, { seed: options.seed, ...(warm?.ownModel ? { warmStart: warm.ownModel } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+      this.ownModel = ownModel;
+    }
+
+    this.states.clear();
+    this.posteriors.clear();
+    const metrics: Record<string, number> = {};
+    for (const target of this.schema.targets) {
+      if (options.signal?.aborted) throw new FitAbortedError();
+      const y = data.targets[target]!;
+      const suffix = this.schema.targets.length > 1 ? `:${target}` : '';
+      const sources = this.sourcesOf(values, y, tasks, options.seed);
+      const sourceKey = createHash('sha256').update(JSON.stringify(sources)).digest('hex');
+      const previous = warm?.states.get(target);
+      const hyper = previous?.sourceKey === sourceKey ? previous.hyper : this.fitSourceKernel(sources, options);
+      const posteriors = sources.map((s) => this.factorise(s, hyper));
+      const ownRows = own.filter((i) => Number.isFinite(y[i]!));
+      const ownValues = ownRows.map((i) => y[i]!);
+      const sourceRaw = tasks.flatMap((t, i) => (t !== OWN_TASK && Number.isFinite(y[i]!) ? [y[i]!] : []));
+      const scale = this.scaleOf(ownValues, sourceRaw);
+      const weights = await this.rankingWeights(target, ownRows.map((i) => values[i]!), ownValues, hyper, posteriors, options.seed);
+      const agreement = sources.length >= 2 ? this.agreementBeyondChance(sources, hyper, posteriors, options.seed) : undefined;
+      const state: TargetState = { hyper, sourceKey, sources, weights, scale, ...(agreement !== undefined ? { agreement } : {}) };
+      this.states.set(target, state);
+      this.posteriors.set(target, posteriors);
+      sources.forEach((s, i) => (metrics[`source_weight${suffix}:${s.name}`] = weights[i]!));
+      metrics[`own_weight${suffix}`] = weights[sources.length]!;
+      if (agreement !== undefined) metrics[`source_agreement${suffix}`] = agreement;
+      metrics[`own_rows${suffix}`] = ownRows.length;
+      metrics[`source_rows${suffix}`] = sources.reduce((s, source) => s + source.y.length, 0);
+    }
+    this.metrics = metrics;
+    this.trainingSize = data.inputs.length;
+    return { kind: this.kind, trainingSize: data.inputs.length, seconds: (performance.now() - started) / 1000, metrics: { ...metrics } };
+  }
+
+  /** The related tasks' rows with a value for this target, by source (sorted by name), standardised each on its own. */
+  private sourcesOf(values: FactorValue[][], y: readonly number[], tasks: readonly string[], seed: number): SourceState[] {
+    const names = [...new Set(tasks.filter((t, i) => t !== OWN_TASK && Number.isFinite(y[i]!)))].sort();
+    return names.map((name) => {
+      let rows = tasks.flatMap((t, i) => (t === name && Number.isFinite(y[i]!) ? [i] : []));
+      if (rows.length > this.config.maxRowsPerSource) rows = shuffled(rows, rngFor(seed, 'ensemble-source', name)).slice(0, this.config.maxRowsPerSource);
+      const { mean, sd } = meanSd(rows.map((i) => y[i]!));
+      return { name, values: rows.map((i) => values[i]!), y: rows.map((i) => (y[i]! - mean) / sd) };
+    });
+  }
+
+  /** The campaign's scale: its own results' from three of them; the sources' pooled before (with its own mean once it has one). */
+  private scaleOf(own: number[], sources: number[]): { mean: number; sd: number } {
+    if (own.length >= 3 || sources.length === 0) return meanSd(own);
+    const pooled = meanSd(sources);
+    return own.length > 0 ? { mean: own.reduce((s, v) => s + v, 0) / own.length, sd: pooled.sd } : pooled;
+  }
+
+  private fitSourceKernel(sources: SourceState[], options: FitOptions): KernelHyper {
+    const total = sources.reduce((s, source) => s + source.y.length, 0);
+    const keep = Math.min(total, this.config.kernelRows);
+    const rows: FactorValue[][] = [];
+    const y: number[] = [];
+    for (const source of sources) {
+      const indices = source.y.map((_, i) => i);
+      const kept = total <= keep ? indices : shuffled(indices, rngFor(options.seed, 'ensemble-kernel', source.name)).slice(0, Math.max(1, Math.round((indices.length * keep) / total)));
+      for (const i of kept) {
+        rows.push(source.values[i]!);
+        y.push(source.y[i]!);
+      }
+    }
+    const coded = codeInputs(this.factors, rows);
+    return fitKernelByMap(this.factors, coded, distanceTables(this.factors, coded, coded), Float64Array.from(y), this.config.kernelIterations, options.signal);
+  }
+
+  private factorise(source: SourceState, hyper: KernelHyper): SourcePosterior {
+    const coded = codeInputs(this.factors, source.values);
+    const n = coded.n;
+    const k = crossCovariance(coded, coded, kernelTables(this.factors, distanceTables(this.factors, coded, coded), hyper), hyper);
+    const noise = Math.exp(hyper.logNoise);
+    for (let i = 0; i < n; i++) k[i * n + i] = k[i * n + i]! + noise;
+    const { l } = choleskyWithJitter(k, n, priorVariance(hyper));
+    return { coded, alpha: solveUpperTransposed(l, n, solveLower(l, n, source.y)), inverseFactor: invertLower(l, n) };
+  }
+
+  /** One source GP's mean and σ (noise included) at coded inputs, standardised units. */
+  private sourcePosterior(posterior: SourcePosterior, hyper: KernelHyper, coded: CodedInputs, alpha = posterior.alpha): { mean: Float64Array; sigma: Float64Array } {
+    const n = posterior.coded.n;
+    const m = coded.n;
+    const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), hyper), hyper);
+    const prior = priorVariance(hyper);
+    const noise = Math.exp(hyper.logNoise);
+    const mean = new Float64Array(m);
+    const sigma = new Float64Array(m);
+    const linv = posterior.inverseFactor;
+    for (let i = 0; i < m; i++) {
+      let mu = 0;
+      for (let j = 0; j < n; j++) mu += cross[i * n + j]! * alpha[j]!;
+      let explained = 0;
+      for (let r = 0; r < n; r++) {
+        let s = 0;
+        const base = r * n;
+        for (let c = 0; c <= r; c++) s += linv[base + c]! * cross[i * n + c]!;
+        explained += s * s;
+      }
+      mean[i] = mu;
+      sigma[i] = Math.sqrt(Math.max(prior - explained, 1e-12 * prior) + noise);
+    }
+    return { mean, sigma };
+  }
+
+  /**
+   * Each model's probability of ranking the campaign's own results best (the sources, then the
+   * campaign's own model). Below two results every model ties: equal weights.
+   */
+  private async rankingWeights(target: string, ownValues: FactorValue[][], observed: number[], hyper: KernelHyper, posteriors: SourcePosterior[], seed: number): Promise<number[]> {
+    const models = posteriors.length + 1;
+    const equal = Array.from({ length: models }, () => 1 / models);
+    if (observed.length < 2) return equal;
+    // the most recent results: the ranking's cost is quadratic in them
+    const from = Math.max(0, observed.length - this.config.maxRankedResults);
+    const y = observed.slice(from);
+    const n = y.length;
+    const coded = codeInputs(this.factors, ownValues.slice(from));
+    const predictions = posteriors.map((p) => this.sourcePosterior(p, hyper, coded));
+    // the own model judged on results it has not seen: its leave-one-out posterior
+    const looked = this.ownModel?.heldOut(target);
+    const heldOut = looked && looked.mean.length === observed.length ? looked : undefined;
+    const ownMean = heldOut ? Float64Array.from(heldOut.mean.slice(heldOut.mean.length - n)) : new Float64Array(n);
+    const ownSigma = heldOut ? Float64Array.from(heldOut.sigma.slice(heldOut.sigma.length - n)) : new Float64Array(n).fill(1);
+    predictions.push({ mean: ownMean, sigma: ownSigma });
+
+    const rng = rngFor(seed, 'ensemble-weights', target, n);
+    const samples = this.config.weightSamples;
+    const losses = predictions.map(() => new Float64Array(samples));
+    const points = new Int32Array(n);
+    const draws = new Float64Array(n);
+    for (let s = 0; s < samples; s++) {
+      for (let k = 0; k < n; k++) points[k] = Math.floor(rng() * n);
+      predictions.forEach((p, m) => {
+        for (let k = 0; k < n; k++) draws[k] = p.mean[points[k]!]! + p.sigma[points[k]!]! * normal(rng);
+        losses[m]![s] = misranked(draws, y, points);
+      });
+    }
+    // weight dilution: a source that ranks worse than the own model nearly always is left out
+    const ownLosses = Array.from(losses[models - 1]!);
+    const ceiling = this.ownModel ? percentile(ownLosses, 0.95) : Number.POSITIVE_INFINITY;
+    const eligible = losses.map((l, m) => m === models - 1 || median(Array.from(l)) <= ceiling);
+    const votes = new Float64Array(models);
+    for (let s = 0; s < samples; s++) {
+      let best = Number.POSITIVE_INFINITY;
+      for (let m = 0; m < models; m++) if (eligible[m] && losses[m]![s]! < best) best = losses[m]![s]!;
+      const winners = [...Array(models).keys()].filter((m) => eligible[m] && losses[m]![s] === best);
+      for (const m of winners) votes[m] = votes[m]! + 1 / winners.length;
+    }
+    return Array.from(votes, (v) => v / samples);
+  }
+
+  /**
+   * How far the sources agree with one another beyond chance, 0 to 1. For each source, the
+   * correlation of its results with the mean of the other sources' GPs at the same inputs; the
+   * median over sources, against the same for the sources' values permuted within each source
+   * (what agreement looks like when there is none; three permutations). Results, not smoothed
+   * means, are correlated: two GP means of noise are smooth functions with a few degrees of
+   * freedom, and correlate by chance far more than the noise itself (±0.5 on a small grid). Before
+   * the campaign has results of its own this is the only evidence the sources carry over; the
+   * planner lets that share of the first batch follow them (bayesian-recommender.ts).
+   */
+  private agreementBeyondChance(sources: SourceState[], hyper: KernelHyper, posteriors: SourcePosterior[], seed: number): number {
+    const seen = new Map<string, FactorValue[]>();
+    for (const source of sources) for (const v of source.values) seen.set(JSON.stringify(v), v);
+    const keys = shuffled([...seen.keys()], rngFor(seed, 'ensemble-agreement')).slice(0, AGREEMENT_POINTS);
+    const pointOf = new Map(keys.map((k, i) => [k, i]));
+    const points = codeInputs(this.factors, keys.map((k) => seen.get(k)!));
+    const permutations = 3;
+    // α = K⁻¹y for the real values (set 0) and each permutation, from the stored L⁻¹ (K⁻¹ = L⁻ᵀL⁻¹)
+    const values = sources.map((source) => [source.y, ...Array.from({ length: permutations }, (_, k) => shuffled(source.y, rngFor(seed, 'ensemble-chance', source.name, k)))]);
+    const alphas = posteriors.map((p, s) => values[s]!.map((y) => inverseTimes(p.inverseFactor, p.coded.n, y)));
+    // each source's mean at every point, per value set: consensus = the others' sum
+    const means = posteriors.map((p, s) => {
+      const n = p.coded.n;
+      const cross = crossCovariance(points, p.coded, kernelTables(this.factors, distanceTables(this.factors, points, p.coded), hyper), hyper);
+      return alphas[s]!.map((alpha) => {
+        const mean = new Float64Array(points.n);
+        for (let i = 0; i < points.n; i++) for (let j = 0; j < n; j++) mean[i] = mean[i]! + cross[i * n + j]! * alpha[j]!;
+        return mean;
+      });
+    });
+    const medianCorrelation = (set: number) => {
+      const r = sources.map((source, s) => {
+        const own: number[] = [];
+        const others: number[] = [];
+        source.values.forEach((v, row) => {
+          const point = pointOf.get(JSON.stringify(v));
+          if (point === undefined) return;
+          own.push(values[s]![set]![row]!);
+          others.push(means.reduce((sum, m, t) => (t === s ? sum : sum + m[set]![point]!), 0));
+        });
+        const value = own.length >= 3 ? pearson(own, others) : 0;
+        return Number.isFinite(value) ? value : 0;
+      });
+      return median(r);
+    };
+    const m = medianCorrelation(0);
+    let chance = 0;
+    for (let k = 1; k <= permutations; k++) chance += medianCorrelation(k) / permutations;
+    const m0 = Math.min(Math.max(0, chance), 0.99);
+    return Math.min(1, Math.max(0, (m - m0) / (1 - m0)));
+  }
+
+  async predict(inputs: ReactionInput[]): Promise<Record<string, Posterior>> {
+    if (this.states.size === 0) throw new ModelError('the model has not been fitted');
+    const coded = codeInputs(this.factors, inputs.map((input) => factorValues(this.schema, this.factors, input)));
+    const ownPredictions = this.ownModel ? await this.ownModel.predict(inputs) : undefined;
+    const out: Record<string, Posterior> = {};
+    for (const target of this.schema.targets) {
+      const state = this.states.get(target)!;
+      const posteriors = this.posteriors.get(target)!;
+      const m = coded.n;
+      const mean = new Float64Array(m);
+      const variance = new Float64Array(m);
+      posteriors.forEach((p, s) => {
+        const w = state.weights[s]!;
+        if (w === 0) return;
+        const prediction = this.sourcePosterior(p, state.hyper, coded);
+        for (let i = 0; i < m; i++) {
+          mean[i] = mean[i]! + w * prediction.mean[i]!;
+          variance[i] = variance[i]! + w * w * prediction.sigma[i]! ** 2;
+        }
+      });
+      const w = state.weights[posteriors.length]!;
+      const own = ownPredictions?.[target];
+      const { mean: shift, sd: scale } = state.scale;
+      for (let i = 0; i < m; i++) {
+        // the own model in the campaign's standardised units; before it exists, its prior N(0, 1)
+        const ownMean = own ? (own.mean[i]! - shift) / scale : 0;
+        const ownSigma = own ? own.sigma[i]! / scale : 1;
+        mean[i] = mean[i]! + w * ownMean;
+        variance[i] = variance[i]! + w * w * ownSigma * ownSigma;
+      }
+      const bounds = this.schema.bounds?.[target];
+      const result: Posterior = { mean: new Float64Array(m), sigma: new Float64Array(m), epistemic: new Float64Array(m), aleatoric: new Float64Array(m) };
+      for (let i = 0; i < m; i++) {
+        let value = shift + scale * mean[i]!;
+        if (bounds) value = Math.min(bounds[1], Math.max(bounds[0], value));
+        result.mean[i] = value;
+        result.sigma[i] = scale * Math.sqrt(variance[i]!);
+        // the ensemble does not split its σ: all of it is taken as what more data would reduce
+        result.epistemic[i] = result.sigma[i]!;
+        result.aleatoric[i] = 0;
+      }
+      out[target] = result;
+    }
+    return out;
+  }
+
+  async save(): Promise<SavedModel> {
+    if (this.states.size === 0) throw new ModelError('the model has not been fitted');
+    const header: Header = {
+      kind: this.kind,
+      schemaKey: schemaKey(this.schema),
+      featurizerVersion: FEATURIZER_VERSION,
+      config: this.config,
+      trainingSize: this.trainingSize,
+      targets: Object.fromEntries(this.states),
+      metrics: this.metrics,
+      ownModel: this.ownModel !== undefined,
+    };
+    const tensors = new Map<string, TensorData>();
+    if (this.ownModel) tensors.set('own-gp', (await this.ownModel.save()).weights);
+    return { kind: this.kind, featurizerVersion: FEATURIZER_VERSION, backend: 'cpu', trainingSize: this.trainingSize, metrics: { ...this.metrics }, weights: encodeContainer(header, tensors) };
+  }
+
+  /** Rebuilds a fitted model: each source's factorisation is recomputed from its stored rows. */
+  static restore(schema: ModelSchema, saved: SavedModel): RankingEnsembleSurrogate {
+    const { header, tensors } = decodeContainer<Header>(saved.weights);
+    if (header.kind !== RankingEnsembleSurrogate.KIND) throw new ModelError(`not a ranking-weighted ensemble: ${header.kind}`);
+    if (header.schemaKey !== schemaKey(schema)) throw new ModelError('the saved model was trained on a different search space or targets');
+    const model = new RankingEnsembleSurrogate(schema, header.config);
+    model.metrics = header.metrics;
+    model.trainingSize = header.trainingSize;
+    for (const [target, state] of Object.entries(header.targets)) {
+      model.states.set(target, state);
+      model.posteriors.set(target, state.sources.map((s) => model.factorise(s, state.hyper)));
+    }
+    const ownWeights = tensors.get('own-gp');
+    if (header.ownModel && ownWeights instanceof Uint8Array) model.ownModel = GaussianProcessSurrogate.restore(schema, { ...saved, kind: 'gp', weights: ownWeights });
+    return model;
+  }
+}

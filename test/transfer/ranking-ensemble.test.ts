@@ -1,0 +1,77 @@
+// The ranking-weighted GP ensemble (RGPE) on synthetic tasks over a 2-D numeric grid: with no
+// result of its own the campaign is predicted by the sources' consensus; a source that ranks the
+// campaign's results as they came out keeps its weight and improves on a cold GP, an unrelated one
+// loses its weight to the campaign's own model; saved and restored it predicts the same. Real fits.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, loadSurrogate, RankingEnsembleSurrogate, type ModelSchema, type ReactionInput } from '../../src/models/index.js';
+import { pearson } from '../../src/models/metrics.js';
+import { rngFor, shuffled } from '../../src/util/random.js';
+
+const xs = Array.from({ length: 13 }, (_, i) => i / 12);
+const zs = Array.from({ length: 7 }, (_, i) => i / 6);
+const schema: ModelSchema = { roles: [], numeric: [{ name: 'x', values: xs }, { name: 'z', values: zs }], categorical: [], targets: ['y'] };
+const grid: ReactionInput[] = xs.flatMap((x) => zs.map((z) => ({ substances: {}, conditions: { x, z } })));
+const at = (i: ReactionInput) => ({ x: i.conditions.x as number, z: i.conditions.z as number });
+const own = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.sin(5 * x) * Math.cos(3 * z) + 20 * x * z; };
+const related = (p: ReactionInput) => 0.8 * own(p) + 15 + 3 * Math.cos(7 * at(p).z);
+const alsoRelated = (p: ReactionInput) => 1.1 * own(p) - 20 + 2 * Math.sin(11 * at(p).x);
+const unrelated = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.cos(9 * z + 2) * Math.sin(4 * (1 - x)) - 10 * z; };
+
+const sample = (count: number, label: string) => shuffled(grid, rngFor(7, label)).slice(0, count);
+const rmse = (pred: Float64Array, truth: number[]) => Math.sqrt(truth.reduce((s, t, i) => s + (pred[i]! - t) ** 2, 0) / truth.length);
+
+async function fit(sources: Record<string, (p: ReactionInput) => number>, ownInputs: ReactionInput[]) {
+  const inputs: ReactionInput[] = [...ownInputs];
+  const values = ownInputs.map(own);
+  const tasks = ownInputs.map(() => '');
+  for (const [name, f] of Object.entries(sources)) {
+    const rows = sample(60, `source-${name}`);
+    inputs.push(...rows);
+    values.push(...rows.map(f));
+    tasks.push(...rows.map(() => name));
+  }
+  const model = new RankingEnsembleSurrogate(schema);
+  const report = await model.fit({ inputs, targets: { y: values }, tasks }, { seed: 1 });
+  return { model, report };
+}
+
+describe('ranking-weighted GP ensemble (RGPE)', () => {
+  const truth = grid.map(own);
+
+  it('predicts a campaign without results from its sources: their consensus, weights equal, agreement high', async () => {
+    const { model, report } = await fit({ a: related, b: alsoRelated }, []);
+    expect(model.weights.a).toBeCloseTo(1 / 3, 6);
+    expect(model.weights.b).toBeCloseTo(1 / 3, 6);
+    expect(model.sourceAgreement).toBeGreaterThan(0.5);
+    expect(report.metrics.source_rows).toBe(120);
+    expect(pearson((await model.predict(grid)).y!.mean, truth)).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it('sources that agree no more than chance get no share of the first batch', async () => {
+    const noise = (label: string) => (p: ReactionInput) => 50 + 30 * (rngFor(3, label, at(p).x, at(p).z)() - 0.5);
+    const { model } = await fit({ a: noise('a'), b: noise('b'), c: noise('c') }, []);
+    expect(model.sourceAgreement).toBeLessThan(0.25);
+  }, 60_000);
+
+  it('keeps a source that ranks the campaign right and beats a cold GP; restores bit for bit', async () => {
+    const ownInputs = sample(8, 'own');
+    const { model } = await fit({ related }, ownInputs);
+    expect(model.weights.related).toBeGreaterThan(0.5);
+    const cold = new GaussianProcessSurrogate(schema, DEFAULT_GP_CONFIG);
+    await cold.fit({ inputs: ownInputs, targets: { y: ownInputs.map(own) } }, { seed: 1 });
+    const warm = rmse((await model.predict(grid)).y!.mean, truth);
+    expect(warm).toBeLessThan(0.6 * rmse((await cold.predict(grid)).y!.mean, truth));
+    const restored = await loadSurrogate(schema, await model.save());
+    expect(restored.kind).toBe('gp-ranking-ensemble');
+    expect(Array.from((await restored.predict(grid.slice(0, 5))).y!.mean)).toEqual(Array.from((await model.predict(grid.slice(0, 5))).y!.mean));
+  }, 60_000);
+
+  it('gives an unrelated source little weight once the campaign has results, and predicts about as well as its own GP', async () => {
+    const ownInputs = sample(20, 'own-many');
+    const { model } = await fit({ unrelated }, ownInputs);
+    expect(model.weights.unrelated).toBeLessThan(0.2);
+    const cold = new GaussianProcessSurrogate(schema, DEFAULT_GP_CONFIG);
+    await cold.fit({ inputs: ownInputs, targets: { y: ownInputs.map(own) } }, { seed: 1 });
+    expect(rmse((await model.predict(grid)).y!.mean, truth)).toBeLessThan(1.2 * rmse((await cold.predict(grid)).y!.mean, truth));
+  }, 60_000);
+});
