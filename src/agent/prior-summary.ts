@@ -1,7 +1,8 @@
 /**
  * What a campaign's prior data is and how much the model trusts it (docs/transfer.md): each
  * source with its rows (used, excluded, skipped at import) and, for related tasks, the correlation
- * with the campaign's task the newest multi-task model learned. The API and the panel show this.
+ * with the campaign's task the newest multi-task model learned, or the source's weight in the
+ * newest ranking-weighted ensemble. The API and the panel show this.
  */
 import { latestEventPayloads, listModelVersions, listPriorResults, setPriorExclusion, type Db, type PriorResultRow } from '../db/index.js';
 import { OperatorError, type OperatorContext } from './operator-actions.js';
@@ -17,12 +18,16 @@ export interface PriorSourceSummary {
   skipped: number;
   /** The learned correlation with the campaign's task (related sources, once a multi-task model exists). */
   correlation?: number;
+  /** The source's weight in a ranking-weighted ensemble: how often it ranks the campaign's results best (planner.model.transfer: ranking-ensemble). */
+  weight?: number;
 }
 
 export interface PriorSummary {
   sources: PriorSourceSummary[];
-  /** The model version the correlations are from. */
+  /** The model version the correlations or weights are from. */
   modelVersion?: number;
+  /** With a ranking-weighted ensemble: the weight of the campaign's own model (the sources' weights and it sum to 1). */
+  ownWeight?: number;
   rows: PriorResultRow[];
 }
 
@@ -40,12 +45,16 @@ export async function summarizePrior(db: Db, campaignId: string): Promise<PriorS
       s = { source: row.source, name: row.sourceName, task: row.task, rows: 0, excluded: 0, skipped: skipped.get(row.source) ?? 0 };
       const correlation = newest?.metrics[`task_correlation:${row.sourceName}`];
       if (row.task === 'related' && typeof correlation === 'number') s.correlation = correlation;
+      const weight = newest?.metrics[`source_weight:${row.sourceName}`];
+      if (row.task === 'related' && typeof weight === 'number') s.weight = weight;
       bySource.set(row.source, s);
     }
     s.rows++;
     if (row.excludedReason) s.excluded++;
   }
-  return { sources: [...bySource.values()], ...(newest && [...bySource.values()].some((s) => s.correlation !== undefined) ? { modelVersion: newest.version } : {}), rows };
+  const learned = newest && [...bySource.values()].some((s) => s.correlation !== undefined || s.weight !== undefined);
+  const ownWeight = newest?.metrics.own_weight;
+  return { sources: [...bySource.values()], ...(learned ? { modelVersion: newest.version } : {}), ...(learned && typeof ownWeight === 'number' ? { ownWeight } : {}), rows };
 }
 
 /** An operator excludes a prior row from training and planning (reason) or includes it again (null); the runner retrains. */

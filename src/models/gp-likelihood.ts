@@ -148,18 +148,43 @@ export function negativeLogPosterior(
 
 export { hyperToVector };
 
+/** One group of rows a kernel is fitted on: coded inputs, their distance tables, standardised values. */
+export interface KernelRows {
+  coded: CodedInputs;
+  distances: Float64Array[];
+  y: Float64Array;
+}
+
 /**
  * The reaction kernel's hyperparameters by MAP (weak priors, L-BFGS from the default start) on
- * standardised values: the fit the transfer models share for rows pooled over several tasks.
+ * standardised values. With several groups (the rows of several tasks) they share the kernel but
+ * not the function: the likelihood is the sum of each group's, the prior counted once, so that the
+ * tasks' disagreement with one another is not taken for noise.
  */
-export function fitKernelByMap(factors: Factor[], coded: CodedInputs, distances: Float64Array[], y: Float64Array, iterations: number, signal?: AbortSignal): KernelHyper {
+export function fitKernelByMap(factors: Factor[], groups: KernelRows[], iterations: number, signal?: AbortSignal): KernelHyper {
   const start = defaultHyper(factors);
-  if (coded.n < 2) return start;
+  const total = groups.reduce((s, g) => s + g.coded.n, 0);
+  const fitted = groups.filter((g) => g.coded.n >= 2);
+  if (fitted.length === 0) return start;
   const priors = defaultPriors(factors);
   const { x } = minimizeLbfgs(
     (theta) => {
       if (signal?.aborted) throw new FitAbortedError();
-      return negativeLogPosterior(factors, coded, distances, y, priors, theta);
+      if (fitted.length === 1) return negativeLogPosterior(factors, fitted[0]!.coded, fitted[0]!.distances, fitted[0]!.y, priors, theta);
+      // Σ −log p(y_g | θ) − log p(θ), per row
+      let value = 0;
+      const gradient = new Float64Array(theta.length);
+      for (const g of fitted) {
+        const part = negativeLogPosterior(factors, g.coded, g.distances, g.y, [], theta);
+        value += part.value * g.coded.n;
+        part.gradient.forEach((d, i) => (gradient[i] = gradient[i]! + d * g.coded.n));
+      }
+      priors.forEach((p, i) => {
+        const z = (theta[i]! - p.mean) / p.sd;
+        value += 0.5 * z * z;
+        gradient[i] = gradient[i]! + (theta[i]! - p.mean) / (p.sd * p.sd);
+      });
+      return { value: value / total, gradient: gradient.map((d) => d / total) };
     },
     hyperToVector(start),
     { maxIterations: iterations, lower: -12, upper: 8 },

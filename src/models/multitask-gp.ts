@@ -236,7 +236,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
 
     const coded = codeInputs(this.factors, rows.map((i) => this.trainingValues[i]!));
     const distances = distanceTables(this.factors, coded, coded);
-    const hyper = fitKernelByMap(this.factors, coded, distances, Float64Array.from(y), this.config.kernelIterations, options.signal);
+    const hyper = fitKernelByMap(this.factors, [{ coded, distances, y: Float64Array.from(y) }], this.config.kernelIterations, options.signal);
     const rho = sources.length === 0 ? [] : this.fitCorrelations(coded, distances, hyper, taskOf, Float64Array.from(y), sources.length, options);
     const state: TargetState = { hyper, sources, rho, rows, tasks: taskOf, y, means: stats.map((s) => s.mean), sds: stats.map((s) => s.sd) };
     const minOwn = this.config.transferCheckMinOwnRows ?? DEFAULT_MULTITASK_CONFIG.transferCheckMinOwnRows;
@@ -262,7 +262,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const ownY = Float64Array.from(y.slice(0, own.length));
     const ownCoded = codeInputs(this.factors, own.map((i) => this.trainingValues[i]!));
     const ownDistances = distanceTables(this.factors, ownCoded, ownCoded);
-    const ownHyper = fitKernelByMap(this.factors, ownCoded, ownDistances, ownY, this.config.kernelIterations, options.signal);
+    const ownHyper = fitKernelByMap(this.factors, [{ coded: ownCoded, distances: ownDistances, y: ownY }], this.config.kernelIterations, options.signal);
     const withSources = this.ownLeaveOneOut(coded, distances, hyper, rho, taskOf, Float64Array.from(y), own.length);
     const alone = this.ownLeaveOneOut(ownCoded, ownDistances, ownHyper, [], own.map(() => 0), ownY, own.length);
     const check = { withSources, alone };

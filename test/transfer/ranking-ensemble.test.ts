@@ -38,19 +38,22 @@ async function fit(sources: Record<string, (p: ReactionInput) => number>, ownInp
 describe('ranking-weighted GP ensemble (RGPE)', () => {
   const truth = grid.map(own);
 
-  it('predicts a campaign without results from its sources: their consensus, weights equal, agreement high', async () => {
+  it('predicts a campaign without results from its sources: their consensus, weighed as far as they agree', async () => {
     const { model, report } = await fit({ a: related, b: alsoRelated }, []);
-    expect(model.weights.a).toBeCloseTo(1 / 3, 6);
-    expect(model.weights.b).toBeCloseTo(1 / 3, 6);
     expect(model.sourceAgreement).toBeGreaterThan(0.5);
+    // the sources share the agreement equally, the campaign's own model (its prior) the rest
+    expect(model.weights.a).toBeCloseTo(model.sourceAgreement! / 2, 9);
+    expect(model.weights.b).toBeCloseTo(model.sourceAgreement! / 2, 9);
+    expect(report.metrics.own_weight).toBeCloseTo(1 - model.sourceAgreement!, 9);
     expect(report.metrics.source_rows).toBe(120);
     expect(pearson((await model.predict(grid)).y!.mean, truth)).toBeGreaterThan(0.9);
   }, 60_000);
 
   it('sources that agree no more than chance get no share of the first batch', async () => {
     const noise = (label: string) => (p: ReactionInput) => 50 + 30 * (rngFor(3, label, at(p).x, at(p).z)() - 0.5);
-    const { model } = await fit({ a: noise('a'), b: noise('b'), c: noise('c') }, []);
+    const { model, report } = await fit({ a: noise('a'), b: noise('b'), c: noise('c') }, []);
     expect(model.sourceAgreement).toBeLessThan(0.25);
+    expect(report.metrics.own_weight).toBeGreaterThan(0.75);
   }, 60_000);
 
   it('keeps a source that ranks the campaign right and beats a cold GP; restores bit for bit', async () => {

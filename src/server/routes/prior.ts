@@ -15,6 +15,7 @@ const sourceSchema = z.object({
   excluded: z.int(),
   skipped: z.int().describe('Rows that did not map onto the space at import (listed with their line in the prior.imported event)'),
   correlation: z.number().optional().describe("The learned correlation with the campaign's task (related sources, newest multi-task model)"),
+  weight: z.number().optional().describe("The source's weight in the newest ranking-weighted ensemble (planner.model.transfer: ranking-ensemble): how often it ranks the campaign's own results best"),
 });
 
 const rowSchema = z.object({
@@ -38,13 +39,14 @@ export function priorRoutes(api: ApiBuilder, services: Services): void {
       summary: 'The prior data a campaign learns from: each source with its rows and learned task correlation, and every row',
       access: 'read',
       params: campaignParams,
-      responses: { 200: { description: 'Sources and rows', schema: z.object({ sources: z.array(sourceSchema), modelVersion: z.int().optional(), rows: z.array(rowSchema) }) } },
+      responses: { 200: { description: 'Sources and rows', schema: z.object({ sources: z.array(sourceSchema), modelVersion: z.int().optional(), ownWeight: z.number().optional().describe("With a ranking-weighted ensemble: the campaign's own model's weight"), rows: z.array(rowSchema) }) } },
     },
     async (c, { params }) => {
       const summary = await summarizePrior(db, await services.campaignId(params.id));
       return c.json({
         sources: summary.sources,
         ...(summary.modelVersion !== undefined ? { modelVersion: summary.modelVersion } : {}),
+        ...(summary.ownWeight !== undefined ? { ownWeight: summary.ownWeight } : {}),
         rows: summary.rows.map((r) => ({ seq: r.seq, source: r.source, sourceName: r.sourceName, task: r.task, origin: r.origin, parameters: r.parameters, values: r.values, excludedReason: r.excludedReason })),
       });
     },
