@@ -15,8 +15,10 @@
  * plates, with which the paper's rules alone missed Buchwald–Hartwig's top reactions within 30
  * experiments in 7 of 10 seeds, against 2 of 10 cold): a source must rank the campaign's results
  * better than chance in 90 % of the resamples (a random order gets half the pairs wrong) to be
- * weighed at all; and before the campaign has results enough to rank, the sources together weigh
- * no more than how far they agree with one another beyond chance (one source: half).
+ * weighed at all, less as the sources agree with one another; and the sources together weigh no
+ * more than the probability that they carry over at all, taken to be how far they agree with one
+ * another beyond chance (one source: even odds until it ranks the campaign's results, then the
+ * share of resamples it ranks better than chance), the campaign's own model the rest.
  *
  * Tried and not kept: the mixture's variance Σᵢ wᵢ (σᵢ² + μᵢ²) − μ² instead of the paper's (it
  * counts the models' disagreement as doubt, so the first batch went where the plates disagree, not
@@ -117,8 +119,16 @@ interface Header {
 /** Results the campaign needs before its sources are weighed by how they rank them. */
 const MIN_RANKED_RESULTS = 3;
 
-/** Share of resamples in which a source must rank the campaign's results better than a random order to be weighed at all. */
+/**
+ * Share of resamples in which a source must rank the campaign's results better than a random order
+ * to be weighed at all, for sources that agree with one another no more than chance; sources that
+ * agree need less (down to half: a campaign whose first batch followed them has its results where
+ * they all predict high yields, and ranking those among themselves is the hardest test there is).
+ */
 const BETTER_THAN_CHANCE = 0.9;
+
+/** The probability that a single source carries over (nothing to compare it with): even odds. */
+const SINGLE_SOURCE_SHARE = 0.5;
 
 /** Distinct source inputs the agreement is computed over at most (a seeded sample above it). */
 const AGREEMENT_POINTS = 1000;
@@ -315,13 +325,15 @@ export class RankingEnsembleSurrogate implements Surrogate {
 
   /**
    * Each model's probability of ranking the campaign's own results best (the sources, then the
-   * campaign's own model). Below three results there is nothing to rank: the sources share as
-   * much weight as they agree with one another beyond chance (half for a single source).
+   * campaign's own model), times the probability that the sources carry over at all: how far they
+   * agree with one another beyond chance (for a single source, the share of resamples it ranks
+   * better than chance), the campaign's own model taking the rest. Below three results there is nothing to rank: the sources share that
+   * probability equally.
    */
   private rankingWeights(target: string, ownValues: FactorValue[][], observed: number[], hyper: KernelHyper, posteriors: SourcePosterior[], agreement: number | undefined, seed: number): number[] {
     const models = posteriors.length + 1;
     if (observed.length < MIN_RANKED_RESULTS || !this.ownModel) {
-      const share = posteriors.length === 0 ? 0 : (agreement ?? 0.5);
+      const share = posteriors.length === 0 ? 0 : (agreement ?? SINGLE_SOURCE_SHARE);
       return [...posteriors.map(() => share / posteriors.length), 1 - share];
     }
     // the most recent results: the ranking's cost is quadratic in them
@@ -363,7 +375,8 @@ export class RankingEnsembleSurrogate implements Surrogate {
     // always is left out; and one that does not rank better than chance (this project's)
     const ownLosses = Array.from(losses[models - 1]!);
     const ceiling = percentile(ownLosses, 0.95);
-    const eligible = losses.map((l, m) => m === models - 1 || (median(Array.from(l)) <= ceiling && compared > 0 && beatsChance[m]! / compared >= BETTER_THAN_CHANCE));
+    const required = 0.5 + (BETTER_THAN_CHANCE - 0.5) * (1 - (agreement ?? SINGLE_SOURCE_SHARE));
+    const eligible = losses.map((l, m) => m === models - 1 || (median(Array.from(l)) <= ceiling && compared > 0 && beatsChance[m]! / compared >= required));
     const votes = new Float64Array(models);
     for (let s = 0; s < samples; s++) {
       let best = Number.POSITIVE_INFINITY;
@@ -371,7 +384,10 @@ export class RankingEnsembleSurrogate implements Surrogate {
       const winners = [...Array(models).keys()].filter((m) => eligible[m] && losses[m]![s] === best);
       for (const m of winners) votes[m] = votes[m]! + 1 / winners.length;
     }
-    return Array.from(votes, (v) => v / samples);
+    // the ranking's weights hold if the sources carry over at all: as likely as they agree with
+    // one another, or for a single source, as it ranks the campaign's results better than chance
+    const share = agreement ?? (compared > 0 ? beatsChance[0]! / compared : SINGLE_SOURCE_SHARE);
+    return Array.from(votes, (v, m) => (m === models - 1 ? (share * v) / samples + (1 - share) : (share * v) / samples));
   }
 
   /**

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCampaign } from '../../src/agent/index.js';
+import { openCampaign, summarizePrior } from '../../src/agent/index.js';
+import { priorSection } from '../../src/server/panel/prior-section.js';
 import { CampaignSpecError, loadCampaignFile, type CampaignSpec } from '../../src/campaign/index.js';
 import { listEvents, listExperiments, listModelVersions, listPriorResults, listUsablePriorResults, openDatabase, setPriorExclusion, type Database } from '../../src/db/index.js';
 import { sourcedShare } from '../../src/planner/bayesian-recommender.js';
@@ -108,6 +109,30 @@ describe('prior data', () => {
     expect((await listUsablePriorResults(db, runner.campaignId)).length).toBe(prior.length - 1);
     expect((await listPriorResults(db, runner.campaignId))[0]!.excludedReason).toBe('plate 1 was contaminated');
     expect((await setPriorExclusion(db, runner.campaignId, 1, null, 'test')).changed).toBe(true);
+  }, 180_000);
+
+  it('with planner.model.transfer: ranking-ensemble, weighs each source by how it ranks the campaign\'s results; the summary and the panel show the weights', async () => {
+    const spec: CampaignSpec = {
+      ...base,
+      name: 'ranking ensemble',
+      seed: 5,
+      planner: { ...base.planner, model: { substance_kernel: 'morgan', transfer: 'ranking-ensemble' } },
+      prior: [{ name: 'other halides', file: join(folder, 'plates.csv'), columns, results: { yield: 'yield' }, task: 'related', task_column: 'aryl_halide_smiles' }],
+    };
+    const { runner } = await openCampaign(database.db, { spec, source: '', home, actor: 'test' });
+    await runner.start();
+    expect(await runner.done).toEqual({ status: 'completed', outcome: 'budget spent' });
+    expect(await listExperiments(database.db, runner.campaignId)).toHaveLength(6);
+    const newest = (await listModelVersions(database.db, runner.campaignId)).reduce((a, b) => (a.version > b.version ? a : b));
+    expect(newest.kind).toBe('gp-ranking-ensemble');
+    const summary = await summarizePrior(database.db, runner.campaignId);
+    expect(summary.modelVersion).toBe(newest.version);
+    const weights = summary.sources.map((s) => s.weight!);
+    for (const w of weights) expect(w).toBeGreaterThanOrEqual(0);
+    expect(weights.reduce((a, b) => a + b, 0) + summary.ownWeight!).toBeCloseTo(1, 9);
+    const section = String(priorSection(summary));
+    expect(section).toMatch(/w \d\.\d\d/);
+    expect(section).toMatch(/ranking-weighted ensemble: how often each source ranks the campaign(?:'|&#39;)s own results best; the campaign(?:'|&#39;)s own model has \d\.\d\d/);
   }, 180_000);
 
   it('same-task prior rows join the results: the campaign never proposes them again', async () => {
