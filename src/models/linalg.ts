@@ -115,3 +115,27 @@ export function choleskyWithJitter(a: Float64Array, n: number, scale: number, ma
   }
   throw new NotPositiveDefiniteError('kernel matrix is not positive definite even with jitter');
 }
+
+/**
+ * A GP posterior's mean k*ᵀα and explained variance ‖L⁻¹k*‖² at m inputs, from their cross
+ * covariances with the n training rows (row-major m × n), α = K⁻¹y and L⁻¹ (row-major, lower).
+ */
+export function posteriorMoments(cross: Float64Array, m: number, n: number, alpha: ArrayLike<number>, inverseFactor: Float64Array): { mean: Float64Array; explained: Float64Array } {
+  const mean = new Float64Array(m);
+  const explained = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    let mu = 0;
+    for (let j = 0; j < n; j++) mu += cross[row + j]! * alpha[j]!;
+    let sum = 0;
+    for (let r = 0; r < n; r++) {
+      let s = 0;
+      const base = r * n;
+      for (let c = 0; c <= r; c++) s += inverseFactor[base + c]! * cross[row + c]!;
+      sum += s * s;
+    }
+    mean[i] = mu;
+    explained[i] = sum;
+  }
+  return { mean, explained };
+}

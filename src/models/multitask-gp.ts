@@ -23,7 +23,7 @@ import { initTensorBackend } from './backend.js';
 import { codeInputs, crossCovariance, distanceTables, factorsOf, factorValues, kernelTables, priorVariance, type CodedInputs, type Factor, type KernelHyper } from './gp-kernel.js';
 import { fitKernelByMap, meanSd } from './gp-likelihood.js';
 import { minimizeLbfgs } from './lbfgs.js';
-import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, solveLower, solveUpperTransposed } from './linalg.js';
+import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, posteriorMoments, solveLower, solveUpperTransposed } from './linalg.js';
 import { checkTrainingData, schemaKey } from './schema.js';
 import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
 import { decodeContainer, encodeContainer, type TensorData } from './serialization.js';
@@ -415,22 +415,10 @@ export class MultiTaskGpSurrogate implements Surrogate {
       const { mean: shift, sd: scale } = { mean: state.means[0]!, sd: state.sds[0]! };
       const bounds = this.schema.bounds?.[target];
       const result: Posterior = { mean: new Float64Array(m), sigma: new Float64Array(m), epistemic: new Float64Array(m), aleatoric: new Float64Array(m) };
-      const v = new Float64Array(n);
-      const linv = posterior.inverseFactor;
+      const moments = posteriorMoments(cross, m, n, posterior.alpha, posterior.inverseFactor);
       for (let i = 0; i < m; i++) {
-        let mu = 0;
-        for (let j = 0; j < n; j++) mu += cross[i * n + j]! * posterior.alpha[j]!;
-        // explained variance ‖L⁻¹k*‖²
-        let explained = 0;
-        for (let r = 0; r < n; r++) {
-          let s = 0;
-          const base = r * n;
-          for (let c = 0; c <= r; c++) s += linv[base + c]! * cross[i * n + c]!;
-          v[r] = s;
-          explained += s * s;
-        }
-        const latent = Math.max(prior - explained, 1e-12 * prior);
-        let mean = shift + scale * mu;
+        const latent = Math.max(prior - moments.explained[i]!, 1e-12 * prior);
+        let mean = shift + scale * moments.mean[i]!;
         if (bounds) mean = Math.min(bounds[1], Math.max(bounds[0], mean));
         result.mean[i] = mean;
         result.epistemic[i] = scale * Math.sqrt(latent);

@@ -45,7 +45,7 @@ import { initTensorBackend } from './backend.js';
 import { codeInputs, crossCovariance, distanceTables, factorsOf, factorValues, kernelTables, priorVariance, type CodedInputs, type Factor, type KernelHyper, type SubstanceKernel } from './gp-kernel.js';
 import { fitKernelByMap, meanSd } from './gp-likelihood.js';
 import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
-import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } from './linalg.js';
+import { choleskyWithJitter, invertLower, posteriorMoments, solveLower, solveUpperTransposed } from './linalg.js';
 import { pearson } from './metrics.js';
 import { OWN_TASK } from './multitask-gp.js';
 import { checkTrainingData, schemaKey } from './schema.js';
@@ -295,28 +295,16 @@ export class RankingEnsembleSurrogate implements Surrogate {
 
   /** One source GP's mean, σ (noise included) and σ of the function alone at coded inputs, standardised units. */
   private sourcePosterior(posterior: SourcePosterior, hyper: KernelHyper, coded: CodedInputs): { mean: Float64Array; sigma: Float64Array; latent: Float64Array } {
-    const alpha = posterior.alpha;
     const n = posterior.coded.n;
     const m = coded.n;
     const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), hyper), hyper);
     const prior = priorVariance(hyper);
     const noise = Math.exp(hyper.logNoise);
-    const mean = new Float64Array(m);
+    const { mean, explained } = posteriorMoments(cross, m, n, posterior.alpha, posterior.inverseFactor);
     const sigma = new Float64Array(m);
     const latent = new Float64Array(m);
-    const linv = posterior.inverseFactor;
     for (let i = 0; i < m; i++) {
-      let mu = 0;
-      for (let j = 0; j < n; j++) mu += cross[i * n + j]! * alpha[j]!;
-      let explained = 0;
-      for (let r = 0; r < n; r++) {
-        let s = 0;
-        const base = r * n;
-        for (let c = 0; c <= r; c++) s += linv[base + c]! * cross[i * n + c]!;
-        explained += s * s;
-      }
-      mean[i] = mu;
-      const unexplained = Math.max(prior - explained, 1e-12 * prior);
+      const unexplained = Math.max(prior - explained[i]!, 1e-12 * prior);
       latent[i] = Math.sqrt(unexplained);
       sigma[i] = Math.sqrt(unexplained + noise);
     }

@@ -3,27 +3,10 @@
 // near zero; a correlated source improves predictions from a few of the campaign's own results and
 // an unrelated one does not make them worse than the plain GP's. Real fits, no mocks; small sizes.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, loadSurrogate, MultiTaskGpSurrogate, type ModelSchema, type ReactionInput } from '../../src/models/index.js';
+import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, loadSurrogate, MultiTaskGpSurrogate, type ReactionInput } from '../../src/models/index.js';
+import { alsoRelated, at, grid, own, related, rmse, sample, schema, unrelated } from './synthetic-tasks.js';
 import { sourcedShare } from '../../src/planner/bayesian-recommender.js';
 import { rngFor, shuffled } from '../../src/util/random.js';
-
-const xs = Array.from({ length: 13 }, (_, i) => i / 12);
-const zs = Array.from({ length: 7 }, (_, i) => i / 6);
-const schema: ModelSchema = { roles: [], numeric: [{ name: 'x', values: xs }, { name: 'z', values: zs }], categorical: [], targets: ['y'] };
-const grid: ReactionInput[] = xs.flatMap((x) => zs.map((z) => ({ substances: {}, conditions: { x, z } })));
-const at = (i: ReactionInput) => ({ x: i.conditions.x as number, z: i.conditions.z as number });
-// the campaign's task, one that shares its shape (shifted and scaled, plus a small part of its own), and an unrelated one
-const own = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.sin(5 * x) * Math.cos(3 * z) + 20 * x * z; };
-const related = (p: ReactionInput) => { const { x, z } = at(p); return 0.8 * own(p) + 15 + 3 * Math.cos(7 * z); };
-const unrelated = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.cos(9 * z + 2) * Math.sin(4 * (1 - x)) - 10 * z; };
-
-function sample(count: number, label: string): ReactionInput[] {
-  return shuffled(grid, rngFor(7, label)).slice(0, count);
-}
-
-function rmse(pred: Float64Array, truth: number[]): number {
-  return Math.sqrt(truth.reduce((s, t, i) => s + (pred[i]! - t) ** 2, 0) / truth.length);
-}
 
 async function fitWith(source: ((p: ReactionInput) => number) | null, ownInputs: ReactionInput[]) {
   const sourceInputs = source ? sample(60, 'source') : [];
@@ -66,7 +49,6 @@ describe('multi-task GP (ICM)', () => {
     // (all ρ = 0 is a stationary point of the likelihood; a fit started there never moved)
     const first = sample(50, 'first-source');
     const second = sample(50, 'second-source');
-    const alsoRelated = (p: ReactionInput) => 1.1 * own(p) - 20 + 2 * Math.sin(11 * at(p).x);
     const model = new MultiTaskGpSurrogate(schema);
     await model.fit({ inputs: [...first, ...second], targets: { y: [...first.map(related), ...second.map(alsoRelated)] }, tasks: [...first.map(() => 'a'), ...second.map(() => 'b')] }, { seed: 1 });
     expect(Math.abs(model.correlations.a!)).toBeGreaterThan(0.7);
@@ -83,7 +65,6 @@ describe('multi-task GP (ICM)', () => {
   it('finds sources whose values are shuffled to agree no more than chance', async () => {
     const first = sample(50, 'first-source');
     const second = sample(50, 'second-source');
-    const alsoRelated = (p: ReactionInput) => 1.1 * own(p) - 20 + 2 * Math.sin(11 * at(p).x);
     const shuffledValues = (inputs: ReactionInput[], f: (p: ReactionInput) => number, label: string) => shuffled(inputs.map(f), rngFor(5, label));
     const model = new MultiTaskGpSurrogate(schema);
     await model.fit({ inputs: [...first, ...second], targets: { y: [...shuffledValues(first, related, 'a'), ...shuffledValues(second, alsoRelated, 'b')] }, tasks: [...first.map(() => 'a'), ...second.map(() => 'b')] }, { seed: 1 });

@@ -3,22 +3,10 @@
 // campaign's results as they came out keeps its weight and improves on a cold GP, an unrelated one
 // loses its weight to the campaign's own model; saved and restored it predicts the same. Real fits.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, loadSurrogate, RankingEnsembleSurrogate, type ModelSchema, type ReactionInput } from '../../src/models/index.js';
+import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, loadSurrogate, RankingEnsembleSurrogate, type ReactionInput } from '../../src/models/index.js';
+import { alsoRelated, at, grid, own, related, rmse, sample, schema, unrelated } from './synthetic-tasks.js';
 import { pearson } from '../../src/models/metrics.js';
 import { rngFor, shuffled } from '../../src/util/random.js';
-
-const xs = Array.from({ length: 13 }, (_, i) => i / 12);
-const zs = Array.from({ length: 7 }, (_, i) => i / 6);
-const schema: ModelSchema = { roles: [], numeric: [{ name: 'x', values: xs }, { name: 'z', values: zs }], categorical: [], targets: ['y'] };
-const grid: ReactionInput[] = xs.flatMap((x) => zs.map((z) => ({ substances: {}, conditions: { x, z } })));
-const at = (i: ReactionInput) => ({ x: i.conditions.x as number, z: i.conditions.z as number });
-const own = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.sin(5 * x) * Math.cos(3 * z) + 20 * x * z; };
-const related = (p: ReactionInput) => 0.8 * own(p) + 15 + 3 * Math.cos(7 * at(p).z);
-const alsoRelated = (p: ReactionInput) => 1.1 * own(p) - 20 + 2 * Math.sin(11 * at(p).x);
-const unrelated = (p: ReactionInput) => { const { x, z } = at(p); return 50 + 30 * Math.cos(9 * z + 2) * Math.sin(4 * (1 - x)) - 10 * z; };
-
-const sample = (count: number, label: string) => shuffled(grid, rngFor(7, label)).slice(0, count);
-const rmse = (pred: Float64Array, truth: number[]) => Math.sqrt(truth.reduce((s, t, i) => s + (pred[i]! - t) ** 2, 0) / truth.length);
 
 async function fit(sources: Record<string, (p: ReactionInput) => number>, ownInputs: ReactionInput[]) {
   const inputs: ReactionInput[] = [...ownInputs];
