@@ -22,7 +22,7 @@
  *   --seeds N (20) --budget B (40) --batch b (4) --bh-targets i,j (all 15 by index) --fractions f,…
  *   (1,0.01,0.1,0.2) --da-targets T,… (90,105,120) --cpa-targets i,… (all 5 imines by index)
  *   --out name (transfer) --skip-da --skip-bh --skip-cpa --transfer multitask|ranking-ensemble
- *   (planner.model.transfer, default multitask); --merge a,b,… writes --out from the
+ *   (planner.model.transfer, default the product's); --merge a,b,… [--plots] writes --out (and with --plots the figures) from the
  *   results of runs written separately (one process per dataset, side by side)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCampaignFile, type CampaignSpec, type PriorSourceSpec } from '../src/campaign/index.js';
 import { openDatabase } from '../src/db/index.js';
-import { TRANSFER_MODELS, type TransferModel } from '../src/models/transfer-models.js';
+import { DEFAULT_TRANSFER_MODEL, TRANSFER_MODELS, type TransferModel } from '../src/models/transfer-models.js';
 import { readCsv, type CsvRow } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { datasetCampaign, datasetPath, machine, quantile, ROOT, writeResults } from './lib.js';
@@ -51,7 +51,7 @@ const SKIP_DA = process.argv.includes('--skip-da');
 const SKIP_BH = process.argv.includes('--skip-bh');
 const SKIP_CPA = process.argv.includes('--skip-cpa');
 /** The transfer model the campaigns with prior data use (planner.model.transfer). */
-const TRANSFER = option('transfer', 'multitask') as TransferModel;
+const TRANSFER = option('transfer', DEFAULT_TRANSFER_MODEL) as TransferModel;
 if (!TRANSFER_MODELS.includes(TRANSFER)) throw new Error(`--transfer must be one of ${TRANSFER_MODELS.join(', ')}`);
 
 interface Arm {
@@ -170,6 +170,7 @@ function merge(names: string[]): void {
   const tasks = parts.flatMap((p) => p.tasks);
   const json: TransferResults = { benchmark: 'transfer', runs: parts.flatMap((p) => p.runs), settings: parts[0]!.settings, measure: MEASURE, tasks, datasets: datasetSummaries(tasks) };
   writeResults(OUT, json, markdownOf(json));
+  if (process.argv.includes('--plots')) writePlots(tasks);
 }
 
 async function main(): Promise<void> {

@@ -48,6 +48,6 @@ describe('kinds listed once', () => {
   });
 
   it('every stored model kind has a way back', () => {
-    expect(Object.keys(MODEL_KINDS)).toEqual(['gp', 'mpnn-ensemble', 'mpnn-ensemble+gp', 'gp-multitask']);
+    expect(Object.keys(MODEL_KINDS)).toEqual(['gp', 'mpnn-ensemble', 'mpnn-ensemble+gp', 'gp-multitask', 'gp-ranking-ensemble']);
   });
 });

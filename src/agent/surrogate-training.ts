@@ -4,7 +4,7 @@
  * can run in a worker thread as well as here. Trainers decide where it runs.
  */
 import { initChem } from '../chem/index.js';
-import { DEFAULT_MULTITASK_CONFIG, DEFAULT_RANKING_ENSEMBLE_CONFIG, defaultSurrogate, loadSurrogate, MultiTaskGpSurrogate, RankingEnsembleSurrogate, type FitReport, type ModelSchema, type SavedModel, type Surrogate, type SurrogateSettings, type TrainingData } from '../models/index.js';
+import { DEFAULT_MULTITASK_CONFIG, DEFAULT_RANKING_ENSEMBLE_CONFIG, DEFAULT_TRANSFER_MODEL, defaultSurrogate, loadSurrogate, MultiTaskGpSurrogate, RankingEnsembleSurrogate, type FitReport, type ModelSchema, type SavedModel, type Surrogate, type SurrogateSettings, type TrainingData } from '../models/index.js';
 
 export interface FitRequest {
   schema: ModelSchema;
@@ -46,9 +46,9 @@ export async function fitSurrogate(request: FitRequest, signal?: AbortSignal): P
 
 function transferSurrogate(schema: ModelSchema, settings: SurrogateSettings): Surrogate {
   const kernel = settings.substanceKernel ? { substanceKernel: settings.substanceKernel } : {};
-  return settings.transfer === 'ranking-ensemble'
-    ? new RankingEnsembleSurrogate(schema, { ...DEFAULT_RANKING_ENSEMBLE_CONFIG, ...kernel })
-    : new MultiTaskGpSurrogate(schema, { ...DEFAULT_MULTITASK_CONFIG, ...kernel });
+  return (settings.transfer ?? DEFAULT_TRANSFER_MODEL) === 'multitask'
+    ? new MultiTaskGpSurrogate(schema, { ...DEFAULT_MULTITASK_CONFIG, ...kernel })
+    : new RankingEnsembleSurrogate(schema, { ...DEFAULT_RANKING_ENSEMBLE_CONFIG, ...kernel });
 }
 
 /** Fits on the calling thread: for `athanor run`, tests, and the benchmark's comparison. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SUBSTANCE_KERNELS } from '../models/gp-kernel.js';
-import { TRANSFER_MODELS } from '../models/transfer-models.js';
+import { DEFAULT_TRANSFER_MODEL, TRANSFER_MODELS } from '../models/transfer-models.js';
 import { ACQUISITIONS, INITIAL_DESIGNS, PARETO_ACQUISITIONS, STRATEGIES } from './kinds.js';
 import { safeText } from '../util/safe-text.js';
 import { normaliseObjective, objectiveFields, refineObjective } from './objective-schema.js';
@@ -112,8 +112,8 @@ const plannerSchema = z
           .describe('How the Gaussian process compares substances: Morgan fingerprints (Tanimoto), Weisfeiler–Lehman subtree counts of the molecular graphs (MinMax), or both'),
         transfer: z
           .enum(TRANSFER_MODELS)
-          .default('multitask')
-          .describe('How prior data of related tasks is used (docs/transfer.md): one multi-task GP over every task (multitask), or one GP per source weighted by how well it ranks the campaign\'s own results (ranking-ensemble)'),
+          .default(DEFAULT_TRANSFER_MODEL)
+          .describe('How prior data of related tasks is used (docs/transfer.md): one multi-task GP over every task (multitask), or one GP per source weighted by how well it ranks the campaign\'s own results (ranking-ensemble, the default)'),
       })
       .optional()
       .describe('Choices about the surrogate model (docs/models.md)'),

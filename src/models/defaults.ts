@@ -37,7 +37,7 @@ export const GP_MAX_TRAINING_SIZE = 1000;
 export interface SurrogateSettings {
   /** How the GP compares substances (default morgan). */
   substanceKernel?: SubstanceKernel;
-  /** How prior data of related tasks is used (docs/transfer.md); default multitask. */
+  /** How prior data of related tasks is used (docs/transfer.md); default DEFAULT_TRANSFER_MODEL. */
   transfer?: TransferModel;
 }
 

@@ -14,7 +14,7 @@ export type {
 export { ModelError, FitAbortedError } from './types.js';
 export { schemaFromSpace, reactionInputOf, reactionInputOfPoint } from './schema.js';
 export { defaultSurrogate, loadSurrogate, GP_MAX_TRAINING_SIZE, type SurrogateSettings } from './defaults.js';
-export { TRANSFER_MODELS, type TransferModel } from './transfer-models.js';
+export { DEFAULT_TRANSFER_MODEL, TRANSFER_MODELS, type TransferModel } from './transfer-models.js';
 export { SUBSTANCE_KERNELS, type SubstanceKernel } from './gp-kernel.js';
 export { initTensorBackend, selectBackend, currentBackend, type BackendChoice, type BackendCandidate } from './backend.js';
 export { atomAttributions } from './attributions.js';

@@ -5,3 +5,10 @@
  */
 export const TRANSFER_MODELS = ['multitask', 'ranking-ensemble'] as const;
 export type TransferModel = (typeof TRANSFER_MODELS)[number];
+
+/**
+ * The default, by bench:transfer (docs/transfer.md): on Buchwald–Hartwig the ensemble halves the
+ * experiments to a target aryl halide's top reactions where the multi-task GP did not (median
+ * ratio to cold over five targets 0.36 against 1.24), and both halve them on direct arylation.
+ */
+export const DEFAULT_TRANSFER_MODEL: TransferModel = 'ranking-ensemble';

@@ -65,7 +65,11 @@ const columns = { ligand: 'ligand_smiles', base: 'base_smiles', additive: 'addit
 
 describe('prior data', () => {
   it('imports a related-task CSV (each unmatched row reported), runs on the simulator without spending budget on it, and can exclude rows', async () => {
-    const spec: CampaignSpec = { ...base, prior: [{ name: 'other halides', file: join(folder, 'plates.csv'), columns, results: { yield: 'yield' }, task: 'related', task_column: 'aryl_halide_smiles' }] };
+    const spec: CampaignSpec = {
+      ...base,
+      planner: { ...base.planner, model: { substance_kernel: 'morgan', transfer: 'multitask' } },
+      prior: [{ name: 'other halides', file: join(folder, 'plates.csv'), columns, results: { yield: 'yield' }, task: 'related', task_column: 'aryl_halide_smiles' }],
+    };
     const { runner } = await openCampaign(database.db, { spec, source: '', home, actor: 'test' });
     const { db } = database;
     const prior = await listPriorResults(db, runner.campaignId);
@@ -111,12 +115,11 @@ describe('prior data', () => {
     expect((await setPriorExclusion(db, runner.campaignId, 1, null, 'test')).changed).toBe(true);
   }, 180_000);
 
-  it('with planner.model.transfer: ranking-ensemble, weighs each source by how it ranks the campaign\'s results; the summary and the panel show the weights', async () => {
+  it('by default (planner.model.transfer: ranking-ensemble), weighs each source by how it ranks the campaign\'s results; the summary and the panel show the weights', async () => {
     const spec: CampaignSpec = {
       ...base,
       name: 'ranking ensemble',
       seed: 5,
-      planner: { ...base.planner, model: { substance_kernel: 'morgan', transfer: 'ranking-ensemble' } },
       prior: [{ name: 'other halides', file: join(folder, 'plates.csv'), columns, results: { yield: 'yield' }, task: 'related', task_column: 'aryl_halide_smiles' }],
     };
     const { runner } = await openCampaign(database.db, { spec, source: '', home, actor: 'test' });
