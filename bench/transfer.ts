@@ -389,7 +389,11 @@ function markdownOf(json: TransferResults): string {
     const cost = t.median_cold && t.median_unrelated_source ? `${(((t.median_unrelated_source - t.median_cold) / t.median_cold) * 100).toFixed(0)} %` : '—';
     lines.push(`| ${t.task} | ${t.median_cold ?? '—'} | ${t.median_with_transfer ?? '—'} | ${ratio} | ${t.median_unrelated_source ?? '—'} | ${cost} |`);
   }
-  lines.push('', '| task | arm | median | IQR | censored | median ρ² over the sources before any own result (per seed) | ρ of the last model (median over seeds, per source; 0 = dropped by the check) |', '|---|---|---:|---|---:|---|---|');
+  lines.push(
+    '',
+    '| task | arm | median | IQR | censored | the sources before any own result (per seed): median ρ² (multi-task GP) or Σ weight = agreement beyond chance (ranking-weighted ensemble) | ρ or weight of the last model (median over seeds, per source; 0 = dropped by the check) |',
+    '|---|---|---:|---|---:|---|---|',
+  );
   for (const t of json.tasks) {
     for (const a of t.arms) {
       const sources = [...new Set(a.correlations.flatMap((c) => Object.keys(c)))];
@@ -397,7 +401,15 @@ function markdownOf(json: TransferResults): string {
         const values = a.correlations.map((c) => c[s]).filter((v): v is number => v !== undefined).sort((x, y) => x - y);
         return `${s.replace(/^other [a-z ]+\(/, '').replace(/\)$/, '')} ${quantile(values, 0.5).toFixed(2)}`;
       });
-      const first = (a.firstCorrelations ?? []).map((c) => Object.values(c).map((r) => r * r).sort((x, y) => x - y)).filter((v) => v.length > 0).map((v) => quantile(v, 0.5).toFixed(2));
+      // a ranking-weighted ensemble's metrics are weights (non-negative, summing to at most 1), a multi-task GP's are ρ in [−1, 1]
+      const first = (a.firstCorrelations ?? [])
+        .map((c) => Object.values(c))
+        .filter((v) => v.length > 0)
+        .map((v) => {
+          const sum = v.reduce((s, x) => s + x, 0);
+          const weights = v.length > 1 && v.every((x) => x >= 0) && sum <= 1.01;
+          return weights ? `Σw ${sum.toFixed(2)}` : quantile(v.map((r) => r * r).sort((x, y) => x - y), 0.5).toFixed(2);
+        });
       lines.push(`| ${t.task} (top ${t.top.count} ≥ ${t.top.threshold.toFixed(1)}) | ${a.label} | ${a.median} | ${a.q25}–${a.q75} | ${a.censored}/${a.experiments.length} | ${first.join(', ') || '—'} | ${rho.length > 6 ? `${rho.slice(0, 6).join(', ')} …` : rho.join(', ') || '—'} |`);
     }
   }
