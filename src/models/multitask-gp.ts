@@ -26,7 +26,8 @@ import { minimizeLbfgs } from './lbfgs.js';
 import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, posteriorMoments, solveLower, solveUpperTransposed } from './linalg.js';
 import { checkTrainingData, schemaKey } from './schema.js';
 import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
-import { decodeContainer, encodeContainer, type TensorData } from './serialization.js';
+import { openSavedGp, savedGpModel } from './saved-gp.js';
+import type { TensorData } from './serialization.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
 import type { SubstanceKernel } from './gp-kernel.js';
 
@@ -445,14 +446,12 @@ export class MultiTaskGpSurrogate implements Surrogate {
     };
     const tensors = new Map<string, TensorData>();
     if (this.ownModel) tensors.set('own-gp', (await this.ownModel.surrogate.save()).weights);
-    return { kind: this.kind, featurizerVersion: FEATURIZER_VERSION, backend: 'cpu', trainingSize: this.trainingValues.length, metrics: { ...this.metrics }, weights: encodeContainer(header, tensors) };
+    return savedGpModel(this.kind, this.trainingValues.length, this.metrics, header, tensors);
   }
 
   /** Rebuilds a fitted model: the factorisation is recomputed from the stored rows and parameters. */
   static restore(schema: ModelSchema, saved: SavedModel): MultiTaskGpSurrogate {
-    const { header, tensors } = decodeContainer<Header>(saved.weights);
-    if (header.kind !== MultiTaskGpSurrogate.KIND) throw new ModelError(`not a multi-task GP: ${header.kind}`);
-    if (header.schemaKey !== schemaKey(schema)) throw new ModelError('the saved model was trained on a different search space or targets');
+    const { header, tensors } = openSavedGp<Header>(schema, saved, MultiTaskGpSurrogate.KIND, 'a multi-task GP');
     const model = new MultiTaskGpSurrogate(schema, header.config);
     model.trainingValues = header.trainingValues;
     model.metrics = header.metrics;

@@ -49,7 +49,8 @@ import { choleskyWithJitter, invertLower, posteriorMoments, solveLower, solveUpp
 import { pearson } from './metrics.js';
 import { OWN_TASK } from './multitask-gp.js';
 import { checkTrainingData, schemaKey } from './schema.js';
-import { decodeContainer, encodeContainer, type TensorData } from './serialization.js';
+import { openSavedGp, savedGpModel } from './saved-gp.js';
+import type { TensorData } from './serialization.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
 
 export interface RankingEnsembleConfig {
@@ -490,14 +491,12 @@ export class RankingEnsembleSurrogate implements Surrogate {
     };
     const tensors = new Map<string, TensorData>();
     if (this.ownModel) tensors.set('own-gp', (await this.ownModel.save()).weights);
-    return { kind: this.kind, featurizerVersion: FEATURIZER_VERSION, backend: 'cpu', trainingSize: this.trainingSize, metrics: { ...this.metrics }, weights: encodeContainer(header, tensors) };
+    return savedGpModel(this.kind, this.trainingSize, this.metrics, header, tensors);
   }
 
   /** Rebuilds a fitted model: each source's factorisation is recomputed from its stored rows. */
   static restore(schema: ModelSchema, saved: SavedModel): RankingEnsembleSurrogate {
-    const { header, tensors } = decodeContainer<Header>(saved.weights);
-    if (header.kind !== RankingEnsembleSurrogate.KIND) throw new ModelError(`not a ranking-weighted ensemble: ${header.kind}`);
-    if (header.schemaKey !== schemaKey(schema)) throw new ModelError('the saved model was trained on a different search space or targets');
+    const { header, tensors } = openSavedGp<Header>(schema, saved, RankingEnsembleSurrogate.KIND, 'a ranking-weighted ensemble');
     const model = new RankingEnsembleSurrogate(schema, header.config);
     model.metrics = header.metrics;
     model.trainingSize = header.trainingSize;
