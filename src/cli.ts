@@ -49,7 +49,9 @@ program
   .option('--data-dir <dir>', 'folder that campaigns created in the panel read datasets from (default: the bundled examples)')
   .action(async (options, command: Command) => {
     const { serveCommand } = await import('./cli/serve-command.js');
-    process.exitCode = await serveCommand({ ...options, ...command.optsWithGlobals() });
+    // Exit once the service has stopped: a worker thread whose termination hangs must not keep
+    // the process alive after the database is closed.
+    process.exit(await serveCommand({ ...options, ...command.optsWithGlobals() }));
   });
 
 program

@@ -170,15 +170,27 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       server.close();
       // Live event streams never end by themselves: close them so the process can exit.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      void supervisor
-        .shutdown()
-        .then(() => trainer.close())
-        .then(() => forgetServiceFile?.().catch((err: unknown) => log.warn({ err }, 'could not revoke the local CLI token')))
-        .then(() => database.close())
-        .finally(resolveStop);
+      // Each step is bounded, so that one that hangs (a worker thread that does not terminate
+      // while it is still loading its WebAssembly: seen twice in CI, the service never exited)
+      // is named in the log and the rest, the database above all, still closes.
+      const step = async (stage: string, limitSeconds: number, work: () => Promise<unknown>) => {
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), limitSeconds * 1000)));
+        const outcome = await Promise.race([work().then(() => 'done' as const, (err: unknown) => (log.warn({ err, stage }, 'shutdown step failed'), 'failed' as const)), limit]);
+        clearTimeout(timer);
+        if (outcome === 'late') log.warn({ stage, seconds: limitSeconds }, 'shutdown step did not finish in time; going on without it');
+      };
+      void (async () => {
+        await step('detaching the campaigns', 60, () => supervisor.shutdown());
+        await step('stopping the training workers', 10, () => trainer.close());
+        if (forgetServiceFile) await step('revoking the local CLI token', 10, forgetServiceFile);
+        await step('closing the database', 60, () => database.close());
+        log.info('stopped');
+      })().finally(resolveStop);
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+  log.flush?.();
   return 0;
 }
