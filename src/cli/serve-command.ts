@@ -176,7 +176,14 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       const step = async (stage: string, limitSeconds: number, work: () => Promise<unknown>) => {
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), limitSeconds * 1000)));
-        const outcome = await Promise.race([work().then(() => 'done' as const, (err: unknown) => (log.warn({ err, stage }, 'shutdown step failed'), 'failed' as const)), limit]);
+        const finished = work().then(
+          () => 'done' as const,
+          (err: unknown) => {
+            log.warn({ err, stage }, 'shutdown step failed');
+            return 'failed' as const;
+          },
+        );
+        const outcome = await Promise.race([finished, limit]);
         clearTimeout(timer);
         if (outcome === 'late') log.warn({ stage, seconds: limitSeconds }, 'shutdown step did not finish in time; going on without it');
       };

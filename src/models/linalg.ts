@@ -139,3 +139,18 @@ export function posteriorMoments(cross: Float64Array, m: number, n: number, alph
   }
   return { mean, explained };
 }
+
+/** K⁻¹y from the inverse Cholesky factor L⁻¹ (row-major, lower): K⁻¹ = L⁻ᵀL⁻¹. */
+export function inverseFactorSolve(inverseFactor: Float64Array, n: number, y: ArrayLike<number>): Float64Array {
+  const z = new Float64Array(n);
+  for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) z[r] = z[r]! + inverseFactor[r * n + c]! * y[c]!;
+  const out = new Float64Array(n);
+  for (let c = 0; c < n; c++) for (let r = c; r < n; r++) out[c] = out[c]! + inverseFactor[r * n + c]! * z[r]!;
+  return out;
+}
+
+/** What a GP posterior needs of its training covariance K (noise included): α = K⁻¹y and L⁻¹ (jitter scaled by `scale`, see choleskyWithJitter). */
+export function posteriorFactors(k: Float64Array, n: number, y: ArrayLike<number>, scale: number): { alpha: Float64Array; inverseFactor: Float64Array } {
+  const { l } = choleskyWithJitter(k, n, scale);
+  return { alpha: solveUpperTransposed(l, n, solveLower(l, n, y)), inverseFactor: invertLower(l, n) };
+}

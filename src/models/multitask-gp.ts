@@ -18,14 +18,16 @@
  * Hand-written on this project's kernel and linear algebra: no library here offers a GP at all.
  */
 import { FEATURIZER_VERSION } from '../chem/index.js';
-import { rngFor, shuffled } from '../util/random.js';
+import { rngFor, sampleInProportion, shuffled } from '../util/random.js';
 import { initTensorBackend } from './backend.js';
 import { codeInputs, crossCovariance, distanceTables, factorsOf, factorValues, kernelTables, priorVariance, type CodedInputs, type Factor, type KernelHyper } from './gp-kernel.js';
 import { fitKernelByMap, meanSd } from './gp-likelihood.js';
 import { minimizeLbfgs } from './lbfgs.js';
-import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, posteriorMoments, solveLower, solveUpperTransposed } from './linalg.js';
+import { choleskyWithJitter, inverseFromInverseFactor, invertLower, logDetFromCholesky, NotPositiveDefiniteError, posteriorFactors, posteriorMoments, solveLower, solveUpperTransposed } from './linalg.js';
+import { median } from './metrics.js';
 import { checkTrainingData, schemaKey } from './schema.js';
-import { defaultGpConfig, GaussianProcessSurrogate } from './gp.js';
+import { GaussianProcessSurrogate } from './gp.js';
+import { fitOwnTaskGp, restoreOwnTaskGp, saveOwnTaskGp } from './own-task-gp.js';
 import { openSavedGp, savedGpModel } from './saved-gp.js';
 import type { TensorData } from './serialization.js';
 import { FitAbortedError, ModelError, type FitOptions, type FitReport, type ModelSchema, type Posterior, type ReactionInput, type SavedModel, type Surrogate, type TrainingData } from './types.js';
@@ -206,9 +208,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     this.ownModel = undefined;
     if (dropped.length > 0) {
       const own = tasks.flatMap((t, i) => (t === OWN_TASK ? [i] : []));
-      const surrogate = new GaussianProcessSurrogate(this.schema, defaultGpConfig(this.config.substanceKernel));
-      const targets = Object.fromEntries(this.schema.targets.map((t) => [t, own.map((i) => data.targets[t]![i]!)]));
-      await surrogate.fit({ inputs: own.map((i) => data.inputs[i]!), targets }, { seed: options.seed, ...(options.signal ? { signal: options.signal } : {}) });
+      const surrogate = await fitOwnTaskGp(this.schema, this.config.substanceKernel, data, own, { seed: options.seed, ...(options.signal ? { signal: options.signal } : {}) });
       this.ownModel = { surrogate, targets: new Set(dropped) };
     }
     return { kind: this.kind, trainingSize: data.inputs.length, seconds: (performance.now() - started) / 1000, metrics: { ...metrics } };
@@ -291,11 +291,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
       rows.forEach((i, k) => (permuted[i] = values[k]!));
     }
     const chance = this.fitCorrelations(coded, distances, hyper, tasks, permuted, rho.length, options);
-    const medianSquare = (values: number[]) => {
-      const squares = values.map((r) => r * r).sort((a, b) => a - b);
-      const middle = squares.length / 2;
-      return squares.length % 2 === 1 ? squares[Math.floor(middle)]! : (squares[middle - 1]! + squares[middle]!) / 2;
-    };
+    const medianSquare = (values: number[]) => median(values.map((r) => r * r));
     const m = medianSquare(rho);
     const m0 = Math.min(medianSquare(chance), 0.99);
     return Math.min(1, Math.max(0, (m - m0) / (1 - m0)));
@@ -303,10 +299,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
 
   /** The source rows kept: each source in proportion to its size, at least one row, seeded. */
   private sampleSources(bySource: number[][], sources: string[], seed: number): number[][] {
-    const totalSource = bySource.reduce((s, r) => s + r.length, 0);
-    const keep = Math.min(totalSource, this.config.maxSourceRows);
-    if (totalSource <= keep) return bySource;
-    return bySource.map((rows, s) => (rows.length <= 1 ? rows : shuffled(rows, rngFor(seed, 'multitask-sample', sources[s]!)).slice(0, Math.max(1, Math.round((rows.length * keep) / totalSource)))));
+    return sampleInProportion(bySource, this.config.maxSourceRows, (s) => rngFor(seed, 'multitask-sample', sources[s]!));
   }
 
   /** Mean leave-one-out log predictive density of the first `count` rows (standardised units). */
@@ -385,10 +378,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
     const n = coded.n;
     const kx = crossCovariance(coded, coded, kernelTables(this.factors, distanceTables(this.factors, coded, coded), state.hyper), state.hyper);
     const noise = Math.exp(state.hyper.logNoise);
-    const k = icmCovariance(kx, state.rho, state.tasks, noise);
-    const { l } = choleskyWithJitter(k, n, priorVariance(state.hyper));
-    const alpha = solveUpperTransposed(l, n, solveLower(l, n, state.y));
-    return { coded, alpha, inverseFactor: invertLower(l, n) };
+    return { coded, ...posteriorFactors(icmCovariance(kx, state.rho, state.tasks, noise), n, state.y, priorVariance(state.hyper)) };
   }
 
   /** Predictions for the campaign's own task. */
@@ -445,7 +435,7 @@ export class MultiTaskGpSurrogate implements Surrogate {
       ...(this.ownModel ? { ownOnly: [...this.ownModel.targets] } : {}),
     };
     const tensors = new Map<string, TensorData>();
-    if (this.ownModel) tensors.set('own-gp', (await this.ownModel.surrogate.save()).weights);
+    await saveOwnTaskGp(tensors, this.ownModel?.surrogate);
     return savedGpModel(this.kind, this.trainingValues.length, this.metrics, header, tensors);
   }
 
@@ -460,11 +450,8 @@ export class MultiTaskGpSurrogate implements Surrogate {
       model.states.set(target, state);
       model.posteriors.set(target, model.factorise(state));
     }
-    const ownWeights = tensors.get('own-gp');
-    if (header.ownOnly && ownWeights instanceof Uint8Array) {
-      const inner = GaussianProcessSurrogate.restore(schema, { ...saved, kind: 'gp', weights: ownWeights });
-      model.ownModel = { surrogate: inner, targets: new Set(header.ownOnly) };
-    }
+    const inner = header.ownOnly ? restoreOwnTaskGp(schema, saved, tensors) : undefined;
+    if (header.ownOnly && inner) model.ownModel = { surrogate: inner, targets: new Set(header.ownOnly) };
     return model;
   }
 }

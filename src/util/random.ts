@@ -27,3 +27,13 @@ export function normal(rng: Rng): number {
   while (u === 0) u = rng();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
 }
+
+/**
+ * A sample of `keep` items in all from several groups, each group in proportion to its size (at
+ * least one item), each shuffled by its own generator; the groups whole when they hold no more.
+ */
+export function sampleInProportion<T>(groups: readonly (readonly T[])[], keep: number, rngOf: (group: number) => Rng): T[][] {
+  const total = groups.reduce((s, g) => s + g.length, 0);
+  if (total <= keep) return groups.map((g) => [...g]);
+  return groups.map((g, i) => (g.length <= 1 ? [...g] : shuffled(g, rngOf(i)).slice(0, Math.max(1, Math.round((g.length * keep) / total)))));
+}
