@@ -19,11 +19,12 @@
  * counts as budget + 1 (and is reported as censored).
  *
  * Reads ../shared/data (datasetPath: falls back to examples/data and says so). Options:
- *   --seeds N (20) --budget B (40) --batch b (4) --bh-targets i,j (all 15 by index) --fractions f,…
+ *   --seeds N (20) --first-seed K (1: seeds K … K + N − 1, so that more seeds can be added to a run later) --budget B (40) --batch b (4) --bh-targets i,j (all 15 by index) --fractions f,…
  *   (1,0.01,0.1,0.2) --da-targets T,… (90,105,120) --cpa-targets i,… (all 5 imines by index)
  *   --out name (transfer) --skip-da --skip-bh --skip-cpa --transfer multitask|ranking-ensemble
  *   (planner.model.transfer, default the product's); --merge a,b,… [--plots] writes --out (and with --plots the figures) from the
- *   results of runs written separately (one process per dataset, side by side)
+ *   results of runs written separately: other targets (one process per dataset, side by side), other arms of the same target
+ *   (the fractions) or other seeds of the same arm (--first-seed) — an arm's seeds are pooled, a seed run twice counts once
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -43,6 +44,8 @@ function option(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 const SEEDS = Number(option('seeds', '20'));
+const FIRST_SEED = Number(option('first-seed', '1'));
+if (!Number.isInteger(FIRST_SEED) || FIRST_SEED < 1) throw new Error('--first-seed must be a whole number ≥ 1');
 const BUDGET = Number(option('budget', '40'));
 const BATCH = Number(option('batch', '4'));
 const FRACTIONS = option('fractions', '1,0.01,0.1,0.2').split(',').map(Number);
@@ -61,6 +64,8 @@ interface Arm {
 }
 
 interface ArmResult extends Arm {
+  /** the seed of each campaign, in the order of `experiments` (results written before --first-seed: 1 … n) */
+  seeds: number[];
   experiments: number[];
   censored: number;
   median: number;
@@ -108,9 +113,11 @@ function sourceRows(rows: CsvRow[], taskColumn: string, yieldColumn: string, fra
   });
 }
 
-function summarise(arm: Arm, experiments: number[], curves: number[][], correlations: Record<string, number>[], firstCorrelations: Record<string, number>[], wallSeconds: number): ArmResult {
-  const sorted = [...experiments].sort((a, b) => a - b);
-  return { ...arm, experiments, censored: experiments.filter((e) => e > BUDGET).length, median: quantile(sorted, 0.5), q25: quantile(sorted, 0.25), q75: quantile(sorted, 0.75), curves, correlations, firstCorrelations, wallSeconds };
+type ArmRuns = Pick<ArmResult, 'seeds' | 'experiments' | 'curves' | 'correlations' | 'firstCorrelations' | 'wallSeconds'>;
+
+function summarise(arm: Arm, runs: ArmRuns, budget = BUDGET): ArmResult {
+  const sorted = [...runs.experiments].sort((a, b) => a - b);
+  return { ...arm, ...runs, censored: runs.experiments.filter((e) => e > budget).length, median: quantile(sorted, 0.5), q25: quantile(sorted, 0.25), q75: quantile(sorted, 0.75) };
 }
 
 const MEASURE = 'experiments until one of the target task’s top results (top 1 %, or top 3 where 1 % < 3 reactions); budget + 1 when not found';
@@ -137,6 +144,7 @@ interface DatasetSummary {
 interface TransferResults {
   benchmark: 'transfer';
   runs: RunInfo[];
+  /** seeds: campaigns per arm (the fewest of any arm after a merge) */
   settings: { seeds: number; budget: number; batch: number; fractions: number[] };
   measure: string;
   tasks: TaskResult[];
@@ -159,7 +167,33 @@ function datasetSummaries(tasks: TaskResult[]): DatasetSummary[] {
   });
 }
 
-/** `--merge a,b,…`: one result from runs written separately (e.g. one process per dataset, side by side). */
+/** One arm's campaigns from several runs: each seed once (the first run that has it), in seed order. */
+function poolArms(arms: ArmResult[], budget: number): ArmResult {
+  const bySeed = new Map<number, { arm: ArmResult; index: number }>();
+  for (const arm of arms) {
+    const seeds = arm.seeds ?? arm.experiments.map((_, i) => i + 1);
+    seeds.forEach((seed, index) => {
+      const earlier = bySeed.get(seed);
+      if (!earlier) bySeed.set(seed, { arm, index });
+      else if (earlier.arm.experiments[earlier.index] !== arm.experiments[index]) {
+        console.error(`${arm.label}, seed ${seed}: ${earlier.arm.experiments[earlier.index]} and ${arm.experiments[index]} experiments in two runs; the first run's is kept`);
+      }
+    });
+  }
+  const seeds = [...bySeed.keys()].sort((a, b) => a - b);
+  const pick = <T>(of: (arm: ArmResult) => T[] | undefined) => seeds.map((seed) => { const { arm, index } = bySeed.get(seed)!; return of(arm)?.[index]; });
+  const { label, setting, fraction } = arms[0]!;
+  return summarise({ label, setting, ...(fraction !== undefined ? { fraction } : {}) }, {
+    seeds,
+    experiments: pick((a) => a.experiments) as number[],
+    curves: pick((a) => a.curves) as number[][],
+    correlations: pick((a) => a.correlations).map((c) => c ?? {}),
+    firstCorrelations: pick((a) => a.firstCorrelations).map((c) => c ?? {}),
+    wallSeconds: arms.reduce((sum, a) => sum + a.wallSeconds, 0),
+  }, budget);
+}
+
+/** `--merge a,b,…`: one result from runs written separately — other targets, other arms of a target, other seeds of an arm. */
 function merge(names: string[]): void {
   // results written before `runs` existed carry one run's fields at the top
   type Written = TransferResults & Partial<RunInfo>;
@@ -167,10 +201,22 @@ function merge(names: string[]): void {
     const part = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', `${name}.json`), 'utf8')) as Written;
     return part.runs ? part : { ...part, runs: [{ command: part.command!, machine: part.machine!, load: part.load!, seconds: part.seconds! }] };
   });
-  const tasks = parts.flatMap((p) => p.tasks);
-  const json: TransferResults = { benchmark: 'transfer', runs: parts.flatMap((p) => p.runs), settings: parts[0]!.settings, measure: MEASURE, tasks, datasets: datasetSummaries(tasks) };
+  const { budget, batch } = parts[0]!.settings;
+  const differing = parts.find((p) => p.settings.budget !== budget || p.settings.batch !== batch);
+  if (differing) throw new Error(`cannot merge runs with different budgets or batches (${budget}/${batch} against ${differing.settings.budget}/${differing.settings.batch})`);
+  const byTask = new Map<string, TaskResult[]>();
+  for (const task of parts.flatMap((p) => p.tasks)) byTask.set(task.task, [...(byTask.get(task.task) ?? []), task]);
+  const tasks = [...byTask.values()].map((versions) => {
+    const labels = [...new Set(versions.flatMap((v) => v.arms.map((a) => a.label)))];
+    const arms = labels.map((label) => poolArms(versions.flatMap((v) => v.arms.filter((a) => a.label === label)), budget));
+    const { dataset, task, candidates, top } = versions[0]!;
+    return taskResult(dataset, task, candidates, top, arms);
+  });
+  const fractions = [...new Set(parts.flatMap((p) => p.settings.fractions))];
+  const seeds = Math.min(...tasks.flatMap((t) => t.arms.map((a) => a.experiments.length)));
+  const json: TransferResults = { benchmark: 'transfer', runs: parts.flatMap((p) => p.runs), settings: { seeds, budget, batch, fractions }, measure: MEASURE, tasks, datasets: datasetSummaries(tasks) };
   writeResults(OUT, json, markdownOf(json));
-  if (process.argv.includes('--plots')) writePlots(tasks);
+  if (process.argv.includes('--plots')) writePlots(tasks, budget);
 }
 
 async function main(): Promise<void> {
@@ -196,12 +242,14 @@ async function main(): Promise<void> {
   };
 
   const runArm = async (task: string, base: CampaignSpec, arm: Arm, sourcesFor: (seed: number) => string | undefined, top: { threshold: number }, prior: (file: string) => PriorSourceSpec): Promise<ArmResult> => {
+    const seeds: number[] = [];
     const experiments: number[] = [];
     const curves: number[][] = [];
     const correlations: Record<string, number>[] = [];
     const firstCorrelations: Record<string, number>[] = [];
     const armStarted = performance.now();
-    for (let seed = 1; seed <= SEEDS; seed++) {
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+      seeds.push(seed);
       const file = sourcesFor(seed);
       const planner = { ...base.planner, model: { substance_kernel: base.planner.model?.substance_kernel ?? 'morgan', transfer: TRANSFER } };
       const spec: CampaignSpec = { ...base, planner, name: `${task} ${arm.label} seed ${seed}`, seed, ...(file ? { prior: [prior(file)] } : {}) };
@@ -216,7 +264,7 @@ async function main(): Promise<void> {
       firstCorrelations.push(learned.first);
       console.error(`${task} ${arm.label} seed ${seed}: ${hit >= 0 ? hit + 1 : `> ${BUDGET}`} experiments (${trace.wallSeconds.toFixed(0)} s, load ${loadavg()[0]!.toFixed(1)})`);
     }
-    return summarise(arm, experiments, curves, correlations, firstCorrelations, (performance.now() - armStarted) / 1000);
+    return summarise(arm, { seeds, experiments, curves, correlations, firstCorrelations, wallSeconds: (performance.now() - armStarted) / 1000 });
   };
 
   try {
@@ -418,13 +466,14 @@ function markdownOf(json: TransferResults): string {
   return lines.join('\n');
 }
 
-function writePlots(tasks: TaskResult[]): void {
+function writePlots(tasks: TaskResult[], budget = BUDGET): void {
   for (const t of tasks) {
     const name = `transfer-${t.dataset}-${t.task.replace(/^.*target /, '').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
     const svg = bandsSvg({
       title: `${t.task}: best so far, cold vs with prior data (median, IQR)`,
-      curves: t.arms.map((a) => ({ label: a.label, runs: a.curves })),
-      budget: BUDGET,
+      // with every fraction merged in, seven bands would hide one another: all rows, a tenth, cold and shuffled
+      curves: (t.arms.length > 4 ? t.arms.filter((a) => a.setting === 'cold' || a.fraction === 1 || (a.setting === 'transfer' && a.fraction === 0.1)) : t.arms).map((a) => ({ label: a.label, runs: a.curves })),
+      budget,
       reference: { value: t.top.threshold, label: `top ${t.top.count}` },
       yLabel: t.dataset === 'cpa_thiol_addition' ? 'best ΔΔG so far (kcal/mol)' : 'best yield so far (%)',
     });
