@@ -582,16 +582,22 @@ describe('file drop specifics', () => {
     const options = { labId: campaign.id, folder, capacity: 5, batchWindowMs: 60_000, pollIntervalMs: 30, settleMs: 50, journalPath };
     const order = campaign.orders[0] as ExperimentOrder;
     const first = new FileDropAdapter(options);
-    await first.dispatch(order); // journaled, worklist not yet written (long batch window) … and the process dies
-    const second = new FileDropAdapter(options);
-    expect(await second.status(order.id)).toBe('queued');
-    expect(await second.dispatch(order)).toEqual({ duplicate: true });
-    await second.start(async () => {});
-    await second.stop();
-    const third = new FileDropAdapter(options);
-    await third.start(async () => {});
-    await third.stop();
-    expect(readdirSync(join(folder, 'outbox')).filter((f) => f.startsWith('worklist'))).toHaveLength(1);
+    try {
+      await first.dispatch(order); // journaled, worklist not yet written (long batch window) … and the process dies
+      const second = new FileDropAdapter(options);
+      expect(await second.status(order.id)).toBe('queued');
+      expect(await second.dispatch(order)).toEqual({ duplicate: true });
+      await second.start(async () => {});
+      await second.stop();
+      const third = new FileDropAdapter(options);
+      await third.start(async () => {});
+      await third.stop();
+      expect(readdirSync(join(folder, 'outbox')).filter((f) => f.startsWith('worklist'))).toHaveLength(1);
+    } finally {
+      // the "crashed" adapter still holds its batch window's timer: without a stop it fires after the
+      // test into a deleted folder and retries every second for the rest of the run
+      await first.stop();
+    }
   });
 });
 
