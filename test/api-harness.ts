@@ -12,6 +12,7 @@ import { issueToken } from '../src/auth/index.js';
 import { openDatabase, type Database, type TokenRole } from '../src/db/index.js';
 import { createApp } from '../src/server/app.js';
 import { EventFeed } from '../src/server/event-feed.js';
+import { DEFAULT_SCREENING_JOBS, ScreeningJobs, type ScreeningJobSettings } from '../src/server/screening-jobs.js';
 import type { ModelAccess } from '../src/server/model-access.js';
 import type { RateLimit } from '../src/util/rate-limit.js';
 import { EXAMPLES, tempHome } from './helpers.js';
@@ -27,15 +28,40 @@ export interface Harness {
   /** fetch with a Bearer token (default: the operator's). */
   call(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   json<T = any>(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; body: T }>;
+  /** The screening jobs, when the harness was started with `screening`. */
+  screening: ScreeningJobs | undefined;
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { models?: ModelAccess; sessionHours?: number; quarantineLimit?: RateLimit } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  models?: ModelAccess;
+  sessionHours?: number;
+  quarantineLimit?: RateLimit;
+  /** The request body limit (bytes; the service's default otherwise). */
+  maxBodyBytes?: number;
+  /** Screening jobs with their upload folder in the harness's home, these settings over the defaults. */
+  screening?: Partial<Omit<ScreeningJobSettings, 'folder'>>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { home, cleanup } = tempHome('athanor-api-');
   const database = await openDatabase({ home });
   const supervisor = new Supervisor(database.db, home);
   const feed = new EventFeed(database.db, 100);
-  const app = createApp({ database, supervisor, feed, dataDir: EXAMPLES, logError: (error) => console.error(error), ...(options.models ? { models: options.models } : {}), ...(options.sessionHours ? { sessionHours: options.sessionHours } : {}), ...(options.quarantineLimit ? { quarantineLimit: options.quarantineLimit } : {}) });
+  const screening = options.screening ? new ScreeningJobs(database.db, { ...DEFAULT_SCREENING_JOBS, folder: join(home, 'uploads'), ...options.screening }) : undefined;
+  screening?.start();
+  const app = createApp({
+    database,
+    supervisor,
+    feed,
+    dataDir: EXAMPLES,
+    logError: (error) => console.error(error),
+    ...(options.models ? { models: options.models } : {}),
+    ...(options.sessionHours ? { sessionHours: options.sessionHours } : {}),
+    ...(options.quarantineLimit ? { quarantineLimit: options.quarantineLimit } : {}),
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(screening ? { screening } : {}),
+  });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
@@ -57,6 +83,7 @@ export async function startHarness(options: { models?: ModelAccess; sessionHours
     database,
     supervisor,
     tokens,
+    screening,
     labToken: async (campaignIds, name = 'robot-1') => (await issueToken(database.db, name, 'lab', { campaignIds })).token,
     call,
     json: async (path, init) => {
@@ -69,6 +96,7 @@ export async function startHarness(options: { models?: ModelAccess; sessionHours
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await supervisor.shutdown();
+      await screening?.close();
       await database.close();
       cleanup();
     },

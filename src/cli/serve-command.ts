@@ -1,5 +1,5 @@
 /** `athanor serve` (what `npm start` runs): every unfinished campaign, plus the HTTP API and the control panel. */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createNewCampaign, MainThreadTrainer, ServiceMetrics, Supervisor, WorkerTrainingPool } from '../agent/index.js';
@@ -10,6 +10,7 @@ import { loadCampaignFile } from '../campaign/index.js';
 import { countLiveApiTokens, listCampaigns, openDatabase, resolveHome, type Db } from '../db/index.js';
 import { createApp } from '../server/app.js';
 import { EventFeed } from '../server/event-feed.js';
+import { ScreeningJobs, screeningJobSettingsFromEnv } from '../server/screening-jobs.js';
 import { maxInFlightFromEnv } from '../server/middleware/shed-reads.js';
 import { exitWhenDatabaseLost } from './database-lost.js';
 import { UsageError } from './errors.js';
@@ -76,6 +77,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const settings = settingsFromEnv();
   const sessionHours = usageErrorOf(sessionHoursFromEnv);
   const maxInFlight = usageErrorOf(() => maxInFlightFromEnv());
+  const screeningSettings = usageErrorOf(() => screeningJobSettingsFromEnv(join(home, 'uploads')));
   const config = await loadServiceConfig(home, options.config).catch((error: unknown) => {
     throw error instanceof ServiceConfigError ? new UsageError(error.message) : error;
   });
@@ -123,8 +125,12 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const firstToken = await firstTokenIfNone(database.db);
   if (firstToken) log.info({ name: FIRST_TOKEN_NAME }, 'created the first operator token');
 
+  // Large libraries screened in the background; jobs a stopped service left are taken up again.
+  const screening = new ScreeningJobs(database.db, screeningSettings, log);
+  screening.start();
   const feed = new EventFeed(database.db);
   const app = createApp({
+    screening,
     database,
     supervisor,
     feed,
@@ -190,6 +196,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       void (async () => {
         await step('detaching the campaigns', 60, () => supervisor.shutdown());
         await step('stopping the training workers', 10, () => trainer.close());
+        await step('handing back the screening jobs', 10, () => screening.close());
         if (forgetServiceFile) await step('revoking the local CLI token', 10, forgetServiceFile);
         await step('closing the database', 60, () => database.close());
         log.info('stopped');

@@ -14,3 +14,4 @@ export * from './repositories/campaign-commands.js';
 export * from './repositories/sessions.js';
 export * from './repositories/prior-results.js';
 export * from './repositories/approvals.js';
+export * from './repositories/screening-jobs.js';

@@ -265,3 +265,38 @@ export const priorResults = pgTable('prior_results', {
   excludedReason: text('excluded_reason'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('prior_results_campaign_seq_uq').on(t.campaignId, t.seq), index('prior_results_campaign_idx').on(t.campaignId)]);
+
+/** Where a screening job is: waiting for a worker, on one, or ended (docs/screening.md). */
+export type ScreeningJobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/**
+ * A library screened in the background (docs/screening.md, "Large libraries"): uploaded to the
+ * service's upload folder in a stream, beyond the request limit, and scored on a worker thread
+ * with its progress written here, so that any process of the service (and the panel) can show it
+ * and another process takes it over when the one running it stops.
+ */
+export const screeningJobs = pgTable('screening_jobs', {
+  id: uuid('id').primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  status: text('status').$type<ScreeningJobStatus>().notNull().default('queued'),
+  /** The library's file name as the user sent it (for people; the stored file is named by the job). */
+  libraryName: text('library_name').notNull(),
+  format: text('format').notNull(),
+  libraryBytes: doublePrecision('library_bytes').notNull(),
+  /** The screen's settings: role, top, ranking, fixed parameters, filters, forward (the API's query). */
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
+  /** Rows read, molecules scored and set aside, bytes of the library read, seconds (updated while it runs). */
+  progress: jsonb('progress').$type<Record<string, number>>(),
+  /** The report (the synchronous screen's answer) once done. */
+  result: jsonb('result').$type<Record<string, unknown>>(),
+  /** Why it failed or was cancelled: { code, message, field? }. */
+  error: jsonb('error').$type<{ code: string; message: string; field?: string }>(),
+  /** Who asked (the token's or session's name). */
+  actor: text('actor').notNull(),
+  /** The process running it and when it last said so: a job whose heartbeat is old is taken over. */
+  runner: text('runner'),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }),
+  createdAt: createdAt(),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [index('screening_jobs_campaign_idx').on(t.campaignId), index('screening_jobs_status_idx').on(t.status)]);

@@ -49,18 +49,27 @@ export interface LibraryText {
 export type LibrarySource = string | LibraryText;
 
 const labelOf = (source: LibrarySource) => (typeof source === 'string' ? source : source.label);
-// bytes either way: readline and csv-parse decode UTF-8 themselves (and csv-parse drops a BOM)
-const open = (source: LibrarySource): Readable => (typeof source === 'string' ? createReadStream(source) : Readable.from([Buffer.from(source.text, 'utf8')]));
-
-/** The records of a library in order, streamed. */
-export function readLibrary(source: LibrarySource, format: LibraryFormat = libraryFormatOf(labelOf(source))): AsyncGenerator<LibraryRecord> {
-  if (format === 'sdf') return sdfRecords(source);
-  if (format === 'smi') return smilesLines(source);
-  return tableRows(source, format === 'tsv' ? '\t' : ',');
+/** Bytes of the library read so far (a long screen's progress: how far through the file it is). */
+export interface ReadCounter {
+  bytes: number;
 }
 
-async function* lines(source: LibrarySource): AsyncGenerator<string> {
-  const reader = createInterface({ input: open(source), crlfDelay: Infinity });
+// bytes either way: readline and csv-parse decode UTF-8 themselves (and csv-parse drops a BOM)
+function open(source: LibrarySource, counter?: ReadCounter): Readable {
+  const stream = typeof source === 'string' ? createReadStream(source) : Readable.from([Buffer.from(source.text, 'utf8')]);
+  if (counter) stream.on('data', (chunk: Buffer) => (counter.bytes += chunk.length));
+  return stream;
+}
+
+/** The records of a library in order, streamed; `counter` follows the bytes read. */
+export function readLibrary(source: LibrarySource, format: LibraryFormat = libraryFormatOf(labelOf(source)), counter?: ReadCounter): AsyncGenerator<LibraryRecord> {
+  if (format === 'sdf') return sdfRecords(source, counter);
+  if (format === 'smi') return smilesLines(source, counter);
+  return tableRows(source, format === 'tsv' ? '\t' : ',', counter);
+}
+
+async function* lines(source: LibrarySource, counter?: ReadCounter): AsyncGenerator<string> {
+  const reader = createInterface({ input: open(source, counter), crlfDelay: Infinity });
   try {
     for await (const line of reader) yield line;
   } finally {
@@ -68,9 +77,9 @@ async function* lines(source: LibrarySource): AsyncGenerator<string> {
   }
 }
 
-async function* smilesLines(source: LibrarySource): AsyncGenerator<LibraryRecord> {
+async function* smilesLines(source: LibrarySource, counter?: ReadCounter): AsyncGenerator<LibraryRecord> {
   let line = 0;
-  for await (const text of lines(source)) {
+  for await (const text of lines(source, counter)) {
     line++;
     const trimmed = text.replace(/^\uFEFF/, '').trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
@@ -79,11 +88,11 @@ async function* smilesLines(source: LibrarySource): AsyncGenerator<LibraryRecord
   }
 }
 
-async function* sdfRecords(source: LibrarySource): AsyncGenerator<LibraryRecord> {
+async function* sdfRecords(source: LibrarySource, counter?: ReadCounter): AsyncGenerator<LibraryRecord> {
   let line = 0;
   let block: string[] = [];
   let start = 1;
-  for await (const text of lines(source)) {
+  for await (const text of lines(source, counter)) {
     line++;
     if (text.startsWith('$$$$')) {
       if (block.some((l) => l.trim() !== '')) yield { line: start, name: block[0]!.trim(), molblock: molblockOf(block) };
@@ -103,9 +112,9 @@ function molblockOf(block: string[]): string {
   return (end < 0 ? block : block.slice(0, end + 1)).join('\n');
 }
 
-async function* tableRows(source: LibrarySource, delimiter: string): AsyncGenerator<LibraryRecord> {
+async function* tableRows(source: LibrarySource, delimiter: string, counter?: ReadCounter): AsyncGenerator<LibraryRecord> {
   const path = labelOf(source);
-  const parser = open(source).pipe(csvParser({ delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  const parser = open(source, counter).pipe(csvParser({ delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let smilesAt = -1;
   let nameAt = -1;
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {

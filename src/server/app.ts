@@ -18,6 +18,8 @@ import { EventFeed } from './event-feed.js';
 import { authenticate } from './middleware/authenticate.js';
 import { campaignScope } from './middleware/campaign-scope.js';
 import { limitBodies } from './middleware/body-limit.js';
+import { screeningJobRoutes, SCREENING_UPLOAD_PATH } from './routes/screening-jobs.js';
+import type { ScreeningJobs } from './screening-jobs.js';
 import { sameOriginForCookies } from './middleware/same-origin.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { DEFAULT_MAX_IN_FLIGHT, shedReads } from './middleware/shed-reads.js';
@@ -75,6 +77,8 @@ export interface AppDeps {
   quarantineLimit?: RateLimit;
   /** Worker threads for CPU-heavy requests (default: one pool per process, settings from the environment). */
   heavyWork?: HeavyWork;
+  /** Libraries uploaded beyond the request limit and screened in the background (none: those routes answer 503). */
+  screening?: ScreeningJobs;
   /** How long a panel session lasts, in hours (default 12; `serve` reads ATHANOR_SESSION_HOURS). */
   sessionHours?: number;
   /** Requests in hand beyond which reads are answered 503 (0: never; `serve` reads ATHANOR_MAX_IN_FLIGHT). */
@@ -88,6 +92,8 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   const feed = deps.feed ?? new EventFeed(database.db);
   const services = new Services(database, supervisor, feed, deps.models ?? storedModels(), deps.dataDir ?? DEFAULT_DATA_DIR, deps.config);
   if (deps.heavyWork) services.work = deps.heavyWork;
+  if (deps.screening) services.screening = deps.screening;
+  services.requestLimitBytes = maxBodyBytes;
 
   const app = new Hono<ServerEnv>();
   app.onError(errorHandler((error, c) => deps.logError?.(error, `${c.req.method} ${c.req.path}`)));
@@ -97,7 +103,8 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   app.use('*', shedReads<ServerEnv>(deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, deps.shedding));
   app.use('*', authenticate(database.db));
   // Reading an oversized body to answer 413 politely is done for known callers only.
-  app.use('*', limitBodies<ServerEnv>(maxBodyBytes, (c) => c.get('principal') !== undefined));
+  // A screening job's upload streams to disk under its own, larger bound (routes/screening-jobs.ts).
+  app.use('*', limitBodies<ServerEnv>(maxBodyBytes, (c) => c.get('principal') !== undefined, (c) => c.req.method === 'POST' && SCREENING_UPLOAD_PATH.test(c.req.path)));
   app.use('*', sameOriginForCookies({ alwaysFor: (path) => path === '/signin' || path === '/api/session' }));
   // A lab token reaches only the campaigns it is bound to (src/auth/tenancy.ts).
   app.use('*', campaignScope());
@@ -128,6 +135,7 @@ export function createApp(deps: AppDeps): Hono<ServerEnv> {
   modelRoutes(api, services);
   suggestionRoutes(api, services);
   screeningRoutes(api, services);
+  screeningJobRoutes(api, services);
   moleculeRoutes(api);
   reactionRoutes(api, services);
   chainRoutes(api, services);

@@ -11,6 +11,7 @@ import { apiError } from './errors.js';
 import type { EventFeed } from './event-feed.js';
 import { EventPages } from './event-pages.js';
 import { sharedHeavyWork, type HeavyWork } from './heavy-work/index.js';
+import type { ScreeningJobs } from './screening-jobs.js';
 import type { ModelAccess } from './model-access.js';
 
 export interface CampaignView extends CampaignSummary {
@@ -24,6 +25,10 @@ export class Services {
   private readonly references = new Map<string, Promise<DatasetReference | undefined>>();
   /** Where prediction, chain search and campaign checks run: worker threads with limits (heavy-work/). */
   work: HeavyWork = sharedHeavyWork();
+  /** The request body limit (bytes): what the panel says a library sent with a page may weigh. */
+  requestLimitBytes = 1_000_000;
+  /** Libraries screened in the background (screening-jobs.ts); absent when the service keeps no upload folder. */
+  screening?: ScreeningJobs;
   /** Campaign events, read from the database once each (event-pages.ts). */
   readonly events: EventPages;
 

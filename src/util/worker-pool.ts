@@ -29,7 +29,7 @@ export interface WorkerPoolOptions {
 export class WorkRefusedError extends Error {
   override readonly name = 'WorkRefusedError';
   constructor(
-    readonly reason: 'busy' | 'timeout' | 'memory' | 'crashed' | 'closed',
+    readonly reason: 'busy' | 'timeout' | 'memory' | 'crashed' | 'closed' | 'cancelled',
     message: string,
     readonly retryAfterSeconds: number,
   ) {
@@ -39,6 +39,18 @@ export class WorkRefusedError extends Error {
 
 /** What a worker posts back for a job: its value, or a failure the job itself reported. */
 export type WorkReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; failure: unknown };
+
+/** What a worker may post while a job runs (a long job's progress), before its reply. */
+export interface WorkProgress {
+  id: number;
+  progress: unknown;
+}
+
+/** Per job: where its progress goes, and a signal that stops it (queued: dropped; running: its worker terminated). */
+export interface RunOptions {
+  onProgress?(progress: unknown): void;
+  signal?: AbortSignal;
+}
 
 /** A job's own failure (bad input found by the worker), carried back as plain data. */
 export class WorkFailedError extends Error {
@@ -51,6 +63,7 @@ export class WorkFailedError extends Error {
 interface Job<T, R> {
   id: number;
   task: T;
+  options: RunOptions;
   resolve: (value: R) => void;
   reject: (error: Error) => void;
   queuedTimer?: NodeJS.Timeout;
@@ -88,15 +101,17 @@ export class WorkerPool<T, R> {
     return this.slots.filter((s) => s.job).length;
   }
 
-  run(task: T): Promise<R> {
+  run(task: T, options: RunOptions = {}): Promise<R> {
     const { name, timeoutMs, maxQueued } = this.options;
     if (this.closed) return Promise.reject(new WorkRefusedError('closed', `the ${name} workers are shut down`, 5));
     const free = this.slots.some((s) => !s.job);
     if (!free && this.queue.length >= maxQueued) {
       return Promise.reject(new WorkRefusedError('busy', `the service is busy with other ${name} requests; try again shortly`, this.retryAfter()));
     }
+    if (options.signal?.aborted) return Promise.reject(this.cancelled());
     return new Promise<R>((resolve, reject) => {
-      const job: Job<T, R> = { id: this.nextId++, task, resolve, reject };
+      const job: Job<T, R> = { id: this.nextId++, task, options, resolve, reject };
+      options.signal?.addEventListener('abort', () => this.cancel(job), { once: true });
       // A job that cannot start within its own time limit would only answer later than asked for.
       job.queuedTimer = setTimeout(() => {
         const at = this.queue.indexOf(job);
@@ -127,6 +142,29 @@ export class WorkerPool<T, R> {
         await worker?.terminate();
       }),
     );
+  }
+
+  private cancelled(): WorkRefusedError {
+    return new WorkRefusedError('cancelled', `the ${this.options.name} was cancelled`, 0);
+  }
+
+  /** Stops one job: out of the queue, or off its worker (terminated: the only way to stop synchronous work). */
+  private cancel(job: Job<T, R>): void {
+    const at = this.queue.indexOf(job);
+    if (at >= 0) {
+      this.queue.splice(at, 1);
+      clearTimeout(job.queuedTimer);
+      job.reject(this.cancelled());
+      return;
+    }
+    const slot = this.slots.find((s) => s.job === job);
+    if (!slot) return; // already finished
+    this.finish(slot);
+    job.reject(this.cancelled());
+    const worker = slot.worker;
+    slot.worker = undefined;
+    void worker?.terminate();
+    this.pump();
   }
 
   private retryAfter(): number {
@@ -172,7 +210,7 @@ export class WorkerPool<T, R> {
     const worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: memoryMb } });
     slot.ready = false;
     worker.unref();
-    worker.on('message', (reply: WorkReply<R> | typeof WORKER_READY) => {
+    worker.on('message', (reply: WorkReply<R> | WorkProgress | typeof WORKER_READY) => {
       if (slot.worker !== worker) return;
       if (reply === WORKER_READY) {
         slot.ready = true;
@@ -184,6 +222,10 @@ export class WorkerPool<T, R> {
         return;
       }
       if (slot.job?.id !== reply.id) return;
+      if ('progress' in reply) {
+        slot.job.options.onProgress?.(reply.progress);
+        return;
+      }
       const job = this.finish(slot)!;
       worker.unref();
       if (reply.ok) job.resolve(reply.value);

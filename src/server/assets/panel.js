@@ -592,6 +592,133 @@
     });
   });
 
+  // ---------------------------------------------------------------- background screens (large libraries)
+
+  function sizeOf(bytes) {
+    if (bytes < 1024) return bytes + ' bytes';
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + ' kB';
+    if (bytes < 1024 * 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + ' MB';
+    return (bytes / 1024 / 1024 / 1024).toFixed(2) + ' GB';
+  }
+
+  // The screen form: a library beyond the request limit goes to a background screen, uploaded with
+  // its progress shown; the page of that screen follows it from there.
+  function screenForm() {
+    const form = document.getElementById('screen-request');
+    if (!form) return;
+    const fileInput = form.elements.library;
+    const background = document.getElementById('screen-background');
+    const requestLimit = Number(form.dataset.requestLimit || 1000000);
+    const uploadLimit = Number(form.dataset.uploadLimit || 0);
+    const status = document.getElementById('upload-status');
+    const bar = document.getElementById('upload-progress');
+    const text = document.getElementById('upload-text');
+    function say(message, isError) {
+      status.hidden = false;
+      text.textContent = message;
+      text.className = isError ? 'error' : '';
+      if (isError) text.setAttribute('role', 'alert');
+    }
+    // multipart adds a few hundred bytes to the file: keep a margin under the limit
+    const tooLargeForPage = function (file) { return file.size > requestLimit - 2048; };
+    fileInput.addEventListener('change', function () {
+      const file = fileInput.files[0];
+      if (!file || !tooLargeForPage(file)) return;
+      if (background) {
+        background.checked = true;
+        say(file.name + ' (' + sizeOf(file.size) + ') is larger than a page may carry: it will be screened in the background.');
+      } else {
+        say(file.name + ' (' + sizeOf(file.size) + ') is larger than a page may carry (' + sizeOf(requestLimit) + '): an operator can screen it in the background, or use athanor screen.', true);
+      }
+    });
+    form.addEventListener('submit', function (event) {
+      const file = fileInput.files[0];
+      if (!file) return;
+      if (!form.dataset.jobUpload) {
+        if (tooLargeForPage(file)) {
+          event.preventDefault();
+          say(file.name + ' (' + sizeOf(file.size) + ') is larger than a page may carry (' + sizeOf(requestLimit) + '): an operator can screen it in the background, or use athanor screen.', true);
+        }
+        return;
+      }
+      if (!(background && background.checked) && !tooLargeForPage(file)) return; // answered with the page
+      event.preventDefault();
+      if (uploadLimit && file.size > uploadLimit) return say(file.name + ' (' + sizeOf(file.size) + ') is larger than the upload limit of ' + sizeOf(uploadLimit) + '.', true);
+      const query = new URLSearchParams({ role: form.elements.role.value, top: form.elements.top.value, rank: form.elements.rank.value, name: file.name });
+      const request = new XMLHttpRequest();
+      request.open('POST', form.dataset.jobUpload + '?' + query.toString());
+      request.setRequestHeader('accept', 'application/json');
+      request.setRequestHeader('content-type', 'application/octet-stream');
+      request.upload.addEventListener('progress', function (e) {
+        if (!e.lengthComputable) return;
+        bar.value = e.loaded / e.total;
+        say('uploading ' + file.name + ': ' + sizeOf(e.loaded) + ' of ' + sizeOf(e.total));
+      });
+      request.addEventListener('load', function () {
+        let json = null;
+        try {
+          json = JSON.parse(request.responseText);
+        } catch (e) {
+          json = null;
+        }
+        if (request.status === 202 && json) return location.assign('/campaigns/' + json.campaignId + '/screens/' + json.id);
+        const error = (json && json.error) || { message: request.status + ' ' + request.statusText };
+        say(error.message, true);
+      });
+      request.addEventListener('error', function () {
+        say('The upload was interrupted: try again.', true);
+      });
+      bar.value = 0;
+      say('uploading ' + file.name + ' (' + sizeOf(file.size) + ')');
+      request.send(file);
+    });
+  }
+
+  // A background screen's page: its progress from the API every second, the finished page once it ends.
+  function screenJob() {
+    const card = document.getElementById('screen-job');
+    const cancel = document.getElementById('job-cancel');
+    if (cancel) {
+      cancel.addEventListener('click', async function () {
+        cancel.disabled = true;
+        try {
+          await api('DELETE', cancel.dataset.cancelUrl);
+          location.reload();
+        } catch (error) {
+          cancel.disabled = false;
+          toast(error.message || String(error), true);
+        }
+      });
+    }
+    if (!card || !card.dataset.jobUrl) return;
+    const bar = document.getElementById('job-progress');
+    const text = document.getElementById('job-progress-text');
+    const state = document.getElementById('job-status');
+    async function look() {
+      let job;
+      try {
+        job = await api('GET', card.dataset.jobUrl);
+      } catch (error) {
+        toast(error.message || String(error), true);
+        return setTimeout(look, 5000);
+      }
+      if (job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') return location.reload();
+      state.textContent = job.status;
+      state.className = 'status status-' + job.status;
+      if (job.fraction !== null) bar.value = job.fraction;
+      const p = job.progress;
+      if (job.status === 'queued') text.textContent = 'waiting for a worker';
+      else if (p) {
+        const read = (p.read || 0).toLocaleString('en') + ' rows read (' + sizeOf(Math.min(p.bytesRead || 0, job.library.bytes)) + ' of ' + sizeOf(job.library.bytes) + ')';
+        const counts = (p.screened || 0).toLocaleString('en') + ' molecules scored, ' + (p.rejected || 0).toLocaleString('en') + ' set aside';
+        const rate = p.seconds > 0 ? ' · ' + p.seconds.toFixed(0) + ' s, ' + Math.round((p.read || 0) / p.seconds).toLocaleString('en') + ' rows/s' : '';
+        text.textContent = read + ': ' + counts + rate;
+      }
+      setTimeout(look, 1000);
+    }
+    setTimeout(look, 1000);
+  }
+
   // ---------------------------------------------------------------- tokens (operators)
 
   function tokens() {
@@ -697,5 +824,7 @@
 
   if (data.page === 'editor') editor();
   if (data.page === 'tokens') tokens();
+  screenForm();
+  screenJob();
   follow();
 })();

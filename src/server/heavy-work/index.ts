@@ -69,6 +69,7 @@ const REFUSAL_CODES: Record<WorkRefusedError['reason'], string> = {
   memory: 'over_memory',
   crashed: 'worker_failed',
   closed: 'shutting_down',
+  cancelled: 'cancelled',
 };
 
 export class HeavyWork {

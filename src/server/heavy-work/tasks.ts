@@ -23,9 +23,9 @@ import type { CampaignSpec } from '../../campaign/index.js';
 import type { Measurement } from '../../measurements/measurements.js';
 import { loadedModelOf, type StoredModelVersion } from '../stored-models.js';
 import { prepareCampaignScreen, ScreenSetupError, type ScreenRequest, type ScreenSources } from '../../screening/campaign-screen.js';
-import { LibraryFormatError, readLibrary, type LibraryFormat, type LibraryText } from '../../screening/library-reader.js';
+import { LibraryFormatError, readLibrary, type LibraryFormat, type LibraryText, type ReadCounter } from '../../screening/library-reader.js';
 import { screenInCampaign, type LibraryScreenResult } from '../../screening/library-screen.js';
-import type { ScreenRanking } from '../../screening/screen.js';
+import type { ScreenProgress, ScreenRanking } from '../../screening/screen.js';
 import { forwardCheckOf } from '../../generative/forward-check.js';
 
 /** Heavy atoms of all reactants and reagents of one prediction together (USPTO-15K's largest reaction has 98). */
@@ -49,7 +49,14 @@ export type HeavyTask =
   | { kind: 'campaign'; request: NewCampaignRequest }
   | { kind: 'mechanism'; reactants: string; top: number; /** how many of the top chains are drawn */ pictures: number }
   | { kind: 'suggest'; sources: SuggestionSources; request: SuggestionRequest }
-  | { kind: 'screen'; sources: SuggestionSources; request: ScreenRequest; library: LibraryText & { format: LibraryFormat }; top: number; ranking: ScreenRanking; forward: boolean };
+  | { kind: 'screen'; sources: SuggestionSources; request: ScreenRequest; library: LibraryText & { format: LibraryFormat }; top: number; ranking: ScreenRanking; forward: boolean }
+  /** A library in a file of the upload folder (a screening job), with progress as it goes. */
+  | { kind: 'screen-file'; sources: SuggestionSources; request: ScreenRequest; library: { path: string; format: LibraryFormat }; top: number; ranking: ScreenRanking; forward: boolean };
+
+/** A screening job's progress as the worker posts it: the screen's counts and how far through the file it is. */
+export interface ScreenFileProgress extends ScreenProgress {
+  bytesRead: number;
+}
 
 export interface HeavyResults {
   predict: (ForwardPrediction & Partial<SecondOpinion>)[];
@@ -58,6 +65,7 @@ export interface HeavyResults {
   mechanism: MechanismView;
   suggest: CampaignSuggestions;
   screen: LibraryScreenResult;
+  'screen-file': LibraryScreenResult;
 }
 
 export type HeavyResult = HeavyResults[HeavyTask['kind']];
@@ -90,7 +98,7 @@ function forwardModel(): Promise<ForwardPredictor> {
   return predictor;
 }
 
-export async function runTask(task: HeavyTask): Promise<HeavyResult> {
+export async function runTask(task: HeavyTask, onProgress?: (progress: unknown) => void): Promise<HeavyResult> {
   switch (task.kind) {
     case 'predict': {
       const predictions = (await forwardModel()).predict(task.reactants, { topK: task.top, maxHeavyAtoms: MAX_PREDICTION_HEAVY_ATOMS });
@@ -107,6 +115,8 @@ export async function runTask(task: HeavyTask): Promise<HeavyResult> {
       return suggest(task);
     case 'screen':
       return screen(task);
+    case 'screen-file':
+      return screen(task, onProgress);
   }
 }
 
@@ -120,14 +130,17 @@ function refusalOf(error: ScreenSetupError): TaskRefusal {
   return new TaskRefusal({ status: error.code === 'no_model' ? 409 : 400, code: error.code, message: error.message, field: error.field === 'fixed' ? 'with' : error.field });
 }
 
-/** A library sent with the request, screened in a role of a campaign with its newest model. */
-async function screen(task: Extract<HeavyTask, { kind: 'screen' }>): Promise<LibraryScreenResult> {
+/** A library sent with the request, or uploaded to a file, screened in a role of a campaign with its newest model. */
+async function screen(task: Extract<HeavyTask, { kind: 'screen' | 'screen-file' }>, onProgress?: (progress: ScreenFileProgress) => void): Promise<LibraryScreenResult> {
   await initChem();
   await initTensorBackend({ log: null });
   try {
     const setup = await prepareCampaignScreen(screenSourcesOf(task.sources), task.request);
     const forward = task.forward ? forwardCheckOf(await forwardModel()) : undefined;
-    return await screenInCampaign(setup, readLibrary(task.library, task.library.format), { top: task.top, ranking: task.ranking, ...(forward ? { forward } : {}) });
+    const counter: ReadCounter = { bytes: 0 };
+    const records = task.kind === 'screen' ? readLibrary(task.library, task.library.format) : readLibrary(task.library.path, task.library.format, counter);
+    const progress = onProgress ? { onProgress: (p: ScreenProgress) => onProgress({ ...p, bytesRead: counter.bytes }) } : {};
+    return await screenInCampaign(setup, records, { top: task.top, ranking: task.ranking, ...(forward ? { forward } : {}), ...progress });
   } catch (error) {
     if (error instanceof ScreenSetupError) throw refusalOf(error);
     if (error instanceof LibraryFormatError) throw new TaskRefusal({ status: 400, code: 'invalid_library', message: error.message, field: 'library' });

@@ -4,7 +4,7 @@
  * worker.mjs, which registers the TypeScript loader.
  */
 import { parentPort } from 'node:worker_threads';
-import { WORKER_READY, type WorkReply } from '../../util/worker-pool.js';
+import { WORKER_READY, type WorkProgress, type WorkReply } from '../../util/worker-pool.js';
 import { failureOf, runTask, type HeavyResult, type HeavyTask } from './tasks.js';
 
 const port = parentPort;
@@ -16,7 +16,7 @@ export interface TaskFault {
 }
 
 port.on('message', (message: { id: number; task: HeavyTask }) => {
-  runTask(message.task)
+  runTask(message.task, (progress) => port.postMessage({ id: message.id, progress } satisfies WorkProgress))
     .then((value) => port.postMessage({ id: message.id, ok: true, value } satisfies WorkReply<HeavyResult>))
     .catch((error: unknown) => {
       const e = error instanceof Error ? error : new Error(String(error));

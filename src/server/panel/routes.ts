@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
-import { authenticateToken, reachableCampaigns, type Principal } from '../../auth/index.js';
-import { getCampaign, lastEventOf, listApiTokens, listCampaigns } from '../../db/index.js';
+import { allows, authenticateToken, reachableCampaigns, type Principal } from '../../auth/index.js';
+import { getCampaign, getScreeningJob, lastEventOf, listApiTokens, listCampaigns, listScreeningJobs } from '../../db/index.js';
 import type { ServerEnv } from '../env.js';
 import { signIn, signOut } from '../routes/session.js';
 import type { Services } from '../services.js';
@@ -13,6 +13,7 @@ import { campaignPage, liveSections, type CampaignPageQuery } from './campaign-p
 import { predictPage } from './predict-page.js';
 import { suggestionsPage } from './suggestions-page.js';
 import { screenPage } from './screen-page.js';
+import { screenJobPage } from './screen-job-page.js';
 import { screenForCampaign } from '../routes/screening.js';
 import { libraryFormatOf, LibraryFormatError, type LibraryFormat } from '../../screening/library-reader.js';
 import { campaignSuggestions } from '../routes/suggestions.js';
@@ -233,9 +234,12 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     }
   });
 
-  const screenPageInput = (row: { id: string; name: string; spec: unknown }) => {
+  const screenPageInput = async (row: { id: string; name: string; spec: unknown }, principal: Principal) => {
     const roles = Object.keys((row.spec as CampaignSpec).space.substances);
-    return { campaignId: row.id, name: row.name, roles, role: roles[0] ?? '', top: 50, rank: 'mean' as const };
+    const jobs = services.screening;
+    // background screens store an upload: operators start them, anyone who reads the campaign follows them
+    const background = jobs && allows(principal.role, 'operate') ? { uploadUrl: `/api/campaigns/${row.id}/screens`, uploadLimit: jobs.settings.maxUploadBytes } : undefined;
+    return { campaignId: row.id, name: row.name, roles, role: roles[0] ?? '', top: 50, rank: 'mean' as const, requestLimit: services.requestLimitBytes, jobs: await listScreeningJobs(services.db, row.id, 20), ...(background ? { background } : {}) };
   };
 
   app.get('/campaigns/:id/screen', async (c) => {
@@ -243,7 +247,18 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     if (principal instanceof Response) return principal;
     const row = await campaignOrNotFound(c, principal);
     if (row instanceof Response) return row;
-    return c.html(screenPage(principal, screenPageInput(row)));
+    return c.html(screenPage(principal, await screenPageInput(row, principal)));
+  });
+
+  app.get('/campaigns/:id/screens/:job', async (c) => {
+    const principal = signedIn(c);
+    if (principal instanceof Response) return principal;
+    const row = await campaignOrNotFound(c, principal);
+    if (row instanceof Response) return row;
+    const jobId = c.req.param('job');
+    const job = UUID.test(jobId) ? await getScreeningJob(services.db, row.id, jobId) : undefined;
+    if (!job) return c.html(notFoundPage(principal, 'This campaign has no such screen.'), 404);
+    return c.html(screenJobPage(principal, { campaignId: row.id, name: row.name, job, mayCancel: allows(principal.role, 'operate') }));
   });
 
   app.post('/campaigns/:id/screen', async (c) => {
@@ -255,7 +270,7 @@ export function panelRoutes(app: Hono<ServerEnv>, services: Services, sessionHou
     const file = form.library;
     const top = Math.min(1_000, Math.max(1, Math.trunc(Number(form.top ?? 50)) || 50));
     const rank = form.rank === 'ucb' ? ('ucb' as const) : ('mean' as const);
-    const page = { ...screenPageInput(row), role: typeof form.role === 'string' ? form.role : '', top, rank };
+    const page = { ...(await screenPageInput(row, principal)), role: typeof form.role === 'string' ? form.role : '', top, rank };
     if (!(file instanceof File) || file.size === 0) return c.html(screenPage(principal, { ...page, error: 'Choose a library file to screen (a CSV with a "smiles" column, a .smi file or an SDF).' }), 400);
     let format: LibraryFormat;
     try {

@@ -5,7 +5,7 @@
  * `athanor screen`, which streams it from a file (docs/screening.md).
  */
 import { z } from 'zod';
-import { listObservations, loadLatestModelVersion, type CampaignRow } from '../../db/index.js';
+import { listObservations, loadLatestModelVersion, type CampaignRow, type Db } from '../../db/index.js';
 import type { CampaignSpec } from '../../campaign/index.js';
 import type { LibraryFormat } from '../../screening/library-reader.js';
 import { MAX_FORWARD_PRODUCTS, type LibraryScreenResult } from '../../screening/library-screen.js';
@@ -97,22 +97,26 @@ export function fixedParameters(text: string | undefined): Record<string, string
   return text ? Object.fromEntries(text.split(';').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()])) : undefined;
 }
 
-/** A library screened in a campaign, on the service's worker threads. */
-export async function screenForCampaign(services: Services, row: CampaignRow, query: ScreenQuery, library: LibraryUpload): Promise<LibraryScreenResult> {
-  if (library.text.trim() === '') throw apiError(400, 'invalid_library', `${library.label} is empty: send the library's text (a CSV with a "smiles" column, SMILES lines or an SDF)`, 'library');
+/** The screen a query asks for, as the screening code takes it. */
+export function screenRequestOf(query: ScreenQuery): ScreenRequest {
   const fixed = fixedParameters(query.with);
-  const request: ScreenRequest = {
+  return {
     role: query.role,
     ...(fixed ? { fixed } : {}),
     ...(query.max_heavy_atoms ? { maxHeavyAtoms: query.max_heavy_atoms } : {}),
     ...(query.elements ? { elements: query.elements.split(',') } : {}),
   };
-  return services.work.screenLibrary({ sources: await workerSources(services, row), request, library, top: query.top, ranking: query.rank, forward: query.forward !== 'false' });
+}
+
+/** A library screened in a campaign, on the service's worker threads. */
+export async function screenForCampaign(services: Services, row: CampaignRow, query: ScreenQuery, library: LibraryUpload): Promise<LibraryScreenResult> {
+  if (library.text.trim() === '') throw apiError(400, 'invalid_library', `${library.label} is empty: send the library's text (a CSV with a "smiles" column, SMILES lines or an SDF)`, 'library');
+  return services.work.screenLibrary({ sources: await workerSources(services.db, row), request: screenRequestOf(query), library, top: query.top, ranking: query.rank, forward: query.forward !== 'false' });
 }
 
 /** What a worker thread needs of a campaign to screen or suggest for it, read from the database here. */
-export async function workerSources(services: Services, row: CampaignRow): Promise<SuggestionSources> {
-  const [observations, model] = await Promise.all([listObservations(services.db, row.id), loadLatestModelVersion(services.db, row.id)]);
+export async function workerSources(db: Db, row: CampaignRow): Promise<SuggestionSources> {
+  const [observations, model] = await Promise.all([listObservations(db, row.id), loadLatestModelVersion(db, row.id)]);
   return { spec: row.spec as unknown as CampaignSpec, observations, model: model ?? null };
 }
 

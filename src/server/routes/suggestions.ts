@@ -61,7 +61,7 @@ export function suggestionRequestOf(query: z.infer<typeof suggestionQuery>): Sug
 
 /** Suggestions for a campaign, on the service's worker threads. */
 export async function campaignSuggestions(services: Services, row: CampaignRow, request: SuggestionRequest): Promise<CampaignSuggestions> {
-  return services.work.suggestSubstances(await workerSources(services, row), request);
+  return services.work.suggestSubstances(await workerSources(services.db, row), request);
 }
 
 export function suggestionRoutes(api: ApiBuilder, services: Services): void {
