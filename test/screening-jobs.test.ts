@@ -7,7 +7,7 @@
  * /usr/bin/chromium unless ATHANOR_REQUIRE_BROWSER is set).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +169,9 @@ describe('background screens over the API', () => {
     const first = await upload('role=aryl_halide&name=a.smi&top=100', arylHalides(768).join('\n'));
     const second = await upload('role=aryl_halide&name=b.smi', arylHalides(50).join('\n'));
     expect([first.status, second.status]).toEqual([202, 202]);
+    // uploads are private to the service's user, like the rest of its home
+    expect(statSync(h.screening!.settings.folder).mode & 0o777).toBe(0o700);
+    expect(statSync(join(h.screening!.settings.folder, `${second.body.id}.smi`)).mode & 0o777).toBe(0o600);
     const waiting = await h.json<Job>(`/api/campaigns/${id}/screens/${second.body.id}`, { method: 'DELETE' });
     expect(waiting.body.status).toBe('cancelled');
     await waitFor(async () => (await job(first.body.id)).status === 'running', 'the first job to start');

@@ -9,7 +9,7 @@
  * ends once: done (its report stored), failed (why), or cancelled; its library file is then removed.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
@@ -24,6 +24,7 @@ import {
   type ScreeningJobRow,
 } from '../db/index.js';
 import type { LibraryFormat } from '../screening/library-reader.js';
+import { ensurePrivateDir } from '../util/private-files.js';
 import { WorkerPool, WorkFailedError, WorkRefusedError } from '../util/worker-pool.js';
 import type { HeavyResult, HeavyTask, ScreenFileProgress, TaskFailure } from './heavy-work/tasks.js';
 import type { TaskFault } from './heavy-work/worker.js';
@@ -99,7 +100,7 @@ export class ScreeningJobs {
     readonly settings: ScreeningJobSettings,
     private readonly log: Log = quiet,
   ) {
-    mkdirSync(settings.folder, { recursive: true });
+    ensurePrivateDir(settings.folder); // uploads are users' data, private like the rest of the home
     this.pool = new WorkerPool({
       url: new URL('./heavy-work/worker.mjs', import.meta.url),
       size: settings.threads,

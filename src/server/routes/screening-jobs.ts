@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { cancelScreeningJob, getScreeningJob, insertScreeningJob, listScreeningJobs, loadLatestModelVersion, type ScreeningJobRow } from '../../db/index.js';
 import { libraryFormatOf, LibraryFormatError, type LibraryFormat } from '../../screening/library-reader.js';
 import { rankedCsv, type LibraryScreenResult } from '../../screening/library-screen.js';
+import { PRIVATE_FILE_MODE } from '../../util/private-files.js';
 import { apiError } from '../errors.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, errorSchema } from '../openapi/schemas.js';
@@ -116,7 +117,7 @@ async function receive(body: globalThis.ReadableStream<Uint8Array> | null, path:
   });
   const partial = `${path}.part`;
   try {
-    await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), bound, createWriteStream(partial, { flags: 'wx' }));
+    await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), bound, createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
     await rename(partial, path);
     return bytes;
   } catch (error) {
