@@ -82,8 +82,15 @@ export class MolecularAutoencoder {
     return this.decode(latents, { rng, ...options });
   }
 
+  /** Per latent point, the `width` molecules a beam search ends with, most likely first. */
+  beamCandidates(latents: readonly Float32Array[], width: number): string[][] {
+    const out: string[][] = [];
+    for (let start = 0; start < latents.length; start += CHUNK) out.push(...this.beamChunk(latents.slice(start, start + CHUNK), width));
+    return out;
+  }
+
   private decodeChunk(latents: readonly Float32Array[], options: DecodeOptions): string[] {
-    if ((options.beam ?? 1) > 1) return this.beamChunk(latents, options.beam!);
+    if ((options.beam ?? 1) > 1) return this.beamChunk(latents, options.beam!).map((candidates) => candidates[0]!);
     const n = latents.length;
     const v = this.vocabulary.size;
     const temperature = options.temperature ?? 0;
@@ -126,7 +133,7 @@ export class MolecularAutoencoder {
    * (summed log-probabilities of their tokens, each step's distribution over the allowed tokens
    * only), finished ones kept as they are; the most likely finished molecule wins.
    */
-  private beamChunk(latents: readonly Float32Array[], width: number): string[] {
+  private beamChunk(latents: readonly Float32Array[], width: number): string[][] {
     const n = latents.length;
     const v = this.vocabulary.size;
     const rows = n * width;
@@ -193,7 +200,7 @@ export class MolecularAutoencoder {
     }
     h.dispose();
     zInput.dispose();
-    return beams.map((hypotheses) => hypotheses.reduce((best, hyp) => (hyp.score > best.score ? hyp : best)).state.smiles());
+    return beams.map((hypotheses) => [...hypotheses].sort((a, b) => b.score - a.score).map((hyp) => hyp.state.smiles()));
   }
 
   dispose(): void {

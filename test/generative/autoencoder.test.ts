@@ -65,6 +65,14 @@ describe('a molecular autoencoder trained here', () => {
     const beamed = small.decode(latents, { beam: 4 });
     for (const smiles of beamed) expect(canonicalOrNull(smiles), smiles).not.toBeNull();
     expect(reconstructionRate(small, molecules, 4)).toBeGreaterThanOrEqual(reconstructionRate(small, molecules) - 0.1);
+    // every hypothesis the beam ends with, most likely first: the first is the beam's decoding
+    const lists = small.beamCandidates(latents, 4);
+    expect(lists).toHaveLength(latents.length);
+    lists.forEach((list, i) => {
+      expect(list).toHaveLength(4);
+      expect(list[0]).toBe(beamed[i]);
+      for (const smiles of list) expect(canonicalOrNull(smiles), smiles).not.toBeNull();
+    });
   });
 
   it('says why a molecule cannot be encoded: too long, or an atom it never saw', () => {
