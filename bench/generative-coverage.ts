@@ -14,7 +14,6 @@
  * misses it; when coverage itself is low the decoder cannot spell the molecule at all (data).
  * Writes bench/results/generative-coverage.{json,md}.
  */
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +22,7 @@ import { readAutoencoder } from '../src/generative/autoencoder-file.js';
 import { readCorpus } from '../src/generative/corpus.js';
 import { currentBackend, initTensorBackend } from '../src/models/index.js';
 import { rngFor, shuffled } from '../src/util/random.js';
-import { machine, ROOT, writeResults } from './lib.js';
+import { machine, usptoFolder, writeResults } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,11 +34,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const USPTO = resolve(ROOT, '..', 'shared', 'data', 'uspto15k');
-if (!existsSync(USPTO)) {
-  console.error(`../shared/data/uspto15k is absent (looked in ${USPTO}): the autoencoder is measured on USPTO-15K's valid split`);
-  process.exit(2);
-}
+const USPTO = usptoFolder("the autoencoder is measured on USPTO-15K's valid split");
 const say = (line: string) => process.stderr.write(`${line}\n`);
 await initChem();
 await initTensorBackend({ log: null });

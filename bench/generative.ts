@@ -36,7 +36,7 @@ import { defaultFilter } from '../src/screening/molecule-filter.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
 import { descriptorRows, DESCRIPTORS, frechetDistance } from './frechet.js';
-import { machine, ROOT, writeResults } from './lib.js';
+import { machine, ROOT, usptoFolder, writeResults } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,11 +46,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const USPTO = resolve(ROOT, '..', 'shared', 'data', 'uspto15k');
-if (!existsSync(USPTO)) {
-  console.error(`../shared/data/uspto15k is absent (looked in ${USPTO}): the autoencoder is measured on USPTO-15K's valid split`);
-  process.exit(2);
-}
+const USPTO = usptoFolder("the autoencoder is measured on USPTO-15K's valid split");
 
 await initChem();
 await initTensorBackend({ log: null });

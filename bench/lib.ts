@@ -22,6 +22,19 @@ export function datasetPath(file: string): { path: string; origin: string } {
   throw new Error(`dataset ${file} is in neither ../shared/data nor examples/data`);
 }
 
+/**
+ * ../shared/data/uspto15k, which only benchmarks read (the product ships its models): the process
+ * exits with code 2 and says what it is needed for when the folder is absent.
+ */
+export function usptoFolder(neededFor: string): string {
+  const folder = join(SHARED, 'uspto15k');
+  if (!existsSync(folder)) {
+    console.error(`../shared/data/uspto15k is absent (looked in ${folder}): ${neededFor}`);
+    process.exit(2);
+  }
+  return folder;
+}
+
 export function machine() {
   const cpu = cpus();
   return {

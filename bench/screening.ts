@@ -27,7 +27,7 @@ import { defaultFilter } from '../src/screening/molecule-filter.js';
 import { screenLibrary } from '../src/screening/screen.js';
 import { readCsv } from '../src/util/csv.js';
 import { rngFor, shuffled } from '../src/util/random.js';
-import { machine, ROOT, writeResults } from './lib.js';
+import { machine, ROOT, usptoFolder, writeResults } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,11 +41,7 @@ const { values: args } = parseArgs({
 const size = Number(args.molecules);
 const trainingSizes = args.training.split(',').map(Number);
 
-const USPTO = resolve(ROOT, '..', 'shared', 'data', 'uspto15k');
-if (!existsSync(USPTO)) {
-  console.error(`../shared/data/uspto15k is absent (looked in ${USPTO}): this benchmark builds its library from USPTO-15K's molecules`);
-  process.exit(2);
-}
+const USPTO = usptoFolder("this benchmark builds its library from USPTO-15K's molecules");
 
 const BH_ROLES = { aryl_halide: 'aryl_halide_smiles', ligand: 'ligand_smiles', base: 'base_smiles', additive: 'additive_smiles' };
 const SCHEMA: ModelSchema = { roles: Object.keys(BH_ROLES), numeric: [], categorical: [], targets: ['yield'] };
