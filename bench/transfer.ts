@@ -417,6 +417,28 @@ function taskResult(dataset: string, task: string, candidates: number, top: { co
   };
 }
 
+/** Per dataset and arm (each fraction of the sources' rows, shuffled or not): the median over its targets of the arm's median ÷ cold's. */
+function armSummaryLines(tasks: TaskResult[]): string[] {
+  const rows: string[] = [];
+  for (const dataset of [...new Set(tasks.map((t) => t.dataset))]) {
+    const mine = tasks.filter((t) => t.dataset === dataset);
+    const labels = [...new Set(mine.flatMap((t) => t.arms.filter((a) => a.setting !== 'cold').map((a) => a.label)))];
+    for (const label of labels) {
+      const ratios = mine
+        .flatMap((t) => {
+          const cold = t.arms.find((a) => a.setting === 'cold');
+          const arm = t.arms.find((a) => a.label === label);
+          return cold && arm ? [arm.median / cold.median] : [];
+        })
+        .sort((a, b) => a - b);
+      const seeds = Math.min(...mine.flatMap((t) => t.arms.filter((a) => a.label === label).map((a) => a.experiments.length)));
+      rows.push(`| ${dataset} | ${label} | ${ratios.length} | ${seeds} | ${quantile(ratios, 0.5).toFixed(2)} | ${ratios.filter((r) => r <= 0.5).length} | ${ratios.filter((r) => r <= 1.1).length} |`);
+    }
+  }
+  if (rows.length === 0) return [];
+  return ['Every arm against cold, per dataset (median over the targets of the arm\'s median ÷ cold\'s):', '', '| dataset | arm | targets | seeds per target | median ratio | targets halved (≤ 0.5) | targets within +10 % (≤ 1.1) |', '|---|---|---:|---:|---:|---:|---:|', ...rows, ''];
+}
+
 function markdownOf(json: TransferResults): string {
   const lines = [
     '# bench:transfer — prior data from related tasks',
@@ -429,6 +451,7 @@ function markdownOf(json: TransferResults): string {
     '|---|---:|---:|---:|---:|---:|',
     ...json.datasets.map((d) => `| ${d.dataset} | ${d.targets} | ${d.median_ratio.toFixed(2)} | ${d.targets_halved} | ${(d.median_unrelated_cost * 100).toFixed(0)} % | ${d.targets_unrelated_within_10_percent} |`),
     '',
+    ...armSummaryLines(json.tasks),
     '| task | median cold | median with transfer | ratio | median unrelated source | cost |',
     '|---|---:|---:|---:|---:|---:|',
   ];
