@@ -711,7 +711,7 @@
       else if (p) {
         const read = (p.read || 0).toLocaleString('en') + ' rows read (' + sizeOf(Math.min(p.bytesRead || 0, job.library.bytes)) + ' of ' + sizeOf(job.library.bytes) + ')';
         const counts = (p.screened || 0).toLocaleString('en') + ' molecules scored, ' + (p.rejected || 0).toLocaleString('en') + ' set aside';
-        const rate = p.seconds > 0 ? ' · ' + p.seconds.toFixed(0) + ' s, ' + Math.round((p.read || 0) / p.seconds).toLocaleString('en') + ' rows/s' : '';
+        const rate = p.seconds > 0 ? ' · ' + p.seconds.toFixed(p.seconds < 10 ? 1 : 0) + ' s, ' + Math.round((p.read || 0) / p.seconds).toLocaleString('en') + ' rows/s' : '';
         text.textContent = read + ': ' + counts + rate;
       }
       setTimeout(look, 1000);

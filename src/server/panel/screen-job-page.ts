@@ -24,7 +24,7 @@ export function progressText(job: Pick<ScreeningJobRow, 'status' | 'progress' | 
   if (!p) return 'starting';
   const read = `${(p.read ?? 0).toLocaleString('en')} rows read (${sizeOf(Math.min(p.bytesRead ?? 0, job.libraryBytes))} of ${sizeOf(job.libraryBytes)})`;
   const counts = `${(p.screened ?? 0).toLocaleString('en')} molecules scored, ${(p.rejected ?? 0).toLocaleString('en')} set aside`;
-  const rate = p.seconds && p.seconds > 0 ? ` · ${(p.seconds).toFixed(0)} s, ${Math.round((p.read ?? 0) / p.seconds).toLocaleString('en')} rows/s` : '';
+  const rate = p.seconds && p.seconds > 0 ? ` · ${p.seconds.toFixed(p.seconds < 10 ? 1 : 0)} s, ${Math.round((p.read ?? 0) / p.seconds).toLocaleString('en')} rows/s` : '';
   return `${read}: ${counts}${rate}`;
 }
 
