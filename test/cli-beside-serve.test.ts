@@ -72,6 +72,24 @@ describe('the CLI beside a running service', () => {
     const rows = JSON.parse(experiments.stdout) as { seq: number; status: string; values: Record<string, number> | null }[];
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect(rows.every((r) => r.status === 'completed' && typeof r.values?.yield === 'number')).toBe(true);
+    // a screen beside the service goes to it as a background screen, printed as a local one is
+    // (in a campaign of the default planner, which trains a model; the one above plans without)
+    const modelled = await call('/api/campaigns', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml.replace(/^name: .*$/m, 'name: Modelled').replace(/^planner:\n  strategy: diverse\n/m, 'planner:\n') });
+    expect(modelled.status).toBe(201);
+    const screenedId = ((await modelled.json()) as { campaignId: string }).campaignId;
+    await waitFor('a model', async () => (((await (await call(`/api/campaigns/${screenedId}/models`)).json()) as { models: unknown[] }).models.length > 0), 120_000);
+    const library = join(home, 'bases.smi');
+    writeFileSync(library, ['CN(C)C(=NC(C)(C)C)N(C)C BTMG', 'CCN(CC)CC triethylamine', 'C1CCC2=NCCCN2CC1 DBU', 'not-a-molecule broken', 'O=C([O-])[O-].[K+].[K+] carbonate'].join('\n'));
+    const screened = athanor(home, ['screen', screenedId, '--role', 'base', '--library', library, '--top', '2', '--no-forward', '--out', join(home, 'best.csv')]);
+    expect(screened.code, screened.stderr).toBe(0);
+    expect(screened.stderr).toContain(`through the running service at ${service.url}`);
+    expect(screened.stdout).toMatch(/^5 rows read in .*: \d+ molecules scored, 0 duplicates, \d+ unusable$/m);
+    expect(screened.stdout).toMatch(/line 4 \(broken\)/);
+    expect(screened.stdout).toMatch(/^best 2 by predicted yield$/m);
+    expect(readFileSync(join(home, 'best.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    const wrongRole = athanor(home, ['screen', screenedId, '--role', 'temperature', '--library', library]);
+    expect(wrongRole.code).toBe(2);
+    expect(wrongRole.stderr).toContain('"temperature" is not a substance role');
     const ordFile = join(home, 'beside.ord.pb.gz');
     const exported = athanor(home, ['export', id, '--email', 'grace@example.org', '--out', ordFile]);
     expect(exported.code, exported.stderr).toBe(0);

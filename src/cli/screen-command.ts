@@ -6,14 +6,15 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { initChem } from '../chem/index.js';
 import { getCampaign, resolveHome, type CampaignRow } from '../db/index.js';
 import { databaseSources, prepareCampaignScreen, ScreenSetupError, type CampaignScreen, type ScreenRequest } from '../screening/campaign-screen.js';
 import { libraryFormatOf, LibraryFormatError, readLibrary } from '../screening/library-reader.js';
 import type { ForwardCheck } from '../generative/propose-substances.js';
-import { MAX_FORWARD_PRODUCTS, rankedCsv, screenInCampaign } from '../screening/library-screen.js';
+import { MAX_FORWARD_PRODUCTS, rankedCsv, screenInCampaign, type LibraryScreenResult } from '../screening/library-screen.js';
 import { UsageError } from './errors.js';
-import { withHome } from './service-client.js';
+import { withHome, type ServiceClient } from './service-client.js';
 import { formatValue } from './format.js';
 import { CAMPAIGN_ID } from './arguments.js';
 
@@ -52,14 +53,23 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
   const id = campaignId.toLowerCase();
 
   const request = { role: options.role, fixed, ...(options.maxHeavyAtoms ? { maxHeavyAtoms: options.maxHeavyAtoms } : {}), ...(elements ? { elements } : {}) };
-  return withCampaignScreen(id, options.home, request, 'screening', (row, setup) => runScreen(id, row.name, setup, options as ScreenOptions & { library: string }));
+  const withLibrary = options as ScreenOptions & { library: string };
+  return withCampaignScreen(id, options.home, request, 'screening', (row, setup) => runScreen(id, row.name, setup, withLibrary), (client) => screenThroughService(client, id, withLibrary));
 }
 
 /**
  * Opens the campaign's home, prepares the campaign for a role (screen or suggestions) and hands it
  * to `use`; what is missing is a usage error naming the option at fault.
  */
-export async function withCampaignScreen(id: string, home: string | undefined, request: ScreenRequest, doing: string, use: (row: CampaignRow, setup: CampaignScreen) => Promise<number>): Promise<number> {
+export async function withCampaignScreen(
+  id: string,
+  home: string | undefined,
+  request: ScreenRequest,
+  doing: string,
+  use: (row: CampaignRow, setup: CampaignScreen) => Promise<number>,
+  /** What to do instead while a service holds the home (default: refuse, saying why). */
+  throughService?: (client: ServiceClient) => Promise<number>,
+): Promise<number> {
   return withHome(
     resolveHome(home),
     async ({ db, location }) => {
@@ -75,17 +85,76 @@ export async function withCampaignScreen(id: string, home: string | undefined, r
       return use(row, setup);
     },
     // The service's API hides where the campaign's files live (it never shows server paths), and
-    // the space is built from them: this needs the database itself.
+    // the space is built from them: this needs the database itself, or the service's own screen.
     async (client) => {
+      if (throughService) return throughService(client);
       throw new UsageError(`athanor serve holds this home (${client.location}): ${doing} reads the campaign and its model from the database; stop the service meanwhile, or run both on PostgreSQL (DATABASE_URL)`);
     },
   );
 }
 
-async function runScreen(campaignId: string, name: string, setup: CampaignScreen, options: ScreenOptions & { library: string }): Promise<number> {
-  const say = (text: string) => {
-    if (!options.quiet) process.stderr.write(text);
+const sayer = (options: ScreenOptions) => (text: string) => {
+  if (!options.quiet) process.stderr.write(text);
+};
+
+const progressLine = (p: { read: number; screened: number; rejected: number; seconds: number }) =>
+  `  ${p.read.toLocaleString('en')} rows read, ${p.screened.toLocaleString('en')} molecules scored, ${p.rejected.toLocaleString('en')} unusable (${Math.round(p.read / Math.max(p.seconds, 1e-3)).toLocaleString('en')}/s)\n`;
+
+/** A background screen's job as the API gives it. */
+interface ScreenJob {
+  id: string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  progress: { read: number; screened: number; rejected: number; seconds: number; bytesRead: number } | null;
+  error: { code: string; message: string; field?: string } | null;
+  result?: LibraryScreenResult;
+}
+
+/**
+ * While `athanor serve` holds the home: the library goes to the service as a background screen
+ * (streamed, docs/screening.md), followed here with the same progress lines and printed the same
+ * way. Ctrl-C cancels the job.
+ */
+async function screenThroughService(client: ServiceClient, campaignId: string, options: ScreenOptions & { library: string }): Promise<number> {
+  const say = sayer(options);
+  const query = new URLSearchParams({ role: options.role!, top: String(options.top), rank: options.rank, name: basename(options.library) });
+  const fixed = Object.entries(parseFixed(options.with ?? [])).map(([k, v]) => `${k}=${v}`).join(';');
+  if (fixed) query.set('with', fixed);
+  if (options.maxHeavyAtoms) query.set('max_heavy_atoms', String(options.maxHeavyAtoms));
+  if (options.elements) query.set('elements', options.elements);
+  if (options.forward === false) query.set('forward', 'false');
+  say(`screening ${options.library} as ${options.role} through ${client.location} (a background screen)\n`);
+  let job = await client.upload<ScreenJob>(`/api/campaigns/${campaignId}/screens?${query.toString()}`, options.library);
+  const path = `/api/campaigns/${campaignId}/screens/${job.id}`;
+  const cancel = () => {
+    say(`  cancelling the background screen ${job.id}\n`);
+    void client.request('DELETE', path).finally(() => process.exit(130));
   };
+  process.once('SIGINT', cancel);
+  try {
+    let lastRead = -1;
+    while (job.status === 'queued' || job.status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      job = await client.request<ScreenJob>('GET', path);
+      if (job.progress && job.progress.read !== lastRead && job.status === 'running') {
+        lastRead = job.progress.read;
+        say(progressLine(job.progress));
+      }
+    }
+  } finally {
+    process.off('SIGINT', cancel);
+  }
+  if (job.status !== 'done' || !job.result) {
+    const option: Record<string, string> = { library: '--library', role: '--role', with: '--with', campaign: 'campaign' };
+    const why = job.error ? `${job.error.field ? `${option[job.error.field] ?? job.error.field}: ` : ''}${job.error.message}` : job.status;
+    // what the request or the campaign got wrong is the user's to fix (exit 2), as on the local path
+    if (job.error && ['invalid_request', 'invalid_library', 'no_model'].includes(job.error.code)) throw new UsageError(why);
+    throw new Error(`the background screen ${job.id} ${job.status}: ${why}`);
+  }
+  return printScreen(campaignId, job.result, options);
+}
+
+async function runScreen(campaignId: string, name: string, setup: CampaignScreen, options: ScreenOptions & { library: string }): Promise<number> {
+  const say = sayer(options);
   say(`screening ${options.library} as ${setup.settings.role} in "${name}" with model version ${setup.model.version} (${setup.model.kind}, ${setup.model.trainingSize} results)\n`);
   say(`  each molecule replaces ${setup.settings.role} in ${setup.basis}\n`);
   let report;
@@ -96,15 +165,20 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
       top: options.top,
       ranking: options.rank,
       ...(forward ? { forward } : {}),
-      onProgress: (p) => say(`  ${p.read.toLocaleString('en')} rows read, ${p.screened.toLocaleString('en')} molecules scored, ${p.rejected.toLocaleString('en')} unusable (${Math.round(p.read / Math.max(p.seconds, 1e-3)).toLocaleString('en')}/s)\n`),
+      onProgress: (p) => say(progressLine(p)),
     });
   } catch (error) {
     if (error instanceof LibraryFormatError) throw new UsageError(`--library: ${error.message}`);
     throw error;
   }
+  return printScreen(campaignId, report, options);
+}
+
+/** The report on stdout (or as JSON), the ranked molecules to --out. */
+async function printScreen(campaignId: string, report: LibraryScreenResult, options: ScreenOptions): Promise<number> {
   if (options.out) {
     await writeFile(options.out, rankedCsv(report));
-    say(`  wrote the ${report.ranked.length} best to ${options.out}\n`);
+    sayer(options)(`  wrote the ${report.ranked.length} best to ${options.out}\n`);
   }
   const { inCampaign } = report;
   if (options.json) {
@@ -116,9 +190,9 @@ async function runScreen(campaignId: string, name: string, setup: CampaignScreen
     ...report.rejected.first.slice(0, 10).map((r) => `  line ${r.line}${r.name ? ` (${r.name})` : ''}: ${r.reason}`),
     ...(report.rejected.count > 10 ? [`  … ${report.rejected.count - 10} more (${Object.entries(report.rejected.byReason).map(([k, n]) => `${k}: ${n}`).join('; ')})`] : []),
     '',
-    `best ${report.ranked.length} by predicted ${setup.target}${options.rank === 'ucb' ? ' (optimistic: mean + 2σ)' : ''}`,
-    ...report.ranked.map((m) => `${String(m.rank).padStart(4)}  ${formatValue(m.mean, null)} ± ${formatValue(m.sigma, setup.unit ?? null)}  ${m.name ? `${m.name}  ` : ''}${m.smiles}  (line ${m.line})${productNote(m.product)}`),
-    `for comparison, ${inCampaign.name} (in the campaign): ${formatValue(inCampaign.mean, null)} ± ${formatValue(inCampaign.sigma, setup.unit ?? null)}${report.forward?.inCampaign ? productNote(report.forward.inCampaign) : ''}`,
+    `best ${report.ranked.length} by predicted ${report.target}${options.rank === 'ucb' ? ' (optimistic: mean + 2σ)' : ''}`,
+    ...report.ranked.map((m) => `${String(m.rank).padStart(4)}  ${formatValue(m.mean, null)} ± ${formatValue(m.sigma, report.unit ?? null)}  ${m.name ? `${m.name}  ` : ''}${m.smiles}  (line ${m.line})${productNote(m.product)}`),
+    `for comparison, ${inCampaign.name} (in the campaign): ${formatValue(inCampaign.mean, null)} ± ${formatValue(inCampaign.sigma, report.unit ?? null)}${report.forward?.inCampaign ? productNote(report.forward.inCampaign) : ''}`,
     ...(report.forward ? [`forward model's products: ${report.forward.note}`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -3,6 +3,8 @@
  * database when they can, and otherwise talk to the service through its HTTP API with the token
  * it left in the home (src/cli/service-file.ts).
  */
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { HomeLockedError } from '../db/home-lock.js';
 import { openDatabase, type Database } from '../db/index.js';
 import { UsageError } from './errors.js';
@@ -26,6 +28,22 @@ export class ServiceClient {
     }
   }
 
+  /** A file sent as the body, streamed from disk (a library for a background screen); the JSON answer. */
+  async upload<T>(path: string, file: string): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.service.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.service.token}`, accept: 'application/json', 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+    } catch (error) {
+      throw new Error(`the service holding this home (pid ${this.service.pid}) does not answer at ${this.service.url}: ${(error as Error).message}`, { cause: error });
+    }
+    return (await this.answer(response)).json() as Promise<T>;
+  }
+
   /** A file the API serves (an export), as bytes. */
   async download(path: string): Promise<Uint8Array> {
     return new Uint8Array(await (await this.send('GET', path, undefined, '*/*')).arrayBuffer());
@@ -43,6 +61,11 @@ export class ServiceClient {
     } catch (error) {
       throw new Error(`the service holding this home (pid ${this.service.pid}) does not answer at ${this.service.url}: ${(error as Error).message}`, { cause: error });
     }
+    return this.answer(response);
+  }
+
+  /** The response when it is a success; the API's own message when it refuses (4xx: the user's to fix, exit 2). */
+  private async answer(response: Response): Promise<Response> {
     if (response.ok) return response;
     const text = await response.text();
     let json: unknown;

@@ -45,7 +45,9 @@ export async function claimScreeningJob(db: DbOrTx, runner: string, staleMs: num
   const [row] = await db
     .update(screeningJobs)
     .set({ status: 'running', runner, heartbeatAt: sql`now()`, startedAt: sql`coalesce(${screeningJobs.startedAt}, now())`, progress: null })
-    .where(and(inArray(screeningJobs.id, next), or(eq(screeningJobs.status, 'queued'), and(eq(screeningJobs.status, 'running'), lte(screeningJobs.heartbeatAt, stale)))))
+    // `= (scalar subquery)`: evaluated once. `IN (subquery … LIMIT 1)` may be run again for each
+    // row PostgreSQL visits, and then claims every waiting job at once (seen in the claims test).
+    .where(and(eq(screeningJobs.id, sql`(${next})`), or(eq(screeningJobs.status, 'queued'), and(eq(screeningJobs.status, 'running'), lte(screeningJobs.heartbeatAt, stale)))))
     .returning();
   return row;
 }
