@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { openDatabase, type Database } from '../src/db/index.js';
 import { campaignSpecSchema, CampaignSpecError, parseCampaignSpec, type CampaignIssue, type CampaignSpec, type SimulatorLabSpec } from '../src/campaign/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,6 +73,22 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop: () =>
   };
 }
 
+/**
+ * A new PostgreSQL database opened `processes` times, as that many service processes would (the
+ * first migrates it), for races between them; closed and dropped after `use`.
+ */
+export async function withPostgresProcesses<T>(processes: number, use: (databases: [Database, ...Database[]]) => Promise<T>): Promise<T> {
+  const temp = await tempPostgresDatabase();
+  const databases: Database[] = [];
+  try {
+    databases.push(await openDatabase({ databaseUrl: temp.url }));
+    databases.push(...(await Promise.all(Array.from({ length: processes - 1 }, () => openDatabase({ databaseUrl: temp.url, migrate: false })))));
+    return await use(databases as [Database, ...Database[]]);
+  } finally {
+    for (const d of databases) await d.close();
+    await temp.drop();
+  }
+}
 
 /** The lab of an example that runs on the dataset simulator (fails the test otherwise). */
 export function simulatorLab(spec: CampaignSpec): SimulatorLabSpec {

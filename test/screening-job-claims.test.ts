@@ -22,7 +22,7 @@ import {
   type Database,
   type Db,
 } from '../src/db/index.js';
-import { EXAMPLES, postgresAvailable, tempHome, tempPostgresDatabase } from './helpers.js';
+import { EXAMPLES, postgresAvailable, tempHome, withPostgresProcesses } from './helpers.js';
 
 const { home, cleanup } = tempHome('athanor-screening-claims-');
 afterAll(cleanup);
@@ -86,16 +86,9 @@ describe('screening job claims (PGlite)', () => {
 const hasPostgres = await postgresAvailable();
 
 describe.skipIf(!hasPostgres)('screening job claims (PostgreSQL)', () => {
-  let drop: (() => Promise<void>) | undefined;
-  afterAll(async () => drop?.());
-
   it('keep the same contract, and of many processes racing for one job exactly one gets it', async () => {
-    const temp = await tempPostgresDatabase();
-    drop = temp.drop;
-    const migrated = await openDatabase({ databaseUrl: temp.url });
-    const databases = [migrated, ...(await Promise.all(Array.from({ length: 3 }, () => openDatabase({ databaseUrl: temp.url, migrate: false }))))];
-    try {
-      const [first] = databases as [Database];
+    await withPostgresProcesses(4, async (databases) => {
+      const [first] = databases;
       await claimContract(first);
       const campaign = await newCampaign(first.db);
       for (let round = 0; round < 5; round++) {
@@ -103,8 +96,6 @@ describe.skipIf(!hasPostgres)('screening job claims (PostgreSQL)', () => {
         const claims = await Promise.all(databases.flatMap((d, i) => Array.from({ length: 3 }, (_, j) => claimScreeningJob(d.db, `racer-${i}-${j}`, 60_000))));
         expect(claims.filter(Boolean).map((c) => c!.id)).toEqual([job.id]);
       }
-    } finally {
-      for (const d of databases) await d.close();
-    }
+    });
   });
 });

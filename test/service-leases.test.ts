@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createNewCampaign, Supervisor } from '../src/agent/index.js';
 import { loadCampaignFile } from '../src/campaign/index.js';
 import { acquireLease, holdsLease, openDatabase, releaseLease, renewLeases, setCampaignStatus, type Database, type Db } from '../src/db/index.js';
-import { EXAMPLES, postgresAvailable, simulatorLab, tempHome, tempPostgresDatabase } from './helpers.js';
+import { EXAMPLES, postgresAvailable, simulatorLab, tempHome, withPostgresProcesses } from './helpers.js';
 import { sleep, waitFor } from './service-harness.js';
 import { join } from 'node:path';
 
@@ -100,16 +100,9 @@ describe('campaign leases (PGlite)', () => {
 const hasPostgres = await postgresAvailable();
 
 describe.skipIf(!hasPostgres)('campaign leases (PostgreSQL)', () => {
-  let drop: (() => Promise<void>) | undefined;
-  afterAll(async () => drop?.());
-
   it('keep the same contract, and of many processes racing for one lease exactly one gets it', async () => {
-    const temp = await tempPostgresDatabase();
-    drop = temp.drop;
-    const migrated = await openDatabase({ databaseUrl: temp.url });
-    const databases = [migrated, ...(await Promise.all(Array.from({ length: 3 }, () => openDatabase({ databaseUrl: temp.url, migrate: false }))))];
-    try {
-      const [first] = databases as [Database];
+    await withPostgresProcesses(4, async (databases) => {
+      const [first] = databases;
       await leaseContract(first);
       for (let round = 0; round < 5; round++) {
         const id = await newCampaign(first.db);
@@ -118,8 +111,6 @@ describe.skipIf(!hasPostgres)('campaign leases (PostgreSQL)', () => {
         );
         expect(grants.filter(Boolean)).toHaveLength(1);
       }
-    } finally {
-      for (const d of databases) await d.close();
-    }
+    });
   });
 });
