@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screeningJobs } from '../src/db/index.js';
+import { ScreeningJobs } from '../src/server/screening-jobs.js';
 import { finishedBuchwaldHartwig, startHarness, waitFor, type Harness } from './api-harness.js';
 import { browserAvailable, launchChromium, signedInPanel } from './browser.js';
 import { tempHome } from './helpers.js';
@@ -244,3 +245,26 @@ describe('the panel', () => {
     expect([...problems, ...viewer.problems]).toEqual([]);
   }, 300_000);
 });
+
+describe('a service that stops', () => {
+  it('hands its running job back, and the next start screens it from its file', async () => {
+    const started = await upload('role=aryl_halide&name=long.smi&top=100', arylHalides(768).join('\n'));
+    expect(started.status).toBe(202);
+    await waitFor(async () => (await job(started.body.id)).status === 'running', 'the job to start');
+    await h.screening!.close(); // as `athanor serve` does at SIGTERM
+    const handedBack = await job(started.body.id);
+    expect(handedBack).toMatchObject({ status: 'queued', progress: null });
+    expect(existsSync(join(h.screening!.settings.folder, `${started.body.id}.smi`))).toBe(true);
+    // the next start: a new runner on the same database and folder takes it up
+    const restarted = new ScreeningJobs(h.database.db, h.screening!.settings);
+    try {
+      restarted.start();
+      const done = await ended(started.body.id);
+      expect(done.status, JSON.stringify(done.error)).toBe('done');
+      expect(done.result!.screened).toBe(768);
+    } finally {
+      await restarted.close();
+    }
+  }, 240_000);
+});
+

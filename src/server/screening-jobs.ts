@@ -90,7 +90,8 @@ export class ScreeningJobs {
   /** Names this process in the jobs it runs. */
   readonly runner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly pool: WorkerPool<HeavyTask, HeavyResult>;
-  private readonly running = new Map<string, AbortController>();
+  /** The jobs this process runs: how to stop each, and when it has finished with it. */
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private timer?: NodeJS.Timeout;
   private looking?: Promise<void>;
   private closed = false;
@@ -131,7 +132,14 @@ export class ScreeningJobs {
       while (!this.closed && this.running.size < this.settings.threads) {
         const job = await claimScreeningJob(this.db, this.runner, this.settings.staleMs);
         if (!job) break;
-        void this.run(job);
+        const controller = new AbortController();
+        // run() catches what it can; a fault left (the database gone at shutdown) is logged, never unhandled
+        const done = this.run(job, controller).catch((err: unknown) => this.log.error({ err, job: job.id }, 'screening job stopped by a fault'));
+        this.running.set(job.id, { controller, done });
+        void done.finally(() => {
+          this.running.delete(job.id);
+          this.poke();
+        });
       }
     })()
       .catch((err: unknown) => this.log.error({ err }, 'looking for screening jobs failed; will look again'))
@@ -140,7 +148,7 @@ export class ScreeningJobs {
 
   /** Stops a job this process runs (the API has marked it cancelled). */
   stopLocal(id: string): void {
-    this.running.get(id)?.abort();
+    this.running.get(id)?.controller.abort();
   }
 
   /** Stops the workers; the jobs they ran go back to waiting, for the next start or another process. */
@@ -148,9 +156,11 @@ export class ScreeningJobs {
     this.closed = true;
     clearInterval(this.timer);
     const ids = [...this.running.keys()];
-    for (const controller of this.running.values()) controller.abort();
+    const finishing = [...this.running.values()].map((r) => r.done);
+    for (const { controller } of this.running.values()) controller.abort();
     await this.pool.close();
     await this.looking;
+    await Promise.all(finishing);
     if (ids.length > 0) {
       for (const id of ids) {
         await this.db
@@ -162,9 +172,7 @@ export class ScreeningJobs {
     }
   }
 
-  private async run(job: ScreeningJobRow): Promise<void> {
-    const controller = new AbortController();
-    this.running.set(job.id, controller);
+  private async run(job: ScreeningJobRow, controller: AbortController): Promise<void> {
     const path = this.libraryPath(job.id, job.format as LibraryFormat);
     let latest: ScreenFileProgress | undefined;
     let writing: Promise<unknown> = Promise.resolve();
@@ -217,8 +225,6 @@ export class ScreeningJobs {
       this.forget(path);
     } finally {
       clearInterval(heartbeat);
-      this.running.delete(job.id);
-      this.poke();
     }
   }
 
