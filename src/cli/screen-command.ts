@@ -54,7 +54,7 @@ export async function screenCommand(campaignId: string, options: ScreenOptions):
 
   const request = { role: options.role, fixed, ...(options.maxHeavyAtoms ? { maxHeavyAtoms: options.maxHeavyAtoms } : {}), ...(elements ? { elements } : {}) };
   const withLibrary = options as ScreenOptions & { library: string };
-  return withCampaignScreen(id, options.home, request, 'screening', (row, setup) => runScreen(id, row.name, setup, withLibrary), (client) => screenThroughService(client, id, withLibrary));
+  return withCampaignScreen(id, options.home, request, 'screening', (row, setup) => runScreen(id, row.name, setup, withLibrary), (client) => screenThroughService(client, id, fixed, withLibrary));
 }
 
 /**
@@ -114,10 +114,10 @@ interface ScreenJob {
  * (streamed, docs/screening.md), followed here with the same progress lines and printed the same
  * way. Ctrl-C cancels the job.
  */
-async function screenThroughService(client: ServiceClient, campaignId: string, options: ScreenOptions & { library: string }): Promise<number> {
+async function screenThroughService(client: ServiceClient, campaignId: string, fixedParameters: Record<string, string>, options: ScreenOptions & { library: string }): Promise<number> {
   const say = sayer(options);
   const query = new URLSearchParams({ role: options.role!, top: String(options.top), rank: options.rank, name: basename(options.library) });
-  const fixed = Object.entries(parseFixed(options.with ?? [])).map(([k, v]) => `${k}=${v}`).join(';');
+  const fixed = Object.entries(fixedParameters).map(([k, v]) => `${k}=${v}`).join(';');
   if (fixed) query.set('with', fixed);
   if (options.maxHeavyAtoms) query.set('max_heavy_atoms', String(options.maxHeavyAtoms));
   if (options.elements) query.set('elements', options.elements);

@@ -20,7 +20,8 @@ export class ServiceClient {
 
   /** JSON over the API; the API's own message when it refuses (4xx: the user's to fix, exit 2). */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const text = await (await this.send(method, path, body, 'application/json')).text();
+    const init: RequestInit = { signal: AbortSignal.timeout(60_000), ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) };
+    const text = await (await this.send(method, path, 'application/json', init)).text();
     try {
       return (text ? JSON.parse(text) : undefined) as T;
     } catch {
@@ -30,34 +31,24 @@ export class ServiceClient {
 
   /** A file sent as the body, streamed from disk (a library for a background screen); the JSON answer. */
   async upload<T>(path: string, file: string): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(this.service.url + path, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.service.token}`, accept: 'application/json', 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) },
-        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-        duplex: 'half',
-      } as RequestInit);
-    } catch (error) {
-      throw new Error(`the service holding this home (pid ${this.service.pid}) does not answer at ${this.service.url}: ${(error as Error).message}`, { cause: error });
-    }
-    return (await this.answer(response)).json() as Promise<T>;
+    const response = await this.send('POST', path, 'application/json', {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) },
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    return response.json() as Promise<T>;
   }
 
   /** A file the API serves (an export), as bytes. */
   async download(path: string): Promise<Uint8Array> {
-    return new Uint8Array(await (await this.send('GET', path, undefined, '*/*')).arrayBuffer());
+    return new Uint8Array(await (await this.send('GET', path, '*/*', { signal: AbortSignal.timeout(60_000) })).arrayBuffer());
   }
 
-  private async send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
+  /** One call to the service: the response when it succeeds, its refusal as an error (see answer). */
+  private async send(method: string, path: string, accept: string, init: RequestInit = {}): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(this.service.url + path, {
-        method,
-        headers: { authorization: `Bearer ${this.service.token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(60_000),
-      });
+      response = await fetch(this.service.url + path, { ...init, method, headers: { authorization: `Bearer ${this.service.token}`, accept, ...(init.headers as Record<string, string>) } });
     } catch (error) {
       throw new Error(`the service holding this home (pid ${this.service.pid}) does not answer at ${this.service.url}: ${(error as Error).message}`, { cause: error });
     }

@@ -67,6 +67,13 @@ export async function databaseSources(db: Db, row: CampaignRow): Promise<ScreenS
   return { spec: row.spec as unknown as CampaignSpec, observations: await listObservations(db, row.id), model: (space) => storedModels().latest(db, row, space) };
 }
 
+/** Why a screen cannot run in `role` (also said by the upload of a background screen, before it reads the library). */
+export function notASubstanceRole(role: string, roles: readonly string[]): string {
+  return `"${role}" is not a substance role of this campaign (its roles: ${roles.join(', ') || 'none'})`;
+}
+
+export const NO_MODEL_YET = 'the campaign has no trained model yet: screening needs one, and one is trained once the first results arrive (athanor status shows them)';
+
 export async function prepareCampaignScreen(sources: ScreenSources, request: ScreenRequest): Promise<CampaignScreen> {
   const { spec } = sources;
   const objective = Objective.of(spec);
@@ -76,11 +83,10 @@ export async function prepareCampaignScreen(sources: ScreenSources, request: Scr
   const space = await buildSpace(spec);
   const role = space.parameters.find((p) => p.name === request.role);
   if (!role || role.kind !== 'substance') {
-    const roles = space.parameters.filter((p) => p.kind === 'substance').map((p) => p.name);
-    throw new ScreenSetupError(`"${request.role}" is not a substance role of this campaign (its roles: ${roles.join(', ') || 'none'})`, 'role');
+    throw new ScreenSetupError(notASubstanceRole(request.role, space.parameters.filter((p) => p.kind === 'substance').map((p) => p.name)), 'role');
   }
   const model = await sources.model(space);
-  if (!model) throw new ScreenSetupError('the campaign has no trained model yet: screening needs one, and one is trained once the first results arrive (athanor status shows them)', 'campaign', 'no_model');
+  if (!model) throw new ScreenSetupError(NO_MODEL_YET, 'campaign', 'no_model');
 
   const { reaction, basis } = reactionOf(space, role, objective, sources.observations, request.fixed ?? {});
   let candidate: number;

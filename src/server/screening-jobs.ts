@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import {
   claimScreeningJob,
   ENDED_SCREENING_STATUSES,
@@ -26,6 +26,7 @@ import {
 import type { LibraryFormat } from '../screening/library-reader.js';
 import { ensurePrivateDir } from '../util/private-files.js';
 import { WorkerPool, WorkFailedError, WorkRefusedError } from '../util/worker-pool.js';
+import { REFUSAL_CODES, wholeNumberFromEnv } from './heavy-work/index.js';
 import type { HeavyResult, HeavyTask, ScreenFileProgress, TaskFailure } from './heavy-work/tasks.js';
 import type { TaskFault } from './heavy-work/worker.js';
 import { screenRequestOf, workerSources, type ScreenQuery } from './routes/screening.js';
@@ -53,31 +54,19 @@ export const DEFAULT_SCREENING_JOBS: Omit<ScreeningJobSettings, 'folder'> = {
   staleMs: 60_000,
 };
 
-export class ScreeningSettingsError extends Error {}
-
-function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = env[name]?.trim();
-  if (!text) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ScreeningSettingsError(`${name} must be a whole number ≥ 1, got "${env[name]}"`);
-  return Number(text);
-}
-
 /** ATHANOR_SCREEN_UPLOAD_MB, ATHANOR_SCREEN_THREADS, ATHANOR_SCREEN_TIMEOUT_MIN, ATHANOR_SCREEN_MEMORY_MB. */
 export function screeningJobSettingsFromEnv(folder: string, env: NodeJS.ProcessEnv = process.env): ScreeningJobSettings {
-  const mb = positive(env, 'ATHANOR_SCREEN_UPLOAD_MB');
-  const minutes = positive(env, 'ATHANOR_SCREEN_TIMEOUT_MIN');
+  const mb = wholeNumberFromEnv(env, 'ATHANOR_SCREEN_UPLOAD_MB', 1);
+  const minutes = wholeNumberFromEnv(env, 'ATHANOR_SCREEN_TIMEOUT_MIN', 1);
   return {
     ...DEFAULT_SCREENING_JOBS,
     folder,
     ...(mb ? { maxUploadBytes: mb * 1024 * 1024 } : {}),
-    threads: positive(env, 'ATHANOR_SCREEN_THREADS') ?? DEFAULT_SCREENING_JOBS.threads,
+    threads: wholeNumberFromEnv(env, 'ATHANOR_SCREEN_THREADS', 1) ?? DEFAULT_SCREENING_JOBS.threads,
     ...(minutes ? { timeoutMs: minutes * 60_000 } : {}),
-    memoryMb: positive(env, 'ATHANOR_SCREEN_MEMORY_MB') ?? DEFAULT_SCREENING_JOBS.memoryMb,
+    memoryMb: wholeNumberFromEnv(env, 'ATHANOR_SCREEN_MEMORY_MB', 1) ?? DEFAULT_SCREENING_JOBS.memoryMb,
   };
 }
-
-/** What a job stores as its settings: the API's screen query. */
-export type ScreeningJobQuery = ScreenQuery;
 
 /** How often a running job's progress (its heartbeat) is written, and how often waiting jobs are looked for. */
 const PROGRESS_EVERY_MS = 1000;
@@ -162,12 +151,10 @@ export class ScreeningJobs {
     await this.looking;
     await Promise.all(finishing);
     if (ids.length > 0) {
-      for (const id of ids) {
-        await this.db
-          .update(screeningJobs)
-          .set({ status: 'queued', runner: null, progress: null })
-          .where(and(eq(screeningJobs.id, id), eq(screeningJobs.runner, this.runner), eq(screeningJobs.status, 'running')));
-      }
+      await this.db
+        .update(screeningJobs)
+        .set({ status: 'queued', runner: null, progress: null })
+        .where(and(inArray(screeningJobs.id, ids), eq(screeningJobs.runner, this.runner), eq(screeningJobs.status, 'running')));
       this.log.info({ jobs: ids }, 'screening jobs handed back: they run again at the next start');
     }
   }
@@ -186,11 +173,16 @@ export class ScreeningJobs {
         })
         .catch((err: unknown) => this.log.warn({ err, job: job.id }, 'could not record a screening job’s progress'));
     }, PROGRESS_EVERY_MS);
+    /** No more heartbeats, and the last one written, before the job's end is. */
+    const stopHeartbeat = async () => {
+      clearInterval(heartbeat);
+      await writing;
+    };
     this.log.info({ job: job.id, campaign: job.campaignId, library: job.libraryName, bytes: job.libraryBytes }, 'screening job started');
     try {
       const campaign = await getCampaign(this.db, job.campaignId);
       if (!campaign) throw new Error(`campaign ${job.campaignId} is gone`);
-      const query = job.settings as unknown as ScreeningJobQuery;
+      const query = job.settings as unknown as ScreenQuery; // what the upload stored: the API's screen query
       const result = await this.pool.run(
         {
           kind: 'screen-file',
@@ -203,16 +195,14 @@ export class ScreeningJobs {
         },
         { signal: controller.signal, onProgress: (progress) => (latest = progress as ScreenFileProgress) },
       );
-      clearInterval(heartbeat);
-      await writing;
-      const final = latest ? { ...latest, bytesRead: job.libraryBytes } : { bytesRead: job.libraryBytes };
+      await stopHeartbeat();
+      const final = { ...latest, bytesRead: job.libraryBytes };
       if (await finishScreeningJob(this.db, job.id, this.runner, { status: 'done', result: result as unknown as Record<string, unknown>, progress: final as unknown as Record<string, number> })) {
         this.log.info({ job: job.id, seconds: latest?.seconds }, 'screening job done');
       }
       this.forget(path);
     } catch (error) {
-      clearInterval(heartbeat);
-      await writing;
+      await stopHeartbeat();
       if (error instanceof WorkRefusedError && (error.reason === 'cancelled' || error.reason === 'closed')) {
         // closing: the job waits for the next start with its file. Cancelled: the file goes, unless
         // another process took the job over (this one was too slow to beat) and reads it now.
@@ -223,8 +213,6 @@ export class ScreeningJobs {
       this.log.warn({ job: job.id, failure }, 'screening job failed');
       await finishScreeningJob(this.db, job.id, this.runner, { status: 'failed', error: failure }).catch((err: unknown) => this.log.error({ err, job: job.id }, 'could not record a screening job’s failure'));
       this.forget(path);
-    } finally {
-      clearInterval(heartbeat);
     }
   }
 
@@ -239,6 +227,13 @@ export class ScreeningJobs {
   }
 }
 
+/** The share of a job's library read so far (1 once done; null before its first progress). */
+export function fractionRead(job: Pick<ScreeningJobRow, 'status' | 'progress' | 'libraryBytes'>): number | null {
+  if (job.status === 'done') return 1;
+  const bytesRead = job.progress?.bytesRead;
+  return bytesRead !== undefined && job.libraryBytes > 0 ? Math.min(1, bytesRead / job.libraryBytes) : null;
+}
+
 /** What a job's failure says to the people who asked for it: the API's error fields. */
 function failureOf(error: unknown): { code: string; message: string; field?: string } {
   if (error instanceof WorkFailedError) {
@@ -246,6 +241,6 @@ function failureOf(error: unknown): { code: string; message: string; field?: str
     if ('fault' in failure) return { code: 'screen_failed', message: `${failure.fault.name}: ${failure.fault.message}` };
     return { code: failure.code, message: failure.message, ...(failure.field ? { field: failure.field } : {}) };
   }
-  if (error instanceof WorkRefusedError) return { code: error.reason === 'timeout' ? 'over_time' : error.reason === 'memory' ? 'over_memory' : 'worker_failed', message: error.message };
+  if (error instanceof WorkRefusedError) return { code: REFUSAL_CODES[error.reason], message: error.message };
   return { code: 'screen_failed', message: error instanceof Error ? error.message : String(error) };
 }

@@ -158,9 +158,13 @@ export class WorkerPool<T, R> {
       return;
     }
     const slot = this.slots.find((s) => s.job === job);
-    if (!slot) return; // already finished
+    if (slot) this.stopRunning(slot, job, this.cancelled()); // otherwise it has already finished
+  }
+
+  /** Fails a running job and terminates its worker (the only way to stop synchronous work); the next job gets a fresh one. */
+  private stopRunning(slot: Slot<T, R>, job: Job<T, R>, why: WorkRefusedError): void {
     this.finish(slot);
-    job.reject(this.cancelled());
+    job.reject(why);
     const worker = slot.worker;
     slot.worker = undefined;
     void worker?.terminate();
@@ -197,12 +201,7 @@ export class WorkerPool<T, R> {
   private overTime(slot: Slot<T, R>, job: Job<T, R>): void {
     if (slot.job !== job) return;
     const { name, timeoutMs } = this.options;
-    this.finish(slot);
-    job.reject(new WorkRefusedError('timeout', `the ${name} took longer than the limit of ${timeoutMs / 1000} s and was stopped`, this.retryAfter()));
-    const worker = slot.worker;
-    slot.worker = undefined; // the next job gets a fresh worker
-    void worker?.terminate();
-    this.pump();
+    this.stopRunning(slot, job, new WorkRefusedError('timeout', `the ${name} took longer than the limit of ${timeoutMs / 1000} s and was stopped`, this.retryAfter()));
   }
 
   private spawn(slot: Slot<T, R>): Worker {

@@ -674,49 +674,30 @@
     });
   }
 
-  // A background screen's page: its progress from the API every second, the finished page once it ends.
+  // A background screen's page: its data-live section re-rendered every second while the job runs
+  // (refresh(), as the campaign page's sections are), the whole page once it has ended.
   function screenJob() {
-    const card = document.getElementById('screen-job');
-    const cancel = document.getElementById('job-cancel');
-    if (cancel) {
-      cancel.addEventListener('click', async function () {
-        cancel.disabled = true;
-        try {
-          await api('DELETE', cancel.dataset.cancelUrl);
-          location.reload();
-        } catch (error) {
-          cancel.disabled = false;
-          toast(error.message || String(error), true);
-        }
-      });
-    }
-    if (!card || !card.dataset.jobUrl) return;
-    const bar = document.getElementById('job-progress');
-    const text = document.getElementById('job-progress-text');
-    const state = document.getElementById('job-status');
-    async function look() {
-      let job;
+    document.addEventListener('click', async function (event) {
+      const cancel = event.target.closest && event.target.closest('[data-cancel-url]');
+      if (!cancel) return;
+      cancel.disabled = true;
       try {
-        job = await api('GET', card.dataset.jobUrl);
+        await api('DELETE', cancel.dataset.cancelUrl);
+        location.reload();
       } catch (error) {
+        cancel.disabled = false;
         toast(error.message || String(error), true);
-        return setTimeout(look, 5000);
       }
-      if (job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') return location.reload();
-      state.textContent = job.status;
-      state.className = 'status status-' + job.status;
-      if (job.fraction !== null) bar.value = job.fraction;
-      const p = job.progress;
-      if (job.status === 'queued') text.textContent = 'waiting for a worker';
-      else if (p) {
-        const read = (p.read || 0).toLocaleString('en') + ' rows read (' + sizeOf(Math.min(p.bytesRead || 0, job.library.bytes)) + ' of ' + sizeOf(job.library.bytes) + ')';
-        const counts = (p.screened || 0).toLocaleString('en') + ' molecules scored, ' + (p.rejected || 0).toLocaleString('en') + ' set aside';
-        const rate = p.seconds > 0 ? ' · ' + p.seconds.toFixed(p.seconds < 10 ? 1 : 0) + ' s, ' + Math.round((p.read || 0) / p.seconds).toLocaleString('en') + ' rows/s' : '';
-        text.textContent = read + ': ' + counts + rate;
-      }
-      setTimeout(look, 1000);
-    }
-    setTimeout(look, 1000);
+    });
+    const running = function () {
+      const card = document.getElementById('screen-job');
+      return card && card.hasAttribute('data-running');
+    };
+    if (!running()) return;
+    body.addEventListener('athanor:refreshed', function () {
+      if (!running()) location.reload(); // done, failed or cancelled: the molecules or the reason
+    });
+    setInterval(schedule, 1000);
   }
 
   // ---------------------------------------------------------------- tokens (operators)

@@ -44,7 +44,8 @@ export const DEFAULT_HEAVY_WORK: HeavyWorkSettings = {
 
 export class HeavyWorkSettingsError extends Error {}
 
-function read(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+/** A whole-number setting from the environment (undefined when unset); anything else is refused naming the variable. */
+export function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
   const text = env[name];
   if (text === undefined || text.trim() === '') return undefined;
   const value = Number(text);
@@ -55,15 +56,16 @@ function read(env: NodeJS.ProcessEnv, name: string, min: number): number | undef
 /** ATHANOR_WORK_THREADS, ATHANOR_WORK_TIMEOUT_MS, ATHANOR_WORK_MEMORY_MB, ATHANOR_WORK_QUEUE, ATHANOR_MAX_CANDIDATES. */
 export function heavyWorkSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HeavyWorkSettings {
   return {
-    threads: read(env, 'ATHANOR_WORK_THREADS', 1) ?? DEFAULT_HEAVY_WORK.threads,
-    timeoutMs: read(env, 'ATHANOR_WORK_TIMEOUT_MS', 100) ?? DEFAULT_HEAVY_WORK.timeoutMs,
-    memoryMb: read(env, 'ATHANOR_WORK_MEMORY_MB', 64) ?? DEFAULT_HEAVY_WORK.memoryMb,
-    maxQueued: read(env, 'ATHANOR_WORK_QUEUE', 0) ?? DEFAULT_HEAVY_WORK.maxQueued,
-    maxCandidates: read(env, 'ATHANOR_MAX_CANDIDATES', 1) ?? DEFAULT_HEAVY_WORK.maxCandidates,
+    threads: wholeNumberFromEnv(env, 'ATHANOR_WORK_THREADS', 1) ?? DEFAULT_HEAVY_WORK.threads,
+    timeoutMs: wholeNumberFromEnv(env, 'ATHANOR_WORK_TIMEOUT_MS', 100) ?? DEFAULT_HEAVY_WORK.timeoutMs,
+    memoryMb: wholeNumberFromEnv(env, 'ATHANOR_WORK_MEMORY_MB', 64) ?? DEFAULT_HEAVY_WORK.memoryMb,
+    maxQueued: wholeNumberFromEnv(env, 'ATHANOR_WORK_QUEUE', 0) ?? DEFAULT_HEAVY_WORK.maxQueued,
+    maxCandidates: wholeNumberFromEnv(env, 'ATHANOR_MAX_CANDIDATES', 1) ?? DEFAULT_HEAVY_WORK.maxCandidates,
   };
 }
 
-const REFUSAL_CODES: Record<WorkRefusedError['reason'], string> = {
+/** The API's error code for each way a worker pool refuses or stops a job. */
+export const REFUSAL_CODES: Record<WorkRefusedError['reason'], string> = {
   busy: 'busy',
   timeout: 'over_time',
   memory: 'over_memory',

@@ -4,7 +4,8 @@
  */
 import { html } from 'hono/html';
 import type { Principal } from '../../auth/index.js';
-import type { ScreeningJobRow } from '../../db/index.js';
+import { ENDED_SCREENING_STATUSES, type ScreeningJobRow } from '../../db/index.js';
+import { fractionRead } from '../screening-jobs.js';
 import type { LibraryScreenResult } from '../../screening/library-screen.js';
 import { panelLayout } from './layout.js';
 import { screenResults, sizeOf } from './screen-page.js';
@@ -17,7 +18,7 @@ export interface ScreenJobPageInput {
   mayCancel: boolean;
 }
 
-/** What has happened so far, in words (the page's script rewrites it from the API while the job runs). */
+/** What has happened so far, in words (re-rendered every second while the job runs: the page's data-live section). */
 export function progressText(job: Pick<ScreeningJobRow, 'status' | 'progress' | 'libraryBytes'>): string {
   const p = job.progress;
   if (job.status === 'queued') return 'waiting for a worker';
@@ -31,12 +32,13 @@ export function progressText(job: Pick<ScreeningJobRow, 'status' | 'progress' | 
 export function screenJobPage(principal: Principal, input: ScreenJobPageInput) {
   const { job } = input;
   const settings = job.settings as { role?: string; top?: number };
-  const ended = job.status === 'done' || job.status === 'failed' || job.status === 'cancelled';
-  const fraction = job.status === 'done' ? 1 : job.progress?.bytesRead !== undefined && job.libraryBytes > 0 ? Math.min(1, job.progress.bytesRead / job.libraryBytes) : 0;
+  const ended = ENDED_SCREENING_STATUSES.includes(job.status);
+  const fraction = fractionRead(job) ?? 0;
+  const pageUrl = `/campaigns/${input.campaignId}/screens/${job.id}`;
   const apiUrl = `/api/campaigns/${input.campaignId}/screens/${job.id}`;
   const body = html`<nav aria-label="Breadcrumb" class="crumbs"><a href="/">Campaigns</a> › <a href="/campaigns/${input.campaignId}">${input.name}</a> › <a href="/campaigns/${input.campaignId}/screen">Screen a library</a> ›</nav>
 <div class="page-head"><h1>${job.libraryName} as ${settings.role ?? '?'}</h1></div>
-<section class="card" id="screen-job"${ended ? '' : html` data-job-url="${apiUrl}"`}>
+<section class="card" id="screen-job" data-live${ended ? '' : html` data-running`}>
   <p>Status: <strong id="job-status" class="status status-${job.status}">${job.status}</strong> · ${sizeOf(job.libraryBytes)} uploaded by ${job.actor} at ${job.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC${job.finishedAt ? html` · ended ${job.finishedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC` : ''}</p>
   <p><progress id="job-progress" max="1" value="${fraction.toFixed(4)}" aria-label="Share of the library read"></progress> <span id="job-progress-text" class="small">${progressText(job)}</span></p>
   ${job.error ? html`<p class="error" role="alert" id="job-error">${job.error.message}</p>` : ''}
@@ -44,5 +46,6 @@ export function screenJobPage(principal: Principal, input: ScreenJobPageInput) {
   ${!ended ? html`<p class="small muted">The screen runs on the service; this page follows it and shows the molecules when it is done. You may leave and come back.</p>` : ''}
 </section>
 ${job.status === 'done' && job.result ? screenResults(job.result as unknown as LibraryScreenResult, job.libraryName, `${apiUrl}/ranked.csv`) : ''}`;
-  return panelLayout({ title: `${job.libraryName} · screen · ${input.name}`, principal, body });
+  // while it runs, the panel script re-renders the data-live section from this page every second
+  return panelLayout({ title: `${job.libraryName} · screen · ${input.name}`, principal, body, ...(ended ? {} : { pageData: { live: pageUrl } }) });
 }

@@ -13,12 +13,13 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { cancelScreeningJob, getScreeningJob, insertScreeningJob, listScreeningJobs, loadLatestModelVersion, type ScreeningJobRow } from '../../db/index.js';
 import { libraryFormatOf, LibraryFormatError, type LibraryFormat } from '../../screening/library-reader.js';
+import { NO_MODEL_YET, notASubstanceRole } from '../../screening/campaign-screen.js';
 import { rankedCsv, type LibraryScreenResult } from '../../screening/library-screen.js';
 import { PRIVATE_FILE_MODE } from '../../util/private-files.js';
 import { apiError } from '../errors.js';
 import type { ApiBuilder } from '../openapi/api-builder.js';
 import { campaignParams, errorSchema } from '../openapi/schemas.js';
-import type { ScreeningJobs } from '../screening-jobs.js';
+import { fractionRead, type ScreeningJobs } from '../screening-jobs.js';
 import type { Services } from '../services.js';
 import { LIBRARY_FORMATS, screenQuery, screenSchema } from './screening.js';
 
@@ -61,8 +62,6 @@ const jobSchema = z.object({
 type JobView = z.input<typeof jobSchema>;
 
 function viewOf(row: Omit<ScreeningJobRow, 'result'> & { result?: ScreeningJobRow['result'] }, filter?: string): JobView {
-  const bytesRead = row.progress?.bytesRead;
-  const fraction = row.status === 'done' ? 1 : bytesRead !== undefined && row.libraryBytes > 0 ? Math.min(1, bytesRead / row.libraryBytes) : null;
   const result = row.result ? filtered(row.result as unknown as LibraryScreenResult, filter) : undefined;
   return {
     id: row.id,
@@ -71,7 +70,7 @@ function viewOf(row: Omit<ScreeningJobRow, 'result'> & { result?: ScreeningJobRo
     library: { name: row.libraryName, format: row.format, bytes: row.libraryBytes },
     settings: row.settings,
     progress: row.progress ?? null,
-    fraction,
+    fraction: fractionRead(row),
     error: row.error ?? null,
     actor: row.actor,
     createdAt: row.createdAt.toISOString(),
@@ -161,8 +160,8 @@ export function screeningJobRoutes(api: ApiBuilder, services: Services): void {
       const row = await services.campaign(params.id);
       const spec = row.spec as { space?: { substances?: Record<string, unknown> } };
       const roles = Object.keys(spec.space?.substances ?? {});
-      if (!roles.includes(query.role)) throw apiError(400, 'not_a_substance_role', `"${query.role}" is not a substance role of this campaign (its roles: ${roles.join(', ') || 'none'})`, 'role');
-      if (!(await loadLatestModelVersion(services.db, row.id))) throw apiError(409, 'no_model', 'the campaign has no trained model yet: a screen needs one (it is trained once the first results are in)');
+      if (!roles.includes(query.role)) throw apiError(400, 'not_a_substance_role', notASubstanceRole(query.role, roles), 'role');
+      if (!(await loadLatestModelVersion(services.db, row.id))) throw apiError(409, 'no_model', NO_MODEL_YET);
       let format: LibraryFormat;
       try {
         format = query.format ?? (query.name ? libraryFormatOf(query.name) : 'csv');
@@ -272,9 +271,9 @@ export function screeningJobRoutes(api: ApiBuilder, services: Services): void {
       },
     },
     async (c, { params }) => {
-      await jobOrNotFound(services, params.id, params.job);
-      const actor = c.get('principal')?.name ?? 'unknown';
-      const job = (await cancelScreeningJob(services.db, params.id, params.job, actor))!;
+      await services.campaignId(params.id);
+      const job = await cancelScreeningJob(services.db, params.id, params.job, c.get('principal')?.name ?? 'unknown');
+      if (!job) throw jobNotFound(params.job);
       if (job.status === 'cancelled' && services.screening) {
         services.screening.stopLocal(job.id);
         // a queued job's file has no reader; a running one's goes when its runner sees the cancellation
@@ -288,6 +287,8 @@ export function screeningJobRoutes(api: ApiBuilder, services: Services): void {
 async function jobOrNotFound(services: Services, campaignId: string, id: string): Promise<ScreeningJobRow> {
   await services.campaignId(campaignId);
   const job = await getScreeningJob(services.db, campaignId, id);
-  if (!job) throw apiError(404, 'screening_job_not_found', `the campaign has no screening job ${id}`, 'job');
+  if (!job) throw jobNotFound(id);
   return job;
 }
+
+const jobNotFound = (id: string) => apiError(404, 'screening_job_not_found', `the campaign has no screening job ${id}`, 'job');
