@@ -19,7 +19,7 @@
  * ATHANOR_FUZZ_PER_FIELD (1), ATHANOR_FUZZ_BUDGET_S (240: the run stops sending after it).
  * ATHANOR_FUZZ_REPORT=<file> writes the whole run as JSON.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFailures, type FuzzReport, runFuzz } from './fuzz-run.js';
@@ -35,46 +35,12 @@ const OPTIONS = {
   healthLimitMs: 200,
 };
 
-/** Share of the machine's CPU time busy over `windowMs` (Linux /proc/stat); undefined elsewhere. */
-async function busyShare(windowMs: number): Promise<number | undefined> {
-  const read = () => {
-    try {
-      const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-      const idle = fields[3]! + (fields[4] ?? 0);
-      return { idle, total: fields.reduce((a, b) => a + b, 0) };
-    } catch {
-      return undefined;
-    }
-  };
-  const before = read();
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  const after = read();
-  if (!before || !after || after.total === before.total) return undefined;
-  return 1 - (after.idle - before.idle) / (after.total - before.total);
-}
-
-/** Returns once a second of the machine's CPU is less than `busyBelow` busy, or after `timeoutMs` (then says so). */
-async function machineQuiet({ busyBelow, timeoutMs }: { busyBelow: number; timeoutMs: number }): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let busy: number | undefined;
-  while (Date.now() < deadline) {
-    busy = await busyShare(1000);
-    if (busy === undefined || busy < busyBelow) return;
-  }
-  console.warn(`the machine was still ${Math.round(100 * (busy ?? 0))} % busy after ${timeoutMs / 1000} s; fuzzing anyway`);
-}
-
 describe('fuzzing every route and every campaign-file field', () => {
   let target: FuzzTarget;
   let report: FuzzReport;
   let fileChanges: string[];
 
   beforeAll(async () => {
-    // The health limit judges the service's own event loop. Files that ran just before may still
-    // be tearing down (forks exiting, their worker threads and databases closing) on the same 2
-    // cores in the fuzz's first seconds, when it creates its campaigns: wait until the machine is
-    // quiet, as a condition, not for a fixed time.
-    await machineQuiet({ busyBelow: 0.5, timeoutMs: 60_000 });
     target = await startFuzzTarget();
     try {
       report = await runFuzz(target, OPTIONS);
