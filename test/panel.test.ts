@@ -188,10 +188,13 @@ describe.skipIf(!available)('control panel in Chromium', () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.locator('#operate-issues li', { hasText: 'line 2' }).waitFor();
     expect(await page.locator('#operate-issues').textContent()).toContain('bounds [0, 100]');
+    // experiment 1's result from the lab is in (waited for: a slow lab may still have it), almost
+    // surely not 50: the stored result stands and this different value is a conflict, kept aside
+    // and said so row by row
+    const campaignId = page.url().split('/').pop()!.split('?')[0]!;
+    await waitFor(async () => ((await h.json(`/api/campaigns/${campaignId}/results`)).body.results as { seq: number }[]).some((r) => r.seq === 1), 'experiment 1 to have its result');
     await csv.fill('experiment,yield\n1,50\n');
     await page.getByRole('button', { name: 'Upload' }).click();
-    // experiment 1 already has its result from the lab, almost surely not 50: the stored result
-    // stands and this different value is a conflict, kept aside and said so row by row
     await expect.poll(() => page.locator('#toast').textContent()).toMatch(/^Uploaded: 1 (conflict|duplicate)\.$/);
     expect(await page.locator('#upload-outcomes li').first().textContent()).toMatch(/^experiment 1: (conflict|duplicate)/);
     expect(await page.locator('#operate-issues').textContent()).toBe('');
