@@ -23,6 +23,8 @@ interface TrainAutoencoderOptions {
   check?: number;
   decay?: number;
   resume?: string;
+  randomizedSmiles?: boolean;
+  canonicalShare?: number;
 }
 
 export function registerAutoencoderCommand(program: Command): void {
@@ -42,6 +44,8 @@ export function registerAutoencoderCommand(program: Command): void {
     .option('--warmup-epochs <n>', 'epochs over which the KL weight rises to --beta (default 2)', positiveInt)
     .option('--decay <x>', 'the learning rate is multiplied by this after every epoch (default 1: constant)', Number)
     .option('--resume <file>', 'continue training a model train-autoencoder wrote (its vocabulary and network; the KL weight starts at --beta)')
+    .option('--randomized-smiles', 'spell each molecule anew every epoch (a random atom order, for the encoder and the decoder alike): more ways to build each molecule, less memorising of one string')
+    .option('--canonical-share <x>', 'with --randomized-smiles, the share of molecules still spelt canonically each epoch (default 0.25)', Number)
     .option('--check <n>', 'held-out molecules decoded after each epoch to choose the best (default 400)', positiveInt)
     .action(async (file: string, options: TrainAutoencoderOptions) => {
       process.exitCode = await trainAutoencoderCommand(file, options);
@@ -54,6 +58,8 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
   }
   if (options.beta !== undefined && !(Number.isFinite(options.beta) && options.beta >= 0)) throw new UsageError('--beta: a number ≥ 0');
   if (options.decay !== undefined && !(options.decay > 0 && options.decay <= 1)) throw new UsageError('--decay: a number in (0, 1]');
+  if (options.canonicalShare !== undefined && !(options.canonicalShare >= 0 && options.canonicalShare <= 1)) throw new UsageError('--canonical-share: a number in [0, 1]');
+  if (options.canonicalShare !== undefined && !options.randomizedSmiles) throw new UsageError('--canonical-share: only with --randomized-smiles');
   if (options.learningRate !== undefined && !(Number.isFinite(options.learningRate) && options.learningRate > 0 && options.learningRate < 1)) throw new UsageError('--learning-rate: a number between 0 and 1');
   const [{ initChem }, { initTensorBackend }, { readCorpus }, { trainAutoencoder, TrainingDataError }, { encodeAutoencoder, readAutoencoder }, { rngFor, shuffled }] = await Promise.all([
     import('../chem/index.js'),
@@ -106,6 +112,8 @@ async function trainAutoencoderCommand(file: string, options: TrainAutoencoderOp
       ...(options.warmupEpochs !== undefined ? { warmupEpochs: options.warmupEpochs } : {}),
       ...(options.check !== undefined ? { checkMolecules: options.check } : {}),
       ...(options.decay !== undefined ? { learningRateDecay: options.decay } : {}),
+      ...(options.randomizedSmiles ? { spellings: 'randomized' as const } : {}),
+      ...(options.canonicalShare !== undefined ? { canonicalShare: options.canonicalShare } : {}),
       ...(resume ? { warmupEpochs: 0 } : {}),
       ...(options.latent ? { network: { latent: options.latent } } : {}),
     },

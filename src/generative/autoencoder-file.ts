@@ -12,6 +12,8 @@ import type { CorpusLimits } from './corpus.js';
 import { SmilesVocabulary } from './smiles-grammar.js';
 import { VaeNetwork, type VaeConfig } from './vae-network.js';
 
+export type SpellingMode = 'canonical' | 'randomized';
+
 export const AUTOENCODER_FORMAT = 'athanor-autoencoder-v1';
 
 export const SHIPPED_AUTOENCODER = fileURLToPath(new URL('../../models/autoencoder-uspto15k.athm.gz', import.meta.url));
@@ -28,6 +30,8 @@ export interface AutoencoderTrainingInfo {
   seconds: number;
   backend: string;
   seed: number;
+  /** how molecules were spelt in training: their canonical SMILES only, or a random spelling most epochs (absent in older files: canonical) */
+  spellings?: SpellingMode;
 }
 
 interface AutoencoderHeader {

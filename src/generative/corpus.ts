@@ -31,6 +31,7 @@ export const DEFAULT_CORPUS_LIMITS: CorpusLimits = { maxHeavyAtoms: 40, maxToken
 const ATOM_MAP = /:\d+\]/g;
 const NO_STEREO = JSON.stringify({ isomericSmiles: false });
 const KEKULE_NO_STEREO = JSON.stringify({ isomericSmiles: false, doKekule: true });
+const RANDOM_KEKULE_NO_STEREO = JSON.stringify({ isomericSmiles: false, doKekule: true, doRandom: true });
 
 /** The canonical and kekulé forms of one molecule; null when RDKit cannot read it or it has several parts. */
 export function corpusMolecule(smiles: string): CorpusMolecule | null {
@@ -45,6 +46,17 @@ export function corpusMolecule(smiles: string): CorpusMolecule | null {
     if (error instanceof SmilesError) return null;
     throw error;
   }
+}
+
+/**
+ * Another kekulé spelling of a corpus molecule: RDKit's writer from a random atom, taking branches
+ * in a random order (ring labels are still the lowest free ones, as the grammar wants). Training on
+ * such spellings shows the decoder many ways to build each molecule (Arús-Pous et al., J. Cheminf.
+ * 11, 71 (2019)). RDKit draws from its own generator, seeded when the module starts, so a run that
+ * asks in the same order gets the same spellings.
+ */
+export function randomKekuleSpelling(canonical: string): string {
+  return withMolecule(canonical, (mol) => mol.get_smiles(RANDOM_KEKULE_NO_STEREO));
 }
 
 /** The molecule SMILES of one line: every part of a reaction, or the line's one molecule. */

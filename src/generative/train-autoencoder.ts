@@ -10,10 +10,10 @@ import { canonicalOrNull } from '../chem/index.js';
 import { currentBackend } from '../models/backend.js';
 import { rngFor, shuffled, normal } from '../util/random.js';
 import { MolecularAutoencoder, tokenBatch } from './autoencoder.js';
-import type { CorpusLimits, CorpusMolecule } from './corpus.js';
+import { randomKekuleSpelling, type CorpusLimits, type CorpusMolecule } from './corpus.js';
 import { SmilesVocabulary } from './smiles-grammar.js';
 import { DEFAULT_VAE_CONFIG, VaeNetwork, type VaeConfig } from './vae-network.js';
-import type { AutoencoderTrainingInfo } from './autoencoder-file.js';
+import type { AutoencoderTrainingInfo, SpellingMode } from './autoencoder-file.js';
 
 export interface AutoencoderTrainingOptions {
   epochs: number;
@@ -31,6 +31,9 @@ export interface AutoencoderTrainingOptions {
   /** tokens seen fewer times are left out (with their molecules) */
   minTokenCount: number;
   seed: number;
+  /** 'randomized': each epoch a molecule is spelt anew (canonical with probability `canonicalShare`), for the encoder and the decoder alike */
+  spellings: SpellingMode;
+  canonicalShare: number;
   network: Omit<VaeConfig, 'vocabulary'>;
 }
 
@@ -47,6 +50,8 @@ export const DEFAULT_TRAINING: AutoencoderTrainingOptions = {
   checkMolecules: 400,
   minTokenCount: 5,
   seed: 1,
+  spellings: 'canonical',
+  canonicalShare: 0.25,
   network: DEFAULT_VAE_CONFIG,
 };
 
@@ -98,9 +103,13 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
   const options = { ...DEFAULT_TRAINING, ...input.options, network: { ...DEFAULT_TRAINING.network, ...input.options?.network } };
   const started = Date.now();
   const vocabulary = input.resume?.vocabulary ?? SmilesVocabulary.fromCorpus(input.train.map((m) => m.kekule), options.minTokenCount);
+  const withinVocabulary = (smiles: string): number[] | null => {
+    const ids = vocabulary.encode(smiles);
+    return ids && ids.length <= input.limits.maxTokens ? ids : null;
+  };
   const sequences = input.train.flatMap((m) => {
-    const ids = vocabulary.encode(m.kekule);
-    return ids && ids.length <= input.limits.maxTokens ? [ids] : [];
+    const ids = withinVocabulary(m.kekule);
+    return ids ? [{ canonical: m.canonical, ids }] : [];
   });
   if (sequences.length < MIN_MOLECULES) throw new TrainingDataError(`too few molecules to train on: ${sequences.length} usable (within the limits, tokens seen at least ${options.minTokenCount} times), at least ${MIN_MOLECULES} needed`);
   const batchSize = Math.min(options.batchSize, sequences.length);
@@ -113,8 +122,8 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
   // Adam reads its rate at every step (tfjs keeps it as a plain field): a decay needs no new optimizer and keeps the moments
   const setRate = (rate: number) => ((optimizer as unknown as { learningRate: number }).learningRate = rate);
   // batches of similar length: sort, cut, and shuffle the batches each epoch
-  const byLength = shuffled(sequences, rngFor(options.seed, 'order')).sort((a, b) => a.length - b.length);
-  const batches: number[][][] = [];
+  const byLength = shuffled(sequences, rngFor(options.seed, 'order')).sort((a, b) => a.ids.length - b.ids.length);
+  const batches: (typeof sequences)[] = [];
   for (let i = 0; i < byLength.length; i += batchSize) batches.push(byLength.slice(i, i + batchSize));
   const stepsPerEpoch = batches.length;
   let best = -1;
@@ -133,7 +142,14 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
     seconds: Math.round((Date.now() - started) / 1000),
     backend: currentBackend(),
     seed: options.seed,
+    spellings: options.spellings,
   });
+  const spellingRng = rngFor(options.seed, 'spellings');
+  // a random spelling whose tokens the vocabulary lacks, or that is too long, gives way to the canonical one
+  const spell = (entry: (typeof sequences)[number]): number[] => {
+    if (options.spellings === 'canonical' || spellingRng() < options.canonicalShare) return entry.ids;
+    return withinVocabulary(randomKekuleSpelling(entry.canonical)) ?? entry.ids;
+  };
   for (epoch = 1; epoch <= options.epochs; epoch++) {
     const epochStart = Date.now();
     setRate(options.learningRate * options.learningRateDecay ** (epoch - 1));
@@ -141,7 +157,8 @@ export async function trainAutoencoder(input: TrainAutoencoderInput): Promise<{ 
     let klSum = 0;
     const order = shuffled(batches, rngFor(options.seed, 'epoch', epoch));
     let beta = 0;
-    for (const [k, sequencesOfBatch] of order.entries()) {
+    for (const [k, entries] of order.entries()) {
+      const sequencesOfBatch = entries.map(spell);
       const progress = (epoch - 1 + k / stepsPerEpoch) / Math.max(options.warmupEpochs, 1e-9);
       beta = options.beta * Math.min(1, progress);
       const batch = tokenBatch(vocabulary, sequencesOfBatch);

@@ -113,17 +113,23 @@ describe('athanor train-autoencoder', () => {
     model.dispose();
     // continued with a decaying rate: the same vocabulary, a model that still decodes
     const again = join(scratch, 'small-2.athm.gz');
-    const resumed = athanor(['train-autoencoder', corpus, '--resume', out, '--out', again, '--epochs', '1', '--decay', '0.5']);
+    const resumed = athanor(['train-autoencoder', corpus, '--resume', out, '--out', again, '--epochs', '1', '--decay', '0.5', '--randomized-smiles']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain(`continuing ${out}`);
     const continued = readAutoencoder(again);
     expect(continued.model.vocabulary.tokens).toEqual(readAutoencoder(out).model.vocabulary.tokens);
     expect(continued.training.source).toBe(`${corpus}, continuing ${out}`);
+    expect(continued.training.spellings).toBe('randomized');
+    expect(training.spellings).toBe('canonical');
     continued.model.dispose();
   }, 180_000);
 
-  it('refuses a missing file and a file with too few molecules, with exit code 2', () => {
+  it('refuses a missing file, a file with too few molecules and a share outside [0, 1], with exit code 2', () => {
     expect(athanor(['train-autoencoder', join(scratch, 'none.smi')])).toMatchObject({ code: 2, stderr: expect.stringContaining('FILE: no such file') });
+    const some = join(scratch, 'some.smi');
+    writeFileSync(some, MOLECULES.join('\n'));
+    expect(athanor(['train-autoencoder', some, '--canonical-share', '0.5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--canonical-share: only with --randomized-smiles') });
+    expect(athanor(['train-autoencoder', some, '--randomized-smiles', '--canonical-share', '2'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--canonical-share: a number in [0, 1]') });
     const tiny = join(scratch, 'tiny.smi');
     writeFileSync(tiny, 'CCO\nCCN\n');
     expect(athanor(['train-autoencoder', tiny, '--out', join(scratch, 'tiny.athm.gz')])).toMatchObject({ code: 2, stderr: expect.stringContaining('too few molecules to train on') });

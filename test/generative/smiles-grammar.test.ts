@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalOrNull, initChem } from '../../src/chem/index.js';
-import { corpusMolecule, moleculesOfLine } from '../../src/generative/corpus.js';
+import { corpusMolecule, moleculesOfLine, randomKekuleSpelling } from '../../src/generative/corpus.js';
 import { END, GrammarState, SmilesVocabulary, tokenizeSmiles } from '../../src/generative/smiles-grammar.js';
 import { rngFor } from '../../src/util/random.js';
 
@@ -54,6 +54,29 @@ describe('the SMILES grammar', () => {
       }
       expect(state.allows(END)).toBe(true);
       expect(canonicalOrNull(state.smiles())).toBe(molecule.canonical);
+    }
+  });
+
+  it('allows the random spellings training reads, each the same molecule written from another atom', () => {
+    const spelt = KNOWN.map((smiles) => {
+      const molecule = corpusMolecule(smiles)!;
+      return { molecule, spellings: Array.from({ length: 8 }, () => randomKekuleSpelling(molecule.canonical)) };
+    });
+    // random spellings may need ring labels the canonical ones never use: a vocabulary learnt from them
+    const wide = SmilesVocabulary.fromCorpus(spelt.flatMap(({ molecule, spellings }) => [molecule.kekule, ...spellings]));
+    for (const { molecule, spellings } of spelt) {
+      for (const spelling of spellings) {
+        expect(spelling.replace(/Br|Cl|\[[^\]]*\]/g, ''), `${spelling} is kekulé`).not.toMatch(/[a-z]/);
+        const state = new GrammarState(wide);
+        for (const id of wide.encode(spelling)!) {
+          expect(state.allows(id), `${spelling}: ${wide.tokens[id]} at ${state.sequence.length}`).toBe(true);
+          state.push(id);
+        }
+        expect(state.allows(END)).toBe(true);
+        expect(canonicalOrNull(state.smiles())).toBe(molecule.canonical);
+      }
+      // a molecule of more than a few atoms has more than one spelling
+      if (molecule.heavyAtoms > 6) expect(new Set(spellings).size, molecule.canonical).toBeGreaterThan(1);
     }
   });
 
