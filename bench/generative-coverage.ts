@@ -66,17 +66,8 @@ for (let k = 0; k < samples; k++) {
 say(`${samples} samples each at temperature ${temperature}`);
 
 // every candidate encoded once, in batches across molecules
-const flat = candidates.flatMap((set, i) => [...set].map((smiles) => ({ i, smiles })));
-const encoded = model.encode(flat.map((c) => c.smiles));
-const nearest = molecules.map(() => ({ smiles: '', distance: Infinity }));
-flat.forEach((c, k) => {
-  const z = encoded[k];
-  if (!z) return;
-  const target = latents[c.i]!;
-  let d = 0;
-  for (let q = 0; q < z.length; q++) d += (z[q]! - target[q]!) ** 2;
-  if (d < nearest[c.i]!.distance) nearest[c.i] = { smiles: c.smiles, distance: d };
-});
+const chosen = model.nearestCandidates(latents, candidates.map((set) => [...set]));
+const candidateCount = candidates.reduce((sum, set) => sum + set.size, 0);
 
 const share = (hits: number) => Number((hits / molecules.length).toFixed(4));
 const beamFive = model.decode(latents, { beam: 5 }).map((s) => canonicalOrNull(s));
@@ -91,9 +82,9 @@ const json = {
   settings: { beam, samples, temperature },
   reconstruction_greedy: share(molecules.filter((m, i) => greedy[i] === m.canonical).length),
   reconstruction_beam5: share(molecules.filter((m, i) => beamFive[i] === m.canonical).length),
-  candidates_per_molecule: Number((flat.length / molecules.length).toFixed(1)),
+  candidates_per_molecule: Number((candidateCount / molecules.length).toFixed(1)),
   coverage: share(molecules.filter((m, i) => candidates[i]!.has(m.canonical)).length),
-  reconstruction_verified: share(molecules.filter((m, i) => nearest[i]!.smiles === m.canonical).length),
+  reconstruction_verified: share(molecules.filter((m, i) => chosen[i] === m.canonical).length),
   seconds: Number(((Date.now() - started) / 1000).toFixed(0)),
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;

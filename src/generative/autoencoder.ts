@@ -20,6 +20,15 @@ export interface DecodeOptions {
   beam?: number;
 }
 
+export interface VerifiedDecodeOptions {
+  /** beam width whose every final hypothesis is a candidate (default 16) */
+  beam?: number;
+  /** samples per point added to the candidates (default 0) */
+  samples?: number;
+  temperature?: number;
+  rng?: Rng;
+}
+
 export class MolecularAutoencoder {
   constructor(
     readonly vocabulary: SmilesVocabulary,
@@ -87,6 +96,35 @@ export class MolecularAutoencoder {
     const out: string[][] = [];
     for (let start = 0; start < latents.length; start += CHUNK) out.push(...this.beamChunk(latents.slice(start, start + CHUNK), width));
     return out;
+  }
+
+  /**
+   * Verified decoding: per latent point, candidates (every molecule a beam search of `beam` ends
+   * with, and `samples` draws at `temperature`), each encoded again; the one whose own latent mean
+   * lies nearest the point is returned. It knows only the point, never a molecule it came from, so
+   * it is a decoder, not a lookup; it costs about beam + samples decodings and encodings per point.
+   */
+  decodeVerified(latents: readonly Float32Array[], options: VerifiedDecodeOptions = {}): string[] {
+    const { beam = 16, samples = 0, temperature = 1, rng = Math.random } = options;
+    const candidates = this.beamCandidates(latents, beam).map((list) => new Set(list));
+    for (let k = 0; k < samples; k++) this.decode(latents, { temperature, rng }).forEach((s, i) => candidates[i]!.add(s));
+    return this.nearestCandidates(latents, candidates.map((set) => [...set]));
+  }
+
+  /** Per latent point, the candidate molecule whose own latent mean lies nearest it (the first candidate when none encodes). */
+  nearestCandidates(latents: readonly Float32Array[], candidates: readonly (readonly string[])[]): string[] {
+    const flat = candidates.flatMap((list, i) => list.map((smiles) => ({ i, smiles })));
+    const encoded = this.encode(flat.map((c) => c.smiles));
+    const nearest = latents.map((_, i) => ({ smiles: candidates[i]![0] ?? '', distance: Infinity }));
+    flat.forEach((c, k) => {
+      const z = encoded[k];
+      if (!z) return;
+      const target = latents[c.i]!;
+      let d = 0;
+      for (let q = 0; q < z.length; q++) d += (z[q]! - target[q]!) ** 2;
+      if (d < nearest[c.i]!.distance) nearest[c.i] = { smiles: c.smiles, distance: d };
+    });
+    return nearest.map((n) => n.smiles);
   }
 
   private decodeChunk(latents: readonly Float32Array[], options: DecodeOptions): string[] {

@@ -75,6 +75,19 @@ describe('a molecular autoencoder trained here', () => {
     });
   });
 
+  it('decodes verified: of its candidates, the one whose own latent mean lies nearest the point', () => {
+    const latents = small.encode(MOLECULES) as Float32Array[];
+    const rng = rngFor(5, 'verified');
+    const verified = small.decodeVerified(latents, { beam: 4, samples: 2, rng });
+    expect(verified).toHaveLength(latents.length);
+    for (const smiles of verified) expect(canonicalOrNull(smiles), smiles).not.toBeNull();
+    // a molecule's own spelling among the candidates is nearest its own latent mean, whatever else is there
+    const chosen = small.nearestCandidates(latents.slice(0, 3), [['CCO', MOLECULES[0]!], [MOLECULES[1]!, 'CCN'], ['C', 'CC', MOLECULES[2]!]]);
+    expect(chosen).toEqual(MOLECULES.slice(0, 3));
+    const rebuilt = (decoded: string[]) => decoded.filter((s, i) => canonicalOrNull(s) === molecules[i]!.canonical).length;
+    expect(rebuilt(verified)).toBeGreaterThanOrEqual(rebuilt(small.decode(latents, { beam: 4 })) - 1);
+  });
+
   it('says why a molecule cannot be encoded: too long, or an atom it never saw', () => {
     expect(small.tokensOf('C'.repeat(70))).toEqual({ error: expect.stringContaining('too long for the autoencoder') });
     expect(small.tokensOf('[Se]1C=CC=C1')).toEqual({ error: 'has an atom the autoencoder never saw in training' });
