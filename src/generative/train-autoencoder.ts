@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { canonicalOrNull } from '../chem/index.js';
 import { currentBackend } from '../models/backend.js';
 import { rngFor, shuffled, normal } from '../util/random.js';
-import { MolecularAutoencoder, tokenBatch } from './autoencoder.js';
+import { MolecularAutoencoder, tokenBatch, type VerifiedDecodeOptions } from './autoencoder.js';
 import { randomKekuleSpelling, type CorpusLimits, type CorpusMolecule } from './corpus.js';
 import { SmilesVocabulary } from './smiles-grammar.js';
 import { DEFAULT_VAE_CONFIG, VaeNetwork, type VaeConfig } from './vae-network.js';
@@ -86,12 +86,16 @@ export interface TrainAutoencoderInput {
   resume?: MolecularAutoencoder;
 }
 
+/** How latent means are decoded to be compared: greedy or beam search, or verified (MolecularAutoencoder.decodeVerified). */
+export type Decoding = { beam: number } | { verified: VerifiedDecodeOptions };
+
 /** Share of molecules decoded, from their latent mean, back to the same canonical molecule. */
-export function reconstructionRate(model: MolecularAutoencoder, molecules: readonly CorpusMolecule[], beam = 1): number {
+export function reconstructionRate(model: MolecularAutoencoder, molecules: readonly CorpusMolecule[], decoding: Decoding = { beam: 1 }): number {
   if (molecules.length === 0) return 0;
   const latents = model.encode(molecules.map((m) => m.kekule));
   const usable = molecules.flatMap((m, i) => (latents[i] ? [{ m, z: latents[i]! }] : []));
-  const decoded = model.decode(usable.map((u) => u.z), { beam });
+  const points = usable.map((u) => u.z);
+  const decoded = 'verified' in decoding ? model.decodeVerified(points, decoding.verified) : model.decode(points, { beam: decoding.beam });
   let same = 0;
   usable.forEach((u, i) => {
     if (canonicalOrNull(decoded[i]!) === u.m.canonical) same++;
