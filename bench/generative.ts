@@ -1,6 +1,6 @@
 /**
  * The molecular autoencoder and generative proposals (issue 22): `npm run bench:generative
- * [-- --model FILE --samples 10000 --runs 10 --verify-beam 16 --verify-samples 8]`.
+ * [-- --model FILE --samples 10000 --runs 10 --verify-beam 32 --verify-samples 0]`.
  *
  * 1. The autoencoder on USPTO-15K's valid split, molecules not in its train split (the model was
  *    trained on the train split only; ../shared/data/uspto15k needed, said so when absent), within
@@ -44,8 +44,8 @@ const { values: args } = parseArgs({
     model: { type: 'string' },
     samples: { type: 'string', default: '10000' },
     runs: { type: 'string', default: '10' },
-    'verify-beam': { type: 'string', default: '16' },
-    'verify-samples': { type: 'string', default: '8' },
+    'verify-beam': { type: 'string', default: '32' },
+    'verify-samples': { type: 'string', default: '0' },
   },
 });
 
@@ -195,7 +195,7 @@ const md = [
   '|---|---|---|',
   `| reconstruction (${heldOut.length} held-out molecules, latent mean, greedy) | ${pct(reconstruction)} | ≥ 80 % |`,
   `| reconstruction, beam search of 5 | ${pct(reconstructionBeam)} | |`,
-  `| reconstruction, verified decoding (candidates: a beam of ${verify.beam} and ${verify.samples} samples at T = 1; the one re-encoded nearest the point) | ${pct(reconstructionVerified)} | ≥ 80 % |`,
+  `| reconstruction, verified decoding (candidates: every hypothesis of a beam of ${verify.beam}${verify.samples > 0 ? ` and ${verify.samples} samples at T = 1` : ''}; the one re-encoded nearest the point) | ${pct(reconstructionVerified)} | ≥ 80 % |`,
   `| validity (${sampleCount} prior samples, T = 1) | ${pct(validity)} | ≥ 95 % |`,
   `| uniqueness | ${pct(uniqueness)} | |`,
   `| novelty (not among the training molecules) | ${pct(novelty)} | |`,

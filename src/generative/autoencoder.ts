@@ -21,7 +21,7 @@ export interface DecodeOptions {
 }
 
 export interface VerifiedDecodeOptions {
-  /** beam width whose every final hypothesis is a candidate (default 16) */
+  /** beam width whose every final hypothesis is a candidate (default 32) */
   beam?: number;
   /** samples per point added to the candidates (default 0) */
   samples?: number;
@@ -105,7 +105,7 @@ export class MolecularAutoencoder {
    * it is a decoder, not a lookup; it costs about beam + samples decodings and encodings per point.
    */
   decodeVerified(latents: readonly Float32Array[], options: VerifiedDecodeOptions = {}): string[] {
-    const { beam = 16, samples = 0, temperature = 1, rng = Math.random } = options;
+    const { beam = 32, samples = 0, temperature = 1, rng = Math.random } = options;
     const candidates = this.beamCandidates(latents, beam).map((list) => new Set(list));
     for (let k = 0; k < samples; k++) this.decode(latents, { temperature, rng }).forEach((s, i) => candidates[i]!.add(s));
     return this.nearestCandidates(latents, candidates.map((set) => [...set]));
