@@ -68,13 +68,21 @@ export class MolecularAutoencoder {
     return out;
   }
 
-  /** Latent means of molecules; null for those that cannot be encoded. */
+  /** Latent means of molecules; null for those that cannot be encoded. One molecule written several ways is encoded once. */
   encode(smiles: readonly string[]): (Float32Array | null)[] {
-    const parsed = smiles.map((s) => this.tokensOf(s));
-    const ok = parsed.flatMap((p, i) => ('ids' in p ? [{ i, ids: p.ids }] : []));
-    const latents = this.encodeTokens(ok.map((o) => o.ids));
+    const distinct = new Map<string, { ids: number[]; at: number[] }>();
+    smiles.forEach((s, i) => {
+      const parsed = this.tokensOf(s);
+      if (!('ids' in parsed)) return;
+      const key = parsed.ids.join(' ');
+      const entry = distinct.get(key);
+      if (entry) entry.at.push(i);
+      else distinct.set(key, { ids: parsed.ids, at: [i] });
+    });
+    const entries = [...distinct.values()];
+    const latents = this.encodeTokens(entries.map((e) => e.ids));
     const out: (Float32Array | null)[] = smiles.map(() => null);
-    ok.forEach((o, k) => (out[o.i] = latents[k]!));
+    entries.forEach((e, k) => e.at.forEach((i) => (out[i] = latents[k]!)));
     return out;
   }
 
