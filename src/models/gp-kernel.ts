@@ -6,6 +6,8 @@
  *                                             radius from GpConfig.fingerprintRadius)
  *                 or d = 1 − MinMax(WL subtree counts of our own graphs, featurize/wl-subtree.ts),
  *                 or d = [a ≠ b] (one-hot: every pair of distinct substances equally far),
+ *                 or half the mean squared difference of log-scaled RDKit descriptors
+ *                 (featurize/descriptors.ts: a squared exponential on physical-organic properties),
  *                 or Morgan with WL or one-hot, as two factors of the role with their own length
  *                 scales and variances (GpConfig.substanceKernel), so the marginal likelihood
  *                 weighs the two views
@@ -26,12 +28,13 @@ import { moleculeSimilarity } from './featurize/similarity.js';
 import { wlSimilarity } from './featurize/wl-subtree.js';
 import { latentDistance } from './featurize/latent.js';
 import { reactionEmbeddingDistance } from './featurize/reaction-embedding.js';
+import { descriptorDistance } from './featurize/descriptors.js';
 import { scaledValue } from './featurize/conditions.js';
 
 export type FactorKind = 'role' | 'numeric' | 'categorical';
 
 /** How the GP compares two substances of a role. */
-export const SUBSTANCE_KERNELS = ['morgan', 'wl', 'morgan+wl', 'onehot', 'morgan+onehot', 'latent', 'morgan+latent', 'mpnn', 'morgan+mpnn'] as const;
+export const SUBSTANCE_KERNELS = ['morgan', 'wl', 'morgan+wl', 'onehot', 'morgan+onehot', 'latent', 'morgan+latent', 'mpnn', 'morgan+mpnn', 'descriptors', 'morgan+descriptors'] as const;
 export type SubstanceKernel = (typeof SUBSTANCE_KERNELS)[number];
 
 /** WL iterations: atoms compared up to three bonds away, as a radius-3 fingerprint would. */
@@ -49,7 +52,7 @@ export interface Factor {
   similarity?: SubstanceView;
 }
 
-type SubstanceView = 'morgan' | 'wl' | 'onehot' | 'latent' | 'mpnn';
+type SubstanceView = 'morgan' | 'wl' | 'onehot' | 'latent' | 'mpnn' | 'descriptors';
 
 export function factorsOf(schema: ModelSchema, fingerprintRadius: number, substanceKernel: SubstanceKernel = 'morgan'): Factor[] {
   const views = substanceKernel.split('+') as SubstanceView[];
@@ -82,6 +85,7 @@ function distance(factor: Factor, a: FactorValue, b: FactorValue): number {
     if (factor.similarity === 'onehot') return a === b ? 0 : 1;
     if (factor.similarity === 'latent') return latentDistance(a as string, b as string);
     if (factor.similarity === 'mpnn') return reactionEmbeddingDistance(a as string, b as string);
+    if (factor.similarity === 'descriptors') return descriptorDistance(a as string, b as string);
     return 1 - (factor.similarity === 'wl' ? wlSimilarity(a as string, b as string, WL_ITERATIONS) : moleculeSimilarity(a as string, b as string, factor.radius!));
   }
   if (kind === 'numeric') return ((a as number) - (b as number)) ** 2 / 2;

@@ -29,7 +29,8 @@ import {
   type SubstanceKernel,
 } from './gp-kernel.js';
 import { defaultHyper, defaultPriors, negativeLogPosterior, type HyperPriors } from './gp-likelihood.js';
-import { minimizeLbfgs } from './lbfgs.js';
+import { laplaceHyperSamples } from './gp-hyper-posterior.js';
+import { minimizeLbfgs, type Objective } from './lbfgs.js';
 import { fingerprintSimilarity } from './featurize/similarity.js';
 import { choleskyWithJitter, invertLower, solveLower, solveUpperTransposed } from './linalg.js';
 import { mean as average, r2, rmse } from './metrics.js';
@@ -69,6 +70,11 @@ export interface GpConfig {
   hyperPriors?: HyperPriors;
   /** Add the two-way interaction term to the kernel (gp-kernel.ts). Absent in configs saved before it existed (false). */
   pairInteractions?: boolean;
+  /**
+   * Predict with this many draws of the hyperparameters from their Laplace posterior beside the
+   * MAP (gp-hyper-posterior.ts): the prediction is the mixture of those GPs. 0 or absent: the MAP alone.
+   */
+  hyperSamples?: number;
 }
 
 export const DEFAULT_GP_CONFIG: GpConfig = {
@@ -89,6 +95,9 @@ export function defaultGpConfig(substanceKernel?: SubstanceKernel): GpConfig {
 export const NOVEL_SUBSTANCE_GP_CONFIG: GpConfig = { ...DEFAULT_GP_CONFIG, fingerprintRadius: 1 };
 /** What a saved model without the setting was fitted with. */
 const LEGACY_FINGERPRINT_RADIUS = 2;
+/** The box the log hyperparameters are optimised (and drawn) in. */
+const HYPER_LOWER = -12;
+const HYPER_UPPER = 8;
 
 type FactorValue = string | number;
 
@@ -111,6 +120,8 @@ interface TargetState {
   /** the warped (standardised) values on those rows */
   y: Float64Array;
   calibration: number;
+  /** draws from the hyperparameters' Laplace posterior, predicted with beside `hyper` (GpConfig.hyperSamples) */
+  samples?: KernelHyper[];
 }
 
 interface TargetPosterior {
@@ -137,6 +148,8 @@ export class GaussianProcessSurrogate implements Surrogate {
   private trainingValues: FactorValue[][] = [];
   private states = new Map<string, TargetState>();
   private posteriors = new Map<string, TargetPosterior>();
+  /** per target: the posteriors of the hyperparameter draws (TargetState.samples) */
+  private samplePosteriors = new Map<string, TargetPosterior[]>();
   private metrics: Record<string, number> = {};
   private backend = 'cpu';
 
@@ -165,6 +178,7 @@ export class GaussianProcessSurrogate implements Surrogate {
         : null;
     this.states.clear();
     this.posteriors.clear();
+    this.samplePosteriors.clear();
     const metrics: Record<string, number> = {};
     const targets = this.schema.targets;
     for (const [t, target] of targets.entries()) {
@@ -183,8 +197,10 @@ export class GaussianProcessSurrogate implements Surrogate {
       report(0);
       const hyper = this.optimiseHyper(rows, y, start, warm ? this.config.warmIterations : this.config.maxIterations, options);
       report(0.8);
-      const state: TargetState = { hyper, warping, rows, y, calibration: 1 };
+      const samples = this.hyperDraws(rows, y, hyper, options);
+      const state: TargetState = { hyper, warping, rows, y, calibration: 1, ...(samples.length > 0 ? { samples } : {}) };
       const posterior = this.factorise(state);
+      this.samplePosteriors.set(target, samples.map((h) => this.factorise({ ...state, hyper: h })));
       const loo = this.leaveOneOut(state, posterior);
       // below three results a leave-one-out residual says nothing about the scale
       state.calibration = rows.length >= 3 ? varianceScale(loo.residuals, loo.variances) : 1;
@@ -213,8 +229,8 @@ export class GaussianProcessSurrogate implements Surrogate {
     return observed.length >= 8 ? fitWarping(observed) : standardizingWarp(observed);
   }
 
-  private optimiseHyper(rows: number[], y: Float64Array, start: KernelHyper, iterations: number, options: FitOptions): KernelHyper {
-    if (rows.length < 2 || iterations === 0) return start;
+  /** The negative log posterior of the hyperparameters (÷ its size) on a seeded subset of a target's rows. */
+  private hyperObjective(rows: number[], y: Float64Array, options: FitOptions): { objective: Objective; size: number } {
     // a seeded subset keeps each likelihood evaluation cheap (cubic in its size)
     const subset = rows.length <= this.config.maxOptimizationPoints
       ? rows.map((_, k) => k)
@@ -223,15 +239,29 @@ export class GaussianProcessSurrogate implements Surrogate {
     const distances = distanceTables(this.factors, coded, coded);
     const ySubset = Float64Array.from(subset, (k) => y[k]!);
     const priors = defaultPriors(this.factors, this.config.hyperPriors, this.config.pairInteractions === true);
-    const { x } = minimizeLbfgs(
-      (theta) => {
-        if (options.signal?.aborted) throw new FitAbortedError();
-        return negativeLogPosterior(this.factors, coded, distances, ySubset, priors, theta);
-      },
-      hyperToVector(start),
-      { maxIterations: iterations, lower: -12, upper: 8 },
-    );
+    const objective: Objective = (theta) => {
+      if (options.signal?.aborted) throw new FitAbortedError();
+      return negativeLogPosterior(this.factors, coded, distances, ySubset, priors, theta);
+    };
+    return { objective, size: subset.length };
+  }
+
+  private optimiseHyper(rows: number[], y: Float64Array, start: KernelHyper, iterations: number, options: FitOptions): KernelHyper {
+    if (rows.length < 2 || iterations === 0) return start;
+    const { objective } = this.hyperObjective(rows, y, options);
+    const { x } = minimizeLbfgs(objective, hyperToVector(start), { maxIterations: iterations, lower: HYPER_LOWER, upper: HYPER_UPPER });
     return vectorToHyper(x, this.factors.length);
+  }
+
+  /** Draws of the hyperparameters from their Laplace posterior around the MAP (none unless GpConfig.hyperSamples). */
+  private hyperDraws(rows: number[], y: Float64Array, mode: KernelHyper, options: FitOptions): KernelHyper[] {
+    const draws = this.config.hyperSamples ?? 0;
+    // below three results the posterior is the prior's, which the MAP already stands for
+    if (draws <= 0 || rows.length < 3) return [];
+    const { objective, size } = this.hyperObjective(rows, y, options);
+    return laplaceHyperSamples(objective, hyperToVector(mode), { draws, objectiveScale: size, lower: HYPER_LOWER, upper: HYPER_UPPER, rng: rngFor(options.seed, 'gp-hyper-draws', rows.length) })
+      .slice(1)
+      .map((theta) => vectorToHyper(theta, this.factors.length));
   }
 
   /** Cholesky factor, α = K⁻¹y and (L⁻¹)ᵀ of one target's training covariance. */
@@ -274,23 +304,24 @@ export class GaussianProcessSurrogate implements Surrogate {
       const state = this.states.get(target)!;
       const posterior = this.posteriors.get(target)!;
       const n = posterior.coded.n;
-      const tables = kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), state.hyper);
-      const cross = crossCovariance(coded, posterior.coded, tables, state.hyper);
       const m = coded.n;
-      // explained variance Σ_k (K*·L⁻ᵀ)²ᵢₖ as one matMul: m × n by n × n
-      const explained = tf.tidy(() => {
-        const v = tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(posterior.inverseFactorT, [n, n]));
-        return tf.sum(tf.square(v), 1).dataSync();
-      });
-      const prior = priorVariance(state.hyper);
-      const noise = Math.exp(state.hyper.logNoise);
+      const distances = distanceTables(this.factors, coded, posterior.coded);
+      const members = [{ hyper: state.hyper, posterior }, ...(state.samples ?? []).map((hyper, k) => ({ hyper, posterior: this.samplePosteriors.get(target)![k]! }))];
+      const moments = members.map((member) => this.latentMoments(coded, distances, member.hyper, member.posterior));
       const c = state.calibration;
       const bounds = this.schema.bounds?.[target];
       const result: Posterior = { mean: new Float64Array(m), sigma: new Float64Array(m), epistemic: new Float64Array(m), aleatoric: new Float64Array(m) };
+      const share = 1 / moments.length;
       for (let i = 0; i < m; i++) {
+        // the mixture's moments in modelled units: its variance is the members' mean variance plus the spread of their means
         let mu = 0;
-        for (let j = 0; j < n; j++) mu += cross[i * n + j]! * posterior.alpha[j]!;
-        const latent = Math.max(prior - explained[i]!, 1e-12 * prior);
+        for (const moment of moments) mu += share * moment.mu[i]!;
+        let latent = 0;
+        let noise = 0;
+        for (const moment of moments) {
+          latent += share * (moment.latent[i]! + (moment.mu[i]! - mu) ** 2);
+          noise += share * moment.noise;
+        }
         // total and epistemic σ mapped back through the warping; aleatoric is the remainder
         const total = toTargetUnits(state.warping, mu, c * Math.sqrt(latent + noise), bounds);
         const epistemic = toTargetUnits(state.warping, mu, c * Math.sqrt(latent), bounds).sd;
@@ -302,6 +333,28 @@ export class GaussianProcessSurrogate implements Surrogate {
       out[target] = result;
     }
     return out;
+  }
+
+  /** Latent mean and variance (modelled units) of coded inputs under one set of hyperparameters, and its noise variance. */
+  private latentMoments(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, posterior: TargetPosterior): { mu: Float64Array; latent: Float64Array; noise: number } {
+    const n = posterior.coded.n;
+    const m = coded.n;
+    const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distances, hyper), hyper);
+    // explained variance Σ_k (K*·L⁻ᵀ)²ᵢₖ as one matMul: m × n by n × n
+    const explained = tf.tidy(() => {
+      const v = tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(posterior.inverseFactorT, [n, n]));
+      return tf.sum(tf.square(v), 1).dataSync();
+    });
+    const prior = priorVariance(hyper);
+    const mu = new Float64Array(m);
+    const latent = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += cross[i * n + j]! * posterior.alpha[j]!;
+      mu[i] = s;
+      latent[i] = Math.max(prior - explained[i]!, 1e-12 * prior);
+    }
+    return { mu, latent, noise: Math.exp(hyper.logNoise) };
   }
 
   /**
@@ -495,6 +548,7 @@ export class GaussianProcessSurrogate implements Surrogate {
       const state: TargetState = { ...s, y: Float64Array.from(s.y) };
       model.states.set(target, state);
       model.posteriors.set(target, model.factorise(state));
+      model.samplePosteriors.set(target, (state.samples ?? []).map((hyper) => model.factorise({ ...state, hyper })));
     }
     return model;
   }
