@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
       seeds.push(seed);
       const file = sourcesFor(seed);
-      const planner = { ...base.planner, model: { substance_kernel: base.planner.model?.substance_kernel ?? 'morgan', transfer: TRANSFER } };
+      const planner = { ...base.planner, model: { substance_kernel: base.planner.model?.substance_kernel ?? 'morgan', hyper_samples: base.planner.model?.hyper_samples ?? 0, transfer: TRANSFER } };
       const spec: CampaignSpec = { ...base, planner, name: `${task} ${arm.label} seed ${seed}`, seed, ...(file ? { prior: [prior(file)] } : {}) };
       const trace = await runCampaign(database.db, spec, home);
       const values = trace.values.map((v) => v ?? Number.NEGATIVE_INFINITY);

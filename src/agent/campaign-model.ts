@@ -285,7 +285,7 @@ export class SurrogateCampaignModel implements CampaignModel {
         schema: this.schema,
         data: { inputs, targets: values, ...(tasks ? { tasks } : {}) },
         seed: this.spec.seed,
-        ...(this.spec.planner.model ? { settings: { substanceKernel: this.spec.planner.model.substance_kernel, transfer: this.spec.planner.model.transfer } } : {}),
+        ...(this.spec.planner.model ? { settings: { substanceKernel: this.spec.planner.model.substance_kernel, hyperSamples: this.spec.planner.model.hyper_samples, transfer: this.spec.planner.model.transfer } } : {}),
         ...(decision.mode === 'warm' && current ? { warmStart: current.saved } : {}),
       },
       this.lifetime.signal,

@@ -109,7 +109,13 @@ const plannerSchema = z
         substance_kernel: z
           .enum(SUBSTANCE_KERNELS)
           .default('morgan')
-          .describe('How the Gaussian process compares substances: Morgan fingerprints (Tanimoto), Weisfeiler–Lehman subtree counts of the molecular graphs (MinMax), or both'),
+          .describe('How the Gaussian process compares substances: Morgan fingerprints (Tanimoto), Weisfeiler–Lehman subtree counts of the molecular graphs (MinMax), one-hot, RDKit descriptors, the forward model\'s encoder (mpnn), the autoencoder\'s latent space, or Morgan with another view'),
+        hyper_samples: z
+          .int()
+          .min(0)
+          .max(64)
+          .default(0)
+          .describe('Predict with the mixture of the GP at its most probable hyperparameters and this many draws from their Laplace posterior (docs/planner.md); 0: the most probable alone'),
         transfer: z
           .enum(TRANSFER_MODELS)
           .default(DEFAULT_TRANSFER_MODEL)

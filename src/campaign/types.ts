@@ -186,7 +186,7 @@ export interface PlannerSpec {
   /** Settings of the discovery strategy. */
   discovery?: DiscoverySpec;
   /** Choices about the surrogate: how the Gaussian process compares substances. */
-  model?: { substance_kernel: SubstanceKernel; transfer: TransferModel };
+  model?: { substance_kernel: SubstanceKernel; hyper_samples: number; transfer: TransferModel };
 }
 
 export interface DiscoverySpec {

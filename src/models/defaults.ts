@@ -37,13 +37,15 @@ export const GP_MAX_TRAINING_SIZE = 1000;
 export interface SurrogateSettings {
   /** How the GP compares substances (default morgan). */
   substanceKernel?: SubstanceKernel;
+  /** Draws of the GP's hyperparameters predicted with beside the MAP (GpConfig.hyperSamples; default 0). */
+  hyperSamples?: number;
   /** How prior data of related tasks is used (docs/transfer.md); default DEFAULT_TRANSFER_MODEL. */
   transfer?: TransferModel;
 }
 
 export function defaultSurrogate(schema: ModelSchema, trainingSize: number, settings: SurrogateSettings = {}): Surrogate {
   if (trainingSize > GP_MAX_TRAINING_SIZE) return new RoutedSurrogate(schema);
-  return new GaussianProcessSurrogate(schema, defaultGpConfig(settings.substanceKernel));
+  return new GaussianProcessSurrogate(schema, defaultGpConfig(settings.substanceKernel, settings.hyperSamples));
 }
 
 export async function loadSurrogate(schema: ModelSchema, saved: SavedModel): Promise<Surrogate> {

@@ -86,9 +86,9 @@ export const DEFAULT_GP_CONFIG: GpConfig = {
   logitBoundedTargets: true,
 };
 
-/** The default GP's configuration with a campaign's choice of substance kernel (planner.model). */
-export function defaultGpConfig(substanceKernel?: SubstanceKernel): GpConfig {
-  return substanceKernel ? { ...DEFAULT_GP_CONFIG, substanceKernel } : DEFAULT_GP_CONFIG;
+/** The default GP's configuration with a campaign's choices of substance kernel and hyperparameter draws (planner.model). */
+export function defaultGpConfig(substanceKernel?: SubstanceKernel, hyperSamples?: number): GpConfig {
+  return { ...DEFAULT_GP_CONFIG, ...(substanceKernel ? { substanceKernel } : {}), ...(hyperSamples ? { hyperSamples } : {}) };
 }
 
 /** The GP that answers for candidates holding a substance no result contains (routed.ts). */

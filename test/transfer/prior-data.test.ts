@@ -67,7 +67,7 @@ describe('prior data', () => {
   it('imports a related-task CSV (each unmatched row reported), runs on the simulator without spending budget on it, and can exclude rows', async () => {
     const spec: CampaignSpec = {
       ...base,
-      planner: { ...base.planner, model: { substance_kernel: 'morgan', transfer: 'multitask' } },
+      planner: { ...base.planner, model: { substance_kernel: 'morgan', hyper_samples: 0, transfer: 'multitask' } },
       prior: [{ name: 'other halides', file: join(folder, 'plates.csv'), columns, results: { yield: 'yield' }, task: 'related', task_column: 'aryl_halide_smiles' }],
     };
     const { runner } = await openCampaign(database.db, { spec, source: '', home, actor: 'test' });
