@@ -81,7 +81,7 @@ describe('the GP on WL subtree features (planner.model.substance_kernel)', () =>
 
   const train = () => ({ inputs: inputs.slice(0, 100), targets: { yield: yields.slice(0, 100) } });
 
-  it.each(['wl', 'morgan+wl', 'onehot', 'morgan+onehot', 'mpnn', 'morgan+mpnn'] as const)('%s: predicts held-out reactions better than the mean, and restores bit for bit', async (substanceKernel) => {
+  it.each(['wl', 'morgan+wl', 'onehot', 'morgan+onehot', 'mpnn', 'morgan+mpnn', 'descriptors', 'morgan+descriptors'] as const)('%s: predicts held-out reactions better than the mean, and restores bit for bit', async (substanceKernel) => {
     const model = defaultSurrogate(SCHEMA, 100, { substanceKernel });
     await model.fit(train(), { seed: 1 });
     const held = inputs.slice(100);

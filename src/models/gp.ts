@@ -374,35 +374,46 @@ export class GaussianProcessSurrogate implements Surrogate {
     const coded = codeInputs(this.factors, inputs.map((input) => factorValues(this.schema, this.factors, input)));
     const m = coded.n;
     const n = posterior.coded.n;
-    const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distanceTables(this.factors, coded, posterior.coded), state.hyper), state.hyper);
-    // V = K*·L⁻ᵀ (m × n): the explained variance is its rows' squared norms, the explained covariance their dot products
-    // (the product leaves tidy as a tensor: tidy would walk a returned typed array element by element)
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(posterior.inverseFactorT, [n, n])));
-    const v = product.dataSync() as Float32Array;
-    product.dispose();
-    const prior = priorVariance(state.hyper);
-    const noise = Math.exp(state.hyper.logNoise);
+    const distances = distanceTables(this.factors, coded, posterior.coded);
+    const selfDistances = distanceTables(this.factors, coded, coded);
+    const hypers = [state.hyper, ...(state.samples ?? [])];
+    const posteriors = [posterior, ...(this.samplePosteriors.get(target) ?? [])];
+    // one conditioned GP per set of hyperparameters (the MAP, and the draws of GpConfig.hyperSamples)
+    const members = hypers.map((hyper, k) => {
+      const own = posteriors[k]!;
+      const cross = crossCovariance(coded, own.coded, kernelTables(this.factors, distances, hyper), hyper);
+      // V = K*·L⁻ᵀ (m × n): the explained variance is its rows' squared norms, the explained covariance their dot products
+      // (the product leaves tidy as a tensor: tidy would walk a returned typed array element by element)
+      const product = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(own.inverseFactorT, [n, n])));
+      const v = product.dataSync() as Float32Array;
+      product.dispose();
+      const prior = priorVariance(hyper);
+      const mu = new Float64Array(m);
+      const latent = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        let s = 0;
+        let e = 0;
+        for (let j = 0; j < n; j++) {
+          s += cross[i * n + j]! * own.alpha[j]!;
+          e += v[i * n + j]! ** 2;
+        }
+        mu[i] = s;
+        latent[i] = Math.max(prior - e, 1e-12 * prior);
+      }
+      return { hyper, v, prior, noise: Math.exp(hyper.logNoise), mu, latent, selfTables: kernelTables(this.factors, selfDistances, hyper), updates: [] as Float64Array[] };
+    });
+    const share = 1 / members.length;
     const c = state.calibration;
     const bounds = this.schema.bounds?.[target];
-    const mu = new Float64Array(m);
-    const latent = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      let e = 0;
-      for (let j = 0; j < n; j++) {
-        s += cross[i * n + j]! * posterior.alpha[j]!;
-        e += v[i * n + j]! ** 2;
-      }
-      mu[i] = s;
-      latent[i] = Math.max(prior - e, 1e-12 * prior);
-    }
-    const selfTables = kernelTables(this.factors, distanceTables(this.factors, coded, coded), state.hyper);
-    const updates: Float64Array[] = [];
+    const mixtureMean = (i: number) => members.reduce((s, member) => s + share * member.mu[i]!, 0);
     const inTargetUnits = () => {
       const mean = new Float64Array(m);
       const sigma = new Float64Array(m);
       for (let i = 0; i < m; i++) {
-        const t = toTargetUnits(state.warping, mu[i]!, c * Math.sqrt(latent[i]! + noise), bounds);
+        const mu = mixtureMean(i);
+        let variance = 0;
+        for (const member of members) variance += share * (member.latent[i]! + member.noise + (member.mu[i]! - mu) ** 2);
+        const t = toTargetUnits(state.warping, mu, c * Math.sqrt(variance), bounds);
         mean[i] = t.mean;
         sigma[i] = t.sd;
       }
@@ -411,19 +422,27 @@ export class GaussianProcessSurrogate implements Surrogate {
     return {
       ...inTargetUnits(),
       believe: (pick: number) => {
+        // every member is conditioned on a result at the pick equal to the mixture's mean there (the MAP alone: its own mean, which it keeps)
+        const believed = mixtureMean(pick);
         const single: CodedInputs = { values: coded.values, codes: coded.codes.map((codes) => Int32Array.of(codes[pick]!)), n: 1 };
-        const covariance = crossCovariance(coded, single, selfTables, state.hyper);
-        for (let i = 0; i < m; i++) {
-          let explained = 0;
-          for (let j = 0; j < n; j++) explained += v[i * n + j]! * v[pick * n + j]!;
-          let earlier = 0;
-          for (const u of updates) earlier += u[i]! * u[pick]!;
-          covariance[i] = covariance[i]! - explained - earlier;
+        for (const member of members) {
+          const covariance = crossCovariance(coded, single, member.selfTables, member.hyper);
+          for (let i = 0; i < m; i++) {
+            let explained = 0;
+            for (let j = 0; j < n; j++) explained += member.v[i * n + j]! * member.v[pick * n + j]!;
+            let earlier = 0;
+            for (const u of member.updates) earlier += u[i]! * u[pick]!;
+            covariance[i] = covariance[i]! - explained - earlier;
+          }
+          const scale = 1 / Math.sqrt(member.latent[pick]! + member.noise);
+          const u = covariance.map((x) => x * scale);
+          const shift = (believed - member.mu[pick]!) * scale;
+          member.updates.push(u);
+          for (let i = 0; i < m; i++) {
+            member.latent[i] = Math.max(member.latent[i]! - u[i]! ** 2, 1e-12 * member.prior);
+            member.mu[i] = member.mu[i]! + u[i]! * shift;
+          }
         }
-        const scale = 1 / Math.sqrt(latent[pick]! + noise);
-        const u = covariance.map((x) => x * scale);
-        updates.push(u);
-        for (let i = 0; i < m; i++) latent[i] = Math.max(latent[i]! - u[i]! ** 2, 1e-12 * prior);
         return inTargetUnits();
       },
     };

@@ -1,0 +1,146 @@
+/**
+ * How much of a landscape's structure a planner must know to reach a top-1 % result within k
+ * experiments (issue 14's per-dataset diagnosis; nothing here plans a campaign). For each reaction
+ * dataset of the suite, a linear model of one-hot choices is fitted on EVERY measured candidate —
+ * knowledge no campaign has — with main effects only (order 1), with every two-way interaction
+ * (order 2) and, where it stays small, every three-way interaction (order 3). Testing candidates in
+ * the order a model ranks them, the position of the first top-1 % candidate is the number of
+ * experiments a planner that knew exactly that much would need. If a dataset's top-1 % rows are
+ * not near the top even for the two-way oracle, no surrogate that learns main effects and pairwise
+ * interactions from 100 results can be expected to reach them quickly: they sit in a higher-order
+ * interaction.
+ *
+ *   npm run bench:suite-oracle [-- --tasks a,b] [--max-columns 2000]
+ *
+ * Writes bench/results/suite-oracle.{json,md}.
+ */
+import { parseArgs } from 'node:util';
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { initChem } from '../src/chem/index.js';
+import { machine, writeResults } from './lib.js';
+import { loadTask, reachesTop1, taskNames } from './suite/tasks.js';
+
+const { values: args } = parseArgs({
+  options: {
+    tasks: { type: 'string' },
+    'max-columns': { type: 'string', default: '2000' },
+  },
+});
+const maxColumns = Number(args['max-columns']);
+if (!Number.isInteger(maxColumns) || maxColumns < 10) throw new Error('--max-columns must be an integer of at least 10');
+
+/** Ridge on the normal equations: the design is rank-deficient (one-hot levels sum to the intercept); a tiny ridge picks the minimum-norm-like solution. */
+const RIDGE = 1e-6;
+
+interface OracleRow {
+  task: string;
+  candidates: number;
+  top1: number;
+  random_expected: number;
+  target_20pct: number;
+  orders: { order: number; columns: number; r2: number; first_top1_rank: number }[];
+}
+
+function combinations<T>(items: readonly T[], k: number): T[][] {
+  if (k === 0) return [[]];
+  return items.flatMap((item, i) => combinations(items.slice(i + 1), k - 1).map((rest) => [item, ...rest]));
+}
+
+/** Columns of the one-hot design: every combination of `order` parameters' levels (order 0: the intercept). */
+function designColumns(levels: number[][], order: number): number[][][] {
+  const params = levels.map((_, p) => p);
+  const out: number[][][] = [];
+  for (let k = 0; k <= order; k++) {
+    for (const set of combinations(params, k)) {
+      // every tuple of levels of the parameters in `set`
+      let tuples: number[][] = [[]];
+      for (const p of set) tuples = tuples.flatMap((t) => levels[p]!.map((l) => [...t, l]));
+      for (const t of tuples) out.push(set.map((p, i) => [p, t[i]!]));
+    }
+  }
+  return out;
+}
+
+function fitAndRank(codes: Int32Array[], y: Float64Array, levels: number[][], order: number): { columns: number; r2: number; predicted: Float64Array } | null {
+  const columns = designColumns(levels, order);
+  if (columns.length > maxColumns) return null;
+  const n = y.length;
+  const active = (row: number) => columns.flatMap((col, c) => (col.every(([p, l]) => codes[p!]![row] === l) ? [c] : []));
+  const rows = Array.from({ length: n }, (_, i) => active(i));
+  const m = columns.length;
+  const gram = Matrix.zeros(m, m);
+  const rhs = Matrix.zeros(m, 1);
+  rows.forEach((cols, i) => {
+    for (const a of cols) {
+      rhs.set(a, 0, rhs.get(a, 0) + y[i]!);
+      for (const b of cols) gram.set(a, b, gram.get(a, b) + 1);
+    }
+  });
+  for (let c = 0; c < m; c++) gram.set(c, c, gram.get(c, c) + RIDGE * n);
+  const w = new CholeskyDecomposition(gram).solve(rhs).getColumn(0);
+  const predicted = Float64Array.from(rows, (cols) => cols.reduce((s, c) => s + w[c]!, 0));
+  const mean = y.reduce((s, v) => s + v, 0) / n;
+  let residual = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    residual += (y[i]! - predicted[i]!) ** 2;
+    total += (y[i]! - mean) ** 2;
+  }
+  return { columns: m, r2: 1 - residual / total, predicted };
+}
+
+await initChem();
+const results: OracleRow[] = [];
+for (const name of args.tasks ? args.tasks.split(',') : taskNames()) {
+  const task = await loadTask(name);
+  if (task.kind !== 'dataset') continue;
+  const landscape = task.landscape(1);
+  const sign = landscape.direction === 'maximize' ? 1 : -1;
+  const measured = Array.from({ length: task.space.size }, (_, i) => i).filter((i) => !Number.isNaN(landscape.values[i]!));
+  const names = task.space.parameters.map((p) => p.name);
+  const levelIndex = names.map(() => new Map<string, number>());
+  const codes = names.map(() => new Int32Array(measured.length));
+  measured.forEach((candidate, row) => {
+    const values = task.space.valuesOf(candidate);
+    names.forEach((param, p) => {
+      const key = String(values[param]);
+      let code = levelIndex[p]!.get(key);
+      if (code === undefined) levelIndex[p]!.set(key, (code = levelIndex[p]!.size));
+      codes[p]![row] = code;
+    });
+  });
+  const levels = levelIndex.map((m) => Array.from({ length: m.size }, (_, l) => l));
+  const y = Float64Array.from(measured, (i) => sign * landscape.values[i]!);
+  const isTop = measured.map((i) => reachesTop1(landscape, landscape.values[i]!));
+  const randomExpected = (landscape.measured + 1) / (landscape.top1Count + 1);
+  const row: OracleRow = { task: name, candidates: measured.length, top1: landscape.top1Count, random_expected: randomExpected, target_20pct: 0.2 * randomExpected, orders: [] };
+  for (let order = 1; order <= Math.min(3, names.length); order++) {
+    const started = performance.now();
+    const fit = fitAndRank(codes, y, levels, order);
+    if (!fit) {
+      console.error(`${name}: order ${order} has more than ${maxColumns} columns; skipped`);
+      continue;
+    }
+    const ranked = measured.map((_, r) => r).sort((a, b) => fit.predicted[b]! - fit.predicted[a]!);
+    const first = ranked.findIndex((r) => isTop[r]) + 1;
+    row.orders.push({ order, columns: fit.columns, r2: fit.r2, first_top1_rank: first });
+    console.error(`${name}: order ${order}, ${fit.columns} columns, R² ${fit.r2.toFixed(2)}, first top-1 % at rank ${first} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  results.push(row);
+}
+
+const cell = (r: OracleRow, order: number) => {
+  const o = r.orders.find((x) => x.order === order);
+  return o ? `${o.first_top1_rank} (R² ${o.r2.toFixed(2)})` : '—';
+};
+const lines = [
+  '# How much structure a planner must know: oracle rankings',
+  '',
+  `\`npm run bench:suite-oracle\`: for each reaction dataset, linear models of one-hot choices fitted on every measured candidate (knowledge no campaign has), main effects only (order 1), with every two-way interaction (order 2), with every three-way interaction (order 3, where it has at most ${maxColumns} columns). "First top-1 %" is the position of the first top-1 % candidate when the candidates are tested in the order the model ranks them. Machine: ${machine().cpu}, Node ${process.version}. ${new Date().toISOString()}.`,
+  '',
+  '| dataset | candidates | top-1 % | random expects | issue 14 target (20 %) | first top-1 %: main effects | two-way | three-way |',
+  '|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => `| ${r.task} | ${r.candidates} | ${r.top1} | ${r.random_expected.toFixed(1)} | ${r.target_20pct.toFixed(1)} | ${cell(r, 1)} | ${cell(r, 2)} | ${cell(r, 3)} |`),
+  '',
+];
+writeResults('suite-oracle', { machine: machine(), max_columns: maxColumns, tasks: results }, lines.join('\n'));
