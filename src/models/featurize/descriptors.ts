@@ -3,7 +3,7 @@
  * default, there Mordred or DFT descriptors, here the RDKit 2D descriptors RDKit.js computes). A
  * fingerprint says which substructures two ligands share; descriptors say how big, how polar, how
  * lipophilic, how flexible and how aromatic they are, which is what often decides a base or a
- * solvent. Thirteen weakly correlated descriptors cover size (exact mass, molar refractivity,
+ * solvent. Fourteen weakly correlated descriptors cover size (exact mass, molar refractivity,
  * heavy atoms), polarity (TPSA, H-bond donors and acceptors, heteroatoms), lipophilicity (Crippen
  * logP), flexibility (rotatable bonds, κ2, fraction sp3) and rings (all and aromatic, Hall–Kier α).
  *
