@@ -110,6 +110,28 @@ describe('the GP integrated over its hyperparameters', () => {
     expect(average(Float64Array.from(gap))).toBeLessThan(5);
   });
 
+  it('fantasises batches with the mixture: the believer starts from the prediction, and a pick shrinks its own doubt and its neighbours\'', async () => {
+    const model = new GaussianProcessSurrogate(SCHEMA, { ...DEFAULT_GP_CONFIG, hyperSamples: 8 });
+    await model.fit(train(), { seed: 7 });
+    const pool = inputs.slice(30, 90);
+    const predicted = (await model.predict(pool)).yield!;
+    const believer = await model.believer(pool, 'yield');
+    for (let i = 0; i < pool.length; i++) {
+      // equal up to float32 rounding (the prediction sums its explained variance in tfjs, the believer in float64)
+      expect(believer.mean[i]).toBeCloseTo(predicted.mean[i]!, 4);
+      expect(believer.sigma[i]).toBeCloseTo(predicted.sigma[i]!, 4);
+    }
+    const after = believer.believe(0);
+    expect(after.sigma[0]).toBeLessThan(0.9 * believer.sigma[0]!);
+    // a reaction sharing two of four substances with the pick loses doubt too, and the pool as a whole does
+    // (one reaction may gain a little: the members' means move towards the believed result, which can widen their spread elsewhere)
+    const twin = pool.findIndex((x, i) => i > 0 && Object.keys(ROLES).filter((r) => x.substances[r] === pool[0]!.substances[r]).length >= 2);
+    expect(twin).toBeGreaterThan(0);
+    expect(after.sigma[twin]).toBeLessThan(believer.sigma[twin]!);
+    const total = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0);
+    expect(total(after.sigma)).toBeLessThan(total(believer.sigma));
+  });
+
   it('is chosen in the campaign file and reaches the model; a count out of range is refused naming the field', async () => {
     const text = readFileSync(join(EXAMPLES, 'direct-arylation.yaml'), 'utf8').replace('planner:\n', 'planner:\n  model:\n    hyper_samples: 16\n');
     const spec = await parseCampaignSpec(text, { baseDir: EXAMPLES, fileName: 'x.yaml' });
