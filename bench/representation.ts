@@ -88,9 +88,9 @@ const wins = (share: number) => {
 const json = { date: new Date().toISOString(), machine: machine(), backend: currentBackend(), load_before: Number(loadBefore.toFixed(2)), seeds, kernels: KERNELS, rows, best_on: { '5%': wins(0.05), '10%': wins(0.1) } };
 const tasks = [...new Set(rows.map((r) => r.task))];
 const md = [
-  '# Substance representation: Morgan fingerprints against learned representations',
+  '# Substance representation: Morgan fingerprints against other views of a substance',
   '',
-  'latent: the molecular autoencoder\'s latent means; mpnn: the forward model\'s message-passing encoder (mean of atom states, cosine distance); a + b: both as kernel factors.',
+  'latent: the molecular autoencoder\'s latent means; mpnn: the forward model\'s message-passing encoder (mean of atom states, cosine distance); descriptors: fourteen log-scaled RDKit 2D descriptors; wl: Weisfeiler–Lehman subtree counts; onehot: every substance its own kind; a + b: both as kernel factors.',
   '',
   `${json.date}, ${json.machine.cpu}, ${json.machine.cores} cores, backend ${json.backend}, load ${json.load_before} before; median R² over ${seeds} seeds`,
   '',
