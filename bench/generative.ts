@@ -1,6 +1,6 @@
 /**
  * The molecular autoencoder and generative proposals (issue 22): `npm run bench:generative
- * [-- --model FILE --samples 10000 --runs 10 --verify-beam 32 --verify-samples 0]`.
+ * [-- --model FILE --samples 10000 --runs 10 --verify-beam 32 --verify-samples 0 --campaign-only --out NAME]`.
  *
  * 1. The autoencoder on USPTO-15K's valid split, molecules not in its train split (the model was
  *    trained on the train split only; ../shared/data/uspto15k needed, said so when absent), within
@@ -19,7 +19,8 @@
  *    beats every aryl halide left in the space.
  * 3. Screening throughput: read from bench/results/screening.json (bench:screening measures it).
  *
- * Writes bench/results/generative.{json,md}.
+ * Writes bench/results/generative.{json,md}; with --campaign-only, part 2 alone (it needs no USPTO-15K)
+ * to bench/results/generative-campaign.{json,md}.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -46,10 +47,18 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '10' },
     'verify-beam': { type: 'string', default: '32' },
     'verify-samples': { type: 'string', default: '0' },
+    /** part 2 alone (no USPTO-15K needed), written to generative-campaign.{json,md}: e.g. --runs 200 for a hit rate with a tighter interval */
+    'campaign-only': { type: 'boolean', default: false },
+    /** results file name under bench/results (default generative, or generative-campaign with --campaign-only) */
+    out: { type: 'string' },
   },
 });
-
-const USPTO = usptoFolder("the autoencoder is measured on USPTO-15K's valid split");
+const campaignOnly = args['campaign-only'];
+const runCount = Number(args.runs);
+if (!Number.isInteger(runCount) || runCount < 1) {
+  process.stderr.write(`--runs must be a positive integer (got ${args.runs})\n`);
+  process.exit(2);
+}
 
 await initChem();
 await initTensorBackend({ log: null });
@@ -58,45 +67,63 @@ const { model, training } = readAutoencoder(args.model ? resolve(args.model) : u
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 // 1. the autoencoder
-const train = await readCorpus(join(USPTO, 'train.txt'), model.limits);
-const known = new Set(train.molecules.map((m) => m.canonical));
-const valid = await readCorpus(join(USPTO, 'valid.txt'), model.limits);
-const heldOut = valid.molecules.filter((m) => !known.has(m.canonical) && 'ids' in model.tokensOf(m.kekule));
-say(`held out: ${heldOut.length} molecules of the valid split not in the train split, within the model's limits`);
-let started = Date.now();
-const reconstruction = reconstructionRate(model, heldOut);
-const reconstructionSeconds = (Date.now() - started) / 1000;
-say(`reconstruction ${(100 * reconstruction).toFixed(1)} % (${reconstructionSeconds.toFixed(0)} s)`);
-started = Date.now();
-const reconstructionBeam = reconstructionRate(model, heldOut, { beam: 5 });
-const beamSeconds = (Date.now() - started) / 1000;
-say(`reconstruction with beam search (5) ${(100 * reconstructionBeam).toFixed(1)} % (${beamSeconds.toFixed(0)} s)`);
-const verify = { beam: Number(args['verify-beam']), samples: Number(args['verify-samples']), temperature: 1 };
-started = Date.now();
-const reconstructionVerified = reconstructionRate(model, heldOut, { verified: { ...verify, rng: rngFor(2, 'bench-generative-verified') } });
-const verifiedSeconds = (Date.now() - started) / 1000;
-say(`reconstruction by verified decoding (beam ${verify.beam}, ${verify.samples} samples) ${(100 * reconstructionVerified).toFixed(1)} % (${verifiedSeconds.toFixed(0)} s)`);
+async function measureAutoencoder() {
+  const USPTO = usptoFolder("the autoencoder is measured on USPTO-15K's valid split");
+  const train = await readCorpus(join(USPTO, 'train.txt'), model.limits);
+  const known = new Set(train.molecules.map((m) => m.canonical));
+  const valid = await readCorpus(join(USPTO, 'valid.txt'), model.limits);
+  const heldOut = valid.molecules.filter((m) => !known.has(m.canonical) && 'ids' in model.tokensOf(m.kekule));
+  say(`held out: ${heldOut.length} molecules of the valid split not in the train split, within the model's limits`);
+  let started = Date.now();
+  const reconstruction = reconstructionRate(model, heldOut);
+  const reconstructionSeconds = (Date.now() - started) / 1000;
+  say(`reconstruction ${(100 * reconstruction).toFixed(1)} % (${reconstructionSeconds.toFixed(0)} s)`);
+  started = Date.now();
+  const reconstructionBeam = reconstructionRate(model, heldOut, { beam: 5 });
+  const beamSeconds = (Date.now() - started) / 1000;
+  say(`reconstruction with beam search (5) ${(100 * reconstructionBeam).toFixed(1)} % (${beamSeconds.toFixed(0)} s)`);
+  const verify = { beam: Number(args['verify-beam']), samples: Number(args['verify-samples']), temperature: 1 };
+  started = Date.now();
+  const reconstructionVerified = reconstructionRate(model, heldOut, { verified: { ...verify, rng: rngFor(2, 'bench-generative-verified') } });
+  const verifiedSeconds = (Date.now() - started) / 1000;
+  say(`reconstruction by verified decoding (beam ${verify.beam}, ${verify.samples} samples) ${(100 * reconstructionVerified).toFixed(1)} % (${verifiedSeconds.toFixed(0)} s)`);
 
-const sampleCount = Number(args.samples);
-started = Date.now();
-const samples = model.sample(sampleCount, rngFor(1, 'bench-generative'), { temperature: 1 });
-const sampleSeconds = (Date.now() - started) / 1000;
-const canonicalSamples = samples.map((s) => canonicalOrNull(s)).filter((s): s is string => s !== null);
-const unique = new Set(canonicalSamples);
-const novel = [...unique].filter((s) => !known.has(s));
-const validity = canonicalSamples.length / sampleCount;
-const uniqueness = unique.size / Math.max(1, canonicalSamples.length);
-const novelty = novel.length / Math.max(1, unique.size);
-say(`samples: validity ${(100 * validity).toFixed(1)} %, uniqueness ${(100 * uniqueness).toFixed(1)} %, novelty ${(100 * novelty).toFixed(1)} % (${sampleSeconds.toFixed(0)} s)`);
+  const sampleCount = Number(args.samples);
+  started = Date.now();
+  const samples = model.sample(sampleCount, rngFor(1, 'bench-generative'), { temperature: 1 });
+  const sampleSeconds = (Date.now() - started) / 1000;
+  const canonicalSamples = samples.map((s) => canonicalOrNull(s)).filter((s): s is string => s !== null);
+  const unique = new Set(canonicalSamples);
+  const novel = [...unique].filter((s) => !known.has(s));
+  const validity = canonicalSamples.length / sampleCount;
+  const uniqueness = unique.size / Math.max(1, canonicalSamples.length);
+  const novelty = novel.length / Math.max(1, unique.size);
+  say(`samples: validity ${(100 * validity).toFixed(1)} %, uniqueness ${(100 * uniqueness).toFixed(1)} %, novelty ${(100 * novelty).toFixed(1)} % (${sampleSeconds.toFixed(0)} s)`);
 
-// Fréchet distance on RDKit descriptors: samples against the held-out molecules, and the training
-// molecules against them for scale (two draws of the same chemistry)
-const trainingRows = descriptorRows(shuffled(train.molecules, rngFor(2, 'frechet')).slice(0, 5000).map((m) => m.canonical));
-const heldOutRows = descriptorRows(heldOut.map((m) => m.canonical));
-const sampleRows = descriptorRows([...unique].slice(0, 5000));
-const frechetSamples = frechetDistance(sampleRows, heldOutRows, trainingRows);
-const frechetTraining = frechetDistance(trainingRows, heldOutRows, trainingRows);
-say(`Fréchet distance on descriptors to the held-out molecules: samples ${frechetSamples.toFixed(3)}, training molecules ${frechetTraining.toFixed(3)}`);
+  // Fréchet distance on RDKit descriptors: samples against the held-out molecules, and the training
+  // molecules against them for scale (two draws of the same chemistry)
+  const trainingRows = descriptorRows(shuffled(train.molecules, rngFor(2, 'frechet')).slice(0, 5000).map((m) => m.canonical));
+  const heldOutRows = descriptorRows(heldOut.map((m) => m.canonical));
+  const sampleRows = descriptorRows([...unique].slice(0, 5000));
+  const frechetSamples = frechetDistance(sampleRows, heldOutRows, trainingRows);
+  const frechetTraining = frechetDistance(trainingRows, heldOutRows, trainingRows);
+  say(`Fréchet distance on descriptors to the held-out molecules: samples ${frechetSamples.toFixed(3)}, training molecules ${frechetTraining.toFixed(3)}`);
+  return {
+    heldOut,
+    reconstruction,
+    reconstructionBeam,
+    reconstructionVerified,
+    verify,
+    sampleCount,
+    validity,
+    uniqueness,
+    novelty,
+    frechetSamples,
+    frechetTraining,
+    seconds: { reconstruction: reconstructionSeconds, reconstruction_beam5: beamSeconds, reconstruction_verified: verifiedSeconds, sampling: sampleSeconds },
+  };
+}
+const autoencoder = campaignOnly ? null : await measureAutoencoder();
 
 // 2. generation in a campaign
 const BH_ROLES = { aryl_halide: 'aryl_halide_smiles', ligand: 'ligand_smiles', base: 'base_smiles', additive: 'additive_smiles' };
@@ -109,7 +136,7 @@ const bestYield = new Map(arylHalides.map((a) => [a, Math.max(...inputs.flatMap(
 const forwardModel = ForwardPredictor.load();
 const forward = forwardCheckOf(forwardModel);
 const runs: Record<string, unknown>[] = [];
-for (let run = 1; run <= Number(args.runs); run++) {
+for (let run = 1; run <= runCount; run++) {
   const rng = rngFor(run, 'bench-generative-campaign');
   // the best aryl halide always goes (so that something better than the space exists), two others at random
   const best = [...arylHalides].sort((a, b) => bestYield.get(b)! - bestYield.get(a)!)[0]!;
@@ -158,51 +185,64 @@ const withBetter = runs.filter((r) => (r.better_than_space as string[]).length >
 const hitRate = withBetter.length ? withBetter.reduce((n, r) => n + (r.hits as number), 0) / Math.max(1, withBetter.reduce((n, r) => n + (r.proposals as number), 0)) : null;
 const runsWithHit = withBetter.filter((r) => (r.hits as number) > 0).length;
 
-// 3. screening throughput, as bench:screening measured it
-const screeningFile = join(ROOT, 'bench', 'results', 'screening.json');
-const screening = existsSync(screeningFile) ? (JSON.parse(readFileSync(screeningFile, 'utf8')) as { screening_per_second: number; date: string }) : null;
-
-const json = {
+const campaignGeneration = { runs: runs.length, runs_with_better_held_out: withBetter.length, runs_with_a_hit: runsWithHit, hit_rate: hitRate === null ? null : Number(hitRate.toFixed(4)), detail: runs };
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const header = (date: string, backend: string) => [
+  `${date}, ${machine().cpu}, ${machine().cores} cores, backend ${backend}, load ${loadBefore.toFixed(2)} before`,
+  `model: ${args.model ?? 'models/autoencoder-uspto15k.athm.gz'} (trained on ${training.molecules} molecules of ${training.source}, best epoch ${training.bestEpoch} of ${training.epochs}, ${training.seconds} s, molecules spelt ${training.spellings ?? 'canonical'})`,
+];
+const campaignLine = `Generation in a Buchwald–Hartwig campaign, 3 aryl halides held out per run (the best and two at random): ${withBetter.length} of ${runs.length} runs held out one that beats the space; in those, ${hitRate === null ? '—' : pct(hitRate)} of the suggestions were within Tanimoto 0.6 of one (${runsWithHit} runs with at least one such suggestion).`;
+const common = {
   date: new Date().toISOString(),
   machine: machine(),
   backend: currentBackend(),
   load_before: Number(loadBefore.toFixed(2)),
   model: { file: args.model ?? 'models/autoencoder-uspto15k.athm.gz', training, limits: model.limits, latent: model.latentSize },
-  held_out_molecules: heldOut.length,
-  reconstruction: Number(reconstruction.toFixed(4)),
-  reconstruction_beam5: Number(reconstructionBeam.toFixed(4)),
-  reconstruction_verified: Number(reconstructionVerified.toFixed(4)),
-  verified_decoding: { ...verify, candidates: 'every hypothesis of the beam and the samples; the one whose latent mean is nearest the point' },
-  samples: sampleCount,
-  validity: Number(validity.toFixed(4)),
-  uniqueness: Number(uniqueness.toFixed(4)),
-  novelty: Number(novelty.toFixed(4)),
-  frechet_descriptor_distance: { samples_to_held_out: Number(frechetSamples.toFixed(4)), training_to_held_out: Number(frechetTraining.toFixed(4)), descriptors: DESCRIPTORS },
-  targets: { validity: 0.95, reconstruction: 0.8, screening_per_second: 2000 },
-  screening_per_second: screening?.screening_per_second ?? null,
-  screening_measured: screening ? `bench/results/screening.json, ${screening.date}` : 'not measured: run npm run bench:screening',
-  campaign_generation: { runs: runs.length, runs_with_better_held_out: withBetter.length, runs_with_a_hit: runsWithHit, hit_rate: hitRate === null ? null : Number(hitRate.toFixed(4)), detail: runs },
-  seconds: { reconstruction: reconstructionSeconds, reconstruction_beam5: beamSeconds, reconstruction_verified: verifiedSeconds, sampling: sampleSeconds },
 };
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-const md = [
-  '# Molecular autoencoder and generative proposals',
-  '',
-  `${json.date}, ${json.machine.cpu}, ${json.machine.cores} cores, backend ${json.backend}, load ${json.load_before} before`,
-  `model: ${json.model.file} (trained on ${training.molecules} molecules of ${training.source}, best epoch ${training.bestEpoch} of ${training.epochs}, ${training.seconds} s, molecules spelt ${training.spellings ?? 'canonical'})`,
-  '',
-  '| measure | value | target |',
-  '|---|---|---|',
-  `| reconstruction (${heldOut.length} held-out molecules, latent mean, greedy) | ${pct(reconstruction)} | ≥ 80 % |`,
-  `| reconstruction, beam search of 5 | ${pct(reconstructionBeam)} | |`,
-  `| reconstruction, verified decoding (candidates: every hypothesis of a beam of ${verify.beam}${verify.samples > 0 ? ` and ${verify.samples} samples at T = 1` : ''}; the one re-encoded nearest the point) | ${pct(reconstructionVerified)} | ≥ 80 % |`,
-  `| validity (${sampleCount} prior samples, T = 1) | ${pct(validity)} | ≥ 95 % |`,
-  `| uniqueness | ${pct(uniqueness)} | |`,
-  `| novelty (not among the training molecules) | ${pct(novelty)} | |`,
-  `| Fréchet distance on RDKit descriptors to the held-out molecules (training molecules: ${frechetTraining.toFixed(3)}) | ${frechetSamples.toFixed(3)} | |`,
-  `| screening, molecules/s (100,000 aryl halides) | ${json.screening_per_second ?? 'not measured'} | ≥ 2,000 |`,
-  '',
-  `Generation in a Buchwald–Hartwig campaign, 3 aryl halides held out per run (the best and two at random): ${withBetter.length} of ${runs.length} runs held out one that beats the space; in those, ${hitRate === null ? '—' : pct(hitRate)} of the suggestions were within Tanimoto 0.6 of one (${runsWithHit} runs with at least one such suggestion).`,
-].join('\n');
-writeResults('generative', json, md);
+
+if (!autoencoder) {
+  writeResults(args.out ?? 'generative-campaign', { ...common, campaign_generation: campaignGeneration }, ['# Generative proposals in a campaign', '', ...header(common.date, common.backend), '', campaignLine].join('\n'));
+} else {
+  // 3. screening throughput, as bench:screening measured it
+  const screeningFile = join(ROOT, 'bench', 'results', 'screening.json');
+  const screening = existsSync(screeningFile) ? (JSON.parse(readFileSync(screeningFile, 'utf8')) as { screening_per_second: number; date: string }) : null;
+  const { heldOut, reconstruction, reconstructionBeam, reconstructionVerified, verify, sampleCount, validity, uniqueness, novelty, frechetSamples, frechetTraining } = autoencoder;
+  const json = {
+    ...common,
+    held_out_molecules: heldOut.length,
+    reconstruction: Number(reconstruction.toFixed(4)),
+    reconstruction_beam5: Number(reconstructionBeam.toFixed(4)),
+    reconstruction_verified: Number(reconstructionVerified.toFixed(4)),
+    verified_decoding: { ...verify, candidates: 'every hypothesis of the beam and the samples; the one whose latent mean is nearest the point' },
+    samples: sampleCount,
+    validity: Number(validity.toFixed(4)),
+    uniqueness: Number(uniqueness.toFixed(4)),
+    novelty: Number(novelty.toFixed(4)),
+    frechet_descriptor_distance: { samples_to_held_out: Number(frechetSamples.toFixed(4)), training_to_held_out: Number(frechetTraining.toFixed(4)), descriptors: DESCRIPTORS },
+    targets: { validity: 0.95, reconstruction: 0.8, screening_per_second: 2000 },
+    screening_per_second: screening?.screening_per_second ?? null,
+    screening_measured: screening ? `bench/results/screening.json, ${screening.date}` : 'not measured: run npm run bench:screening',
+    campaign_generation: campaignGeneration,
+    seconds: autoencoder.seconds,
+  };
+  const md = [
+    '# Molecular autoencoder and generative proposals',
+    '',
+    ...header(json.date, json.backend),
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| reconstruction (${heldOut.length} held-out molecules, latent mean, greedy) | ${pct(reconstruction)} | ≥ 80 % |`,
+    `| reconstruction, beam search of 5 | ${pct(reconstructionBeam)} | |`,
+    `| reconstruction, verified decoding (candidates: every hypothesis of a beam of ${verify.beam}${verify.samples > 0 ? ` and ${verify.samples} samples at T = 1` : ''}; the one re-encoded nearest the point) | ${pct(reconstructionVerified)} | ≥ 80 % |`,
+    `| validity (${sampleCount} prior samples, T = 1) | ${pct(validity)} | ≥ 95 % |`,
+    `| uniqueness | ${pct(uniqueness)} | |`,
+    `| novelty (not among the training molecules) | ${pct(novelty)} | |`,
+    `| Fréchet distance on RDKit descriptors to the held-out molecules (training molecules: ${frechetTraining.toFixed(3)}) | ${frechetSamples.toFixed(3)} | |`,
+    `| screening, molecules/s (100,000 aryl halides) | ${json.screening_per_second ?? 'not measured'} | ≥ 2,000 |`,
+    '',
+    campaignLine,
+  ].join('\n');
+  writeResults(args.out ?? 'generative', json, md);
+}
 model.dispose();
