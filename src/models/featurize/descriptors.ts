@@ -1,6 +1,6 @@
 /**
- * Substances as physical-organic descriptors (issue 14: the representation BayBE and EDBO use by
- * default, there Mordred or DFT descriptors, here the RDKit 2D descriptors RDKit.js computes). A
+ * Substances as physical-organic descriptors (issue 14: the kind of representation BayBE and EDBO
+ * use, there Mordred or DFT descriptors, here the RDKit 2D descriptors RDKit.js computes). A
  * fingerprint says which substructures two ligands share; descriptors say how big, how polar, how
  * lipophilic, how flexible and how aromatic they are, which is what often decides a base or a
  * solvent. Fourteen weakly correlated descriptors cover size (exact mass, molar refractivity,
