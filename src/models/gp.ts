@@ -303,7 +303,6 @@ export class GaussianProcessSurrogate implements Surrogate {
     for (const target of this.schema.targets) {
       const state = this.states.get(target)!;
       const posterior = this.posteriors.get(target)!;
-      const n = posterior.coded.n;
       const m = coded.n;
       const distances = distanceTables(this.factors, coded, posterior.coded);
       const members = [{ hyper: state.hyper, posterior }, ...(state.samples ?? []).map((hyper, k) => ({ hyper, posterior: this.samplePosteriors.get(target)![k]! }))];
