@@ -5,17 +5,12 @@
  * d² = |μ₁ − μ₂|² + tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½). 0 for identical distributions.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { withMolecule } from '../src/chem/parse.js';
+import { rdkitDescriptors } from '../src/chem/index.js';
 
 export const DESCRIPTORS = ['exactmw', 'CrippenClogP', 'tpsa', 'NumHBD', 'NumHBA', 'NumRotatableBonds', 'NumRings', 'NumAromaticRings', 'FractionCSP3', 'NumHeteroatoms', 'NumHeavyAtoms'] as const;
 
 export function descriptorRows(smiles: readonly string[]): number[][] {
-  return smiles.map((s) =>
-    withMolecule(s, (mol) => {
-      const all = JSON.parse(mol.get_descriptors()) as Record<string, number>;
-      return DESCRIPTORS.map((d) => all[d] ?? 0);
-    }),
-  );
+  return smiles.map((s) => rdkitDescriptors(s, DESCRIPTORS));
 }
 
 function meanAndCovariance(rows: number[][]): { mean: number[]; cov: Matrix } {

@@ -187,14 +187,15 @@ const runsWithHit = withBetter.filter((r) => (r.hits as number) > 0).length;
 
 const campaignGeneration = { runs: runs.length, runs_with_better_held_out: withBetter.length, runs_with_a_hit: runsWithHit, hit_rate: hitRate === null ? null : Number(hitRate.toFixed(4)), detail: runs };
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const host = machine();
 const header = (date: string, backend: string) => [
-  `${date}, ${machine().cpu}, ${machine().cores} cores, backend ${backend}, load ${loadBefore.toFixed(2)} before`,
+  `${date}, ${host.cpu}, ${host.cores} cores, backend ${backend}, load ${loadBefore.toFixed(2)} before`,
   `model: ${args.model ?? 'models/autoencoder-uspto15k.athm.gz'} (trained on ${training.molecules} molecules of ${training.source}, best epoch ${training.bestEpoch} of ${training.epochs}, ${training.seconds} s, molecules spelt ${training.spellings ?? 'canonical'})`,
 ];
 const campaignLine = `Generation in a Buchwald–Hartwig campaign, 3 aryl halides held out per run (the best and two at random): ${withBetter.length} of ${runs.length} runs held out one that beats the space; in those, ${hitRate === null ? '—' : pct(hitRate)} of the suggestions were within Tanimoto 0.6 of one (${runsWithHit} runs with at least one such suggestion).`;
 const common = {
   date: new Date().toISOString(),
-  machine: machine(),
+  machine: host,
   backend: currentBackend(),
   load_before: Number(loadBefore.toFixed(2)),
   model: { file: args.model ?? 'models/autoencoder-uspto15k.athm.gz', training, limits: model.limits, latent: model.latentSize },

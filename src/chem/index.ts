@@ -22,4 +22,5 @@ export type { FeatureSlice } from './features.js';
 export type { Hybridisation } from './hybridisation.js';
 export type { BondStereo } from './stereo.js';
 export { morganFingerprint, tanimoto, type MorganOptions } from './fingerprint.js';
+export { rdkitDescriptors } from './descriptors.js';
 export { atomMorganBits, type AtomMorganBits } from './atom-environments.js';

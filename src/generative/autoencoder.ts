@@ -143,8 +143,9 @@ export class MolecularAutoencoder {
     const rng = options.rng ?? Math.random;
     const states = latents.map(() => new GrammarState(this.vocabulary));
     const z = tf.tensor2d(concat(latents), [n, this.latentSize]);
-    const zInput = this.network.latentInput(z);
-    let h = this.network.initialState(z);
+    // tidy: the linear maps' intermediate tensors would otherwise outlive every decoding
+    const zInput = tf.tidy(() => this.network.latentInput(z));
+    let h = tf.tidy(() => this.network.initialState(z));
     z.dispose();
     const previous = new Int32Array(n).fill(START);
     const allowed = new Uint8Array(v);
@@ -194,8 +195,9 @@ export class MolecularAutoencoder {
       for (let b = 0; b < width; b++) zRows.set(z, (i * width + b) * this.latentSize);
     });
     const z = tf.tensor2d(zRows, [rows, this.latentSize]);
-    const zInput = this.network.latentInput(z);
-    let h = this.network.initialState(z);
+    // tidy: the linear maps' intermediate tensors would otherwise outlive every decoding
+    const zInput = tf.tidy(() => this.network.latentInput(z));
+    let h = tf.tidy(() => this.network.initialState(z));
     z.dispose();
     const previous = new Int32Array(rows).fill(START);
     const allowed = new Uint8Array(v);

@@ -72,7 +72,9 @@ export interface GpConfig {
   pairInteractions?: boolean;
   /**
    * Predict with this many draws of the hyperparameters from their Laplace posterior beside the
-   * MAP (gp-hyper-posterior.ts): the prediction is the mixture of those GPs. 0 or absent: the MAP alone.
+   * MAP (gp-hyper-posterior.ts): predictions and batch fantasies are the mixture of those GPs. 0 or
+   * absent: the MAP alone. Atom attributions, kernel similarities and the leave-one-out figures
+   * (cv_r2, calibration) stay those of the MAP.
    */
   hyperSamples?: number;
 }
@@ -195,9 +197,11 @@ export class GaussianProcessSurrogate implements Surrogate {
       const start = previous && (previous.logPairVariance !== undefined) === (pairs && this.factors.length >= 2) ? previous : defaultHyper(this.factors, this.config.hyperPriors, pairs);
       const report = (fraction: number) => options.onProgress?.({ stage: `gp:${target}`, fraction: (t + fraction) / targets.length });
       report(0);
-      const hyper = this.optimiseHyper(rows, y, start, warm ? this.config.warmIterations : this.config.maxIterations, options);
+      // one objective (a seeded subset, its distance tables) serves the optimiser and the draws
+      const likelihood = rows.length >= 2 ? this.hyperObjective(rows, y, options) : null;
+      const hyper = likelihood ? this.optimiseHyper(likelihood.objective, start, warm ? this.config.warmIterations : this.config.maxIterations) : start;
       report(0.8);
-      const samples = this.hyperDraws(rows, y, hyper, options);
+      const samples = likelihood ? this.hyperDraws(likelihood, hyper, rows.length, options) : [];
       const state: TargetState = { hyper, warping, rows, y, calibration: 1, ...(samples.length > 0 ? { samples } : {}) };
       const posterior = this.factorise(state);
       this.samplePosteriors.set(target, samples.map((h) => this.factorise({ ...state, hyper: h })));
@@ -246,20 +250,18 @@ export class GaussianProcessSurrogate implements Surrogate {
     return { objective, size: subset.length };
   }
 
-  private optimiseHyper(rows: number[], y: Float64Array, start: KernelHyper, iterations: number, options: FitOptions): KernelHyper {
-    if (rows.length < 2 || iterations === 0) return start;
-    const { objective } = this.hyperObjective(rows, y, options);
+  private optimiseHyper(objective: Objective, start: KernelHyper, iterations: number): KernelHyper {
+    if (iterations === 0) return start;
     const { x } = minimizeLbfgs(objective, hyperToVector(start), { maxIterations: iterations, lower: HYPER_LOWER, upper: HYPER_UPPER });
     return vectorToHyper(x, this.factors.length);
   }
 
   /** Draws of the hyperparameters from their Laplace posterior around the MAP (none unless GpConfig.hyperSamples). */
-  private hyperDraws(rows: number[], y: Float64Array, mode: KernelHyper, options: FitOptions): KernelHyper[] {
+  private hyperDraws(likelihood: { objective: Objective; size: number }, mode: KernelHyper, results: number, options: FitOptions): KernelHyper[] {
     const draws = this.config.hyperSamples ?? 0;
     // below three results the posterior is the prior's, which the MAP already stands for
-    if (draws <= 0 || rows.length < 3) return [];
-    const { objective, size } = this.hyperObjective(rows, y, options);
-    return laplaceHyperSamples(objective, hyperToVector(mode), { draws, objectiveScale: size, lower: HYPER_LOWER, upper: HYPER_UPPER, rng: rngFor(options.seed, 'gp-hyper-draws', rows.length) })
+    if (draws <= 0 || results < 3) return [];
+    return laplaceHyperSamples(likelihood.objective, hyperToVector(mode), { draws, objectiveScale: likelihood.size, lower: HYPER_LOWER, upper: HYPER_UPPER, rng: rngFor(options.seed, 'gp-hyper-draws', results) })
       .slice(1)
       .map((theta) => vectorToHyper(theta, this.factors.length));
   }
@@ -334,16 +336,37 @@ export class GaussianProcessSurrogate implements Surrogate {
     return out;
   }
 
-  /** Latent mean and variance (modelled units) of coded inputs under one set of hyperparameters, and its noise variance. */
-  private latentMoments(coded: CodedInputs, distances: Float64Array[], hyper: KernelHyper, posterior: TargetPosterior): { mu: Float64Array; latent: Float64Array; noise: number } {
+  /**
+   * Latent mean and variance (modelled units) of coded inputs under one set of hyperparameters, and
+   * its noise variance. With `keepProjection`, also V = K*·L⁻ᵀ (m × n, row-major), whose rows' dot
+   * products are the explained covariances batch fantasies need; otherwise only its rows' squared
+   * norms leave tfjs.
+   */
+  private latentMoments(
+    coded: CodedInputs,
+    distances: Float64Array[],
+    hyper: KernelHyper,
+    posterior: TargetPosterior,
+    keepProjection = false,
+  ): { mu: Float64Array; latent: Float64Array; noise: number; prior: number; v?: Float32Array } {
     const n = posterior.coded.n;
     const m = coded.n;
     const cross = crossCovariance(coded, posterior.coded, kernelTables(this.factors, distances, hyper), hyper);
-    // explained variance Σ_k (K*·L⁻ᵀ)²ᵢₖ as one matMul: m × n by n × n
-    const explained = tf.tidy(() => {
-      const v = tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(posterior.inverseFactorT, [n, n]));
-      return tf.sum(tf.square(v), 1).dataSync();
-    });
+    const project = () => tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(posterior.inverseFactorT, [n, n]));
+    let v: Float32Array | undefined;
+    let explained: ArrayLike<number>;
+    if (keepProjection) {
+      // the product leaves tidy as a tensor: tidy would walk a returned typed array element by element
+      const product = tf.tidy(project);
+      v = product.dataSync() as Float32Array;
+      product.dispose();
+      const squares = new Float64Array(m);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) squares[i] = squares[i]! + v[i * n + j]! ** 2;
+      explained = squares;
+    } else {
+      // explained variance Σ_k (K*·L⁻ᵀ)²ᵢₖ as one matMul: m × n by n × n
+      explained = tf.tidy(() => tf.sum(tf.square(project()), 1).dataSync());
+    }
     const prior = priorVariance(hyper);
     const mu = new Float64Array(m);
     const latent = new Float64Array(m);
@@ -353,7 +376,7 @@ export class GaussianProcessSurrogate implements Surrogate {
       mu[i] = s;
       latent[i] = Math.max(prior - explained[i]!, 1e-12 * prior);
     }
-    return { mu, latent, noise: Math.exp(hyper.logNoise) };
+    return { mu, latent, noise: Math.exp(hyper.logNoise), prior, ...(v ? { v } : {}) };
   }
 
   /**
@@ -379,27 +402,8 @@ export class GaussianProcessSurrogate implements Surrogate {
     const posteriors = [posterior, ...(this.samplePosteriors.get(target) ?? [])];
     // one conditioned GP per set of hyperparameters (the MAP, and the draws of GpConfig.hyperSamples)
     const members = hypers.map((hyper, k) => {
-      const own = posteriors[k]!;
-      const cross = crossCovariance(coded, own.coded, kernelTables(this.factors, distances, hyper), hyper);
-      // V = K*·L⁻ᵀ (m × n): the explained variance is its rows' squared norms, the explained covariance their dot products
-      // (the product leaves tidy as a tensor: tidy would walk a returned typed array element by element)
-      const product = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(cross), [m, n]), tf.tensor2d(own.inverseFactorT, [n, n])));
-      const v = product.dataSync() as Float32Array;
-      product.dispose();
-      const prior = priorVariance(hyper);
-      const mu = new Float64Array(m);
-      const latent = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        let s = 0;
-        let e = 0;
-        for (let j = 0; j < n; j++) {
-          s += cross[i * n + j]! * own.alpha[j]!;
-          e += v[i * n + j]! ** 2;
-        }
-        mu[i] = s;
-        latent[i] = Math.max(prior - e, 1e-12 * prior);
-      }
-      return { hyper, v, prior, noise: Math.exp(hyper.logNoise), mu, latent, selfTables: kernelTables(this.factors, selfDistances, hyper), updates: [] as Float64Array[] };
+      const { v, ...moments } = this.latentMoments(coded, distances, hyper, posteriors[k]!, true);
+      return { hyper, v: v!, ...moments, selfTables: kernelTables(this.factors, selfDistances, hyper), updates: [] as Float64Array[] };
     });
     const share = 1 / members.length;
     const c = state.calibration;

@@ -26,10 +26,14 @@ const MOLECULES = [
 
 const { home: scratch, cleanup } = tempHome('athanor-autoencoder-');
 const CLI = join(ROOT, 'bin', 'athanor.js');
-afterAll(cleanup);
 
 let molecules: CorpusMolecule[];
 let small: MolecularAutoencoder;
+// the worker runs other files after this one in the same process: leave no tfjs weights behind
+afterAll(() => {
+  small?.dispose();
+  cleanup();
+});
 
 beforeAll(async () => {
   await initChem();
@@ -130,7 +134,9 @@ describe('athanor train-autoencoder', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain(`continuing ${out}`);
     const continued = readAutoencoder(again);
-    expect(continued.model.vocabulary.tokens).toEqual(readAutoencoder(out).model.vocabulary.tokens);
+    const first = readAutoencoder(out).model;
+    expect(continued.model.vocabulary.tokens).toEqual(first.vocabulary.tokens);
+    first.dispose();
     expect(continued.training.source).toBe(`${corpus}, continuing ${out}`);
     expect(continued.training.spellings).toBe('randomized');
     expect(training.spellings).toBe('canonical');
@@ -153,7 +159,7 @@ describe('the shipped autoencoder', () => {
   it('rebuilds known reagents from their latent means, and every prior sample sanitises', () => {
     expect(existsSync(SHIPPED_AUTOENCODER)).toBe(true);
     const { model, training } = readAutoencoder();
-    expect(training.heldOutReconstruction).toBeGreaterThan(0.4); // 0.455 on its check set (bench:generative: 48 % of 2,153)
+    expect(training.heldOutReconstruction).toBeGreaterThan(0.4); // 0.580 on its check set (bench:generative: 62.1 % of 2,153, greedy)
     expect(reconstructionRate(model, molecules)).toBeGreaterThanOrEqual(0.8);
     const samples = model.sample(100, rngFor(1, 'shipped'), { temperature: 1 });
     expect(samples.filter((s) => canonicalOrNull(s) !== null)).toHaveLength(100);

@@ -16,8 +16,7 @@
  * exponential whose length scale the GP learns per role. The empty "none" choice is the zero
  * vector (no atoms, no mass), so "no additive" sits nearest the smallest additives.
  */
-import { SmilesError } from '../../chem/index.js';
-import { withMolecule } from '../../chem/parse.js';
+import { rdkitDescriptors, SmilesError } from '../../chem/index.js';
 import { MoleculeVectors } from './molecule-vectors.js';
 
 export const SUBSTANCE_DESCRIPTORS = [
@@ -41,10 +40,7 @@ const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
 
 function describe(smiles: string): Float32Array | null {
   try {
-    return withMolecule(smiles, (mol) => {
-      const all = JSON.parse(mol.get_descriptors()) as Record<string, number>;
-      return Float32Array.from(SUBSTANCE_DESCRIPTORS, (name) => signedLog(Number.isFinite(all[name]) ? all[name]! : 0));
-    });
+    return Float32Array.from(rdkitDescriptors(smiles, SUBSTANCE_DESCRIPTORS), signedLog);
   } catch (error) {
     // a SMILES RDKit cannot read is compared as if it had no atoms; anything else is a fault to report
     if (error instanceof SmilesError) return null;
