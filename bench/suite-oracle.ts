@@ -11,17 +11,44 @@
  * interaction. (Three-way models are not fitted: on these datasets they have about as many
  * unknowns as the table has rows, so they would be the table itself.)
  *
- *   npm run bench:suite-oracle [-- --tasks a,b]
+ * Then the learning oracle (bench/suite/anova-oracle.ts): campaigns by a planner that is given the
+ * exact variance of every main effect and two-way interaction but must learn their values.
  *
- * Writes bench/results/suite-oracle.{json,md}.
+ *   npm run bench:suite-oracle [-- --tasks a,b] [--seeds 40] [--beta 2] [--variances exact|uniform] [--out suite-oracle]
+ *
+ * Writes bench/results/suite-oracle.{json,md} (or --out's name).
  */
 import { parseArgs } from 'node:util';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { initChem } from '../src/chem/index.js';
 import { machine, writeResults } from './lib.js';
+import { anovaCampaign, anovaStructure } from './suite/anova-oracle.js';
 import { loadTask, reachesTop1, taskNames } from './suite/tasks.js';
 
-const { values: args } = parseArgs({ options: { tasks: { type: 'string' } } });
+const BUDGET = 100;
+const BATCH = 5;
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const { values: args } = parseArgs({
+  options: {
+    tasks: { type: 'string' },
+    /** campaigns per dataset and order for the learning oracle */
+    seeds: { type: 'string', default: '40' },
+    beta: { type: 'string', default: '2' },
+    /**
+     * exact: the learning oracle gets each term's true variance; uniform: only their true total,
+     * split equally among the terms (it knows the structure, not which role matters)
+     */
+    variances: { type: 'string', default: 'exact' },
+    out: { type: 'string', default: 'suite-oracle' },
+  },
+});
+if (args.variances !== 'exact' && args.variances !== 'uniform') throw new Error(`--variances must be exact or uniform, not ${args.variances}`);
+const seeds = Number(args.seeds);
+const beta = Number(args.beta);
 const ORDERS = [1, 2] as const;
 
 /** Ridge on the normal equations: the design is rank-deficient (one-hot levels sum to the intercept); a tiny ridge picks the minimum-norm-like solution. */
@@ -34,6 +61,8 @@ interface OracleRow {
   random_expected: number;
   target_20pct: number;
   orders: { order: number; columns: number; r2: number; first_top1_rank: number }[];
+  /** campaigns of the learning oracle (bench/suite/anova-oracle.ts): experiments to a first top-1 % result per seed, null when missed */
+  learned: { order: number; explained: number; runs: (number | null)[]; median: number; missed: number; ratio: number }[];
 }
 
 function combinations<T>(items: readonly T[], k: number): T[][] {
@@ -107,7 +136,7 @@ for (const name of args.tasks ? args.tasks.split(',') : taskNames()) {
   const y = Float64Array.from(measured, (i) => sign * landscape.values[i]!);
   const isTop = measured.map((i) => reachesTop1(landscape, landscape.values[i]!));
   const randomExpected = (landscape.measured + 1) / (landscape.top1Count + 1);
-  const row: OracleRow = { task: name, candidates: measured.length, top1: landscape.top1Count, random_expected: randomExpected, target_20pct: 0.2 * randomExpected, orders: [] };
+  const row: OracleRow = { task: name, candidates: measured.length, top1: landscape.top1Count, random_expected: randomExpected, target_20pct: 0.2 * randomExpected, orders: [], learned: [] };
   for (const order of ORDERS.filter((o) => o <= names.length)) {
     const started = performance.now();
     const fit = fitAndRank(codes, y, levels, order);
@@ -115,6 +144,14 @@ for (const name of args.tasks ? args.tasks.split(',') : taskNames()) {
     const first = ranked.findIndex((r) => isTop[r]) + 1;
     row.orders.push({ order, columns: fit.columns, r2: fit.r2, first_top1_rank: first });
     console.error(`${name}: order ${order}, ${fit.columns} columns, R² ${fit.r2.toFixed(2)}, first top-1 % at rank ${first} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const structure = anovaStructure(codes, y, order);
+    const total = structure.variances.reduce((a, b) => a + b, 0);
+    if (args.variances === 'uniform') structure.variances = structure.variances.map(() => total / structure.variances.length);
+    const runs = Array.from({ length: seeds }, (_, s) => anovaCampaign(structure, y, isTop, { seed: s + 1, budget: BUDGET, batch: BATCH, beta, label: name }));
+    const median = medianOf(runs.map((r) => r ?? BUDGET + 1));
+    const missed = runs.filter((r) => r === null).length;
+    row.learned.push({ order, explained: total / (total + structure.noise), runs, median, missed, ratio: median / randomExpected });
+    console.error(`${name}: learning order ${order} with its exact structure: median ${median}, ${missed} of ${seeds} missed, ${(median / randomExpected).toFixed(2)} of random (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
   results.push(row);
 }
@@ -123,14 +160,22 @@ const cell = (r: OracleRow, order: number) => {
   const o = r.orders.find((x) => x.order === order);
   return o ? `${o.first_top1_rank} (${o.r2.toFixed(2)}, ${o.columns})` : '—';
 };
+const learnedCell = (r: OracleRow, order: number) => {
+  const l = r.learned.find((x) => x.order === order);
+  return l ? `${l.median} (${l.missed} missed, ${l.ratio.toFixed(2)})` : '—';
+};
 const lines = [
-  '# How much structure a planner must know: oracle rankings',
+  '# How much structure a planner must know: oracle rankings and learning oracles',
   '',
-  `\`npm run bench:suite-oracle\`: for each reaction dataset, linear models of one-hot choices fitted on every measured candidate (knowledge no campaign has): main effects only, and main effects with every two-way interaction. "First top-1 %" is the position of the first top-1 % candidate when the candidates are tested in the order the model ranks them: the experiments a planner that knew exactly that much would need. Machine: ${machine().cpu}, Node ${process.version}. ${new Date().toISOString()}.`,
+  `\`npm run bench:suite-oracle -- --seeds ${seeds} --beta ${beta} --variances ${args.variances}\`. Machine: ${machine().cpu}, Node ${process.version}. ${new Date().toISOString()}.`,
   '',
-  '| dataset | candidates | top-1 % | random expects | 20 % of random (issue 14) | first top-1 %: main effects (R², unknowns) | with two-way interactions |',
-  '|---|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.task} | ${r.candidates} | ${r.top1} | ${r.random_expected.toFixed(1)} | ${r.target_20pct.toFixed(1)} | ${cell(r, 1)} | ${cell(r, 2)} |`),
+  '**Ranking oracles**: for each reaction dataset, linear models of one-hot choices fitted on every measured candidate (knowledge no campaign has): main effects only, and main effects with every two-way interaction. "First top-1 %" is the position of the first top-1 % candidate when the candidates are tested in the order the model ranks them: the experiments a planner that knew exactly that much would need.',
+  '',
+  `**Learning oracles** (bench/suite/anova-oracle.ts): campaigns (batch ${BATCH}, budget ${BUDGET}, ${seeds} seeds, a random first batch, then UCB β ${beta} on the epistemic σ with kriging-believer batches) by a GP whose kernel is the dataset's exact ANOVA structure — ${args.variances === 'exact' ? "each main effect's (and two-way interaction's) true variance over the rows" : 'the true total variance of the main effects (and two-way interactions), split equally among them'}, the true grand mean, the true unexplained variance as noise. It knows ${args.variances === 'exact' ? 'every hyperparameter' : 'the structure and its scale'} and has only the effects' values to learn: median experiments to a first top-1 % result (misses as ${BUDGET + 1}), misses, and ÷ random search's expectation. It compares chemistry only by identity (one-hot); a planner that compares substances by structure can do better where similar substances behave alike.`,
+  '',
+  '| dataset | candidates | top-1 % | random expects | 20 % of random (issue 14) | first top-1 %: main effects (R², unknowns) | with two-way interactions | learning main effects: median (missed, ÷ random) | learning with two-way interactions |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => `| ${r.task} | ${r.candidates} | ${r.top1} | ${r.random_expected.toFixed(1)} | ${r.target_20pct.toFixed(1)} | ${cell(r, 1)} | ${cell(r, 2)} | ${learnedCell(r, 1)} | ${learnedCell(r, 2)} |`),
   '',
 ];
-writeResults('suite-oracle', { machine: machine(), tasks: results }, lines.join('\n'));
+writeResults(args.out, { machine: machine(), seeds, beta, variances: args.variances, tasks: results }, lines.join('\n'));

@@ -9,7 +9,7 @@
  *     --variant 'wl={"gp":{"substanceKernel":"wl"}}'
  *
  * A variant is JSON with `gp` (GpConfig overrides) and/or planner settings (`acquisition`,
- * `penaltyLength`, `initialResults`, `uncertainty`, `batchFantasies`, `priors: "lodo"`). `default` is included unless
+ * `penaltyLength`, `initialResults`, `uncertainty`, `batchFantasies`, `priors: "lodo"`, `oracleHyper: N` — an oracle, see below). `default` is included unless
  * --no-default; --trace prints every batch (what the planner chose, what it predicted, what it got).
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import type { HyperPriors } from '../src/models/gp-likelihood.js';
 import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, reactionInputOf, schemaFromSpace, type GpConfig } from '../src/models/index.js';
 import { BayesianRecommender, type BayesianSettings } from '../src/planner/bayesian-recommender.js';
 import type { Observation } from '../src/planner/recommender.js';
+import { rngFor, shuffled } from '../src/util/random.js';
 import { ROOT } from './lib.js';
 import { loadTask, reachesTop1, taskNames, type SuiteTask } from './suite/tasks.js';
 
@@ -34,6 +35,12 @@ interface Variant {
   priors?: 'lodo';
   /** multiplies the learned priors' sds */
   priorSdScale?: number;
+  /**
+   * An oracle, not a planner: the kernel's hyperparameters fitted once on this many random rows of
+   * the whole dataset (answers included) and held fixed through the campaign. It measures how fast a
+   * planner could be that already knew each role's relevance and the landscape's roughness.
+   */
+  oracleHyper?: number;
 }
 
 const learnedPriors = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'suite-priors.json'), 'utf8')) as { heldOut: Record<string, HyperPriors> };
@@ -83,16 +90,18 @@ async function runOne(task: SuiteTask, seed: number, variant: Variant): Promise<
     ...(variant.gp ?? {}),
     ...(variant.priors === 'lodo' ? { hyperPriors: priorsFor(task.name, variant.priorSdScale ?? 1) } : {}),
   };
+  const oracle = variant.oracleHyper ? await oracleModel(task, schema, config, variant.oracleHyper) : undefined;
   const observations: Observation[] = [];
   const taken = new Set<number>();
   let model: GaussianProcessSurrogate | undefined;
   let version = 0;
   for (let round = 0; observations.length < budget; round++) {
     if (observations.length > 0) {
-      const next = new GaussianProcessSurrogate(schema, config);
+      // the oracle's hyperparameters are a warm start that no iteration moves
+      const next = new GaussianProcessSurrogate(schema, oracle ? { ...config, warmIterations: 0 } : config);
       await next.fit(
         { inputs: observations.map((o) => reactionInputOf(task.space, o.candidate)), targets: { [target]: observations.map((o) => sign * o.value) } },
-        { seed, ...(model ? { warmStart: model } : {}) },
+        { seed, ...(oracle ? { warmStart: oracle } : model ? { warmStart: model } : {}) },
       );
       model = next;
       version++;
@@ -136,6 +145,23 @@ async function runOne(task: SuiteTask, seed: number, variant: Variant): Promise<
     }
   }
   return null;
+}
+
+/** The GP fitted on `size` random measured rows of the whole dataset (seed-independent), once per task. */
+const oracles = new Map<string, GaussianProcessSurrogate>();
+async function oracleModel(task: SuiteTask, schema: ReturnType<typeof schemaFromSpace>, config: GpConfig, size: number): Promise<GaussianProcessSurrogate> {
+  const key = `${task.name}:${size}:${JSON.stringify(config)}`;
+  const known = oracles.get(key);
+  if (known) return known;
+  const landscape = task.landscape(1);
+  const sign = landscape.direction === 'maximize' ? 1 : -1;
+  const target = task.spec.objective.target;
+  const measured = [...Array(task.space.size).keys()].filter((i) => !Number.isNaN(landscape.values[i]!));
+  const rows = shuffled(measured, rngFor(1, 'oracle-hyper', task.name)).slice(0, size);
+  const model = new GaussianProcessSurrogate(schema, { ...config, maxIterations: 200, maxOptimizationPoints: size });
+  await model.fit({ inputs: rows.map((i) => reactionInputOf(task.space, i)), targets: { [target]: rows.map((i) => sign * landscape.values[i]!) } }, { seed: 1 });
+  oracles.set(key, model);
+  return model;
 }
 
 const median = (xs: number[]) => {
