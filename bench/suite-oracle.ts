@@ -21,16 +21,14 @@
 import { parseArgs } from 'node:util';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { initChem } from '../src/chem/index.js';
+import { median } from '../src/models/metrics.js';
 import { machine, writeResults } from './lib.js';
 import { anovaCampaign, anovaStructure } from './suite/anova-oracle.js';
 import { loadTask, reachesTop1, taskNames } from './suite/tasks.js';
 
 const BUDGET = 100;
 const BATCH = 5;
-const medianOf = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+
 
 const { values: args } = parseArgs({
   options: {
@@ -148,10 +146,10 @@ for (const name of args.tasks ? args.tasks.split(',') : taskNames()) {
     const total = structure.variances.reduce((a, b) => a + b, 0);
     if (args.variances === 'uniform') structure.variances = structure.variances.map(() => total / structure.variances.length);
     const runs = Array.from({ length: seeds }, (_, s) => anovaCampaign(structure, y, isTop, { seed: s + 1, budget: BUDGET, batch: BATCH, beta, label: name }));
-    const median = medianOf(runs.map((r) => r ?? BUDGET + 1));
+    const medianRun = median(runs.map((r) => r ?? BUDGET + 1));
     const missed = runs.filter((r) => r === null).length;
-    row.learned.push({ order, explained: total / (total + structure.noise), runs, median, missed, ratio: median / randomExpected });
-    console.error(`${name}: learning order ${order} with its exact structure: median ${median}, ${missed} of ${seeds} missed, ${(median / randomExpected).toFixed(2)} of random (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    row.learned.push({ order, explained: total / (total + structure.noise), runs, median: medianRun, missed, ratio: medianRun / randomExpected });
+    console.error(`${name}: learning order ${order} with its exact structure: median ${medianRun}, ${missed} of ${seeds} missed, ${(medianRun / randomExpected).toFixed(2)} of random (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
   results.push(row);
 }
