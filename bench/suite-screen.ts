@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HyperPriors } from '../src/models/gp-likelihood.js';
+import { median } from '../src/models/metrics.js';
 import { DEFAULT_GP_CONFIG, GaussianProcessSurrogate, reactionInputOf, schemaFromSpace, type GpConfig } from '../src/models/index.js';
 import { BayesianRecommender, type BayesianSettings } from '../src/planner/bayesian-recommender.js';
 import type { Observation } from '../src/planner/recommender.js';
@@ -164,10 +165,6 @@ async function oracleModel(task: SuiteTask, schema: ReturnType<typeof schemaFrom
   return model;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const names = args.tasks ? args.tasks.split(',') : taskNames();
 const results = new Map<string, Map<string, (number | null)[]>>();

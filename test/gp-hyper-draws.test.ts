@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { Matrix, inverse } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCampaignSpec } from '../src/campaign/index.js';
-import { canonicalSmiles, initChem } from '../src/chem/index.js';
 import { laplaceHyperSamples } from '../src/models/gp-hyper-posterior.js';
 import { DEFAULT_GP_CONFIG, defaultSurrogate, GaussianProcessSurrogate, initTensorBackend, loadSurrogate, type ModelSchema, type ReactionInput } from '../src/models/index.js';
 import { r2 } from '../src/models/metrics.js';
-import { readCsv } from '../src/util/csv.js';
-import { rngFor, shuffled } from '../src/util/random.js';
+import { rngFor } from '../src/util/random.js';
+import { buchwaldHartwigSample, BUCHWALD_HARTWIG_ROLES } from './buchwald-hartwig-sample.js';
 import { EXAMPLES } from './helpers.js';
 
 describe('Laplace draws of the hyperparameters', () => {
@@ -60,19 +59,15 @@ describe('Laplace draws of the hyperparameters', () => {
 });
 
 describe('the GP integrated over its hyperparameters', () => {
-  const ROLES = { aryl_halide: 'aryl_halide_smiles', ligand: 'ligand_smiles', base: 'base_smiles', additive: 'additive_smiles' };
+  const ROLES = BUCHWALD_HARTWIG_ROLES;
   const SCHEMA: ModelSchema = { roles: Object.keys(ROLES), numeric: [], categorical: [], targets: ['yield'], bounds: { yield: [0, 100] } };
   let inputs: ReactionInput[];
   let yields: number[];
   const FAR = { aryl_halide: 'C[Si](C)(C)C#C[Ge](C)(C)Cl', ligand: 'C[Sn](C)(C)C[Si](C)(C)C[Sn](C)(C)C', base: 'C[Si](C)(C)N[Si](C)(C)C', additive: 'C[Si](C)(C)CC[Sn](C)(C)C' };
 
   beforeAll(async () => {
-    await initChem();
     await initTensorBackend({ log: null });
-    const { rows } = await readCsv(join(EXAMPLES, 'data', 'buchwald_hartwig_3955.csv'));
-    const order = shuffled(rows.map((_, i) => i), rngFor(11, 'hyper-draws-test')).slice(0, 90);
-    inputs = order.map((i) => ({ substances: Object.fromEntries(Object.entries(ROLES).map(([role, column]) => [role, canonicalSmiles(rows[i]![column]!)])), conditions: {} }));
-    yields = order.map((i) => Number(rows[i]!.yield));
+    ({ inputs, yields } = await buchwaldHartwigSample(11, 'hyper-draws-test', 90));
   });
 
   // 30 results: few enough that the data leave the length scales in doubt

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCampaignSpec } from '../src/campaign/index.js';
-import { canonicalSmiles, initChem } from '../src/chem/index.js';
+import { initChem } from '../src/chem/index.js';
 import { wlSimilarity, wlSubtreeFeatures } from '../src/models/featurize/wl-subtree.js';
 import { DEFAULT_GP_CONFIG, defaultSurrogate, GaussianProcessSurrogate, initTensorBackend, loadSurrogate, type ModelSchema, type ReactionInput } from '../src/models/index.js';
 import { r2 } from '../src/models/metrics.js';
-import { readCsv } from '../src/util/csv.js';
-import { rngFor, shuffled } from '../src/util/random.js';
+import { buchwaldHartwigSample, BUCHWALD_HARTWIG_ROLES } from './buchwald-hartwig-sample.js';
 import { EXAMPLES } from './helpers.js';
 
 beforeAll(async () => {
@@ -66,17 +65,14 @@ describe('WL subtree features', () => {
 });
 
 describe('the GP on WL subtree features (planner.model.substance_kernel)', () => {
-  const ROLES = { aryl_halide: 'aryl_halide_smiles', ligand: 'ligand_smiles', base: 'base_smiles', additive: 'additive_smiles' };
+  const ROLES = BUCHWALD_HARTWIG_ROLES;
   const SCHEMA: ModelSchema = { roles: Object.keys(ROLES), numeric: [], categorical: [], targets: ['yield'] };
   let inputs: ReactionInput[];
   let yields: number[];
 
   beforeAll(async () => {
     await initTensorBackend({ log: null });
-    const { rows } = await readCsv(join(EXAMPLES, 'data', 'buchwald_hartwig_3955.csv'));
-    const order = shuffled(rows.map((_, i) => i), rngFor(7, 'wl-test')).slice(0, 160);
-    inputs = order.map((i) => ({ substances: Object.fromEntries(Object.entries(ROLES).map(([role, column]) => [role, canonicalSmiles(rows[i]![column]!)])), conditions: {} }));
-    yields = order.map((i) => Number(rows[i]!.yield));
+    ({ inputs, yields } = await buchwaldHartwigSample(7, 'wl-test', 160));
   });
 
   const train = () => ({ inputs: inputs.slice(0, 100), targets: { yield: yields.slice(0, 100) } });

@@ -36,17 +36,16 @@ export function anovaStructure(codes: Int32Array[], y: Float64Array, order: 1 | 
   const grand = y.reduce((s, v) => s + v, 0) / n;
   // cell means by the levels of a parameter set; an effect is a cell mean minus its lower-order parts
   const cellMean = (params: number[]) => {
+    const keys = Array.from({ length: n }, (_, row) => params.map((p) => codes[p]![row]).join(','));
     const sums = new Map<string, [number, number]>();
-    const key = (row: number) => params.map((p) => codes[p]![row]).join(',');
-    for (let i = 0; i < n; i++) {
-      const k = key(i);
+    keys.forEach((k, i) => {
       const cell = sums.get(k) ?? [0, 0];
       cell[0] += y[i]!;
       cell[1] += 1;
       sums.set(k, cell);
-    }
-    return Float64Array.from({ length: n }, (_, i) => {
-      const [s, c] = sums.get(key(i))!;
+    });
+    return Float64Array.from(keys, (k) => {
+      const [s, c] = sums.get(k)!;
       return s / c;
     });
   };

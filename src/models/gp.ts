@@ -144,6 +144,24 @@ interface GpHeader {
   metrics: Record<string, number>;
 }
 
+/**
+ * Moments at candidate i (modelled units) of the equal-weight mixture of GPs a model predicts with
+ * (the MAP alone, or with draws of GpConfig.hyperSamples): the members' mean, their mean latent
+ * variance plus the spread of their means, and their mean noise variance.
+ */
+function mixtureAt(members: readonly { mu: Float64Array; latent: Float64Array; noise: number }[], i: number): { mu: number; latent: number; noise: number } {
+  const share = 1 / members.length;
+  let mu = 0;
+  for (const member of members) mu += share * member.mu[i]!;
+  let latent = 0;
+  let noise = 0;
+  for (const member of members) {
+    latent += share * (member.latent[i]! + (member.mu[i]! - mu) ** 2);
+    noise += share * member.noise;
+  }
+  return { mu, latent, noise };
+}
+
 export class GaussianProcessSurrogate implements Surrogate {
   readonly kind = 'gp';
   private readonly factors: Factor[];
@@ -312,17 +330,8 @@ export class GaussianProcessSurrogate implements Surrogate {
       const c = state.calibration;
       const bounds = this.schema.bounds?.[target];
       const result: Posterior = { mean: new Float64Array(m), sigma: new Float64Array(m), epistemic: new Float64Array(m), aleatoric: new Float64Array(m) };
-      const share = 1 / moments.length;
       for (let i = 0; i < m; i++) {
-        // the mixture's moments in modelled units: its variance is the members' mean variance plus the spread of their means
-        let mu = 0;
-        for (const moment of moments) mu += share * moment.mu[i]!;
-        let latent = 0;
-        let noise = 0;
-        for (const moment of moments) {
-          latent += share * (moment.latent[i]! + (moment.mu[i]! - mu) ** 2);
-          noise += share * moment.noise;
-        }
+        const { mu, latent, noise } = mixtureAt(moments, i);
         // total and epistemic σ mapped back through the warping; aleatoric is the remainder
         const total = toTargetUnits(state.warping, mu, c * Math.sqrt(latent + noise), bounds);
         const epistemic = toTargetUnits(state.warping, mu, c * Math.sqrt(latent), bounds).sd;
@@ -405,18 +414,14 @@ export class GaussianProcessSurrogate implements Surrogate {
       const { v, ...moments } = this.latentMoments(coded, distances, hyper, posteriors[k]!, true);
       return { hyper, v: v!, ...moments, selfTables: kernelTables(this.factors, selfDistances, hyper), updates: [] as Float64Array[] };
     });
-    const share = 1 / members.length;
     const c = state.calibration;
     const bounds = this.schema.bounds?.[target];
-    const mixtureMean = (i: number) => members.reduce((s, member) => s + share * member.mu[i]!, 0);
     const inTargetUnits = () => {
       const mean = new Float64Array(m);
       const sigma = new Float64Array(m);
       for (let i = 0; i < m; i++) {
-        const mu = mixtureMean(i);
-        let variance = 0;
-        for (const member of members) variance += share * (member.latent[i]! + member.noise + (member.mu[i]! - mu) ** 2);
-        const t = toTargetUnits(state.warping, mu, c * Math.sqrt(variance), bounds);
+        const { mu, latent, noise } = mixtureAt(members, i);
+        const t = toTargetUnits(state.warping, mu, c * Math.sqrt(latent + noise), bounds);
         mean[i] = t.mean;
         sigma[i] = t.sd;
       }
@@ -426,7 +431,7 @@ export class GaussianProcessSurrogate implements Surrogate {
       ...inTargetUnits(),
       believe: (pick: number) => {
         // every member is conditioned on a result at the pick equal to the mixture's mean there (the MAP alone: its own mean, which it keeps)
-        const believed = mixtureMean(pick);
+        const believed = mixtureAt(members, pick).mu;
         const single: CodedInputs = { values: coded.values, codes: coded.codes.map((codes) => Int32Array.of(codes[pick]!)), n: 1 };
         for (const member of members) {
           const covariance = crossCovariance(coded, single, member.selfTables, member.hyper);
