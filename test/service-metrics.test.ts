@@ -103,7 +103,7 @@ describe('GET /metrics', () => {
       60_000,
     );
     expect(value(done, 'athanor_dispatches_total')).toBe(9);
-    expect(done.split('\n').filter((l) => l.startsWith('athanor_lab_results_total{')).join('\n')).toBe('athanor_lab_results_total{outcome="stored"} 9');
+    expect(done.split('\n').filter((l) => l.startsWith('athanor_lab_results_total{') && !l.endsWith(' 0')).join('\n')).toBe('athanor_lab_results_total{outcome="stored"} 9');
     expect(done).toMatch(/^nodejs_eventloop_lag_p99_seconds \S+$/m);
     // The finished one gives its lease back (just after its runner leaves the supervisor).
     await waitFor(
@@ -115,6 +115,14 @@ describe('GET /metrics', () => {
 });
 
 describe('the metrics registry', () => {
+  it('reports every lab-result outcome from the start, at 0 until one happens', async () => {
+    const metrics = new ServiceMetrics({ defaultMetrics: false });
+    const fresh = await metrics.metrics();
+    for (const outcome of ['stored', 'duplicate', 'quarantined', 'failed', 'refused', 'error']) expect(fresh).toContain(`athanor_lab_results_total{outcome="${outcome}"} 0`);
+    metrics.labResults.inc({ outcome: 'stored' });
+    expect(await metrics.metrics()).toContain('athanor_lab_results_total{outcome="stored"} 1');
+  });
+
   it('forgets states no campaign is in any more', async () => {
     const states: Record<string, number> = { 'running.planning': 1 };
     const metrics = new ServiceMetrics({ defaultMetrics: false });

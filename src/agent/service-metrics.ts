@@ -5,6 +5,9 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What can become of a lab's report (the runner's 'result' events), each counted from process start. */
+export const LAB_RESULT_OUTCOMES = ['stored', 'duplicate', 'quarantined', 'failed', 'refused', 'error'] as const;
+
 /** What the gauges read at scrape time. */
 export interface MetricsSource {
   /** Campaigns running in this process, by machine state ('running.awaiting', 'paused' …). */
@@ -47,10 +50,13 @@ export class ServiceMetrics {
     });
     this.labResults = new Counter({
       name: 'athanor_lab_results_total',
-      help: 'Reports from labs by what became of them (stored, duplicate, quarantined, failed, refused, error)',
+      help: `Reports from labs by what became of them (${LAB_RESULT_OUTCOMES.join(', ')})`,
       labelNames: ['outcome'],
       registers,
     });
+    // a series exists from the start, at 0: a process that took over campaigns whose results were
+    // all stored before it started still reports the counter, and rate() sees the first increment
+    for (const outcome of LAB_RESULT_OUTCOMES) this.labResults.inc({ outcome }, 0);
     this.dispatches = new Counter({ name: 'athanor_dispatches_total', help: 'Experiments handed to a lab (repeats after a crash included)', registers });
     this.leaseLosses = new Counter({ name: 'athanor_lease_losses_total', help: 'Campaign leases this process lost (not renewed in time, or taken over)', registers });
     this.campaignStartFailures = new Counter({ name: 'athanor_campaign_start_failures_total', help: 'Campaigns that could not be started here', registers });
