@@ -10,6 +10,7 @@ import {
   getCampaign,
   listEvents,
   listExperiments,
+  listResults,
   loadSnapshot,
   openDatabase,
   type Database,
@@ -165,6 +166,25 @@ describe('a campaign on the dataset simulator', () => {
     expect(counts.completed + counts.failed).toBe(15);
     const failed = await listExperiments(database.db, runner.campaignId, ['failed']);
     expect(failed[0]?.failureReason).toMatch(/simulated failure/);
+  });
+
+  it('repeats exactly when run again with the same seed: same experiments, failures and noisy results', async () => {
+    // experiment ids are random UUIDs, so this holds only if the simulator's draws do not depend on them
+    const spec = variant({ budget: 15, batch: 5, seed: 11, failureRate: 0.3 });
+    const noisy = { ...spec, lab: { ...spec.lab, noise_sd: 5 } };
+    const outline = async (): Promise<string[]> => {
+      const runner = await start(noisy);
+      expect((await runner.done).status).toBe('completed');
+      const values = new Map((await listResults(database.db, runner.campaignId)).map((r) => [r.seq, r.values]));
+      return (await listExperiments(database.db, runner.campaignId)).map(
+        (e) => `${e.seq} ${e.candidateKey} ${e.status} ${JSON.stringify(values.get(e.seq) ?? null)}`,
+      );
+    };
+    const first = await outline();
+    const second = await outline();
+    expect(first).toHaveLength(15);
+    expect(first.some((line) => line.includes(' failed '))).toBe(true);
+    expect(second).toEqual(first);
   });
 
   it('pauses (planning nothing new), resumes where it was, and finishes', async () => {

@@ -146,37 +146,39 @@ describe('DatasetSimulator over direct_arylation.csv', () => {
     expect(await sim.status('missing')).toBe('failed');
   });
 
-  it('adds seeded noise, the same for the same seed and id, clipped into the bounds', async () => {
-    const ids = Array.from({ length: 30 }, (_, i) => `noisy-${i}`);
+  it('adds seeded noise, the same for the same seed and candidate replicate under any experiment id, clipped into the bounds', async () => {
     const zero = candidateOfRow(1); // a 0 % reaction: noise below it must clip to 0
     const full = candidateOfRow(1552); // a 100 % reaction: noise above it must clip to 100
     expect(rows[1]?.yield).toBe('0');
-    const run = async (seed: number): Promise<Map<string, number>> => {
+    // experiment ids are random UUIDs in a campaign, so a repeat run sends the same candidates under other ids
+    const run = async (seed: number, prefix: string): Promise<number[]> => {
+      const ids = Array.from({ length: 30 }, (_, i) => `${prefix}-${i}`);
       const sim = simulator({ noiseSd: 15, seed, capacity: ids.length });
       const results = await collect(sim);
       for (const [i, id] of ids.entries()) await sim.dispatch(order(id, i % 2 === 0 ? zero : full, i));
       await until(() => expect(results).toHaveLength(ids.length));
-      return new Map(results.map((r) => [r.experimentId, valueOf(r)]));
+      const byId = new Map(results.map((r) => [r.experimentId, valueOf(r)]));
+      return ids.map((id) => byId.get(id) as number);
     };
-    const first = await run(7);
-    const again = await run(7);
-    const other = await run(8);
+    const first = await run(7, 'noisy');
+    const again = await run(7, 'repeat');
+    const other = await run(8, 'noisy');
     expect(again).toEqual(first);
     expect(other).not.toEqual(first);
 
-    const values = [...first.values()];
-    for (const v of values) {
+    for (const v of first) {
       expect(v).toBeGreaterThanOrEqual(0);
       expect(v).toBeLessThanOrEqual(100);
     }
-    const low = ids.filter((_, i) => i % 2 === 0).map((id) => first.get(id) as number);
-    const high = ids.filter((_, i) => i % 2 === 1).map((id) => first.get(id) as number);
+    // replicates of one candidate each get their own draw
+    const low = first.filter((_, i) => i % 2 === 0);
+    const high = first.filter((_, i) => i % 2 === 1);
     // noise is really there (not all exact) and really clipped (some at the bounds)
     expect(low.some((v) => v === 0)).toBe(true);
     expect(low.some((v) => v > 0)).toBe(true);
     expect(high.some((v) => v === 100)).toBe(true);
     expect(high.some((v) => v < 100)).toBe(true);
-    expect(new Set(values).size).toBeGreaterThan(10);
+    expect(new Set(first).size).toBeGreaterThan(10);
   });
 
   it('with failure_rate 1 fails every experiment with a reason', async () => {

@@ -39,18 +39,18 @@ export class AnalyticLab extends SimulatedLab {
     const raw = { key: job.key, function: this.options.function };
     if (!job.order) return { failure: `experiment ${job.id} was accepted without its parameters`, raw };
     try {
-      return { values: this.leaveSomeOut(job.id, this.valuesAt(job.order.parameters)), raw };
+      return { values: this.leaveSomeOut(job.drawKey, this.valuesAt(job.order.parameters)), raw };
     } catch (error) {
       return { failure: (error as Error).message, raw };
     }
   }
 
-  /** A lab that sometimes measures only some targets (seeded by experiment id; one is always kept). */
-  private leaveSomeOut(id: string, values: Record<string, number>): Record<string, number> {
+  /** A lab that sometimes measures only some targets (seeded by the job's draw key; one is always kept). */
+  private leaveSomeOut(drawKey: string, values: Record<string, number>): Record<string, number> {
     const rate = this.options.missingRate ?? 0;
     const names = Object.keys(values);
     if (rate <= 0 || names.length < 2) return values;
-    const rng = rngFor(this.options.seed, 'missing', id);
+    const rng = rngFor(this.options.seed, 'missing', drawKey);
     const kept = names.filter(() => rng() >= rate);
     const keep = kept.length > 0 ? kept : [names[Math.floor(rng() * names.length)] as string];
     return Object.fromEntries(keep.map((n) => [n, values[n] as number]));

@@ -33,7 +33,7 @@ export interface SimulatedLabOptions {
   latencyMs?: number;
   /** Shortest run time: added to the exponential part (a robot's run takes at least this long). */
   minLatencyMs?: number;
-  /** Probability that an experiment fails (seeded by experiment id). */
+  /** Probability that an experiment fails (seeded by the candidate and its replicate number). */
   failureRate?: number;
   /** Noisy values are clipped into these bounds (a yield is never below 0 %). */
   bounds?: Record<string, [number, number]>;
@@ -50,6 +50,12 @@ export type Measurement = { values: Record<string, number>; raw?: Record<string,
 export interface SimulatedJob {
   id: string;
   key: string;
+  /**
+   * What this experiment's random draws are keyed by: the candidate and how many experiments of
+   * it this lab accepted before. Experiment ids are random UUIDs, so draws keyed by them made a
+   * seeded campaign come out differently on every run; this key is the same on a repeat run.
+   */
+  drawKey: string;
   /** The whole order (older journals of the dataset simulator hold only the key). */
   order?: ExperimentOrder;
 }
@@ -76,6 +82,8 @@ export abstract class SimulatedLab implements LabAdapter {
   private readonly jobs = new Map<string, Job>();
   /** Times each id was accepted (from the journal, then this process): 1 for an idempotent lab. */
   private readonly accepted = new Map<string, number>();
+  /** Distinct experiments accepted per candidate key, for each new job's replicate number. */
+  private readonly replicates = new Map<string, number>();
   private readonly journal: Journal<JournalEntry>;
   private readonly parallel: number;
   private handler?: ResultHandler;
@@ -123,7 +131,7 @@ export abstract class SimulatedLab implements LabAdapter {
     }
     const queued = this.count('running') >= this.parallel;
     const at = this.now();
-    const job: Job = { id: order.id, key: order.candidateKey, order, acceptedAt: at, state: queued ? 'queued' : 'running' };
+    const job: Job = { id: order.id, key: order.candidateKey, drawKey: this.nextDrawKey(order.candidateKey), order, acceptedAt: at, state: queued ? 'queued' : 'running' };
     if (!queued) job.startedAt = at;
     this.journal.append({ t: 'accepted', id: job.id, key: job.key, at, order, ...(queued ? { queued: true as const } : {}) });
     this.accepted.set(job.id, (this.accepted.get(job.id) ?? 0) + 1);
@@ -172,6 +180,13 @@ export abstract class SimulatedLab implements LabAdapter {
     return { queued: this.count('queued'), running: this.count('running') };
   }
 
+  /** The n-th experiment of a candidate gets `key#n`: replayed from the journal in acceptance order, so stable across restarts. */
+  private nextDrawKey(key: string): string {
+    const n = this.replicates.get(key) ?? 0;
+    this.replicates.set(key, n + 1);
+    return `${key}#${n}`;
+  }
+
   private count(state: Job['state']): number {
     let n = 0;
     for (const job of this.jobs.values()) if (job.state === state) n++;
@@ -183,7 +198,7 @@ export abstract class SimulatedLab implements LabAdapter {
       if (entry.t === 'accepted') {
         this.accepted.set(entry.id, (this.accepted.get(entry.id) ?? 0) + 1);
         if (this.jobs.has(entry.id)) continue;
-        const job: Job = { id: entry.id, key: entry.key, acceptedAt: entry.at, state: entry.queued ? 'queued' : 'running' };
+        const job: Job = { id: entry.id, key: entry.key, drawKey: this.nextDrawKey(entry.key), acceptedAt: entry.at, state: entry.queued ? 'queued' : 'running' };
         if (entry.order) job.order = entry.order;
         if (!entry.queued) job.startedAt = entry.at;
         this.jobs.set(entry.id, job);
@@ -213,16 +228,16 @@ export abstract class SimulatedLab implements LabAdapter {
     }
   }
 
-  private latencyOf(id: string): number {
+  private latencyOf(job: Job): number {
     const mean = this.common.latencyMs ?? 0;
     const floor = this.common.minLatencyMs ?? 0;
     if (mean <= 0) return floor;
-    const u = rngFor(this.common.seed, 'latency', id)();
+    const u = rngFor(this.common.seed, 'latency', job.drawKey)();
     return floor - Math.log(1 - u) * mean;
   }
 
   private schedule(job: Job): void {
-    const due = (job.startedAt ?? job.acceptedAt) + this.latencyOf(job.id);
+    const due = (job.startedAt ?? job.acceptedAt) + this.latencyOf(job);
     job.timer = setTimeout(() => this.finish(job), Math.max(0, due - this.now()));
   }
 
@@ -240,7 +255,7 @@ export abstract class SimulatedLab implements LabAdapter {
     const measured = this.measure(job);
     const raw = measured.raw ?? {};
     if ('failure' in measured) return { experimentId: job.id, status: 'failed', reason: measured.failure, raw };
-    const rng = rngFor(this.common.seed, 'measure', job.id);
+    const rng = rngFor(this.common.seed, 'measure', job.drawKey);
     if (rng() < (this.common.failureRate ?? 0)) {
       return { experimentId: job.id, status: 'failed', reason: 'simulated failure (failure_rate)', raw };
     }
