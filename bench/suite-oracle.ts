@@ -29,7 +29,6 @@ import { loadTask, reachesTop1, taskNames } from './suite/tasks.js';
 const BUDGET = 100;
 const BATCH = 5;
 
-
 const { values: args } = parseArgs({
   options: {
     tasks: { type: 'string' },

@@ -165,7 +165,6 @@ async function oracleModel(task: SuiteTask, schema: ReturnType<typeof schemaFrom
   return model;
 }
 
-
 const names = args.tasks ? args.tasks.split(',') : taskNames();
 const results = new Map<string, Map<string, (number | null)[]>>();
 const randomExpected = new Map<string, number>();

@@ -16,6 +16,7 @@
  * (one new row per experiment), because every campaign re-ranks up to 4,000 candidates after each
  * of its 100 picks; a general GP library would refactorise each time.
  */
+import { mean as average } from '../../src/models/metrics.js';
 import { rngFor, shuffled } from '../../src/util/random.js';
 
 export interface AnovaStructure {
@@ -33,7 +34,7 @@ export interface AnovaStructure {
 export function anovaStructure(codes: Int32Array[], y: Float64Array, order: 1 | 2): AnovaStructure {
   const n = y.length;
   const P = codes.length;
-  const grand = y.reduce((s, v) => s + v, 0) / n;
+  const grand = average(y);
   // cell means by the levels of a parameter set; an effect is a cell mean minus its lower-order parts
   const cellMean = (params: number[]) => {
     const keys = Array.from({ length: n }, (_, row) => params.map((p) => codes[p]![row]).join(','));
